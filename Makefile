@@ -1,0 +1,68 @@
+# Front door. Every target installs missing dependencies, configures and
+# builds as needed. See README.md.
+#   make run        build, run the default scenario suite, write traces + report
+#   make test       unit tests, scenario suites, determinism checks (ctest)
+#   make sanitize   the same tests under AddressSanitizer + UBSan
+#   make bench      benchmarks (`bench: <name> <value> <unit>` lines)
+
+JOBS    ?= 2
+CMAKE   ?= cmake
+BUILD   := build
+OUT     := $(BUILD)/out
+
+.PHONY: all deps build clang run test sanitize bench tsan clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_C_COMPILER=gcc
+
+build: deps $(BUILD)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+# The clang build of the CLI, used by the cross-compiler trace-hash test.
+build-clang/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B build-clang -DCMAKE_C_COMPILER=clang -DIOSIM_TESTS=OFF
+
+clang: deps build-clang/CMakeCache.txt
+	$(CMAKE) --build build-clang -j $(JOBS) --target iosim
+
+run: build
+	@mkdir -p $(OUT)
+	@rm -f $(OUT)/traces.db $(OUT)/traces.db-wal $(OUT)/traces.db-shm
+	$(BUILD)/iosim suite scenarios/suite -j $(JOBS) --trace $(OUT)/traces.db --junit $(OUT)/junit.xml
+	$(BUILD)/iosim report $(OUT)/traces.db -o $(OUT)/report.txt
+	@echo "traces: $(OUT)/traces.db  report: $(OUT)/report.txt  junit: $(OUT)/junit.xml"
+
+test: build clang
+	cd $(BUILD) && IOSIM_CLANG_BINARY=$(CURDIR)/build-clang/iosim ctest --output-on-failure -j $(JOBS)
+
+build-asan/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B build-asan -DCMAKE_C_COMPILER=clang -DIOSIM_SANITIZE=ON
+
+sanitize: deps build-asan/CMakeCache.txt
+	$(CMAKE) --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+build-tsan/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DIOSIM_TSAN=ON
+
+tsan: deps build-tsan/CMakeCache.txt
+	$(CMAKE) --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L tsan
+
+build-bench/CMakeCache.txt:
+	@scripts/install-deps.sh bench
+	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DIOSIM_TESTS=OFF -DIOSIM_BENCH=ON
+
+bench: build-bench/CMakeCache.txt
+	@scripts/install-deps.sh bench
+	$(CMAKE) --build build-bench -j $(JOBS)
+	@scripts/bench.sh build-bench
+
+clean:
+	rm -rf $(BUILD) build-clang build-asan build-tsan build-bench

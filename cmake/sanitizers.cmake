@@ -1,0 +1,13 @@
+# Sanitizer builds apply to every target, so libraries and tests agree.
+if(IOSIM_SANITIZE AND IOSIM_TSAN)
+  message(FATAL_ERROR "IOSIM_SANITIZE and IOSIM_TSAN are exclusive")
+endif()
+if(IOSIM_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+  add_compile_definitions(IOSIM_ASAN=1)
+endif()
+if(IOSIM_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()

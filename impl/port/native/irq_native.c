@@ -1,0 +1,105 @@
+/*
+ * Native interrupts: one latch per line (mutex + condition variable), raised
+ * by port_native_irq_raise() from whatever plays the device in a test.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "impl/port/irq.h"
+#include "impl/port/native/native.h"
+
+#define NATIVE_IRQ_LINES 1024u
+
+struct native_line {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool pending;
+    bool initialised;
+};
+
+struct port_irq {
+    uint32_t line;
+};
+
+static struct native_line g_lines[NATIVE_IRQ_LINES];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void lines_init(void)
+{
+    for (uint32_t i = 0; i < NATIVE_IRQ_LINES; i++) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_mutex_init(&g_lines[i].lock, NULL);
+        pthread_cond_init(&g_lines[i].cond, &attr);
+        pthread_condattr_destroy(&attr);
+        g_lines[i].initialised = true;
+    }
+}
+
+enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
+{
+    assert(out != NULL);
+    if (line >= NATIVE_IRQ_LINES)
+        return IOSIM_EINVAL;
+    pthread_once(&g_once, lines_init);
+    struct port_irq *irq = malloc(sizeof *irq);
+    if (irq == NULL)
+        return IOSIM_ENOMEM;
+    irq->line = line;
+    *out = irq;
+    return IOSIM_OK;
+}
+
+void port_irq_close(struct port_irq *irq)
+{
+    free(irq);
+}
+
+void port_native_irq_raise(uint32_t line)
+{
+    if (line >= NATIVE_IRQ_LINES)
+        return;
+    pthread_once(&g_once, lines_init);
+    struct native_line *l = &g_lines[line];
+    pthread_mutex_lock(&l->lock);
+    l->pending = true;
+    pthread_cond_signal(&l->cond);
+    pthread_mutex_unlock(&l->lock);
+}
+
+static struct timespec deadline_after(uint64_t timeout_ns)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* wall clock ok: native port */
+    uint64_t ns = (uint64_t)now.tv_nsec + timeout_ns % 1000000000u;
+    now.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
+    now.tv_nsec = (long)(ns % 1000000000u);
+    return now;
+}
+
+enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
+{
+    assert(irq != NULL && irq->line < NATIVE_IRQ_LINES);
+    struct native_line *l = &g_lines[irq->line];
+    assert(l->initialised);
+    struct timespec deadline = deadline_after(timeout_ns);
+    enum iosim_err result = IOSIM_OK;
+    pthread_mutex_lock(&l->lock);
+    while (!l->pending) {
+        if (timeout_ns == PORT_IRQ_NO_TIMEOUT) {
+            pthread_cond_wait(&l->cond, &l->lock);
+        } else if (pthread_cond_timedwait(&l->cond, &l->lock, &deadline) == ETIMEDOUT) {
+            result = l->pending ? IOSIM_OK : IOSIM_ETIMEDOUT;
+            break;
+        }
+    }
+    if (result == IOSIM_OK)
+        l->pending = false;
+    pthread_mutex_unlock(&l->lock);
+    return result;
+}
