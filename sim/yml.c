@@ -279,11 +279,11 @@ static enum iosim_err yml_syntax_error(struct yml_builder *b, const yaml_parser_
 
 /* ---- building ----------------------------------------------------------- */
 
-/* Returns buf grown to hold `need` elements (doubling), or NULL with buf
- * untouched when out of memory. */
+/* Returns buf grown to hold `need` (> 0) elements (doubling), or NULL with
+ * buf untouched when out of memory. */
 static void *yml_grow(void *buf, size_t *cap, size_t need, size_t elem)
 {
-    assert(elem > 0);
+    assert(elem > 0 && need > 0);
     if (need <= *cap)
         return buf;
     size_t n = *cap > 0 ? *cap : 64;
@@ -501,10 +501,12 @@ static enum iosim_err yml_on_end(struct yml_builder *b)
     struct yml_frame f = b->stack[--b->depth];
     assert(f.first <= b->n_scratch);
     size_t n = b->n_scratch - f.first;
-    void *p = yml_grow(b->items, &b->cap_items, b->n_items + n, sizeof *b->items);
-    if (p == NULL)
-        return yml_oom(b, (yaml_mark_t){0});
-    b->items = p;
+    if (n > 0) {
+        void *p = yml_grow(b->items, &b->cap_items, b->n_items + n, sizeof *b->items);
+        if (p == NULL)
+            return yml_oom(b, (yaml_mark_t){0});
+        b->items = p;
+    }
     struct yml_node *node = &b->nodes[f.node];
     if (node->kind == YML_MAP) {
         enum iosim_err e = yml_check_dups(b, b->scratch + f.first, n);

@@ -222,9 +222,13 @@ static bool yml_num_parse(const char *s, size_t len, struct yml_num *n)
     unsigned base = 10;
     if (i < len && (s[i] == '+' || s[i] == '-'))
         n->neg = s[i++] == '-';
-    if (i + 1 < len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    /* A prefix counts only if a digit of its base follows: "0B" is zero
+     * bytes, not an empty binary number. */
+    if (i + 2 < len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
+        yml_digit(s[i + 2], 16) >= 0)
         base = 16;
-    else if (i + 1 < len && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B'))
+    else if (i + 2 < len && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B') &&
+             yml_digit(s[i + 2], 2) >= 0)
         base = 2;
     if (base != 10)
         i += 2;
@@ -253,6 +257,10 @@ static bool yml_num_parse(const char *s, size_t len, struct yml_num *n)
     n->unit = s + i;
     n->unit_len = len - i;
     assert(i <= len);
+    if (n->unit_len > 0 && base != 10) {
+        n->why = "a unit may only follow a decimal number";
+        return false;
+    }
     return n->unit_len > 0 || i == spaces; /* no trailing spaces */
 }
 
