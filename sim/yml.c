@@ -508,7 +508,7 @@ static enum iosim_err yml_on_end(struct yml_builder *b)
         b->items = p;
     }
     struct yml_node *node = &b->nodes[f.node];
-    if (node->kind == YML_MAP) {
+    if (node->kind == YML_MAP && n > 2) { /* two pairs or more */
         enum iosim_err e = yml_check_dups(b, b->scratch + f.first, n);
         if (e != IOSIM_OK)
             return e;
