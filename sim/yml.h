@@ -27,10 +27,12 @@
  * a mapping, keys that are not scalars, anchors, aliases and explicit tags,
  * nesting deeper than YML_DEPTH_MAX collections, more than YML_NODES_MAX
  * nodes and input over YML_FILE_BYTES_MAX bytes (so the work done on a
- * hostile file is bounded). Out of memory gives IOSIM_ENOMEM. Load does not
- * check the kind of the root node: the caller does, normally with
- * yml_get_map(doc, yml_root(doc), ...), which yields "expected a mapping, got
- * a sequence" at the root's position.
+ * hostile file is bounded). Out of memory gives IOSIM_ENOMEM. Only the first
+ * problem is reported, in the order libyaml delivers the file, except that a
+ * duplicate key is found when its mapping closes (so an error nested inside
+ * that mapping comes first). Load does not check the kind of the root node:
+ * the caller does, normally with yml_get_map(doc, yml_root(doc), ...), which
+ * yields "expected a mapping, got a sequence" at the root's position.
  *
  * Scalars are kept as text with their style (plain, quoted, block); nothing is
  * resolved at load time. Getters for numbers and booleans take plain scalars
@@ -169,17 +171,18 @@ enum iosim_err yml_get_enum(const struct yml_doc *doc, const struct yml_node *no
                             struct yml_error *err);
 
 /* A size in bytes within [min, max]: an integer as for yml_get_u64 (bytes),
- * or a number with an optional decimal fraction and a unit, spaces allowed
- * between: B, KiB MiB GiB TiB (powers of 1024), kB MB GB TB (powers of
- * 1000). "1.5MiB" is fine; a fraction that is not a whole number of bytes
+ * or a decimal number with an optional fraction (at most 18 digits) and a
+ * unit, spaces allowed between: B, KiB MiB GiB TiB (powers of 1024), kB MB
+ * GB TB (powers of 1000). Units are case-sensitive and never follow 0x or 0b
+ * numbers. "1.5MiB" is fine; a fraction that is not a whole number of bytes
  * ("1.1KiB") is refused. Exact integer arithmetic throughout. */
 enum iosim_err yml_get_size(const struct yml_doc *doc, const struct yml_node *node,
                             uint64_t min, uint64_t max, uint64_t *out, struct yml_error *err);
 
 /* A duration in picoseconds within [min, max]: a decimal number with an
- * optional fraction and a unit, spaces allowed between: ps, ns, us (or µs),
- * ms, s. The unit is required except for a bare 0. Sub-picosecond values
- * ("1.5ps") are refused. Exact integer arithmetic throughout. */
+ * optional fraction (at most 18 digits) and a unit, spaces allowed between:
+ * ps, ns, us (or µs), ms, s. The unit is required except for a bare 0.
+ * Sub-picosecond values ("1.5ps") are refused. Exact integer arithmetic. */
 enum iosim_err yml_get_time_ps(const struct yml_doc *doc, const struct yml_node *node,
                                sim_time_ps min, sim_time_ps max, sim_time_ps *out,
                                struct yml_error *err);

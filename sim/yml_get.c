@@ -413,7 +413,7 @@ enum iosim_err yml_get_enum(const struct yml_doc *doc, const struct yml_node *no
                             struct yml_error *err)
 {
     assert(doc != NULL && node != NULL && err != NULL);
-    assert(names != NULL && out != NULL);
+    assert(names != NULL && n_names > 0 && out != NULL);
     if (node->kind == YML_SCALAR) {
         for (size_t i = 0; i < n_names; i++) {
             assert(names[i] != NULL);
