@@ -235,6 +235,23 @@ static enum iosim_err trace_prepare_all(struct sim_trace_db *db, const char *pat
     return IOSIM_OK;
 }
 
+/* Switching a file to WAL needs it exclusively for a moment, and SQLite
+ * reports SQLITE_BUSY at once (no busy handler) when another process
+ * opening the same new file holds it: retry for the busy timeout. */
+static int trace_set_wal(struct sim_trace_db *db)
+{
+    enum { PAUSE_MS = 5 };
+    int rc = SQLITE_BUSY;
+    for (uint32_t waited_ms = 0;; waited_ms += PAUSE_MS) {
+        rc = trace_exec(db->sql, "PRAGMA journal_mode=WAL");
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= db->busy_timeout_ms)
+            break;
+        (void)sqlite3_sleep(PAUSE_MS);
+    }
+    assert(rc != SQLITE_ROW);
+    return rc;
+}
+
 /* Looks before touching: a foreign file is refused before anything (even
  * its journal mode) is changed. Then, under the write lock, checks again
  * and creates what is missing, so two processes opening one new file at
@@ -248,7 +265,7 @@ static enum iosim_err trace_db_setup(struct sim_trace_db *db, const char *path, 
     enum iosim_err e = trace_schema_check(db->sql, path, &fresh, msg, msg_len);
     if (e != IOSIM_OK)
         return e;
-    int rc = trace_exec(db->sql, "PRAGMA journal_mode=WAL");
+    int rc = trace_set_wal(db);
     if (rc == SQLITE_OK)
         rc = trace_exec(db->sql, "PRAGMA synchronous=NORMAL");
     if (rc == SQLITE_OK)

@@ -35,8 +35,9 @@
  * Trace hash: XXH64 (sim/trace_hash.h), seed 0, over the canonical stream of
  * the run's rows in emission order. Each row contributes its table id and
  * t_ps, then each own column: INT as 8 bytes little-endian; SYM and TEXT as
- * their byte length (8 bytes little-endian) followed by their bytes, NULL
- * as the length 0xffffffffffffffff alone. run_id, seq, pointers and the
+ * their byte length (8 bytes little-endian) followed by their bytes
+ * zero-padded to a multiple of 8; NULL as the length 0xffffffffffffffff
+ * alone. run_id, seq, pointers and the
  * presence of a database do not enter it. docs/trace-schema.md has the
  * details and a recipe to recompute it from a file.
  *

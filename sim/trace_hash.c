@@ -32,11 +32,6 @@ static inline uint64_t read_le64(const unsigned char *p)
     return v;
 }
 
-static inline uint32_t read_le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static inline uint64_t xxh_round(uint64_t acc, uint64_t lane)
 {
     acc += lane * P2;
@@ -50,12 +45,13 @@ static inline uint64_t xxh_merge(uint64_t acc, uint64_t lane_acc)
     return acc * P1 + P4;
 }
 
-static inline void xxh_stripe(uint64_t lane[4], const unsigned char *p)
+static inline void xxh_stripe(uint64_t lane[4], uint64_t w0, uint64_t w1, uint64_t w2,
+                              uint64_t w3)
 {
-    lane[0] = xxh_round(lane[0], read_le64(p));
-    lane[1] = xxh_round(lane[1], read_le64(p + 8));
-    lane[2] = xxh_round(lane[2], read_le64(p + 16));
-    lane[3] = xxh_round(lane[3], read_le64(p + 24));
+    lane[0] = xxh_round(lane[0], w0);
+    lane[1] = xxh_round(lane[1], w1);
+    lane[2] = xxh_round(lane[2], w2);
+    lane[3] = xxh_round(lane[3], w3);
 }
 
 void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed)
@@ -69,56 +65,58 @@ void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed)
     h->lane[3] = seed - P1;
 }
 
+void sim_trace_hasher_stripe_(struct sim_trace_hasher *h)
+{
+    assert(h != NULL);
+    assert(h->stash_len == 32);
+    xxh_stripe(h->lane, h->stash[0], h->stash[1], h->stash[2], h->stash[3]);
+    memset(h->stash, 0, sizeof h->stash);
+    h->stripes++;
+    h->stash_len = 0;
+}
+
+static inline void stash_byte(struct sim_trace_hasher *h, unsigned char b)
+{
+    h->stash[h->stash_len >> 3] |= (uint64_t)b << (8u * (h->stash_len & 7u));
+    if (++h->stash_len == 32)
+        sim_trace_hasher_stripe_(h);
+}
+
 void sim_trace_hasher_bytes(struct sim_trace_hasher *h, const void *p, size_t n)
 {
     assert(h != NULL && h->stash_len < 32);
     assert(p != NULL || n == 0);
     const unsigned char *in = p;
-    h->total_len += n;
-    if (h->stash_len + n < 32) {
-        if (n > 0)
-            memcpy(h->stash + h->stash_len, in, n);
-        h->stash_len += (uint32_t)n;
-        return;
+    while (n > 0 && h->stash_len != 0) {
+        stash_byte(h, *in++);
+        n--;
     }
-    if (h->stash_len > 0) {
-        size_t fill = 32u - h->stash_len;
-        memcpy(h->stash + h->stash_len, in, fill);
-        xxh_stripe(h->lane, h->stash);
-        in += fill;
-        n -= fill;
-    }
-    for (; n >= 32; in += 32, n -= 32)
-        xxh_stripe(h->lane, in);
-    memcpy(h->stash, in, n);
-    h->stash_len = (uint32_t)n;
+    for (; n >= 32; in += 32, n -= 32, h->stripes++) /* whole stripes straight from p */
+        xxh_stripe(h->lane, read_le64(in), read_le64(in + 8), read_le64(in + 16),
+                   read_le64(in + 24));
+    while (n-- > 0)
+        stash_byte(h, *in++);
     assert(h->stash_len < 32);
 }
 
-void sim_trace_hasher_u64(struct sim_trace_hasher *h, uint64_t v)
+void sim_trace_hasher_u64_slow_(struct sim_trace_hasher *h, uint64_t v)
 {
-    assert(h != NULL && h->stash_len < 32);
-    unsigned char b[8];
+    assert(h != NULL && (h->stash_len & 7u) != 0);
     for (unsigned i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8u * i));
-    if (h->stash_len <= 24) { /* the common case: no stripe split */
-        memcpy(h->stash + h->stash_len, b, 8);
-        h->stash_len += 8;
-        h->total_len += 8;
-        if (h->stash_len == 32) {
-            xxh_stripe(h->lane, h->stash);
-            h->stash_len = 0;
-        }
-        return;
-    }
-    sim_trace_hasher_bytes(h, b, 8);
+        stash_byte(h, (unsigned char)(v >> (8u * i)));
+}
+
+/* Byte i (< stash_len) of the pending stripe. */
+static inline unsigned stash_at(const struct sim_trace_hasher *h, uint32_t i)
+{
+    return (unsigned)(h->stash[i >> 3] >> (8u * (i & 7u))) & 0xffu;
 }
 
 uint64_t sim_trace_hasher_digest(const struct sim_trace_hasher *h)
 {
     assert(h != NULL && h->stash_len < 32);
     uint64_t acc;
-    if (h->total_len >= 32) {
+    if (h->stripes > 0) {
         const uint64_t *v = h->lane;
         acc = rotl64(v[0], 1) + rotl64(v[1], 7) + rotl64(v[2], 12) + rotl64(v[3], 18);
         for (unsigned i = 0; i < 4; i++)
@@ -126,21 +124,19 @@ uint64_t sim_trace_hasher_digest(const struct sim_trace_hasher *h)
     } else {
         acc = h->seed + P5;
     }
-    acc += h->total_len;
-    const unsigned char *p = h->stash;
-    uint32_t n = h->stash_len;
-    for (; n >= 8; p += 8, n -= 8) {
-        acc ^= xxh_round(0, read_le64(p));
+    acc += h->stripes * 32u + h->stash_len;
+    uint32_t i = 0, n = h->stash_len;
+    for (; n - i >= 8; i += 8) {
+        acc ^= xxh_round(0, h->stash[i >> 3]);
         acc = rotl64(acc, 27) * P1 + P4;
     }
-    if (n >= 4) {
-        acc ^= (uint64_t)read_le32(p) * P1;
+    if (n - i >= 4) {
+        acc ^= (h->stash[i >> 3] & 0xffffffffu) * P1;
         acc = rotl64(acc, 23) * P2 + P3;
-        p += 4;
-        n -= 4;
+        i += 4;
     }
-    for (; n > 0; p++, n--) {
-        acc ^= (uint64_t)*p * P5;
+    for (; i < n; i++) {
+        acc ^= (uint64_t)stash_at(h, i) * P5;
         acc = rotl64(acc, 11) * P1;
     }
     acc ^= acc >> 33;

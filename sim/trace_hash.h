@@ -31,14 +31,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Streaming XXH64 state. Invariant: stash_len < 32; total_len counts every
- * byte fed so far (XXH64 folds the length in mod 2^64). */
+/* Streaming XXH64 state. The pending bytes of the current stripe are kept
+ * as little-endian words: byte i of the stripe is bits 8*(i%8).. of
+ * stash[i/8], bytes not fed yet are 0. Typed words (not a byte array) let
+ * the compiler keep the inline fast path in registers.
+ * Invariant: stash_len < 32; bytes fed = 32 * stripes + stash_len (XXH64
+ * folds that length in mod 2^64). */
 struct sim_trace_hasher {
-    uint64_t lane[4];     /* the four accumulators of the 32-byte stripes */
-    uint64_t seed;        /* kept for the short-input (< 32 bytes) digest */
-    uint64_t total_len;   /* bytes fed */
-    uint32_t stash_len;   /* bytes waiting in stash, always < 32 */
-    unsigned char stash[32];
+    uint64_t lane[4];  /* the four accumulators of the 32-byte stripes */
+    uint64_t stash[4]; /* the current stripe so far */
+    uint64_t seed;     /* kept for the short-input (< 32 bytes) digest */
+    uint64_t stripes;  /* stripes consumed by the lanes */
+    uint32_t stash_len; /* bytes in stash, always < 32 */
 };
 
 void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed);
@@ -46,8 +50,34 @@ void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed);
 /* Feeds n bytes (p may be NULL when n == 0). */
 void sim_trace_hasher_bytes(struct sim_trace_hasher *h, const void *p, size_t n);
 
-/* Feeds the 8 little-endian bytes of v. */
-void sim_trace_hasher_u64(struct sim_trace_hasher *h, uint64_t v);
+/* Internal: feeds the word v when the stash is not word-aligned. */
+void sim_trace_hasher_u64_slow_(struct sim_trace_hasher *h, uint64_t v);
+/* Internal: consumes the full stash as one stripe. */
+void sim_trace_hasher_stripe_(struct sim_trace_hasher *h);
+
+/* Feeds the 8 little-endian bytes of v. Inline: the trace feeds one word
+ * per column, so the common case must not cost a call. */
+static inline void sim_trace_hasher_u64(struct sim_trace_hasher *h, uint64_t v)
+{
+    if ((h->stash_len & 7u) != 0) { /* only after odd-sized sim_trace_hasher_bytes */
+        sim_trace_hasher_u64_slow_(h, v);
+        return;
+    }
+    h->stash[h->stash_len >> 3] = v;
+    h->stash_len += 8;
+    if (h->stash_len == 32)
+        sim_trace_hasher_stripe_(h);
+}
+
+/* Feeds exactly the 8 bytes at p. */
+static inline void sim_trace_hasher_word(struct sim_trace_hasher *h, const void *p)
+{
+    const unsigned char *b = p;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++) /* compilers turn this into one load */
+        v |= (uint64_t)b[i] << (8u * i);
+    sim_trace_hasher_u64(h, v);
+}
 
 /* XXH64 of everything fed so far; h is unchanged. */
 uint64_t sim_trace_hasher_digest(const struct sim_trace_hasher *h);

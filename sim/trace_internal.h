@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sim/trace.h"
 
@@ -45,6 +46,9 @@ static inline void trace_hash_row_head(struct sim_trace_hasher *h, enum sim_trac
     sim_trace_hasher_u64(h, t_ps);
 }
 
+/* Length, then the bytes zero-padded to a multiple of 8, so the stream
+ * stays in whole words (the hasher's fast path) and stays unambiguous:
+ * the length says where the text ends. */
 static inline void trace_hash_str(struct sim_trace_hasher *h, const char *s, uint64_t len)
 {
     if (s == NULL) {
@@ -52,7 +56,14 @@ static inline void trace_hash_str(struct sim_trace_hasher *h, const char *s, uin
         return;
     }
     sim_trace_hasher_u64(h, len);
-    sim_trace_hasher_bytes(h, s, (size_t)len);
+    uint64_t full = len & ~(uint64_t)7;
+    for (uint64_t i = 0; i < full; i += 8)
+        sim_trace_hasher_word(h, s + i);
+    if (len > full) {
+        unsigned char tail[8] = {0};
+        memcpy(tail, s + full, (size_t)(len - full));
+        sim_trace_hasher_word(h, tail);
+    }
 }
 
 #endif /* IOSIM_SIM_TRACE_INTERNAL_H */

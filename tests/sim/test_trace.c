@@ -281,7 +281,7 @@ static uint64_t model_hash(const struct model *m)
 {
     size_t cap = 64;
     for (size_t r = 0; r < m->n; r++)
-        cap += 16 + 8 * m->rows[r].n + 100 * m->rows[r].n;
+        cap += 16 + 8 * m->rows[r].n + 112 * m->rows[r].n;
     unsigned char *buf = malloc(cap), *p = buf;
     for (size_t r = 0; r < m->n; r++) {
         const struct mrow *row = &m->rows[r];
@@ -298,6 +298,8 @@ static uint64_t model_hash(const struct model *m)
                 put_le64(&p, len);
                 memcpy(p, row->v[c].s, len);
                 p += len;
+                while (len++ % 8 != 0) /* zero padding to whole words */
+                    *p++ = 0;
             }
         }
     }
@@ -843,8 +845,11 @@ static void child_write_run(uint32_t batch, uint64_t rows, bool kill_self, int s
         (void)!read(start_fd, &c, 1);
     }
     struct sim_trace_db *db = NULL;
-    if (sim_trace_db_open(g_path, &db, NULL, 0) != IOSIM_OK)
+    char msg[256];
+    if (sim_trace_db_open(g_path, &db, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "child %d: %s\n", (int)getpid(), msg);
         _exit(10);
+    }
     if (sim_trace_db_set_batch_rows(db, batch) != IOSIM_OK)
         _exit(11);
     struct sim_trace tr;
