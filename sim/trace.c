@@ -411,8 +411,11 @@ static const union sim_trace_word *trace_bind_cols(const struct sim_trace *tr,
             *rc = trace_bind_str(st, idx, w[0].s, w[1].u);
             w += 2;
             break;
-        case SIM_TRACE_KIND_TEXT:
-            *rc = trace_bind_str(st, idx, w[1].u == TRACE_NULL_LEN ? NULL : tr->text + w[0].u,
+        case SIM_TRACE_KIND_TEXT: /* an empty text may come before the arena exists */
+            *rc = trace_bind_str(st, idx,
+                                 w[1].u == TRACE_NULL_LEN ? NULL
+                                 : w[1].u == 0            ? ""
+                                                          : tr->text + w[0].u,
                                  w[1].u);
             w += 2;
             break;
