@@ -10,7 +10,7 @@
  *
  * Each file measurement goes into a fresh file; raw and insert alternate
  * and the best of the rounds counts, so a noisy neighbour hurts both alike.
- * Usage: bench_trace [rows per measurement] [rounds]   (default 2000000 2)
+ * Usage: bench_trace [rows per measurement] [rounds]   (default 3000000 2)
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -187,7 +187,7 @@ static double bench_hash_only(uint64_t n)
 
 int main(int argc, char **argv)
 {
-    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 3000000;
     int rounds = argc > 2 ? atoi(argv[2]) : 2;
     if (n == 0 || rounds < 1) {
         fprintf(stderr, "usage: bench_trace [rows] [rounds]\n");

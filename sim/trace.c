@@ -508,10 +508,11 @@ static enum iosim_err trace_commit_batch(struct sim_trace *tr, const struct sim_
     if (rc != SQLITE_DONE) {
         enum iosim_err e = rc == SQLITE_NOTFOUND ? IOSIM_ENOENT : trace_err_from_sqlite(rc);
         const char *why = rc == SQLITE_NOTFOUND ? "the run row is gone" : sqlite3_errmsg(sql);
+        /* copies why before the rollback can overwrite it */
+        trace_fail(tr, e, "trace run %lld: writing %s (batch from row %llu): %s",
+                   (long long)tr->run_id, what, (unsigned long long)tr->buf_seq0, why);
         if (!sqlite3_get_autocommit(sql))
             (void)trace_step_once(tr->db->rollback);
-        trace_fail(tr, e, "trace run %lld: writing %s at row %llu: %s", (long long)tr->run_id,
-                   what, (unsigned long long)tr->buf_seq0, why);
         return e;
     }
     tr->buf_seq0 += tr->buf_rows;
