@@ -91,14 +91,14 @@ static bool bar_ok(const struct port_bar *bar, uint64_t off, uint64_t size)
     {                                                                             \
         if (!bar_ok(bar, off, sizeof(T)))                                         \
             return (T)~(T)0;                                                      \
-        return *(volatile T *)(bar->base + off);                                  \
+        return *(volatile T *)(volatile void *)(bar->base + off);                                  \
     }                                                                             \
     void port_mmio_write##BITS(struct port_bar *bar, uint64_t off, T v)           \
     {                                                                             \
         if (!bar_ok(bar, off, sizeof(T)))                                         \
             return;                                                               \
         port_fence(PORT_RELEASE);                                                 \
-        *(volatile T *)(bar->base + off) = v;                                     \
+        *(volatile T *)(volatile void *)(bar->base + off) = v;                                     \
     }
 
 NATIVE_MMIO(uint8_t, 8)

@@ -1,0 +1,27 @@
+/*
+ * io.h - the machine's I/O paths as the simulator's port uses them: MMIO
+ * from a process to a device model, waiting on interrupt lines, and the
+ * fault rules that perturb interrupts and DMA. The device side of the same
+ * paths is sim/dev.h. Internal to sim/.
+ */
+#ifndef IOSIM_SIM_IO_H
+#define IOSIM_SIM_IO_H
+
+#include <stdint.h>
+
+#include "sim/machine.h"
+
+/* Inside process p: a non-posted read (the CPU stalls for the round trip),
+ * all ones when nothing decodes the address. */
+uint64_t sim_io_mmio_read(struct sim_machine *m, struct sim_proc *p, uint64_t addr, unsigned size);
+
+/* Inside process p: a posted write. */
+void sim_io_mmio_write(struct sim_machine *m, struct sim_proc *p, uint64_t addr, unsigned size,
+                       uint64_t value);
+
+/* Inside process p: waits for `line`; ETIMEDOUT after timeout_ps
+ * (SIM_TIME_MAX: forever); EBUSY when another process waits on it. */
+enum iosim_err sim_io_irq_wait(struct sim_machine *m, struct sim_proc *p, uint32_t line,
+                               sim_time_ps timeout_ps);
+
+#endif /* IOSIM_SIM_IO_H */

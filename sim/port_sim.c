@@ -1,0 +1,403 @@
+/*
+ * The simulator's implementation of impl/port: every call made by a
+ * simulated process is a yield point with a cost. The operation itself is
+ * performed when the process is resumed, i.e. at the end of its cost, so
+ * the order of operations across CPUs is the order of simulated time plus
+ * the scheduler's decisions.
+ *
+ * Calls made outside any process (set-up code on the host context) act at
+ * once, cost nothing and are sequentially consistent.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "impl/port/port.h"
+#include "sim/io.h"
+#include "sim/machine.h"
+#include "sim/trace.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static bool strong_store(enum port_order o)
+{
+    return o == PORT_RELEASE || o == PORT_ACQ_REL || o == PORT_SEQ_CST;
+}
+
+/* Yields for `cost`, then returns the CPU the process runs on now (it may
+ * have moved while it was preempted). NULL on the host context. */
+static struct sim_cpu *yield_point(sim_time_ps cost_ps)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return NULL;
+    sim_proc_cost(p, cost_ps);
+    return sim_current_cpu();
+}
+
+static const struct sim_costs *costs(void)
+{
+    return &sim_current_machine()->cfg.costs;
+}
+
+static void mem_read(struct sim_cpu *cpu, const void *shared, void *dst, size_t len)
+{
+    if (cpu == NULL)
+        memcpy(dst, shared, len);
+    else
+        sim_sb_read(&cpu->sb, shared, dst, len);
+}
+
+static void mem_write(struct sim_cpu *cpu, void *shared, const void *src, size_t len, bool strong)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (cpu == NULL) {
+        memcpy(shared, src, len);
+    } else if (strong) {
+        sim_sb_drain_all(&cpu->sb);
+        memcpy(shared, src, len);
+    } else {
+        sim_cpu_store(m, cpu, shared, src, len);
+    }
+}
+
+/* Read-modify-write operations act on memory directly after draining this
+ * CPU's buffer (a full barrier, as on x86: stronger than C11 demands). */
+static struct sim_cpu *rmw_begin(void)
+{
+    struct sim_cpu *cpu = sim_current_proc() != NULL ? yield_point(costs()->rmw_ps) : NULL;
+    if (cpu != NULL)
+        sim_sb_drain_all(&cpu->sb);
+    return cpu;
+}
+
+/* ---- atomics -------------------------------------------------------------- */
+
+#define SIM_ATOMIC_DEFS(T, W)                                                         \
+    W port_load_##T(const port_atomic_##T *p, enum port_order o)                      \
+    {                                                                                 \
+        (void)o;                                                                      \
+        struct sim_cpu *cpu = sim_current_proc() ? yield_point(costs()->atomic_ps) : NULL; \
+        W v;                                                                          \
+        mem_read(cpu, &p->raw, &v, sizeof v);                                         \
+        return v;                                                                     \
+    }                                                                                 \
+    void port_store_##T(port_atomic_##T *p, W v, enum port_order o)                   \
+    {                                                                                 \
+        struct sim_cpu *cpu = NULL;                                                   \
+        if (sim_current_proc() != NULL)                                               \
+            cpu = yield_point(strong_store(o) ? costs()->rmw_ps : costs()->atomic_ps); \
+        mem_write(cpu, &p->raw, &v, sizeof v, strong_store(o));                       \
+    }                                                                                 \
+    W port_xchg_##T(port_atomic_##T *p, W v, enum port_order o)                       \
+    {                                                                                 \
+        (void)o;                                                                      \
+        (void)rmw_begin();                                                            \
+        W old = p->raw;                                                               \
+        p->raw = v;                                                                   \
+        return old;                                                                   \
+    }                                                                                 \
+    W port_fetch_add_##T(port_atomic_##T *p, W v, enum port_order o)                  \
+    {                                                                                 \
+        (void)o;                                                                      \
+        (void)rmw_begin();                                                            \
+        W old = p->raw;                                                               \
+        p->raw = (W)(old + v);                                                        \
+        return old;                                                                   \
+    }                                                                                 \
+    W port_fetch_sub_##T(port_atomic_##T *p, W v, enum port_order o)                  \
+    {                                                                                 \
+        (void)o;                                                                      \
+        (void)rmw_begin();                                                            \
+        W old = p->raw;                                                               \
+        p->raw = (W)(old - v);                                                        \
+        return old;                                                                   \
+    }                                                                                 \
+    W port_fetch_or_##T(port_atomic_##T *p, W v, enum port_order o)                   \
+    {                                                                                 \
+        (void)o;                                                                      \
+        (void)rmw_begin();                                                            \
+        W old = p->raw;                                                               \
+        p->raw = old | v;                                                             \
+        return old;                                                                   \
+    }                                                                                 \
+    W port_fetch_and_##T(port_atomic_##T *p, W v, enum port_order o)                  \
+    {                                                                                 \
+        (void)o;                                                                      \
+        (void)rmw_begin();                                                            \
+        W old = p->raw;                                                               \
+        p->raw = old & v;                                                             \
+        return old;                                                                   \
+    }                                                                                 \
+    bool port_cas_##T(port_atomic_##T *p, W *expected, W desired, enum port_order ok, \
+                      enum port_order fail)                                           \
+    {                                                                                 \
+        (void)ok;                                                                     \
+        (void)fail;                                                                   \
+        (void)rmw_begin();                                                            \
+        if (p->raw == *expected) {                                                    \
+            p->raw = desired;                                                         \
+            return true;                                                              \
+        }                                                                             \
+        *expected = p->raw;                                                           \
+        return false;                                                                 \
+    }
+
+SIM_ATOMIC_DEFS(u32, uint32_t)
+SIM_ATOMIC_DEFS(u64, uint64_t)
+
+void port_fence(enum port_order o)
+{
+    if (sim_current_proc() == NULL)
+        return;
+    struct sim_cpu *cpu = yield_point(costs()->fence_ps);
+    if (o != PORT_RELAXED && o != PORT_ACQUIRE)
+        sim_sb_drain_all(&cpu->sb);
+}
+
+void port_spin_hint(void)
+{
+    if (sim_current_proc() != NULL)
+        (void)yield_point(costs()->spin_ps);
+}
+
+/* ---- shared memory -------------------------------------------------------- */
+
+static sim_time_ps shm_cost(size_t len)
+{
+    const struct sim_costs *c = costs();
+    return c->shm_ps + (sim_time_ps)(c->shm_per_kib_ps * len / 1024);
+}
+
+void port_shm_read(void *dst, const void *shared_src, size_t len_bytes)
+{
+    struct sim_cpu *cpu = sim_current_proc() ? yield_point(shm_cost(len_bytes)) : NULL;
+    mem_read(cpu, shared_src, dst, len_bytes);
+}
+
+void port_shm_write(void *shared_dst, const void *src, size_t len_bytes)
+{
+    struct sim_cpu *cpu = sim_current_proc() ? yield_point(shm_cost(len_bytes)) : NULL;
+    mem_write(cpu, shared_dst, src, len_bytes, false);
+}
+
+/* ---- clock ------------------------------------------------------------------- */
+
+uint64_t port_clock_ns(void)
+{
+    struct sim_machine *m = sim_current_machine();
+    return m != NULL ? m->eng.now_ps / SIM_NS : 0;
+}
+
+static void sleep_done(void *ctx, uint64_t arg)
+{
+    struct sim_proc *p = ctx;
+    (void)arg;
+    if (p->state == SIM_PROC_BLOCKED) {
+        p->timeout = SIM_EVENT_NONE;
+        sim_proc_wake(p, IOSIM_OK, 0);
+    }
+}
+
+void port_sleep_ns(uint64_t ns)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return;
+    struct sim_machine *m = p->machine;
+    sim_time_ps d = ns > SIM_TIME_MAX / SIM_NS ? SIM_TIME_MAX : ns * SIM_NS;
+    if (sim_engine_after(&m->eng, d, sleep_done, p, 0, &p->timeout) != IOSIM_OK) {
+        sim_machine_fail(m, IOSIM_ENOSPC, "event list full (raise machine.events_max)");
+        sim_proc_cost(p, 1);
+        return;
+    }
+    sim_proc_block(p);
+}
+
+/* ---- DMA memory ---------------------------------------------------------------- */
+
+enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_dma *out)
+{
+    struct sim_machine *m = sim_current_machine();
+    assert(out != NULL);
+    if (m == NULL)
+        return IOSIM_ENOSYS;
+    if (len_bytes == 0 || (align_bytes & (align_bytes - 1)) != 0)
+        return IOSIM_EINVAL;
+    struct sim_proc *p = sim_current_proc();
+    sim_proc_cost(p, m->cfg.costs.dma_alloc_ps);
+    uint64_t pa;
+    enum iosim_err e = sim_mem_alloc(&m->mem, len_bytes, align_bytes ? align_bytes : SIM_PAGE_SIZE, &pa);
+    if (e != IOSIM_OK)
+        return e;
+    uint64_t len = (len_bytes + SIM_PAGE_SIZE - 1) & ~(uint64_t)(SIM_PAGE_SIZE - 1);
+    e = sim_iommu_map(&m->iommu, pa, pa, len);
+    if (e != IOSIM_OK) {
+        (void)sim_mem_free(&m->mem, pa, len);
+        return e;
+    }
+    m->count.iommu_maps++;
+    if (m->trace != NULL)
+        sim_trace_iommu(m->trace, m->eng.now_ps, "map", 0, (int64_t)pa, (int64_t)pa, (int64_t)len,
+                        p->pid);
+    *out = (struct port_dma){.host = sim_mem_host(&m->mem, pa, len), .bus_addr = pa,
+                             .len_bytes = (size_t)len};
+    return IOSIM_OK;
+}
+
+void port_dma_free(struct port_dma *dma)
+{
+    struct sim_machine *m = sim_current_machine();
+    assert(dma != NULL);
+    if (dma->host == NULL || m == NULL)
+        return;
+    struct sim_proc *p = sim_current_proc();
+    if (sim_iommu_unmap(&m->iommu, dma->bus_addr, dma->len_bytes) == IOSIM_OK && m->cfg.iommu) {
+        m->count.iommu_unmaps++;
+        if (m->trace != NULL)
+            sim_trace_iommu(m->trace, m->eng.now_ps, "unmap", 0, (int64_t)dma->bus_addr,
+                            (int64_t)dma->bus_addr, (int64_t)dma->len_bytes, p->pid);
+    }
+    (void)sim_mem_free(&m->mem, dma->bus_addr, dma->len_bytes);
+    memset(dma, 0, sizeof *dma);
+    sim_proc_cost(p, m->cfg.costs.dma_alloc_ps);
+}
+
+/* ---- MMIO ------------------------------------------------------------------------ */
+
+struct port_bar {
+    uint64_t phys;
+    uint64_t len_bytes;
+};
+
+enum iosim_err port_bar_map(uint64_t phys_addr, uint64_t len_bytes, struct port_bar **out)
+{
+    assert(out != NULL);
+    if (len_bytes == 0 || phys_addr + len_bytes < phys_addr)
+        return IOSIM_EINVAL;
+    struct port_bar *bar = malloc(sizeof *bar);
+    if (bar == NULL)
+        return IOSIM_ENOMEM;
+    *bar = (struct port_bar){phys_addr, len_bytes};
+    *out = bar;
+    return IOSIM_OK;
+}
+
+void port_bar_unmap(struct port_bar *bar) { free(bar); }
+
+uint64_t port_bar_len(const struct port_bar *bar) { return bar->len_bytes; }
+
+static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
+{
+    return bar != NULL && off < bar->len_bytes && size <= bar->len_bytes - off;
+}
+
+#define SIM_MMIO_DEFS(BITS)                                                           \
+    uint##BITS##_t port_mmio_read##BITS(struct port_bar *bar, uint64_t off)          \
+    {                                                                                 \
+        struct sim_proc *p = sim_current_proc();                                      \
+        if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
+            return (uint##BITS##_t)~(uint##BITS##_t)0;                                \
+        return (uint##BITS##_t)sim_io_mmio_read(p->machine, p, bar->phys + off, BITS / 8); \
+    }                                                                                 \
+    void port_mmio_write##BITS(struct port_bar *bar, uint64_t off, uint##BITS##_t v)  \
+    {                                                                                 \
+        struct sim_proc *p = sim_current_proc();                                      \
+        if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
+            return;                                                                   \
+        sim_io_mmio_write(p->machine, p, bar->phys + off, BITS / 8, v);               \
+    }
+
+SIM_MMIO_DEFS(8)
+SIM_MMIO_DEFS(16)
+SIM_MMIO_DEFS(32)
+SIM_MMIO_DEFS(64)
+
+/* ---- interrupts ------------------------------------------------------------------- */
+
+struct port_irq {
+    uint32_t line;
+};
+
+enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
+{
+    assert(out != NULL);
+    if (line >= SIM_IRQ_LINES)
+        return IOSIM_EINVAL;
+    struct port_irq *irq = malloc(sizeof *irq);
+    if (irq == NULL)
+        return IOSIM_ENOMEM;
+    irq->line = line;
+    *out = irq;
+    return IOSIM_OK;
+}
+
+void port_irq_close(struct port_irq *irq) { free(irq); }
+
+enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL || irq == NULL)
+        return IOSIM_EINVAL;
+    sim_time_ps t = timeout_ns == PORT_IRQ_NO_TIMEOUT || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
+                        ? SIM_TIME_MAX : timeout_ns * SIM_NS;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return sim_io_irq_wait(p->machine, p, irq->line, t);
+}
+
+/* ---- system calls ----------------------------------------------------------------- */
+
+int64_t port_sys_getpid(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    return p != NULL ? (int64_t)p->pid : -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
+}
+
+void port_sys_yield(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    sim_proc_yield_cpu(p);
+}
+
+_Noreturn void port_sys_exit(int32_t status)
+{
+    struct sim_proc *p = sim_current_proc();
+    assert(p != NULL && "port_sys_exit outside a simulated process");
+    if (p == NULL)
+        abort();
+    sim_proc_exit(p, status, false);
+}
+
+/* The file calls are answered by the simulated kernel; a machine without
+ * one (no kernel in the scenario) says so with -ENOSYS after the syscall
+ * cost, like a kernel without the scheme would. */
+static int64_t no_kernel(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p != NULL)
+        sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
+}
+
+int64_t port_sys_open(const char *path, uint64_t flags) { (void)path; (void)flags; return no_kernel(); }
+int64_t port_sys_close(uint64_t fd) { (void)fd; return no_kernel(); }
+int64_t port_sys_read(uint64_t fd, void *buf, uint64_t len) { (void)fd; (void)buf; (void)len; return no_kernel(); }
+int64_t port_sys_write(uint64_t fd, const void *buf, uint64_t len) { (void)fd; (void)buf; (void)len; return no_kernel(); }
+int64_t port_sys_dup(uint64_t fd, const char *suffix) { (void)fd; (void)suffix; return no_kernel(); }
+int64_t port_sys_fsync(uint64_t fd) { (void)fd; return no_kernel(); }
+
+int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
+                      void **out_addr)
+{
+    (void)fd; (void)offset; (void)len_bytes; (void)flags; (void)out_addr;
+    return no_kernel();
+}
+
+int64_t port_sys_funmap(void *addr, uint64_t len_bytes)
+{
+    (void)addr; (void)len_bytes;
+    return no_kernel();
+}

@@ -1,0 +1,341 @@
+/* One run of a scenario; see run.h. */
+#include "sim/run.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/testdev/testdev.h"
+#include "sim/trace.h"
+
+struct run_state {
+    struct sim_scenario *s;
+    struct sim_run_result *r;
+    struct sim_machine *m;
+    struct sim_trace *tr;
+    uint32_t expect_idx;
+};
+
+static const char *state_name(enum sim_proc_state st)
+{
+    switch (st) {
+    case SIM_PROC_RUNNABLE: return "runnable";
+    case SIM_PROC_RUNNING: return "running";
+    case SIM_PROC_BLOCKED: return "blocked";
+    case SIM_PROC_EXITED: return "exited";
+    }
+    return "?";
+}
+
+/* Records one expectation result: trace row, tally, kept failure text. */
+static void verdict(struct run_state *rs, const char *kind, uint32_t line, uint32_t col,
+                    bool ok, const char *msg)
+{
+    char where[SIM_SCN_TEXT_MAX + 32];
+    snprintf(where, sizeof where, "%s:%u:%u", rs->s->file, line, col);
+    sim_trace_expectation(rs->tr, rs->m->eng.now_ps, rs->expect_idx++, kind, where,
+                          ok ? "pass" : "fail", msg);
+    if (ok) {
+        rs->r->expectations_passed++;
+        return;
+    }
+    rs->r->expectations_failed++;
+    if (rs->r->failure_count < SIM_RUN_FAILURES_MAX)
+        snprintf(rs->r->failures[rs->r->failure_count++], SIM_RUN_MSG_MAX, "%s: %s", where, msg);
+}
+
+static bool bounds_ok(const struct sim_expect *x, uint64_t v)
+{
+    return (!x->has_eq || v == x->eq) && (!x->has_ne || v != x->ne) &&
+           (!x->has_min || v >= x->min) && (!x->has_max || v <= x->max);
+}
+
+static void bounds_text(const struct sim_expect *x, char *buf, size_t cap)
+{
+    int n = 0;
+    buf[0] = '\0';
+    if (x->has_eq)
+        n += snprintf(buf + n, cap - (size_t)n, " == %" PRIu64, x->eq);
+    if (x->has_ne && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, " != %" PRIu64, x->ne);
+    if (x->has_min && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, " >= %" PRIu64, x->min);
+    if (x->has_max && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, " <= %" PRIu64, x->max);
+}
+
+static uint64_t read_le(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = size; i-- > 0;)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void check_process(struct run_state *rs, const struct sim_expect *x)
+{
+    const struct sim_proc *p = sim_proc_by_name(rs->m, x->name);
+    char msg[SIM_RUN_MSG_MAX];
+    assert(p != NULL);
+    bool exited = p->state == SIM_PROC_EXITED;
+    bool state_ok = !x->has_state || p->state == x->state;
+    bool exit_ok = !x->has_exit || (exited && p->exit_status == x->exit_status);
+    if (!exit_ok && exited)
+        snprintf(msg, sizeof msg, "process %s: expected exit status %d, got %d", x->name,
+                 x->exit_status, p->exit_status);
+    else if (!exit_ok)
+        snprintf(msg, sizeof msg, "process %s: expected to exit with status %d, but it is %s",
+                 x->name, x->exit_status, state_name(p->state));
+    else if (!state_ok)
+        snprintf(msg, sizeof msg, "process %s: expected state %s, got %s", x->name,
+                 state_name(x->state), state_name(p->state));
+    else if (exited)
+        snprintf(msg, sizeof msg, "process %s exited with status %d", x->name, p->exit_status);
+    else
+        snprintf(msg, sizeof msg, "process %s is %s", x->name, state_name(p->state));
+    verdict(rs, "process", x->line, x->col, state_ok && exit_ok, msg);
+}
+
+static void check_one(struct run_state *rs, const struct sim_expect *x)
+{
+    char msg[SIM_RUN_MSG_MAX], b[160];
+    uint64_t v = 0;
+    bounds_text(x, b, sizeof b);
+    switch (x->kind) {
+    case SIM_EXPECT_MEMORY: {
+        const uint8_t *h = sim_mem_host(&rs->m->mem, x->addr, x->size);
+        v = read_le(h, x->size);
+        snprintf(msg, sizeof msg, "memory[0x%" PRIx64 "] (%u bytes) = %" PRIu64 ", expected%s",
+                 x->addr, x->size, v, b);
+        verdict(rs, "memory", x->line, x->col, bounds_ok(x, v), msg);
+        return;
+    }
+    case SIM_EXPECT_PROCESS:
+        check_process(rs, x);
+        return;
+    case SIM_EXPECT_COUNTER:
+        (void)sim_counter_get(&rs->m->count, x->name, &v);
+        snprintf(msg, sizeof msg, "counter %s = %" PRIu64 ", expected%s", x->name, v, b);
+        verdict(rs, "counter", x->line, x->col, bounds_ok(x, v), msg);
+        return;
+    case SIM_EXPECT_END_TIME:
+        v = rs->m->eng.now_ps;
+        snprintf(msg, sizeof msg, "end time %" PRIu64 " ps, expected%s", v, b);
+        verdict(rs, "end_time", x->line, x->col, bounds_ok(x, v), msg);
+        return;
+    case SIM_EXPECT_END:
+        snprintf(msg, sizeof msg, "run ended with %s, expected %s",
+                 sim_end_reason_name(rs->m->end), sim_end_reason_name(x->end));
+        verdict(rs, "end", x->line, x->col, rs->m->end == x->end, msg);
+        return;
+    }
+}
+
+/* Who is still around when a run did not end with every process exited. */
+static void describe_stuck(const struct sim_machine *m, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "run ended with %s", sim_end_reason_name(m->end));
+    const char *sep = "; still running: ";
+    for (uint32_t i = 0; i < m->proc_count && (size_t)n < cap; i++) {
+        const struct sim_proc *p = m->procs[i];
+        if (p->state == SIM_PROC_EXITED || p->daemon)
+            continue;
+        n += snprintf(buf + n, cap - (size_t)n, "%s%s (%s)", sep, p->name, state_name(p->state));
+        sep = ", ";
+    }
+    if (m->end == SIM_END_ERROR && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, ": %s", m->error_msg);
+}
+
+/* Assertion steps of the programs become expectations too. */
+static void check_asserts(struct run_state *rs)
+{
+    for (uint32_t i = 0; i < rs->s->proc_count; i++) {
+        const struct sim_program *pg = &rs->s->procs[i].prog;
+        for (uint32_t k = 0; k < pg->count; k++) {
+            const struct sim_step *st = &pg->steps[k];
+            char msg[SIM_RUN_MSG_MAX];
+            if (st->kind == SIM_STEP_SPIN_UNTIL && st->failed != 0) {
+                snprintf(msg, sizeof msg, "%s: %s", rs->s->procs[i].name, st->failure);
+                verdict(rs, "assert", st->line, st->col, false, msg);
+            }
+            if (st->kind != SIM_STEP_ASSERT)
+                continue;
+            if (st->failed != 0)
+                snprintf(msg, sizeof msg, "%s: %s", rs->s->procs[i].name, st->failure);
+            else if (st->evaluated == 0)
+                snprintf(msg, sizeof msg, "%s: assertion never reached%s%s",
+                         rs->s->procs[i].name, st->text[0] ? ": " : "", st->text);
+            else
+                snprintf(msg, sizeof msg, "%s: held %" PRIu64 " times%s%s", rs->s->procs[i].name,
+                         st->evaluated, st->text[0] ? ": " : "", st->text);
+            verdict(rs, "assert", st->line, st->col, st->failed == 0 && st->evaluated > 0, msg);
+        }
+    }
+}
+
+static void check_all(struct run_state *rs)
+{
+    for (uint32_t i = 0; i < rs->s->expect_count; i++)
+        check_one(rs, &rs->s->expects[i]);
+    check_asserts(rs);
+    if (!rs->s->end_expected) {
+        char msg[SIM_RUN_MSG_MAX];
+        bool ok = rs->m->end == SIM_END_ALL_EXITED;
+        if (ok)
+            snprintf(msg, sizeof msg, "every process exited");
+        else
+            describe_stuck(rs->m, msg, sizeof msg);
+        verdict(rs, "end", 1, 1, ok, msg);
+    }
+}
+
+/* ---- building and running ----------------------------------------------------- */
+
+static enum iosim_err add_devices(struct run_state *rs, struct testdev **devs)
+{
+    for (uint32_t i = 0; i < rs->s->device_count; i++) {
+        const struct sim_scn_device *d = &rs->s->devices[i];
+        enum iosim_err e = testdev_create(rs->m, &d->testdev, &devs[i]);
+        if (e != IOSIM_OK) {
+            snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s", d->name,
+                     iosim_err_text(e));
+            return e;
+        }
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err add_processes(struct run_state *rs, struct sim_prog_ctx *ctx)
+{
+    const struct sim_scenario *s = rs->s;
+    for (uint32_t i = 0; i < s->proc_count; i++) {
+        const struct sim_scn_process *sp = &s->procs[i];
+        ctx[i] = (struct sim_prog_ctx){.prog = &rs->s->procs[i].prog,
+                                       .devices = s->prog_devices,
+                                       .device_count = s->device_count};
+        struct sim_proc_def def = {.name = sp->name, .kind = "program", .fn = sim_program_main,
+                                   .arg = &ctx[i], .cpu = sp->cpu, .daemon = sp->daemon,
+                                   .start_ps = sp->start_ps};
+        enum iosim_err e = sim_proc_spawn(rs->m, &def, NULL);
+        if (e != IOSIM_OK) {
+            snprintf(rs->r->message, sizeof rs->r->message, "process %s: %s", sp->name,
+                     iosim_err_text(e));
+            return e;
+        }
+    }
+    return IOSIM_OK;
+}
+
+static void reset_tallies(struct sim_scenario *s)
+{
+    for (uint32_t i = 0; i < s->proc_count; i++) {
+        struct sim_program *pg = &s->procs[i].prog;
+        for (uint32_t k = 0; k < pg->count; k++) {
+            pg->steps[k].evaluated = 0;
+            pg->steps[k].failed = 0;
+            pg->steps[k].failure[0] = '\0';
+        }
+    }
+}
+
+static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts *o,
+                              struct sim_machine_config *cfg, struct sim_run_result *r)
+{
+    *cfg = s->machine;
+    if (o->seed_set)
+        cfg->seed = o->seed;
+    const char *policy = o->policy != NULL ? o->policy : s->policy;
+    if (strlen(policy) >= sizeof r->policy || sim_policy_parse(policy, &cfg->sched) != IOSIM_OK) {
+        snprintf(r->message, sizeof r->message,
+                 "unknown policy '%.32s' (expected fifo, random or pct:D with D from 1 to 16)",
+                 policy);
+        return IOSIM_EINVAL;
+    }
+    snprintf(r->policy, sizeof r->policy, "%s", policy);
+    r->seed = cfg->seed;
+    snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
+             o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
+    reset_tallies(s);
+    return IOSIM_OK;
+}
+
+static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *cfg)
+{
+    struct testdev *devs[SIM_SCN_DEVICES_MAX] = {0};
+    struct sim_prog_ctx *ctx = calloc(rs->s->proc_count, sizeof *ctx);
+    enum iosim_err e = ctx != NULL ? sim_machine_create(cfg, rs->tr, &rs->m) : IOSIM_ENOMEM;
+    if (e != IOSIM_OK) {
+        snprintf(rs->r->message, sizeof rs->r->message, "cannot build the machine: %s",
+                 iosim_err_text(e));
+        free(ctx);
+        return e;
+    }
+    e = add_devices(rs, devs);
+    if (e == IOSIM_OK)
+        e = add_processes(rs, ctx);
+    if (e == IOSIM_OK) {
+        sim_machine_run(rs->m);
+        check_all(rs);
+        rs->r->end = rs->m->end;
+        rs->r->end_ps = rs->m->eng.now_ps;
+        rs->r->counters = rs->m->count;
+        if (rs->m->end == SIM_END_ERROR) {
+            snprintf(rs->r->message, sizeof rs->r->message, "%s", rs->m->error_msg);
+            e = rs->m->error;
+        }
+    }
+    for (uint32_t i = 0; i < rs->s->proc_count; i++)
+        sim_prog_ctx_release(&ctx[i]);
+    for (uint32_t i = 0; i < rs->s->device_count; i++)
+        testdev_destroy(devs[i]);
+    sim_machine_destroy(rs->m);
+    rs->m = NULL;
+    free(ctx);
+    return e;
+}
+
+enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
+                       struct sim_run_result *r)
+{
+    assert(s != NULL && o != NULL && r != NULL);
+    memset(r, 0, sizeof *r);
+    r->run_id = -1;
+    struct sim_machine_config cfg;
+    enum iosim_err e = prepare(s, o, &cfg, r);
+    if (e != IOSIM_OK)
+        return e;
+    struct sim_trace tr;
+    struct sim_trace_run_info info = {.scenario = s->name, .scenario_file = s->file,
+                                      .policy = r->policy, .build_id = IOSIM_BUILD_ID,
+                                      .command = r->repro, .seed = r->seed};
+    e = sim_trace_init(&tr, o->db, &info);
+    if (e != IOSIM_OK) {
+        snprintf(r->message, sizeof r->message, "trace: %s", iosim_err_text(e));
+        return e;
+    }
+    struct run_state rs = {.s = s, .r = r, .tr = &tr};
+    e = simulate(&rs, &cfg);
+    r->passed = e == IOSIM_OK && r->expectations_failed == 0;
+    struct sim_trace_result res = {
+        .result = e != IOSIM_OK ? "error" : r->passed ? "pass" : "fail",
+        .end_time_ps = r->end_ps, .expectations_passed = r->expectations_passed,
+        .expectations_failed = r->expectations_failed,
+        .message = e != IOSIM_OK ? r->message : r->failure_count ? r->failures[0] : "",
+    };
+    enum iosim_err te = sim_trace_finish(&tr, &res);
+    r->trace_hash = sim_trace_hash(&tr);
+    r->trace_rows = sim_trace_rows(&tr);
+    r->run_id = sim_trace_run_id(&tr);
+    if (e == IOSIM_OK && te != IOSIM_OK) {
+        char why[256] = "";
+        (void)sim_trace_error(&tr, why, sizeof why);
+        snprintf(r->message, sizeof r->message, "trace database: %s", why);
+        e = te;
+        r->passed = false;
+    }
+    sim_trace_fini(&tr);
+    return e;
+}

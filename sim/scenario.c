@@ -1,0 +1,595 @@
+/* The scenario loader; see scenario.h and docs/scenario-format.md. */
+#include "sim/scenario.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/testdev/testdev_regs.h"
+
+#define CHECK(expr)                        \
+    do {                                   \
+        enum iosim_err e_ = (expr);        \
+        if (e_ != IOSIM_OK)                \
+            return e_;                     \
+    } while (0)
+
+struct loader {
+    const struct yml_doc *doc;
+    struct sim_scenario *s;
+    struct yml_error *err;
+};
+
+enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp)
+{
+    assert(text != NULL && sp != NULL);
+    if (strcmp(text, "fifo") == 0) {
+        sp->policy = SIM_POLICY_FIFO;
+        return IOSIM_OK;
+    }
+    if (strcmp(text, "random") == 0) {
+        sp->policy = SIM_POLICY_RANDOM;
+        return IOSIM_OK;
+    }
+    if (strncmp(text, "pct:", 4) == 0 && text[4] >= '1' && text[4] <= '9') {
+        char *end;
+        unsigned long d = strtoul(text + 4, &end, 10);
+        if (*end == '\0' && d >= 1 && d <= 16) {
+            sp->policy = SIM_POLICY_PCT;
+            sp->pct_depth = (uint32_t)d;
+            return IOSIM_OK;
+        }
+    }
+    return IOSIM_EINVAL;
+}
+
+static enum iosim_err get_name(struct loader *l, const struct yml_node *n, char *buf, size_t cap)
+{
+    const char *t;
+    CHECK(yml_get_str(l->doc, n, &t, l->err));
+    size_t len = strlen(t);
+    if (len == 0 || len >= cap)
+        return yml_error_at(l->doc, n, l->err, "a name must be 1 to %zu characters", cap - 1);
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (!(c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9') ||
+              (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return yml_error_at(l->doc, n, l->err,
+                                "a name may hold letters, digits, '_', '-' and '.' only");
+    }
+    memcpy(buf, t, len + 1);
+    return IOSIM_OK;
+}
+
+/* ---- machine, costs, scheduler ----------------------------------------------- */
+
+static enum iosim_err load_costs(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"atomic", "rmw", "fence", "spin", "shm", "shm_per_kib",
+                                    "local", "context_switch", "syscall", "wake", "mmio_write",
+                                    "dma_alloc", NULL};
+    struct sim_costs *c = &l->s->machine.costs;
+    sim_time_ps *fields[] = {&c->atomic_ps, &c->rmw_ps, &c->fence_ps, &c->spin_ps, &c->shm_ps,
+                             &c->shm_per_kib_ps, &c->local_ps, &c->context_switch_ps,
+                             &c->syscall_ps, &c->wake_ps, &c->mmio_write_ps, &c->dma_alloc_ps};
+    CHECK(yml_check_keys(l->doc, n, k, "costs", l->err));
+    for (size_t i = 0; k[i] != NULL; i++) {
+        const struct yml_node *v = yml_map_get(n, k[i]);
+        if (v != NULL)
+            CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, fields[i], l->err));
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_machine(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"cpus", "memory", "iommu", "memory_model", "dma_base",
+                                    "events_max", "costs", NULL};
+    static const char *const models[] = {"sc", "relaxed"};
+    struct sim_machine_config *mc = &l->s->machine;
+    const struct yml_node *v;
+    uint64_t u;
+    CHECK(yml_check_keys(l->doc, n, k, "machine", l->err));
+    CHECK(yml_require(l->doc, n, "cpus", "machine", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 1, SIM_CPUS_MAX, &u, l->err));
+    mc->cpus = (uint32_t)u;
+    CHECK(yml_require(l->doc, n, "memory", "machine", &v, l->err));
+    CHECK(yml_get_size(l->doc, v, 2ull << 20, 64ull << 30, &mc->mem_bytes, l->err));
+    if (mc->mem_bytes % SIM_PAGE_SIZE != 0)
+        return yml_error_at(l->doc, v, l->err, "memory must be a whole number of 4 KiB pages");
+    if ((v = yml_map_get(n, "iommu")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &mc->iommu, l->err));
+    if ((v = yml_map_get(n, "memory_model")) != NULL) {
+        size_t i;
+        CHECK(yml_get_enum(l->doc, v, models, 2, &i, l->err));
+        mc->relaxed_memory = i == 1;
+    }
+    if ((v = yml_map_get(n, "dma_base")) != NULL) {
+        CHECK(yml_get_size(l->doc, v, SIM_PAGE_SIZE, mc->mem_bytes - SIM_PAGE_SIZE,
+                           &mc->alloc_base, l->err));
+        if (mc->alloc_base % SIM_PAGE_SIZE != 0)
+            return yml_error_at(l->doc, v, l->err, "dma_base must be a multiple of 4 KiB");
+    } else if (mc->alloc_base >= mc->mem_bytes) {
+        mc->alloc_base = mc->mem_bytes / 2;
+    }
+    if ((v = yml_map_get(n, "events_max")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 64, 1u << 23, &u, l->err));
+        mc->events_max = (uint32_t)u;
+    }
+    if ((v = yml_map_get(n, "costs")) != NULL)
+        CHECK(load_costs(l, v));
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_scheduler(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"timeslice", "preempt_per_mille", "jitter_percent",
+                                    "stall_per_mille", "stall_max", "pct_steps",
+                                    "store_delay_max", NULL};
+    struct sim_sched_params *sp = &l->s->machine.sched;
+    const struct yml_node *v;
+    uint64_t u;
+    CHECK(yml_check_keys(l->doc, n, k, "scheduler", l->err));
+    if ((v = yml_map_get(n, "timeslice")) != NULL)
+        CHECK(yml_get_time_ps(l->doc, v, 1 * SIM_NS, 10 * SIM_S, &sp->timeslice_ps, l->err));
+    if ((v = yml_map_get(n, "stall_max")) != NULL)
+        CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, &sp->stall_max_ps, l->err));
+    if ((v = yml_map_get(n, "store_delay_max")) != NULL)
+        CHECK(yml_get_time_ps(l->doc, v, 0, 1 * SIM_S, &sp->store_delay_max_ps, l->err));
+    if ((v = yml_map_get(n, "pct_steps")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 1, UINT32_MAX, &sp->pct_steps, l->err));
+    const char *pm[] = {"preempt_per_mille", "stall_per_mille", "jitter_percent"};
+    uint32_t *pf[] = {&sp->preempt_per_mille, &sp->stall_per_mille, &sp->jitter_percent};
+    for (size_t i = 0; i < 3; i++) {
+        if ((v = yml_map_get(n, pm[i])) == NULL)
+            continue;
+        CHECK(yml_get_u64(l->doc, v, 0, 1000, &u, l->err));
+        *pf[i] = (uint32_t)u;
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_policy(struct loader *l, const struct yml_node *n)
+{
+    const char *t;
+    CHECK(yml_get_str(l->doc, n, &t, l->err));
+    if (strlen(t) >= SIM_POLICY_TEXT_MAX ||
+        sim_policy_parse(t, &l->s->machine.sched) != IOSIM_OK) {
+        char q[YML_QUOTE_BYTES];
+        return yml_error_at(l->doc, n, l->err,
+                            "expected one of: fifo, random, pct:D (D from 1 to 16); got %s",
+                            yml_quote(q, sizeof q, t, strlen(t)));
+    }
+    snprintf(l->s->policy, sizeof l->s->policy, "%s", t);
+    return IOSIM_OK;
+}
+
+/* ---- devices --------------------------------------------------------------- */
+
+static enum iosim_err load_testdev(struct loader *l, const struct yml_node *n,
+                                   struct sim_scn_device *d)
+{
+    struct testdev_config *c = &d->testdev;
+    const struct yml_node *v;
+    uint64_t u;
+    testdev_config_default(c);
+    c->name = d->name;
+    CHECK(yml_require(l->doc, n, "mmio", "device", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX - TESTDEV_MMIO_SIZE, &c->mmio_base, l->err));
+    if (c->mmio_base % TESTDEV_MMIO_SIZE != 0)
+        return yml_error_at(l->doc, v, l->err, "mmio must be aligned to 0x%x", TESTDEV_MMIO_SIZE);
+    if (c->mmio_base < l->s->machine.mem_bytes)
+        return yml_error_at(l->doc, v, l->err, "mmio window 0x%llx overlaps memory (0 to 0x%llx)",
+                            (unsigned long long)c->mmio_base,
+                            (unsigned long long)l->s->machine.mem_bytes);
+    CHECK(yml_require(l->doc, n, "irq", "device", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 0, SIM_IRQ_LINES - 1, &u, l->err));
+    c->irq_line = (uint32_t)u;
+    const char *tk[] = {"mmio_read_request", "mmio_read_response", "mmio_write", "setup"};
+    sim_time_ps *tf[] = {&c->read_req_ps, &c->read_resp_ps, &c->write_ps, &c->setup_ps};
+    for (size_t i = 0; i < 4; i++)
+        if ((v = yml_map_get(n, tk[i])) != NULL)
+            CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, tf[i], l->err));
+    if ((v = yml_map_get(n, "bytes_per_second")) != NULL)
+        CHECK(yml_get_size(l->doc, v, 1000, 1000ull * 1000 * 1000 * 1000, &c->bytes_per_s, l->err));
+    return IOSIM_OK;
+}
+
+static enum iosim_err check_overlaps(struct loader *l, const struct yml_node *n, uint32_t idx)
+{
+    const struct sim_prog_device *a = &l->s->prog_devices[idx];
+    for (uint32_t i = 0; i < idx; i++) {
+        const struct sim_prog_device *b = &l->s->prog_devices[i];
+        if (strcmp(a->name, b->name) == 0)
+            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", a->name);
+        if (a->base < b->base + b->len && b->base < a->base + a->len)
+            return yml_error_at(l->doc, n, l->err, "mmio window of '%s' overlaps '%s'",
+                                a->name, b->name);
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_device(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"name", "type", "mmio", "irq", "mmio_read_request",
+                                    "mmio_read_response", "mmio_write", "setup",
+                                    "bytes_per_second", NULL};
+    static const char *const types[] = {"testdev"};
+    struct sim_scenario *s = l->s;
+    const struct yml_node *v;
+    size_t t;
+    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    if (s->device_count == SIM_SCN_DEVICES_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
+    CHECK(yml_check_keys(l->doc, n, k, "device", l->err));
+    struct sim_scn_device *d = &s->devices[s->device_count];
+    CHECK(yml_require(l->doc, n, "name", "device", &v, l->err));
+    CHECK(get_name(l, v, d->name, sizeof d->name));
+    CHECK(yml_require(l->doc, n, "type", "device", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, types, 1, &t, l->err));
+    d->type = (enum sim_device_type)t;
+    CHECK(load_testdev(l, n, d));
+    s->prog_devices[s->device_count] = (struct sim_prog_device){
+        d->name, d->testdev.mmio_base, TESTDEV_MMIO_SIZE};
+    CHECK(check_overlaps(l, n, s->device_count));
+    s->device_count++;
+    return IOSIM_OK;
+}
+
+/* ---- processes -------------------------------------------------------------- */
+
+static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"name", "cpu", "daemon", "start", "program", NULL};
+    struct sim_scenario *s = l->s;
+    const struct yml_node *v;
+    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    if (s->proc_count == SIM_SCN_PROCS_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u processes", SIM_SCN_PROCS_MAX);
+    CHECK(yml_check_keys(l->doc, n, k, "process", l->err));
+    struct sim_scn_process *p = &s->procs[s->proc_count];
+    *p = (struct sim_scn_process){.cpu = -1};
+    CHECK(yml_require(l->doc, n, "name", "process", &v, l->err));
+    CHECK(get_name(l, v, p->name, sizeof p->name));
+    for (uint32_t i = 0; i < s->proc_count; i++)
+        if (strcmp(s->procs[i].name, p->name) == 0)
+            return yml_error_at(l->doc, v, l->err, "a process named '%s' already exists", p->name);
+    if ((v = yml_map_get(n, "cpu")) != NULL) {
+        uint64_t cpu;
+        CHECK(yml_get_u64(l->doc, v, 0, s->machine.cpus - 1, &cpu, l->err));
+        p->cpu = (int32_t)cpu;
+    }
+    if ((v = yml_map_get(n, "daemon")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &p->daemon, l->err));
+    if ((v = yml_map_get(n, "start")) != NULL)
+        CHECK(yml_get_time_ps(l->doc, v, 0, 10 * SIM_S, &p->start_ps, l->err));
+    CHECK(yml_require(l->doc, n, "program", "process", &v, l->err));
+    CHECK(sim_program_load(l->doc, v, s->prog_devices, s->device_count, &p->prog, l->err));
+    s->proc_count++;
+    return IOSIM_OK;
+}
+
+/* ---- faults ------------------------------------------------------------------ */
+
+static enum iosim_err load_fault_target(struct loader *l, const struct yml_node *n,
+                                        struct sim_fault_rule *r)
+{
+    const struct yml_node *v;
+    uint64_t u;
+    r->line = UINT32_MAX;
+    if ((v = yml_map_get(n, "line")) != NULL) {
+        if (r->kind == SIM_FAULT_DMA_ERROR)
+            return yml_error_at(l->doc, v, l->err, "dma_error takes a device, not a line");
+        CHECK(yml_get_u64(l->doc, v, 0, SIM_IRQ_LINES - 1, &u, l->err));
+        r->line = (uint32_t)u;
+    }
+    if ((v = yml_map_get(n, "device")) != NULL) {
+        if (r->kind != SIM_FAULT_DMA_ERROR)
+            return yml_error_at(l->doc, v, l->err, "irq faults take a line, not a device");
+        CHECK(get_name(l, v, r->device, sizeof r->device));
+        bool found = false;
+        for (uint32_t i = 0; i < l->s->device_count; i++)
+            found |= strcmp(l->s->devices[i].name, r->device) == 0;
+        if (!found)
+            return yml_error_at(l->doc, v, l->err, "no device named '%s' in `devices:`", r->device);
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_fault(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"kind", "line", "device", "nth", "per_mille", "count",
+                                    "delay", NULL};
+    static const char *const kinds[] = {"irq_drop", "irq_delay", "dma_error"};
+    struct sim_machine_config *mc = &l->s->machine;
+    const struct yml_node *v, *nth, *pm;
+    size_t kind;
+    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    if (mc->fault_count == SIM_FAULT_RULES_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u faults", SIM_FAULT_RULES_MAX);
+    CHECK(yml_check_keys(l->doc, n, k, "fault", l->err));
+    struct sim_fault_rule *r = &mc->faults[mc->fault_count];
+    *r = (struct sim_fault_rule){0};
+    CHECK(yml_require(l->doc, n, "kind", "fault", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, kinds, 3, &kind, l->err));
+    r->kind = (enum sim_fault_kind)kind;
+    CHECK(load_fault_target(l, n, r));
+    nth = yml_map_get(n, "nth");
+    pm = yml_map_get(n, "per_mille");
+    if ((nth == NULL) == (pm == NULL))
+        return yml_error_at(l->doc, n, l->err, "a fault needs exactly one of `nth` and `per_mille`");
+    if (nth != NULL)
+        CHECK(yml_get_u64(l->doc, nth, 1, UINT64_MAX, &r->nth, l->err));
+    if (pm != NULL) {
+        uint64_t u;
+        CHECK(yml_get_u64(l->doc, pm, 0, 1000, &u, l->err));
+        r->per_mille = (uint32_t)u;
+    }
+    if ((v = yml_map_get(n, "count")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 1, UINT64_MAX, &r->count_max, l->err));
+    v = yml_map_get(n, "delay");
+    if (r->kind == SIM_FAULT_IRQ_DELAY && v == NULL)
+        return yml_require(l->doc, n, "delay", "irq_delay fault", &v, l->err);
+    if (v != NULL) {
+        if (r->kind != SIM_FAULT_IRQ_DELAY)
+            return yml_error_at(l->doc, v, l->err, "only irq_delay takes a delay");
+        CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, &r->delay_ps, l->err));
+    }
+    mc->fault_count++;
+    return IOSIM_OK;
+}
+
+/* ---- expectations ------------------------------------------------------------- */
+
+/* equals / not_equals / min / max: at least one; `time` reads durations. */
+static enum iosim_err load_bounds(struct loader *l, const struct yml_node *n, bool time,
+                                  const char *what, struct sim_expect *x)
+{
+    const char *const names[] = {"equals", "not_equals", "min", "max"};
+    bool *has[] = {&x->has_eq, &x->has_ne, &x->has_min, &x->has_max};
+    uint64_t *val[] = {&x->eq, &x->ne, &x->min, &x->max};
+    bool any = false;
+    for (size_t i = 0; i < 4; i++) {
+        const struct yml_node *v = yml_map_get(n, names[i]);
+        if (v == NULL)
+            continue;
+        if (time)
+            CHECK(yml_get_time_ps(l->doc, v, 0, SIM_TIME_MAX, val[i], l->err));
+        else
+            CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX, val[i], l->err));
+        *has[i] = any = true;
+    }
+    if (!any)
+        return yml_error_at(l->doc, n, l->err, "%s needs equals, not_equals, min or max", what);
+    return IOSIM_OK;
+}
+
+static enum iosim_err x_memory(struct loader *l, const struct yml_node *n, struct sim_expect *x)
+{
+    static const char *const k[] = {"addr", "size", "equals", "not_equals", "min", "max", NULL};
+    const struct yml_node *v;
+    uint64_t u;
+    CHECK(yml_check_keys(l->doc, n, k, "memory expectation", l->err));
+    CHECK(yml_require(l->doc, n, "addr", "memory expectation", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 0, l->s->machine.mem_bytes - 1, &x->addr, l->err));
+    x->size = 4;
+    if ((v = yml_map_get(n, "size")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 1, 8, &u, l->err));
+        if (u != 1 && u != 2 && u != 4 && u != 8)
+            return yml_error_at(l->doc, v, l->err, "size must be 1, 2, 4 or 8");
+        x->size = (uint8_t)u;
+    }
+    if (x->addr + x->size > l->s->machine.mem_bytes)
+        return yml_error_at(l->doc, n, l->err, "the value lies outside memory");
+    return load_bounds(l, n, false, "a memory expectation", x);
+}
+
+static enum iosim_err x_process(struct loader *l, const struct yml_node *n, struct sim_expect *x)
+{
+    static const char *const k[] = {"name", "exit", "state", NULL};
+    static const char *const states[] = {"runnable", "running", "blocked", "exited"};
+    const struct yml_node *v;
+    CHECK(yml_check_keys(l->doc, n, k, "process expectation", l->err));
+    CHECK(yml_require(l->doc, n, "name", "process expectation", &v, l->err));
+    CHECK(get_name(l, v, x->name, sizeof x->name));
+    bool found = false;
+    for (uint32_t i = 0; i < l->s->proc_count; i++)
+        found |= strcmp(l->s->procs[i].name, x->name) == 0;
+    if (!found)
+        return yml_error_at(l->doc, v, l->err, "no process named '%s'", x->name);
+    if ((v = yml_map_get(n, "exit")) != NULL) {
+        int64_t st;
+        CHECK(yml_get_i64(l->doc, v, -255, 255, &st, l->err));
+        x->has_exit = true;
+        x->exit_status = (int32_t)st;
+    }
+    if ((v = yml_map_get(n, "state")) != NULL) {
+        size_t i;
+        CHECK(yml_get_enum(l->doc, v, states, 4, &i, l->err));
+        x->has_state = true;
+        x->state = (enum sim_proc_state)i;
+    }
+    if (!x->has_exit && !x->has_state)
+        return yml_error_at(l->doc, n, l->err, "a process expectation needs exit or state");
+    return IOSIM_OK;
+}
+
+static enum iosim_err x_counter(struct loader *l, const struct yml_node *n, struct sim_expect *x)
+{
+    static const char *const k[] = {"name", "equals", "not_equals", "min", "max", NULL};
+    const struct yml_node *v;
+    const char *t;
+    CHECK(yml_check_keys(l->doc, n, k, "counter expectation", l->err));
+    CHECK(yml_require(l->doc, n, "name", "counter expectation", &v, l->err));
+    CHECK(yml_get_str(l->doc, v, &t, l->err));
+    struct sim_counters zero = {0};
+    uint64_t dummy;
+    if (strlen(t) >= sizeof x->name || !sim_counter_get(&zero, t, &dummy)) {
+        char list[1024] = "", q[YML_QUOTE_BYTES];
+        for (size_t i = 0; sim_counter_names[i] != NULL; i++) {
+            strncat(list, sim_counter_names[i], sizeof list - strlen(list) - 1);
+            if (sim_counter_names[i + 1] != NULL)
+                strncat(list, ", ", sizeof list - strlen(list) - 1);
+        }
+        return yml_error_at(l->doc, v, l->err, "unknown counter %s (expected one of: %s)",
+                            yml_quote(q, sizeof q, t, strlen(t)), list);
+    }
+    snprintf(x->name, sizeof x->name, "%s", t);
+    return load_bounds(l, n, false, "a counter expectation", x);
+}
+
+static enum iosim_err x_end_time(struct loader *l, const struct yml_node *n, struct sim_expect *x)
+{
+    static const char *const k[] = {"equals", "not_equals", "min", "max", NULL};
+    CHECK(yml_check_keys(l->doc, n, k, "end_time expectation", l->err));
+    return load_bounds(l, n, true, "an end_time expectation", x);
+}
+
+static enum iosim_err x_end(struct loader *l, const struct yml_node *n, struct sim_expect *x)
+{
+    static const char *const ends[] = {"all_exited", "deadlock", "time_limit"};
+    size_t i;
+    CHECK(yml_get_enum(l->doc, n, ends, 3, &i, l->err));
+    x->end = (enum sim_end_reason)(SIM_END_ALL_EXITED + i);
+    l->s->end_expected = true;
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_expect(struct loader *l, const struct yml_node *n)
+{
+    static const char *const kinds[] = {"memory", "process", "counter", "end_time", "end"};
+    struct sim_scenario *s = l->s;
+    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    if (yml_map_len(n) != 1)
+        return yml_error_at(l->doc, n, l->err,
+                            "an expectation is a mapping with exactly one key (its kind)");
+    if (s->expect_count == SIM_SCN_EXPECTS_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u expectations", SIM_SCN_EXPECTS_MAX);
+    const struct yml_node *key = yml_map_key(n, 0), *args = yml_map_value(n, 0);
+    size_t kind;
+    CHECK(yml_get_enum(l->doc, key, kinds, 5, &kind, l->err));
+    struct sim_expect *x = &s->expects[s->expect_count];
+    *x = (struct sim_expect){.kind = (enum sim_expect_kind)kind, .line = yml_line(key),
+                             .col = yml_col(key)};
+    if (x->kind != SIM_EXPECT_END)
+        CHECK(yml_get_map(l->doc, args, &args, l->err));
+    switch (x->kind) {
+    case SIM_EXPECT_MEMORY: CHECK(x_memory(l, args, x)); break;
+    case SIM_EXPECT_PROCESS: CHECK(x_process(l, args, x)); break;
+    case SIM_EXPECT_COUNTER: CHECK(x_counter(l, args, x)); break;
+    case SIM_EXPECT_END_TIME: CHECK(x_end_time(l, args, x)); break;
+    case SIM_EXPECT_END: CHECK(x_end(l, args, x)); break;
+    }
+    s->expect_count++;
+    return IOSIM_OK;
+}
+
+/* ---- the document ---------------------------------------------------------------- */
+
+static enum iosim_err load_list(struct loader *l, const struct yml_node *root, const char *key,
+                                enum iosim_err (*item)(struct loader *, const struct yml_node *))
+{
+    const struct yml_node *v = yml_map_get(root, key);
+    if (v == NULL)
+        return IOSIM_OK;
+    CHECK(yml_get_seq(l->doc, v, &v, l->err));
+    for (size_t i = 0; i < yml_seq_len(v); i++)
+        CHECK(item(l, yml_seq_item(v, i)));
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_header(struct loader *l, const struct yml_node *root)
+{
+    struct sim_scenario *s = l->s;
+    const struct yml_node *v;
+    const char *t;
+    CHECK(yml_require(l->doc, root, "scenario", "the scenario", &v, l->err));
+    CHECK(yml_get_str(l->doc, v, &t, l->err));
+    if (t[0] == '\0' || strlen(t) >= sizeof s->name)
+        return yml_error_at(l->doc, v, l->err, "the scenario name must be 1 to %zu characters",
+                            sizeof s->name - 1);
+    snprintf(s->name, sizeof s->name, "%s", t);
+    if ((v = yml_map_get(root, "description")) != NULL)
+        CHECK(yml_get_str(l->doc, v, &t, l->err));
+    if ((v = yml_map_get(root, "seed")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX, &s->machine.seed, l->err));
+    if ((v = yml_map_get(root, "policy")) != NULL)
+        CHECK(load_policy(l, v));
+    if ((v = yml_map_get(root, "time_limit")) != NULL)
+        CHECK(yml_get_time_ps(l->doc, v, 1, 3600 * SIM_S, &s->machine.time_limit_ps, l->err));
+    if ((v = yml_map_get(root, "scheduler")) != NULL)
+        CHECK(load_scheduler(l, v));
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_doc(struct loader *l)
+{
+    static const char *const k[] = {"scenario", "description", "seed", "policy", "time_limit",
+                                    "scheduler", "machine", "devices", "processes", "faults",
+                                    "expect", NULL};
+    const struct yml_node *root, *v;
+    CHECK(yml_get_map(l->doc, yml_root(l->doc), &root, l->err));
+    CHECK(yml_check_keys(l->doc, root, k, "the scenario", l->err));
+    CHECK(load_header(l, root));
+    CHECK(yml_require(l->doc, root, "machine", "the scenario", &v, l->err));
+    CHECK(yml_get_map(l->doc, v, &v, l->err));
+    CHECK(load_machine(l, v));
+    CHECK(load_list(l, root, "devices", load_device));
+    CHECK(yml_require(l->doc, root, "processes", "the scenario", &v, l->err));
+    CHECK(load_list(l, root, "processes", load_process));
+    if (l->s->proc_count == 0)
+        return yml_error_at(l->doc, v, l->err, "a scenario needs at least one process");
+    CHECK(load_list(l, root, "faults", load_fault));
+    return load_list(l, root, "expect", load_expect);
+}
+
+static enum iosim_err load_common(struct yml_doc *doc, struct sim_scenario **out,
+                                  struct yml_error *err)
+{
+    struct sim_scenario *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", yml_doc_name(doc));
+        yml_free(doc);
+        return IOSIM_ENOMEM;
+    }
+    snprintf(s->file, sizeof s->file, "%s", yml_doc_name(doc));
+    sim_machine_config_default(&s->machine);
+    snprintf(s->policy, sizeof s->policy, "fifo");
+    struct loader l = {doc, s, err};
+    enum iosim_err e = load_doc(&l);
+    yml_free(doc);
+    if (e != IOSIM_OK) {
+        sim_scenario_free(s);
+        return e;
+    }
+    *out = s;
+    return IOSIM_OK;
+}
+
+enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
+                                 struct yml_error *err)
+{
+    assert(path != NULL && out != NULL && err != NULL);
+    struct yml_doc *doc;
+    CHECK(yml_load_file(path, &doc, err));
+    return load_common(doc, out, err);
+}
+
+enum iosim_err sim_scenario_load_string(const char *name, const char *text, size_t len,
+                                        struct sim_scenario **out, struct yml_error *err)
+{
+    assert(name != NULL && text != NULL && out != NULL && err != NULL);
+    struct yml_doc *doc;
+    CHECK(yml_load_string(name, text, len, &doc, err));
+    return load_common(doc, out, err);
+}
+
+void sim_scenario_free(struct sim_scenario *s)
+{
+    if (s == NULL)
+        return;
+    for (uint32_t i = 0; i < s->proc_count; i++)
+        sim_program_free(&s->procs[i].prog);
+    free(s);
+}

@@ -1,0 +1,107 @@
+/*
+ * scenario.h - a scenario file, validated and ready to run.
+ *
+ * The loader reads a YAML scenario (docs/scenario-format.md), checks every
+ * key, type, range and cross-reference, and fills a struct sim_scenario. It
+ * never runs anything half-way: either the whole file is valid, or the
+ * first problem is reported as `file:line:col: message` and nothing is
+ * built.
+ *
+ *     struct sim_scenario *s;
+ *     struct yml_error err;
+ *     if (sim_scenario_load("scenarios/suite/x.yaml", &s, &err) != IOSIM_OK) {
+ *         fprintf(stderr, "%s\n", err.msg);     exit status 2
+ *     }
+ *     ... sim_run(s, &opts, &result) ...
+ *     sim_scenario_free(s);
+ *
+ * Ownership: the scenario owns everything in it (programs, strings).
+ */
+#ifndef IOSIM_SIM_SCENARIO_H
+#define IOSIM_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "impl/port/err.h"
+#include "models/testdev/testdev.h"
+#include "sim/machine.h"
+#include "sim/program.h"
+#include "sim/yml.h"
+
+#define SIM_SCN_DEVICES_MAX SIM_PROG_DEVICES_MAX
+#define SIM_SCN_PROCS_MAX 256u
+#define SIM_SCN_EXPECTS_MAX 256u
+#define SIM_SCN_TEXT_MAX 256u
+#define SIM_POLICY_TEXT_MAX 16u
+
+enum sim_device_type { SIM_DEV_TESTDEV };
+
+struct sim_scn_device {
+    char name[SIM_NAME_MAX];
+    enum sim_device_type type;
+    struct testdev_config testdev;   /* type testdev; .name points at `name` */
+};
+
+struct sim_scn_process {
+    char name[SIM_NAME_MAX];
+    int32_t cpu;
+    bool daemon;
+    sim_time_ps start_ps;
+    struct sim_program prog;
+};
+
+enum sim_expect_kind {
+    SIM_EXPECT_MEMORY,   /* a value in memory at the end */
+    SIM_EXPECT_PROCESS,  /* a process's exit status / state */
+    SIM_EXPECT_COUNTER,  /* a machine counter */
+    SIM_EXPECT_END_TIME, /* simulated end time within bounds */
+    SIM_EXPECT_END,      /* how the run ended */
+};
+
+struct sim_expect {
+    enum sim_expect_kind kind;
+    uint32_t line, col;
+    char name[SIM_NAME_MAX];        /* process or counter name */
+    uint64_t addr;
+    uint8_t size;
+    bool has_eq, has_ne, has_min, has_max;
+    uint64_t eq, ne, min, max;      /* for memory, counter, end_time (ps) */
+    bool has_exit;
+    int32_t exit_status;
+    bool has_state;
+    enum sim_proc_state state;
+    enum sim_end_reason end;
+};
+
+struct sim_scenario {
+    char file[SIM_SCN_TEXT_MAX];
+    char name[SIM_NAME_MAX * 2];
+    char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
+    struct sim_machine_config machine;  /* includes seed, policy, faults */
+    struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
+    uint32_t device_count;
+    struct sim_prog_device prog_devices[SIM_SCN_DEVICES_MAX]; /* name/base/len for programs */
+    struct sim_scn_process procs[SIM_SCN_PROCS_MAX];
+    uint32_t proc_count;
+    struct sim_expect expects[SIM_SCN_EXPECTS_MAX];
+    uint32_t expect_count;
+    bool end_expected;                  /* an explicit `end:` expectation exists */
+};
+
+enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
+                                 struct yml_error *err);
+enum iosim_err sim_scenario_load_string(const char *name, const char *text, size_t len,
+                                        struct sim_scenario **out, struct yml_error *err);
+void sim_scenario_free(struct sim_scenario *s);
+
+/* "fifo", "random", "pct:D" (1 <= D <= 16) into params; EINVAL otherwise. */
+enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp);
+
+/* Parses one program (a sequence of steps) from a node; used by the loader
+ * and by tests. `devices` resolves mmio_* device names. */
+enum iosim_err sim_program_load(const struct yml_doc *doc, const struct yml_node *seq,
+                                const struct sim_prog_device *devices, uint32_t device_count,
+                                struct sim_program *out, struct yml_error *err);
+
+#endif /* IOSIM_SIM_SCENARIO_H */
