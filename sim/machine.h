@@ -338,7 +338,7 @@ void sim_proc_kill(struct sim_proc *p, int32_t status);
 bool sim_machine_relaxed(const struct sim_machine *m);
 
 /* A relaxed store of `len` bytes by the process running on `cpu`: buffered
- * until a random due time (relaxed memory) or written at once. */
+ * until a random due time under relaxed memory, or written at once. */
 void sim_cpu_store(struct sim_machine *m, struct sim_cpu *cpu, void *host, const void *src,
                    size_t len_bytes);
 

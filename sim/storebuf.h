@@ -2,8 +2,8 @@
  * storebuf.h - a CPU's store buffer: the simulator's weak-memory model.
  *
  * Relaxed stores (and port_shm_write) of a CPU do not reach memory at once:
- * each waits here until its due time (drawn by the machine when the store
- * is made), and other CPUs keep reading the old value until then. The
+ * each waits here until its due time, drawn by the machine when the store
+ * is made, and other CPUs keep reading the old value until then. The
  * owning CPU reads through its own buffer (store forwarding). Entries to
  * overlapping bytes drain in program order (coherence: a newer entry is
  * never due before an older one it overlaps); entries to different bytes

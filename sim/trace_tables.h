@@ -15,7 +15,7 @@
  *   SYM   const char *, a string that stays valid and unchanged until the
  *         run ends (enum names, device names owned by the machine). Stored
  *         as TEXT, hashed by content, never by pointer. Not copied.
- *   TEXT  const char *, copied at emit time (the caller may reuse its
+ *   TEXT  const char *, copied when emitted (the caller may reuse its
  *         buffer at once). Stored as TEXT, hashed by content.
  * A NULL SYM or TEXT is stored as SQL NULL (and hashed apart from "").
  *

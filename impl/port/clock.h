@@ -1,8 +1,8 @@
 /*
  * clock.h - monotonic time and sleeping.
  *
- * Natively CLOCK_MONOTONIC; in the simulator, simulated time (a sleep is a
- * blocking yield point). Production code never reads any other clock.
+ * Natively CLOCK_MONOTONIC; in the simulator, simulated time: a sleep is a
+ * blocking yield point. Production code never reads any other clock.
  */
 #ifndef IOSIM_PORT_CLOCK_H
 #define IOSIM_PORT_CLOCK_H
