@@ -140,6 +140,7 @@ void sim_machine_destroy(struct sim_machine *m)
     for (uint32_t i = 0; i < m->proc_count; i++) {
         if (m->procs[i]->co != NULL)
             sim_coro_destroy(m->procs[i]->co);
+        sim_port_release(m->procs[i]);
         free(m->procs[i]);
     }
     free(m->irq);

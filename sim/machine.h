@@ -191,6 +191,14 @@ struct sim_proc_def {
     sim_time_ps start_ps;   /* becomes runnable this long after spawn */
 };
 
+/* Something a process owns through the port (a BAR mapping, an interrupt
+ * handle, a DMA buffer): released when the process ends, however it ends. */
+struct sim_res {
+    struct sim_res *next;
+    struct sim_res *prev;
+    uint32_t kind;               /* the port's own tag */
+};
+
 struct sim_proc {
     uint32_t pid;
     char name[SIM_NAME_MAX];
@@ -205,6 +213,7 @@ struct sim_proc {
     void *arg;
     struct sim_coro *co;
     struct sim_machine *machine;
+    struct sim_res res;          /* list head of owned port resources */
     /* the pending request, set just before yielding */
     enum sim_op_kind op;
     sim_time_ps op_cost_ps;
@@ -333,6 +342,9 @@ void sim_cpu_unstall(struct sim_proc *p, uint64_t value);
 
 /* Ends a process from outside (a fault that kills it). */
 void sim_proc_kill(struct sim_proc *p, int32_t status);
+
+/* Releases what a process owns through the port (sim/port_sim.c). */
+void sim_port_release(struct sim_proc *p);
 
 /* Whether the memory model buffers stores in this run. */
 bool sim_machine_relaxed(const struct sim_machine *m);

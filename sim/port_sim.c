@@ -71,7 +71,47 @@ static struct sim_cpu *rmw_begin(void)
     return cpu;
 }
 
-/* ---- atomics -------------------------------------------------------------- */
+/* ---- resources a process owns ------------------------------------------------ */
+
+enum res_kind { RES_BAR, RES_IRQ, RES_DMA };
+
+struct port_bar {
+    struct sim_res res; /* first: the list links the embedded member */
+    uint64_t phys;
+    uint64_t len_bytes;
+};
+
+struct port_irq {
+    struct sim_res res;
+    uint32_t line;
+};
+
+struct sim_dma_res {
+    struct sim_res res;
+    uint64_t bus_addr;
+    uint64_t len_bytes;
+};
+
+static void res_link(struct sim_proc *p, struct sim_res *r, enum res_kind kind)
+{
+    r->kind = kind;
+    if (p == NULL) {
+        r->next = r->prev = r; /* host context: owned by the caller alone */
+        return;
+    }
+    r->next = p->res.next;
+    r->prev = &p->res;
+    p->res.next->prev = r;
+    p->res.next = r;
+}
+
+static void res_unlink(struct sim_res *r)
+{
+    r->prev->next = r->next;
+    r->next->prev = r->prev;
+    r->next = r->prev = r;
+}
+
 
 #define SIM_ATOMIC_DEFS(T, W)                                                         \
     W port_load_##T(const port_atomic_##T *p, enum port_order o)                      \
@@ -216,74 +256,122 @@ void port_sleep_ns(uint64_t ns)
 
 /* ---- DMA memory ---------------------------------------------------------------- */
 
+static void dma_unmap_free(struct sim_machine *m, struct sim_proc *p, uint64_t bus,
+                           uint64_t len)
+{
+    if (sim_iommu_unmap(&m->iommu, bus, len) == IOSIM_OK && m->cfg.iommu) {
+        m->count.iommu_unmaps++;
+        if (m->trace != NULL)
+            sim_trace_iommu(m->trace, m->eng.now_ps, "unmap", 0, (int64_t)bus, (int64_t)bus,
+                            (int64_t)len, p != NULL ? (int64_t)p->pid : -1);
+    }
+    (void)sim_mem_free(&m->mem, bus, len);
+}
+
 enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_dma *out)
 {
     struct sim_machine *m = sim_current_machine();
+    struct sim_proc *p = sim_current_proc();
     assert(out != NULL);
-    if (m == NULL)
+    if (m == NULL || p == NULL)
         return IOSIM_ENOSYS;
     if (len_bytes == 0 || (align_bytes & (align_bytes - 1)) != 0)
         return IOSIM_EINVAL;
-    struct sim_proc *p = sim_current_proc();
     sim_proc_cost(p, m->cfg.costs.dma_alloc_ps);
-    uint64_t pa;
-    enum iosim_err e = sim_mem_alloc(&m->mem, len_bytes, align_bytes ? align_bytes : SIM_PAGE_SIZE, &pa);
-    if (e != IOSIM_OK)
-        return e;
-    uint64_t len = (len_bytes + SIM_PAGE_SIZE - 1) & ~(uint64_t)(SIM_PAGE_SIZE - 1);
-    e = sim_iommu_map(&m->iommu, pa, pa, len);
+    struct sim_dma_res *rec = calloc(1, sizeof *rec);
+    if (rec == NULL)
+        return IOSIM_ENOMEM;
+    uint64_t pa, len = (len_bytes + SIM_PAGE_SIZE - 1) & ~(uint64_t)(SIM_PAGE_SIZE - 1);
+    enum iosim_err e = sim_mem_alloc(&m->mem, len, align_bytes ? align_bytes : SIM_PAGE_SIZE, &pa);
+    if (e == IOSIM_OK) {
+        e = sim_iommu_map(&m->iommu, pa, pa, len);
+        if (e != IOSIM_OK)
+            (void)sim_mem_free(&m->mem, pa, len);
+    }
     if (e != IOSIM_OK) {
-        (void)sim_mem_free(&m->mem, pa, len);
+        free(rec);
         return e;
     }
-    m->count.iommu_maps++;
-    if (m->trace != NULL)
-        sim_trace_iommu(m->trace, m->eng.now_ps, "map", 0, (int64_t)pa, (int64_t)pa, (int64_t)len,
-                        p->pid);
+    if (m->cfg.iommu) {
+        m->count.iommu_maps++;
+        if (m->trace != NULL)
+            sim_trace_iommu(m->trace, m->eng.now_ps, "map", 0, (int64_t)pa, (int64_t)pa,
+                            (int64_t)len, p->pid);
+    }
+    rec->bus_addr = pa;
+    rec->len_bytes = len;
+    res_link(p, &rec->res, RES_DMA);
     *out = (struct port_dma){.host = sim_mem_host(&m->mem, pa, len), .bus_addr = pa,
                              .len_bytes = (size_t)len};
     return IOSIM_OK;
 }
 
+/* The record of a DMA buffer among what `p` owns, or NULL. */
+static struct sim_dma_res *dma_find(struct sim_proc *p, uint64_t bus)
+{
+    for (struct sim_res *r = p->res.next; r != &p->res; r = r->next) {
+        struct sim_dma_res *d = (struct sim_dma_res *)r;
+        if (r->kind == RES_DMA && d->bus_addr == bus)
+            return d;
+    }
+    return NULL;
+}
+
 void port_dma_free(struct port_dma *dma)
 {
     struct sim_machine *m = sim_current_machine();
-    assert(dma != NULL);
-    if (dma->host == NULL || m == NULL)
-        return;
     struct sim_proc *p = sim_current_proc();
-    if (sim_iommu_unmap(&m->iommu, dma->bus_addr, dma->len_bytes) == IOSIM_OK && m->cfg.iommu) {
-        m->count.iommu_unmaps++;
-        if (m->trace != NULL)
-            sim_trace_iommu(m->trace, m->eng.now_ps, "unmap", 0, (int64_t)dma->bus_addr,
-                            (int64_t)dma->bus_addr, (int64_t)dma->len_bytes, p->pid);
-    }
-    (void)sim_mem_free(&m->mem, dma->bus_addr, dma->len_bytes);
+    assert(dma != NULL);
+    if (dma->host == NULL || m == NULL || p == NULL)
+        return;
+    struct sim_dma_res *rec = dma_find(p, dma->bus_addr);
+    if (rec == NULL)
+        return; /* not this process's buffer: nothing to free */
+    res_unlink(&rec->res);
+    dma_unmap_free(m, p, rec->bus_addr, rec->len_bytes);
+    free(rec);
     memset(dma, 0, sizeof *dma);
     sim_proc_cost(p, m->cfg.costs.dma_alloc_ps);
 }
 
-/* ---- MMIO ------------------------------------------------------------------------ */
+void sim_port_release(struct sim_proc *p)
+{
+    assert(p != NULL);
+    while (p->res.next != &p->res) {
+        struct sim_res *r = p->res.next;
+        res_unlink(r);
+        if (r->kind == RES_DMA) {
+            struct sim_dma_res *d = (struct sim_dma_res *)r;
+            dma_unmap_free(p->machine, p, d->bus_addr, d->len_bytes);
+        }
+        free(r);
+    }
+}
 
-struct port_bar {
-    uint64_t phys;
-    uint64_t len_bytes;
-};
+/* ---- MMIO ------------------------------------------------------------------------ */
 
 enum iosim_err port_bar_map(uint64_t phys_addr, uint64_t len_bytes, struct port_bar **out)
 {
     assert(out != NULL);
     if (len_bytes == 0 || phys_addr + len_bytes < phys_addr)
         return IOSIM_EINVAL;
-    struct port_bar *bar = malloc(sizeof *bar);
+    struct port_bar *bar = calloc(1, sizeof *bar);
     if (bar == NULL)
         return IOSIM_ENOMEM;
-    *bar = (struct port_bar){phys_addr, len_bytes};
+    bar->phys = phys_addr;
+    bar->len_bytes = len_bytes;
+    res_link(sim_current_proc(), &bar->res, RES_BAR);
     *out = bar;
     return IOSIM_OK;
 }
 
-void port_bar_unmap(struct port_bar *bar) { free(bar); }
+void port_bar_unmap(struct port_bar *bar)
+{
+    if (bar == NULL)
+        return;
+    res_unlink(&bar->res);
+    free(bar);
+}
 
 uint64_t port_bar_len(const struct port_bar *bar) { return bar->len_bytes; }
 
@@ -315,24 +403,27 @@ SIM_MMIO_DEFS(64)
 
 /* ---- interrupts ------------------------------------------------------------------- */
 
-struct port_irq {
-    uint32_t line;
-};
-
 enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
 {
     assert(out != NULL);
     if (line >= SIM_IRQ_LINES)
         return IOSIM_EINVAL;
-    struct port_irq *irq = malloc(sizeof *irq);
+    struct port_irq *irq = calloc(1, sizeof *irq);
     if (irq == NULL)
         return IOSIM_ENOMEM;
     irq->line = line;
+    res_link(sim_current_proc(), &irq->res, RES_IRQ);
     *out = irq;
     return IOSIM_OK;
 }
 
-void port_irq_close(struct port_irq *irq) { free(irq); }
+void port_irq_close(struct port_irq *irq)
+{
+    if (irq == NULL)
+        return;
+    res_unlink(&irq->res);
+    free(irq);
+}
 
 enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
 {

@@ -359,17 +359,6 @@ int32_t sim_program_main(void *arg)
     return 0;
 }
 
-void sim_prog_ctx_release(struct sim_prog_ctx *c)
-{
-    for (uint32_t i = 0; i < SIM_PROG_DEVICES_MAX; i++) {
-        port_bar_unmap(c->bars[i]);
-        c->bars[i] = NULL;
-    }
-    for (uint32_t i = 0; i < c->irq_count; i++)
-        port_irq_close(c->irqs[i].handle);
-    c->irq_count = 0;
-}
-
 void sim_program_free(struct sim_program *prog)
 {
     if (prog == NULL)

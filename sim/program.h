@@ -121,7 +121,8 @@ struct sim_prog_ctx {
     const struct sim_prog_device *devices; /* borrowed */
     uint32_t device_count;
     uint64_t reg[SIM_PROG_REGS];
-    /* port handles opened on first use, released by sim_prog_ctx_release */
+    /* port handles opened on first use; the process owns them, and the
+     * simulator releases them when it ends, as an OS would */
     struct port_bar *bars[SIM_PROG_DEVICES_MAX];
     struct { uint32_t line; struct port_irq *handle; } irqs[SIM_PROG_IRQS_MAX];
     uint32_t irq_count;
@@ -133,9 +134,6 @@ struct sim_prog_ctx {
  * is 0 at the end, an `exit:` step's value, 1 after a failed assertion, 139
  * after an access outside memory. */
 int32_t sim_program_main(void *ctx);
-
-/* Closes the port handles a program opened (after its machine stopped). */
-void sim_prog_ctx_release(struct sim_prog_ctx *ctx);
 
 void sim_program_free(struct sim_program *prog);
 

@@ -262,6 +262,32 @@ static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts 
     return IOSIM_OK;
 }
 
+/* Closes the run's trace. Must happen while the machine still exists: the
+ * trace borrows its names (SYM columns) until the run is finished. */
+static enum iosim_err finish_trace(struct run_state *rs, enum iosim_err e)
+{
+    struct sim_run_result *r = rs->r;
+    r->passed = e == IOSIM_OK && r->expectations_failed == 0;
+    struct sim_trace_result res = {
+        .result = e != IOSIM_OK ? "error" : r->passed ? "pass" : "fail",
+        .end_time_ps = r->end_ps, .expectations_passed = r->expectations_passed,
+        .expectations_failed = r->expectations_failed,
+        .message = e != IOSIM_OK ? r->message : r->failure_count ? r->failures[0] : "",
+    };
+    enum iosim_err te = sim_trace_finish(rs->tr, &res);
+    r->trace_hash = sim_trace_hash(rs->tr);
+    r->trace_rows = sim_trace_rows(rs->tr);
+    r->run_id = sim_trace_run_id(rs->tr);
+    if (e == IOSIM_OK && te != IOSIM_OK) {
+        char why[256] = "";
+        (void)sim_trace_error(rs->tr, why, sizeof why);
+        snprintf(r->message, sizeof r->message, "trace database: %s", why);
+        r->passed = false;
+        return te;
+    }
+    return e;
+}
+
 static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *cfg)
 {
     struct testdev *devs[SIM_SCN_DEVICES_MAX] = {0};
@@ -271,7 +297,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         snprintf(rs->r->message, sizeof rs->r->message, "cannot build the machine: %s",
                  iosim_err_text(e));
         free(ctx);
-        return e;
+        return finish_trace(rs, e);
     }
     e = add_devices(rs, devs);
     if (e == IOSIM_OK)
@@ -287,8 +313,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
             e = rs->m->error;
         }
     }
-    for (uint32_t i = 0; i < rs->s->proc_count; i++)
-        sim_prog_ctx_release(&ctx[i]);
+    e = finish_trace(rs, e);
     for (uint32_t i = 0; i < rs->s->device_count; i++)
         testdev_destroy(devs[i]);
     sim_machine_destroy(rs->m);
@@ -318,24 +343,6 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     }
     struct run_state rs = {.s = s, .r = r, .tr = &tr};
     e = simulate(&rs, &cfg);
-    r->passed = e == IOSIM_OK && r->expectations_failed == 0;
-    struct sim_trace_result res = {
-        .result = e != IOSIM_OK ? "error" : r->passed ? "pass" : "fail",
-        .end_time_ps = r->end_ps, .expectations_passed = r->expectations_passed,
-        .expectations_failed = r->expectations_failed,
-        .message = e != IOSIM_OK ? r->message : r->failure_count ? r->failures[0] : "",
-    };
-    enum iosim_err te = sim_trace_finish(&tr, &res);
-    r->trace_hash = sim_trace_hash(&tr);
-    r->trace_rows = sim_trace_rows(&tr);
-    r->run_id = sim_trace_run_id(&tr);
-    if (e == IOSIM_OK && te != IOSIM_OK) {
-        char why[256] = "";
-        (void)sim_trace_error(&tr, why, sizeof why);
-        snprintf(r->message, sizeof r->message, "trace database: %s", why);
-        e = te;
-        r->passed = false;
-    }
     sim_trace_fini(&tr);
     return e;
 }

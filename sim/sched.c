@@ -315,6 +315,7 @@ static void proc_finish(struct sim_machine *m, struct sim_proc *p)
         sim_coro_destroy(p->co);
         p->co = NULL;
     }
+    sim_port_release(p);
 }
 
 /* After the coroutine yielded: act on what it asked for. */
@@ -430,6 +431,7 @@ static enum iosim_err proc_alloc(struct sim_machine *m, const struct sim_proc_de
     p->machine = m;
     p->irq_wait_line = UINT32_MAX;
     p->timeout = SIM_EVENT_NONE;
+    p->res.next = p->res.prev = &p->res;
     if (m->cfg.sched.policy == SIM_POLICY_PCT)
         p->prio = m->cfg.sched.pct_depth + sim_rng_below(&m->rng_sched, 1u << 30);
     *out = p;

@@ -223,30 +223,56 @@ static int32_t dma_main(void *arg)
     memset(d.host, 0x5a, 16);
     p->vals[0] = d.len_bytes;
     p->vals[1] = d.bus_addr % 4096;
-    return 0; /* keeps the mapping: the test reads through it afterwards */
+    port_sleep_ns(1000000); /* the device looks meanwhile; exiting frees the buffer */
+    return 0;
 }
 
-Test(dma, device_access_goes_through_the_iommu)
+struct dma_look {
+    struct sim_machine *m;
+    struct probe *p;
+    enum iosim_err e[4];
+    uint8_t byte;
+};
+
+static void device_looks(void *ctx, uint64_t arg)
+{
+    struct dma_look *l = ctx;
+    uint8_t buf[16] = {0};
+    (void)arg;
+    l->e[0] = sim_dev_dma_read(l->m, "t", l->p->v, buf, 16);
+    l->byte = buf[15];
+    l->e[1] = sim_dev_dma_read(l->m, "t", l->p->v + 8192 - 8, buf, 16);
+    l->e[2] = sim_dev_dma_write(l->m, "t", 0x1000, buf, 4);
+    l->e[3] = sim_dev_dma_read(l->m, "t", UINT64_MAX - 2, buf, 8);
+}
+
+Test(dma, device_access_goes_through_the_iommu_while_the_buffer_lives)
 {
     struct sim_machine_config cfg;
     sim_machine_config_default(&cfg);
     cfg.iommu = true;
     struct sim_machine *m = NULL;
     static struct probe p;
+    static struct dma_look look;
     cr_assert_eq(sim_machine_create(&cfg, NULL, &m), IOSIM_OK);
+    look = (struct dma_look){.m = m, .p = &p};
     spawn(m, dma_main, &p);
+    cr_assert_eq(sim_dev_after(m, 500 * SIM_US, device_looks, &look, 0, NULL), IOSIM_OK);
     sim_machine_run(m);
     cr_assert_eq(p.err, IOSIM_OK);
     cr_expect_eq(p.vals[0], 8192);
     cr_expect_eq(p.vals[1], 0);
-    uint8_t buf[16];
-    cr_expect_eq(sim_dev_dma_read(m, "t", p.v, buf, 16), IOSIM_OK);
-    cr_expect_eq(buf[15], 0x5a);
-    cr_expect_eq(sim_dev_dma_read(m, "t", p.v + 8192 - 8, buf, 16), IOSIM_EACCES,
-                 "a DMA running past the mapping is refused");
-    cr_expect_eq(sim_dev_dma_write(m, "t", 0x1000, buf, 4), IOSIM_EACCES);
-    cr_expect_eq(sim_dev_dma_read(m, "t", UINT64_MAX - 2, buf, 8), IOSIM_EFAULT);
-    cr_expect_eq(m->count.iommu_refused, 2);
+    cr_expect_eq(look.e[0], IOSIM_OK);
+    cr_expect_eq(look.byte, 0x5a);
+    cr_expect_eq(look.e[1], IOSIM_EACCES, "a DMA running past the mapping is refused");
+    cr_expect_eq(look.e[2], IOSIM_EACCES);
+    cr_expect_eq(look.e[3], IOSIM_EFAULT);
+    uint8_t buf[4];
+    cr_expect_eq(sim_dev_dma_read(m, "t", p.v, buf, 4), IOSIM_EACCES,
+                 "the buffer died with its process, and its mapping with it");
+    cr_expect_eq(m->count.iommu_maps, 1);
+    cr_expect_eq(m->count.iommu_unmaps, 1);
+    cr_expect_eq(m->count.iommu_refused, 3);
     sim_machine_destroy(m);
 }
 
