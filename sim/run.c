@@ -33,9 +33,14 @@ static const char *state_name(enum sim_proc_state st)
 static void verdict(struct run_state *rs, const char *kind, uint32_t line, uint32_t col,
                     bool ok, const char *msg)
 {
-    char where[SIM_SCN_TEXT_MAX + 32];
+    /* The trace names the file by its base name: the hash must not depend on
+     * how the path was spelled on the command line. Messages keep the path. */
+    char where[SIM_SCN_TEXT_MAX + 32], row_where[SIM_SCN_TEXT_MAX + 32];
+    const char *base = strrchr(rs->s->file, '/');
     snprintf(where, sizeof where, "%s:%u:%u", rs->s->file, line, col);
-    sim_trace_expectation(rs->tr, rs->m->eng.now_ps, rs->expect_idx++, kind, where,
+    snprintf(row_where, sizeof row_where, "%s:%u:%u", base != NULL ? base + 1 : rs->s->file,
+             line, col);
+    sim_trace_expectation(rs->tr, rs->m->eng.now_ps, rs->expect_idx++, kind, row_where,
                           ok ? "pass" : "fail", msg);
     if (ok) {
         rs->r->expectations_passed++;

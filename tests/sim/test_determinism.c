@@ -81,3 +81,22 @@ Test(determinism, different_seeds_change_random_schedules)
     cr_expect_neq(a.trace_hash, b.trace_hash);
     sim_scenario_free(s);
 }
+
+Test(determinism, the_hash_does_not_depend_on_how_the_path_is_spelled)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/scenarios/suite/engine/handoff-pct.yaml", IOSIM_SOURCE_DIR);
+    snprintf(b, sizeof b, "%s/scenarios/suite/../suite/engine/./handoff-pct.yaml",
+             IOSIM_SOURCE_DIR);
+    struct sim_scenario *sa, *sb;
+    struct yml_error err;
+    cr_assert_eq(sim_scenario_load(a, &sa, &err), IOSIM_OK, "%s", err.msg);
+    cr_assert_eq(sim_scenario_load(b, &sb, &err), IOSIM_OK, "%s", err.msg);
+    static struct sim_run_result ra, rb;
+    struct sim_run_opts o = {0};
+    cr_assert_eq(sim_run(sa, &o, &ra), IOSIM_OK);
+    cr_assert_eq(sim_run(sb, &o, &rb), IOSIM_OK);
+    cr_expect_eq(ra.trace_hash, rb.trace_hash);
+    sim_scenario_free(sa);
+    sim_scenario_free(sb);
+}
