@@ -4,19 +4,21 @@
  *
  * Classic hold model: fill n pending events, then repeat {pop the earliest;
  * push it again at popped.time + increment}. Every queue reads the same
- * precomputed table of exponential increments, so generator cost is the
- * same everywhere. A run has phases:
+ * precomputed table of exponential increments through its own cursor, so
+ * generator cost is the same everywhere and every queue sees the same
+ * events. For one size, all queues are set up side by side:
  *
- *   fill (n events, times inc[0..n), tags 0..n)   untimed
- *   verify_ops hold operations, popped items hashed  the hash must agree
- *                                                   across queues; timed
- *                                                   roughly, to size the rest
- *   warmup_ops hold operations                      untimed
- *   reps x ops hold operations, each rep timed      median reported
+ *   fill: n events, times inc[0..n), tags 0..n          untimed
+ *   verify: HOLD_VERIFY_OPS operations, pops hashed     the hash must agree
+ *           across queues; timed roughly to size the next phases
+ *   warmup: up to HOLD_WARMUP_BUDGET_NS of operations   untimed
+ *   HOLD_ROUNDS rounds; in each, every queue in turn    the best round of
+ *           runs up to HOLD_ROUND_BUDGET_NS of ops      each queue counts
  *
- * warmup_ops and ops are maxima: a slow queue (ns-3's list, or its calendar
- * at 1e6) gets as many as fit HOLD_WARMUP_BUDGET_NS and HOLD_REP_BUDGET_NS.
+ * Interleaving the rounds means a burst of load from elsewhere on the
+ * machine slows one round of every queue rather than all rounds of one.
  *
+ * A queue is four functions over an opaque context (struct hold_queue).
  * Benchmark code: it reads the host clock, which simulation code never does.
  */
 #ifndef IOSIM_BENCH_HOLD_H
@@ -29,25 +31,35 @@
 extern "C" {
 #endif
 
-#define HOLD_REPS_MAX 9
-#define HOLD_WARMUP_BUDGET_NS 500000000u /* 0.5 s */
-#define HOLD_REP_BUDGET_NS 250000000u    /* 0.25 s */
+#define HOLD_VERIFY_OPS 1000u
+#define HOLD_ROUNDS 7u
+#define HOLD_WARMUP_BUDGET_NS 300000000u /* 0.3 s */
+#define HOLD_ROUND_BUDGET_NS 150000000u  /* 0.15 s */
 #define HOLD_OPS_MIN 100u
 
-struct hold_plan {
-    uint32_t n;
-    uint32_t verify_ops;
-    uint32_t warmup_ops;
-    uint32_t reps;       /* 1 .. HOLD_REPS_MAX */
-    uint32_t ops;        /* per timed repetition */
-    const uint64_t *inc; /* borrowed; inc_mask + 1 increments, a power of two */
+/* Where a queue is in the increment table; one per queue. */
+struct hold_cursor {
+    const uint64_t *inc; /* borrowed; inc_mask + 1 increments */
     uint32_t inc_mask;
+    uint64_t k;   /* next increment */
+    uint64_t tag; /* next tag */
 };
 
-struct hold_result {
-    double ns_per_op;     /* median of the reps */
-    uint64_t verify_hash; /* over the verify phase's popped (time, tag) */
-    uint32_t ops;         /* per rep, as scaled */
+/* One pending event as the fill phase hands it over. */
+struct hold_event {
+    uint64_t time_ps;
+    uint64_t tag;
+};
+
+struct hold_queue {
+    const char *name; /* as printed: "iosim", "heap", "ns3.map", ... */
+    /* Room for n events; NULL on failure. */
+    void *(*open)(const struct hold_queue *self, uint32_t n);
+    /* Inserts the n events, in any order it likes. */
+    bool (*fill)(void *ctx, const struct hold_event *evs, uint32_t n);
+    /* ops hold operations from cursor c; hashes pops into *hash if not NULL. */
+    bool (*run)(void *ctx, struct hold_cursor *c, uint32_t ops, uint64_t *hash);
+    void (*close)(void *ctx);
 };
 
 /* Hash step over one popped item; identical in C and C++. */
@@ -57,24 +69,10 @@ static inline uint64_t hold_hash(uint64_t h, uint64_t time_ps, uint64_t tag)
     return (h ^ tag) * 0x100000001b3ull;
 }
 
-/* Monotonic host clock in nanoseconds. */
-uint64_t hold_now_ns(void);
-
-/* Median of reps values; sorts them in place. */
-double hold_median(double *v, uint32_t reps);
-
-/* max_ops, or fewer so that they take about budget_ns at ns_per_op (never
- * fewer than HOLD_OPS_MIN, nor more than max_ops). */
-uint32_t hold_scale_ops(uint32_t max_ops, uint64_t budget_ns, double ns_per_op);
-
 #if IOSIM_HOLD_NS3
-/* ns-3's schedulers, by the lower-case names used in the bench lines. */
-#define HOLD_NS3_SCHEDULERS 5
-extern const char *const hold_ns3_names[HOLD_NS3_SCHEDULERS];
-
-/* Runs the plan on ns-3 scheduler `name`; false (and a message on stderr)
- * on an unknown name or an inconsistent scheduler. */
-bool hold_ns3_run(const char *name, const struct hold_plan *plan, struct hold_result *res);
+/* Every scheduler ns-3 ships, named "ns3.<lower-case name>". */
+#define HOLD_NS3_QUEUES 5
+extern const struct hold_queue hold_ns3_queues[HOLD_NS3_QUEUES];
 #endif
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
-// The ns-3 half of the hold benchmark: the same plan (see hold.h), run on
-// each scheduler ns-3 ships, through the ns3::Scheduler interface the ns-3
-// simulator itself uses (Insert / RemoveNext, virtual calls).
+// The ns-3 half of the hold benchmark: each scheduler ns-3 ships, driven
+// through the ns3::Scheduler interface the ns-3 simulator itself uses
+// (Insert / RemoveNext, virtual calls), behind hold.h's queue interface.
 #include "bench/hold.h"
 
 #include <ns3/calendar-scheduler.h>
@@ -11,115 +11,100 @@
 #include <ns3/scheduler.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
+#include <new>
 #include <vector>
-
-const char *const hold_ns3_names[HOLD_NS3_SCHEDULERS] = {"map", "list", "heap", "calendar",
-                                                         "priorityqueue"};
 
 namespace
 {
 
-ns3::Ptr<ns3::Scheduler> make_scheduler(const char *name)
+struct Ns3Queue
 {
-    if (std::strcmp(name, "map") == 0)
-        return ns3::CreateObject<ns3::MapScheduler>();
-    if (std::strcmp(name, "list") == 0)
-        return ns3::CreateObject<ns3::ListScheduler>();
-    if (std::strcmp(name, "heap") == 0)
-        return ns3::CreateObject<ns3::HeapScheduler>();
-    if (std::strcmp(name, "calendar") == 0)
-        return ns3::CreateObject<ns3::CalendarScheduler>();
-    if (std::strcmp(name, "priorityqueue") == 0)
-        return ns3::CreateObject<ns3::PriorityQueueScheduler>();
-    return nullptr;
-}
+    ns3::Ptr<ns3::Scheduler> s;
+    bool is_list;
+};
 
 ns3::Scheduler::Event make_event(uint64_t time_ps, uint64_t tag)
 {
     ns3::Scheduler::Event ev;
     ev.impl = nullptr; // never dereferenced by the schedulers
     ev.key.m_ts = time_ps;
-    ev.key.m_uid = static_cast<uint32_t>(tag);
+    ev.key.m_uid = static_cast<uint32_t>(tag); // tags stay far below 2^32
     ev.key.m_context = 0;
     return ev;
 }
 
-struct Hold
+ns3::Ptr<ns3::Scheduler> make_scheduler(const char *name)
 {
-    ns3::Ptr<ns3::Scheduler> s;
-    const uint64_t *inc;
-    uint32_t mask;
-    uint64_t k;
-    uint64_t tag;
+    if (std::strcmp(name, "ns3.map") == 0)
+        return ns3::CreateObject<ns3::MapScheduler>();
+    if (std::strcmp(name, "ns3.list") == 0)
+        return ns3::CreateObject<ns3::ListScheduler>();
+    if (std::strcmp(name, "ns3.heap") == 0)
+        return ns3::CreateObject<ns3::HeapScheduler>();
+    if (std::strcmp(name, "ns3.calendar") == 0)
+        return ns3::CreateObject<ns3::CalendarScheduler>();
+    if (std::strcmp(name, "ns3.priorityqueue") == 0)
+        return ns3::CreateObject<ns3::PriorityQueueScheduler>();
+    return nullptr;
+}
 
-    // ops hold operations; hashes the popped items into *hash if non-null.
-    bool run(uint32_t ops, uint64_t *hash)
-    {
-        ns3::Scheduler *raw = ns3::PeekPointer(s);
-        for (uint32_t i = 0; i < ops; i++)
-        {
-            if (raw->IsEmpty())
-                return false;
-            ns3::Scheduler::Event ev = raw->RemoveNext();
-            if (hash)
-                *hash = hold_hash(*hash, ev.key.m_ts, ev.key.m_uid);
-            raw->Insert(make_event(ev.key.m_ts + inc[k++ & mask], tag++));
-        }
-        return true;
-    }
-};
+void *ns3_open(const struct hold_queue *self, uint32_t)
+{
+    ns3::Ptr<ns3::Scheduler> s = make_scheduler(self->name);
+    if (!s)
+        return nullptr;
+    return new (std::nothrow) Ns3Queue{s, std::strcmp(self->name, "ns3.list") == 0};
+}
 
 // ListScheduler::Insert walks from the front to the first later event, so
-// filling in descending order makes every fill insert O(1).
-void fill(Hold &h, const char *name, uint32_t n)
+// filling it in descending order makes every fill insert O(1).
+bool ns3_fill(void *ctx, const struct hold_event *evs, uint32_t n)
 {
-    std::vector<ns3::Scheduler::Event> evs;
-    evs.reserve(n);
+    auto *q = static_cast<Ns3Queue *>(ctx);
+    std::vector<ns3::Scheduler::Event> all;
+    all.reserve(n);
     for (uint32_t i = 0; i < n; i++)
-        evs.push_back(make_event(h.inc[h.k++ & h.mask], h.tag++));
-    if (std::strcmp(name, "list") == 0)
-        std::sort(evs.begin(), evs.end(),
+        all.push_back(make_event(evs[i].time_ps, evs[i].tag));
+    if (q->is_list)
+        std::sort(all.begin(), all.end(),
                   [](const ns3::Scheduler::Event &a, const ns3::Scheduler::Event &b) {
                       return b.key < a.key;
                   });
-    for (const auto &ev : evs)
-        h.s->Insert(ev);
+    for (const auto &ev : all)
+        q->s->Insert(ev);
+    return true;
+}
+
+bool ns3_run(void *ctx, struct hold_cursor *c, uint32_t ops, uint64_t *hash)
+{
+    ns3::Scheduler *s = ns3::PeekPointer(static_cast<Ns3Queue *>(ctx)->s);
+    uint64_t k = c->k, tag = c->tag;
+    for (uint32_t i = 0; i < ops; i++)
+    {
+        if (s->IsEmpty())
+            return false;
+        ns3::Scheduler::Event ev = s->RemoveNext();
+        if (hash)
+            *hash = hold_hash(*hash, ev.key.m_ts, ev.key.m_uid);
+        s->Insert(make_event(ev.key.m_ts + c->inc[k++ & c->inc_mask], tag++));
+    }
+    c->k = k;
+    c->tag = tag;
+    return true;
+}
+
+void ns3_close(void *ctx)
+{
+    delete static_cast<Ns3Queue *>(ctx);
 }
 
 } // namespace
 
-bool hold_ns3_run(const char *name, const struct hold_plan *plan, struct hold_result *res)
-{
-    Hold h{make_scheduler(name), plan->inc, plan->inc_mask, 0, 0};
-    if (!h.s || plan->reps == 0 || plan->reps > HOLD_REPS_MAX)
-    {
-        std::fprintf(stderr, "hold_ns3: bad scheduler '%s' or plan\n", name);
-        return false;
-    }
-    fill(h, name, plan->n);
-    uint64_t hash = 0xcbf29ce484222325ull;
-    uint64_t t0 = hold_now_ns();
-    if (!h.run(plan->verify_ops, &hash))
-        return false;
-    double rough = static_cast<double>(hold_now_ns() - t0) / plan->verify_ops;
-    uint32_t warmup = hold_scale_ops(plan->warmup_ops, HOLD_WARMUP_BUDGET_NS, rough);
-    uint32_t ops = hold_scale_ops(plan->ops, HOLD_REP_BUDGET_NS, rough);
-    if (!h.run(warmup, nullptr))
-        return false;
-    double ns[HOLD_REPS_MAX];
-    for (uint32_t r = 0; r < plan->reps; r++)
-    {
-        t0 = hold_now_ns();
-        if (!h.run(ops, nullptr))
-            return false;
-        ns[r] = static_cast<double>(hold_now_ns() - t0) / ops;
-    }
-    res->ns_per_op = hold_median(ns, plan->reps);
-    res->verify_hash = hash;
-    res->ops = ops;
-    while (!h.s->IsEmpty()) // leave nothing that refers to our null impls
-        h.s->RemoveNext();
-    return true;
-}
+const struct hold_queue hold_ns3_queues[HOLD_NS3_QUEUES] = {
+    {"ns3.map", ns3_open, ns3_fill, ns3_run, ns3_close},
+    {"ns3.list", ns3_open, ns3_fill, ns3_run, ns3_close},
+    {"ns3.heap", ns3_open, ns3_fill, ns3_run, ns3_close},
+    {"ns3.calendar", ns3_open, ns3_fill, ns3_run, ns3_close},
+    {"ns3.priorityqueue", ns3_open, ns3_fill, ns3_run, ns3_close},
+};
