@@ -47,6 +47,6 @@
 #define TESTDEV_ERR_BUSY 5u         /* START while a command runs (ignored) */
 
 #define TESTDEV_LEN_MAX (1u << 20)
-#define TESTDEV_CHUNK_BYTES 256u    /* DMA burst size */
+#define TESTDEV_CHUNK_BYTES 4096u   /* DMA request size (a PCIe max read request of 4 KiB) */
 
 #endif /* IOSIM_MODELS_TESTDEV_REGS_H */
