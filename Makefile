@@ -10,7 +10,7 @@ CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build clang run test sanitize bench tsan clean
+.PHONY: all deps build clang run test sanitize bench clean
 
 all: build
 
@@ -48,13 +48,6 @@ sanitize: deps build-asan/CMakeCache.txt
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-build-tsan/CMakeCache.txt: | deps
-	$(CMAKE) -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DIOSIM_TSAN=ON
-
-tsan: deps build-tsan/CMakeCache.txt
-	$(CMAKE) --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L tsan
-
 build-bench/CMakeCache.txt:
 	@scripts/install-deps.sh bench
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DIOSIM_TESTS=OFF -DIOSIM_BENCH=ON
@@ -65,4 +58,4 @@ bench: build-bench/CMakeCache.txt
 	@scripts/bench.sh build-bench
 
 clean:
-	rm -rf $(BUILD) build-clang build-asan build-tsan build-bench
+	rm -rf $(BUILD) build-clang build-asan build-bench
