@@ -245,36 +245,41 @@ static enum iosim_err dma_resolve(struct sim_machine *m, const char *device, con
     return IOSIM_OK;
 }
 
+/* One device access: checked as a whole, then copied, counted and traced. */
+static enum iosim_err dma_xfer(struct sim_machine *m, const char *device, uint64_t iova,
+                               void *buf, size_t len, bool to_memory)
+{
+    const char *dir = to_memory ? "write" : "read";
+    uint8_t *host;
+    uint64_t pa;
+    enum iosim_err e = dma_resolve(m, device, dir, iova, len, &host, &pa);
+    if (e != IOSIM_OK)
+        return e;
+    if (to_memory)
+        memcpy(host, buf, len);
+    else
+        memcpy(buf, host, len);
+    if (to_memory)
+        m->count.dma_writes++;
+    else
+        m->count.dma_reads++;
+    m->count.dma_bytes += len;
+    dma_trace(m, device, dir, iova, pa, len, "ok");
+    return IOSIM_OK;
+}
+
 enum iosim_err sim_dev_dma_read(struct sim_machine *m, const char *device, uint64_t iova,
                                 void *dst, size_t len_bytes)
 {
     assert(m != NULL && device != NULL && dst != NULL);
-    uint8_t *host;
-    uint64_t pa;
-    enum iosim_err e = dma_resolve(m, device, "read", iova, len_bytes, &host, &pa);
-    if (e != IOSIM_OK)
-        return e;
-    memcpy(dst, host, len_bytes);
-    m->count.dma_reads++;
-    m->count.dma_bytes += len_bytes;
-    dma_trace(m, device, "read", iova, pa, len_bytes, "ok");
-    return IOSIM_OK;
+    return dma_xfer(m, device, iova, dst, len_bytes, false);
 }
 
 enum iosim_err sim_dev_dma_write(struct sim_machine *m, const char *device, uint64_t iova,
                                  const void *src, size_t len_bytes)
 {
     assert(m != NULL && device != NULL && src != NULL);
-    uint8_t *host;
-    uint64_t pa;
-    enum iosim_err e = dma_resolve(m, device, "write", iova, len_bytes, &host, &pa);
-    if (e != IOSIM_OK)
-        return e;
-    memcpy(host, src, len_bytes);
-    m->count.dma_writes++;
-    m->count.dma_bytes += len_bytes;
-    dma_trace(m, device, "write", iova, pa, len_bytes, "ok");
-    return IOSIM_OK;
+    return dma_xfer(m, device, iova, (void *)(uintptr_t)src, len_bytes, true);
 }
 
 /* ---- MMIO -------------------------------------------------------------------- */

@@ -207,12 +207,7 @@ static enum iosim_err get_device(struct prog_parser *pp, const struct yml_node *
 typedef enum iosim_err (*step_parse_fn)(struct prog_parser *pp, const struct yml_node *args,
                                         struct sim_step *s);
 
-#define CHECK(expr)                        \
-    do {                                   \
-        enum iosim_err e_ = (expr);        \
-        if (e_ != IOSIM_OK)                \
-            return e_;                     \
-    } while (0)
+#define CHECK SIM_SCN_CHECK
 
 static enum iosim_err keys(struct prog_parser *pp, const struct yml_node *args,
                            const char *const allowed[], const char *what)

@@ -8,12 +8,7 @@
 
 #include "models/testdev/testdev_regs.h"
 
-#define CHECK(expr)                        \
-    do {                                   \
-        enum iosim_err e_ = (expr);        \
-        if (e_ != IOSIM_OK)                \
-            return e_;                     \
-    } while (0)
+#define CHECK SIM_SCN_CHECK
 
 struct loader {
     const struct yml_doc *doc;

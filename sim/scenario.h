@@ -29,6 +29,14 @@
 #include "sim/program.h"
 #include "sim/yml.h"
 
+/* Loader-internal: return the first error of a chain of loader calls. */
+#define SIM_SCN_CHECK(expr)                \
+    do {                                   \
+        enum iosim_err e_ = (expr);        \
+        if (e_ != IOSIM_OK)                \
+            return e_;                     \
+    } while (0)
+
 #define SIM_SCN_DEVICES_MAX SIM_PROG_DEVICES_MAX
 #define SIM_SCN_PROCS_MAX 256u
 #define SIM_SCN_EXPECTS_MAX 256u

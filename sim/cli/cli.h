@@ -24,6 +24,11 @@ int cli_report(int argc, char **argv);
 /* Strict unsigned parse of a whole argument (decimal or 0x hex). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* --seed and --policy values, shared by the commands that take them: false
+ * (after saying why on stderr, naming `cmd`) when the text is not valid. */
+bool cli_seed_arg(const char *cmd, const char *text, uint64_t *seed);
+bool cli_policy_arg(const char *cmd, const char *text);
+
 /* Prints a run's verdict block (result, failures, end, trace-hash, repro). */
 void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_run_result *r);
 

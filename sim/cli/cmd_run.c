@@ -68,19 +68,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
             fputs(run_usage, stdout);
             return -1;
         } else if (strcmp(arg, "--seed") == 0 && has_value) {
-            if (!cli_parse_u64(argv[++i], &a->seed)) {
-                fprintf(stderr, "iosim run: --seed wants a non-negative integer, got '%s'\n", argv[i]);
+            if (!cli_seed_arg("run", argv[++i], &a->seed))
                 return CLI_EXIT_USAGE;
-            }
             a->seed_set = true;
         } else if (strcmp(arg, "--policy") == 0 && has_value) {
-            struct sim_sched_params sp;
             a->policy = argv[++i];
-            if (strlen(a->policy) >= SIM_POLICY_TEXT_MAX || sim_policy_parse(a->policy, &sp) != IOSIM_OK) {
-                fprintf(stderr, "iosim run: --policy wants fifo, random or pct:D (D 1..16), got '%s'\n",
-                        a->policy);
+            if (!cli_policy_arg("run", a->policy))
                 return CLI_EXIT_USAGE;
-            }
         } else if (strcmp(arg, "--trace") == 0 && has_value) {
             a->trace = argv[++i];
         } else if (arg[0] == '-' || a->path != NULL) {

@@ -318,19 +318,13 @@ static int parse_suite_args(int argc, char **argv, struct suite_args *a)
         } else if (strcmp(arg, "--trace") == 0 && has_value) {
             a->trace = argv[++i];
         } else if (strcmp(arg, "--seed") == 0 && has_value) {
-            if (!cli_parse_u64(argv[++i], &a->seed)) {
-                fprintf(stderr, "iosim suite: --seed wants a non-negative integer, got '%s'\n", argv[i]);
+            if (!cli_seed_arg("suite", argv[++i], &a->seed))
                 return CLI_EXIT_USAGE;
-            }
             a->seed_set = true;
         } else if (strcmp(arg, "--policy") == 0 && has_value) {
-            struct sim_sched_params sp;
             a->policy = argv[++i];
-            if (strlen(a->policy) >= SIM_POLICY_TEXT_MAX || sim_policy_parse(a->policy, &sp) != IOSIM_OK) {
-                fprintf(stderr, "iosim suite: --policy wants fifo, random or pct:D (D 1..16), got '%s'\n",
-                        a->policy);
+            if (!cli_policy_arg("suite", a->policy))
                 return CLI_EXIT_USAGE;
-            }
         } else if (arg[0] == '-') {
             fprintf(stderr, "iosim suite: unexpected argument '%s'\n\n%s", arg, suite_usage);
             return CLI_EXIT_USAGE;

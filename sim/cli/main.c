@@ -29,6 +29,24 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+bool cli_seed_arg(const char *cmd, const char *text, uint64_t *seed)
+{
+    if (cli_parse_u64(text, seed))
+        return true;
+    fprintf(stderr, "iosim %s: --seed wants a non-negative integer, got '%s'\n", cmd, text);
+    return false;
+}
+
+bool cli_policy_arg(const char *cmd, const char *text)
+{
+    struct sim_sched_params sp;
+    if (strlen(text) < SIM_POLICY_TEXT_MAX && sim_policy_parse(text, &sp) == IOSIM_OK)
+        return true;
+    fprintf(stderr, "iosim %s: --policy wants fifo, random or pct:D (D 1..16), got '%s'\n", cmd,
+            text);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
