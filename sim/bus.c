@@ -55,7 +55,7 @@ static enum iosim_err insert_sorted(struct sim_bus *bus, const struct sim_mmio_r
 enum iosim_err sim_bus_add(struct sim_bus *bus, const struct sim_mmio_region *r, uint32_t *id)
 {
     assert(bus != NULL && r != NULL && r->ops != NULL);
-    if (!range_ok(r->base, r->len))
+    if (!range_ok(r->base, r->len) || r->name == NULL)
         return IOSIM_EINVAL;
     struct sim_mmio_region copy = *r;
     copy.id = bus->next_id;

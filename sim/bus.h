@@ -12,10 +12,12 @@
  *
  *     static const struct sim_mmio_ops ops = { my_read, my_write };
  *     sim_bus_add(&bus, &(struct sim_mmio_region){ .name = "dma0", .base = B,
- *                 .len = 4096, .ops = &ops, .ctx = dev }, &id);
+ *                 .len = 4096, .ops = &ops, .ctx = dev, .enabled = true }, &id);
  *
  * The bus copies the region description; `name`, `ops` and `ctx` are
- * borrowed and must outlive the bus. Single-threaded.
+ * borrowed and must outlive the bus. Region pointers returned by find, get
+ * and by_name point into the bus's sorted array: they are valid until the
+ * next add or move; keep the id, not the pointer. Single-threaded.
  */
 #ifndef IOSIM_SIM_BUS_H
 #define IOSIM_SIM_BUS_H
@@ -56,7 +58,8 @@ struct sim_bus {
 enum iosim_err sim_bus_init(struct sim_bus *bus);
 void sim_bus_fini(struct sim_bus *bus);
 
-/* EEXIST if it overlaps a region, EINVAL for an empty or wrapping range. */
+/* EEXIST if it overlaps a region; EINVAL for an empty range, one that ends
+ * beyond 2^64 - 1, or a region without a name. */
 enum iosim_err sim_bus_add(struct sim_bus *bus, const struct sim_mmio_region *r, uint32_t *id);
 
 /* The enabled region decoding [addr, addr+size), or NULL. */

@@ -12,9 +12,9 @@
 enum iosim_err sim_engine_init(struct sim_engine *eng, uint32_t events_max)
 {
     assert(eng != NULL);
+    *eng = (struct sim_engine){0};
     if (events_max == 0 || events_max > ENGINE_SLOTS_LIMIT - 1)
         return IOSIM_EINVAL;
-    *eng = (struct sim_engine){0};
     eng->slots = calloc(events_max, sizeof *eng->slots);
     if (eng->slots == NULL)
         return IOSIM_ENOMEM;
@@ -67,6 +67,7 @@ enum iosim_err sim_engine_at(struct sim_engine *eng, sim_time_ps at_ps, sim_even
     s->fn = fn;
     s->ctx = ctx;
     s->arg = arg;
+    eng->live++;
     if (out != NULL)
         *out = (struct sim_event_id){slot, s->gen};
     return IOSIM_OK;
@@ -97,6 +98,8 @@ bool sim_engine_cancel(struct sim_engine *eng, struct sim_event_id id)
     /* The queue entry stays; popping it finds fn == NULL and frees the slot.
      * The generation changes only then, so the id stays "not pending". */
     eng->slots[id.slot].fn = NULL;
+    assert(eng->live > 0);
+    eng->live--;
     return true;
 }
 
@@ -123,6 +126,8 @@ bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
         slot_release(eng, slot);
         if (fn == NULL)
             continue; /* cancelled */
+        assert(eng->live > 0);
+        eng->live--;
         eng->events_run++;
         fn(ctx, arg);
         return true;
@@ -131,14 +136,7 @@ bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
 
 sim_time_ps sim_engine_next_time(struct sim_engine *eng)
 {
+    assert(eng != NULL);
     struct sim_evq_item it;
-    /* skip cancelled heads so the answer is a real event */
-    while (sim_evq_peek(&eng->queue, &it)) {
-        uint32_t slot = (uint32_t)(it.tag & (ENGINE_SLOTS_LIMIT - 1));
-        if (eng->slots[slot].fn != NULL)
-            return it.time_ps;
-        (void)sim_evq_pop(&eng->queue, &it);
-        slot_release(eng, slot);
-    }
-    return SIM_TIME_MAX;
+    return sim_evq_peek(&eng->queue, &it) ? it.time_ps : SIM_TIME_MAX;
 }

@@ -54,9 +54,10 @@ struct sim_engine {
     uint64_t seq_next;        /* orders events with equal time */
     sim_time_ps now_ps;
     uint64_t events_run;
-    bool stop;                /* sim_engine_run returns at the next event boundary */
+    uint32_t live;            /* scheduled, not yet run, not cancelled */
 };
 
+/* On error *eng is zeroed, so sim_engine_fini on it is harmless. */
 enum iosim_err sim_engine_init(struct sim_engine *eng, uint32_t events_max);
 void sim_engine_fini(struct sim_engine *eng);
 
@@ -78,8 +79,17 @@ bool sim_engine_pending(const struct sim_engine *eng, struct sim_event_id id);
  * `until_ps` are left in place (false is returned, now becomes until_ps). */
 bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps);
 
-/* Time of the earliest pending event, or SIM_TIME_MAX when none. */
+/* Time of the earliest queued event, or SIM_TIME_MAX when none. This may be
+ * a cancelled event whose slot is reclaimed only when its time comes:
+ * discarding it here would forbid scheduling between now and its time. Use
+ * sim_engine_live() to know whether anything live is pending. */
 sim_time_ps sim_engine_next_time(struct sim_engine *eng);
+
+/* Number of events scheduled and neither run nor cancelled. */
+static inline uint32_t sim_engine_live(const struct sim_engine *eng)
+{
+    return eng->live;
+}
 
 static inline sim_time_ps sim_engine_now(const struct sim_engine *eng)
 {

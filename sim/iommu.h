@@ -49,7 +49,10 @@ enum iosim_err sim_iommu_unmap(struct sim_iommu *mmu, uint64_t iova, uint64_t le
 
 /* Physical address of iova and how many bytes from there on are mapped
  * contiguously within one mapping. EACCES when iova is not mapped.
- * With the IOMMU disabled: identity with an unbounded span. */
+ * With the IOMMU disabled: identity, the span reaching the top of the
+ * address space (2^64 - 1 - iova; callers check RAM themselves).
+ * Ranges ending beyond 2^64 - 1 are refused by map with EINVAL; with the
+ * IOMMU disabled map and unmap accept anything and do nothing. */
 enum iosim_err sim_iommu_translate(const struct sim_iommu *mmu, uint64_t iova, uint64_t *paddr,
                                    uint64_t *span);
 

@@ -161,7 +161,6 @@ void sim_machine_fail(struct sim_machine *m, enum iosim_err e, const char *msg)
         snprintf(m->error_msg, sizeof m->error_msg, "%s", msg);
     }
     m->end = SIM_END_ERROR;
-    m->eng.stop = true;
 }
 
 bool sim_machine_relaxed(const struct sim_machine *m)
@@ -224,7 +223,7 @@ void sim_machine_run(struct sim_machine *m)
         if (!sim_engine_step(&m->eng, m->cfg.time_limit_ps)) {
             if (m->end != SIM_END_RUNNING)
                 break;
-            bool more = sim_engine_next_time(&m->eng) != SIM_TIME_MAX;
+            bool more = sim_engine_live(&m->eng) > 0;
             m->end = more ? SIM_END_TIME_LIMIT
                    : m->live_nondaemon == 0 ? SIM_END_ALL_EXITED : SIM_END_DEADLOCK;
         }

@@ -76,7 +76,7 @@ struct ev {
 
 struct opts {
     bool cancels;          /* cancel events (from the test and from callbacks) */
-    bool avoid_floor_bug;  /* never schedule below a time the engine has discarded */
+    bool above_discarded;  /* never schedule below a time the engine has discarded */
 };
 
 struct model {
@@ -145,7 +145,7 @@ static sim_time_ps model_pick_delay(struct model *m)
 static void model_schedule(struct model *m, enum ev_action action)
 {
     sim_time_ps base = m->now_ps;
-    if (m->opts.avoid_floor_bug && m->discarded_max_ps > base)
+    if (m->opts.above_discarded && m->discarded_max_ps > base)
         base = m->discarded_max_ps;
     sim_time_ps delay = model_pick_delay(m);
     sim_time_ps at = base + delay < base ? SIM_TIME_MAX : base + delay;
@@ -264,16 +264,17 @@ static void model_step(struct model *m, sim_time_ps until)
 
 static void model_next_time(struct model *m)
 {
-    /* next_time drops cancelled heads (freeing their slots) */
-    int32_t h;
-    while ((h = model_head(m, false)) >= 0 && m->ev[h].state == EV_CANCELLED) {
-        if (m->ev[h].time_ps > m->discarded_max_ps)
-            m->discarded_max_ps = m->ev[h].time_ps;
-        m->ev[h].state = EV_GONE;
-    }
+    /* next_time reports the earliest queued event, cancelled or not, and
+     * changes nothing; live counts what is really pending */
+    int32_t h = model_head(m, false);
     sim_time_ps want = h < 0 ? SIM_TIME_MAX : m->ev[h].time_ps;
     sim_time_ps got = sim_engine_next_time(&m->eng);
     MCHECK(m, got == want, "got %" PRIu64 " want %" PRIu64, got, want);
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < m->n_ev; i++)
+        live += m->ev[i].state == EV_LIVE;
+    MCHECK(m, sim_engine_live(&m->eng) == live, "live %u want %u", sim_engine_live(&m->eng),
+           live);
 }
 
 static sim_time_ps model_pick_until(struct model *m)
@@ -336,24 +337,21 @@ static void model_run(uint64_t seed, struct opts opts)
 
 static const uint64_t model_seeds[] = {1, 2, 3, 42, 1234, 0xdeadbeef, 987654321, 77};
 
-/* BUG (engine-floor): sim_engine_next_time() pops cancelled events at the
- * head of the queue, which raises the event queue's floor to their time,
- * but leaves now behind; a later sim_engine_at() between now and that
- * time, which the header allows (at >= now), fails with IOSIM_EINVAL.
- * See engine_bug.at_fails_when_next_time_dropped_a_later_cancelled_event
- * for the minimal reproduction. Enable once fixed. */
-Test(engine_model, matches_reference_when_ops_are_random, .disabled = true)
+/* Scheduling anywhere at or after now, with cancels, next_time and bounded
+ * steps interleaved (this found next_time discarding cancelled heads ahead of
+ * now, which made later scheduling below their time fail). */
+Test(engine_model, matches_reference_when_ops_are_random)
 {
     for (size_t i = 0; i < sizeof model_seeds / sizeof model_seeds[0]; i++)
         model_run(model_seeds[i], (struct opts){.cancels = true});
 }
 
-/* The same model, steering clear of the floor bug above: new events are
- * never scheduled below the latest time the engine has discarded. */
-Test(engine_model, matches_reference_when_ops_are_random_and_avoid_floor_bug)
+/* The same model, never scheduling below the latest time the engine has
+ * discarded (the common pattern of a simulation). */
+Test(engine_model, matches_reference_when_ops_are_random_above_discarded_times)
 {
     for (size_t i = 0; i < sizeof model_seeds / sizeof model_seeds[0]; i++)
-        model_run(model_seeds[i], (struct opts){.cancels = true, .avoid_floor_bug = true});
+        model_run(model_seeds[i], (struct opts){.cancels = true, .above_discarded = true});
 }
 
 Test(engine_model, matches_reference_when_ops_are_random_without_cancel)
@@ -593,20 +591,22 @@ Test(engine, running_event_is_not_pending_when_its_callback_runs)
     sim_engine_fini(&eng);
 }
 
-Test(engine, next_time_skips_cancelled_events_when_they_lead)
+Test(engine, next_time_reports_queued_events_and_live_counts_what_is_pending)
 {
     struct sim_engine eng;
     struct log lg;
     engine_up(&eng, 4, &lg);
     cr_assert_eq(sim_engine_next_time(&eng), SIM_TIME_MAX);
+    cr_assert_eq(sim_engine_live(&eng), 0);
     struct sim_event_id a = at_ok(&eng, 10, &lg, 0);
     struct sim_event_id b = at_ok(&eng, 10, &lg, 1);
     (void)at_ok(&eng, 30, &lg, 2);
     cr_assert_eq(sim_engine_next_time(&eng), 10);
+    cr_assert_eq(sim_engine_live(&eng), 3);
     cr_assert(sim_engine_cancel(&eng, a));
-    cr_assert_eq(sim_engine_next_time(&eng), 10);
     cr_assert(sim_engine_cancel(&eng, b));
-    cr_assert_eq(sim_engine_next_time(&eng), 30);
+    cr_assert_eq(sim_engine_live(&eng), 1);
+    cr_assert_eq(sim_engine_next_time(&eng), 10, "cancelled events stay queued");
     cr_assert_eq(sim_engine_now(&eng), 0, "next_time must not move now");
     cr_assert(sim_engine_step(&eng, SIM_TIME_MAX));
     cr_assert_eq(lg.arg[0], 2);
@@ -669,15 +669,11 @@ Test(engine, cancelled_events_never_run_when_cancelled_before_their_time)
     sim_engine_fini(&eng);
 }
 
-/* ---- bugs found (disabled until the lead fixes them) ------------------------ */
+/* ---- regressions ----------------------------------------------------------- */
 
-/* BUG (engine-floor): sim_engine_next_time() drops a cancelled head event
- * at time 100 from the queue, which raises the queue floor to 100 while now
- * stays 0; sim_engine_at(50) then returns IOSIM_EINVAL although 50 >= now,
- * which the header allows. Reproduction:
- *   init(8); at(100, &a); at(300); cancel(a); next_time() == 300;
- *   at(50) -> IOSIM_EINVAL, expected IOSIM_OK. */
-Test(engine_bug, at_fails_when_next_time_dropped_a_later_cancelled_event, .disabled = true)
+/* next_time used to discard a cancelled head event at 100, raising the
+ * queue's floor past now (0), so at(50) failed with EINVAL. */
+Test(engine_regression, at_below_a_cancelled_head_works_after_next_time)
 {
     struct sim_engine eng;
     struct log lg;
@@ -685,7 +681,7 @@ Test(engine_bug, at_fails_when_next_time_dropped_a_later_cancelled_event, .disab
     struct sim_event_id a = at_ok(&eng, 100, &lg, 0);
     (void)at_ok(&eng, 300, &lg, 1);
     cr_assert(sim_engine_cancel(&eng, a));
-    cr_assert_eq(sim_engine_next_time(&eng), 300);
+    cr_assert_eq(sim_engine_next_time(&eng), 100);
     cr_assert_eq(sim_engine_now(&eng), 0);
     enum iosim_err e = sim_engine_at(&eng, 50, log_cb, &lg, 2, NULL);
     cr_assert_eq(e, IOSIM_OK, "at(50) with now 0 gave %s", iosim_err_name(e));
