@@ -3,6 +3,7 @@
 #   make run        build, run the default scenario suite, write traces + report
 #   make test       unit tests, scenario suites, determinism checks (ctest)
 #   make sanitize   the same tests under AddressSanitizer + UBSan
+#   make tsan       the native (real-thread) tests under ThreadSanitizer
 #   make bench      benchmarks (`bench: <name> <value> <unit>` lines)
 
 JOBS    ?= 2
@@ -10,7 +11,7 @@ CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build clang run test sanitize bench clean
+.PHONY: all deps build clang run test sanitize tsan bench clean
 
 all: build
 
@@ -48,6 +49,13 @@ sanitize: deps build-asan/CMakeCache.txt
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+build-tsan/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DIOSIM_TSAN=ON
+
+tsan: deps build-tsan/CMakeCache.txt
+	$(CMAKE) --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -j $(JOBS)
+
 build-bench/CMakeCache.txt:
 	@scripts/install-deps.sh bench
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DIOSIM_TESTS=OFF -DIOSIM_BENCH=ON
@@ -58,4 +66,4 @@ bench: build-bench/CMakeCache.txt
 	@scripts/bench.sh build-bench
 
 clean:
-	rm -rf $(BUILD) build-clang build-asan build-bench
+	rm -rf $(BUILD) build-clang build-asan build-tsan build-bench

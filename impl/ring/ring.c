@@ -1,0 +1,353 @@
+/* Single-producer single-consumer rings in shared memory; see ring.h for
+ * the protocol, the checks against hostile peers and the memory orders. */
+#include "impl/ring/ring.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+/*
+ * Seeded bugs for checking that the test suites catch broken rings. Never
+ * defined in a shipped build; see docs/architecture.md ("Seeded ring bugs"):
+ *   RING_SEEDED_BUG == 1: the tail is published RELAXED (missing release)
+ *   RING_SEEDED_BUG == 2: the full test lets the pusher overwrite one unread entry
+ */
+#if defined(RING_SEEDED_BUG) && RING_SEEDED_BUG == 1
+#define RING_TAIL_PUBLISH_ORDER PORT_RELAXED
+#else
+#define RING_TAIL_PUBLISH_ORDER PORT_RELEASE
+#endif
+#if defined(RING_SEEDED_BUG) && RING_SEEDED_BUG == 2
+#define RING_CAPACITY_SLACK 1u
+#else
+#define RING_CAPACITY_SLACK 0u
+#endif
+
+static bool is_pow2(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+enum iosim_err ring_header_init(struct ring_header *hdr, uint32_t count)
+{
+    assert(hdr != NULL);
+    if (!is_pow2(count) || count > RING_COUNT_MAX)
+        return IOSIM_EINVAL;
+    port_store_u32(&hdr->shared_head, 0, PORT_RELAXED);
+    port_store_u32(&hdr->shared_tail, 0, PORT_RELAXED);
+    port_store_u32(&hdr->shared_status, 0, PORT_RELAXED);
+    port_store_u32(&hdr->shared_push_epoch, 0, PORT_RELAXED);
+    port_store_u32(&hdr->shared_pop_epoch, 0, PORT_RELAXED);
+    /* RELEASE: pairs with the ACQUIRE load of the count in attach, so a
+     * side that sees the count also sees the zeroed counters. */
+    port_store_u32(&hdr->shared_count, count, PORT_RELEASE);
+    return IOSIM_OK;
+}
+
+static void mark_broken(const struct ring_geometry *g, bool *broken)
+{
+    *broken = true;
+    /* RELEASE only for tidiness: the peer reads it to give up, not to see data */
+    (void)port_fetch_or_u32(&g->shared_hdr->shared_status, RING_STATUS_BROKEN, PORT_RELEASE);
+}
+
+/* Index checks: inside [0, 2*count), and at most count apart. */
+static bool index_ok(const struct ring_geometry *g, uint32_t idx)
+{
+    return (idx & ~g->mask2) == 0;
+}
+
+static uint32_t distance(const struct ring_geometry *g, uint32_t from, uint32_t to)
+{
+    return (to - from) & g->mask2;
+}
+
+static enum iosim_err geometry_attach(struct ring_geometry *g, struct ring_header *hdr,
+                                      void *entries, uint32_t count, enum ring_entry_kind kind,
+                                      uint32_t *head, uint32_t *tail)
+{
+    assert(hdr != NULL && entries != NULL);
+    if (!is_pow2(count) || count > RING_COUNT_MAX)
+        return IOSIM_EINVAL;
+    *g = (struct ring_geometry){.shared_hdr = hdr, .shared_entries = entries, .count = count,
+                                .mask2 = 2 * count - 1, .entry_size = ring_entry_size(kind),
+                                .kind = kind};
+    /* ACQUIRE: pairs with ring_header_init's RELEASE of the count */
+    if (port_load_u32(&hdr->shared_count, PORT_ACQUIRE) != count)
+        return IOSIM_EPROTO;
+    *head = port_load_u32(&hdr->shared_head, PORT_ACQUIRE);
+    *tail = port_load_u32(&hdr->shared_tail, PORT_ACQUIRE);
+    if (!index_ok(g, *head) || !index_ok(g, *tail) || distance(g, *head, *tail) > count)
+        return IOSIM_EPROTO;
+    return IOSIM_OK;
+}
+
+enum iosim_err ring_pusher_attach(struct ring_pusher *r, struct ring_header *hdr, void *entries,
+                                  uint32_t count, enum ring_entry_kind kind)
+{
+    assert(r != NULL);
+    *r = (struct ring_pusher){0};
+    uint32_t head, tail;
+    enum iosim_err e = geometry_attach(&r->g, hdr, entries, count, kind, &head, &tail);
+    if (e != IOSIM_OK)
+        return e;
+    r->tail = tail;
+    r->head_seen = head;
+    r->epoch = port_load_u32(&hdr->shared_push_epoch, PORT_RELAXED);
+    return IOSIM_OK;
+}
+
+enum iosim_err ring_popper_attach(struct ring_popper *r, struct ring_header *hdr, void *entries,
+                                  uint32_t count, enum ring_entry_kind kind)
+{
+    assert(r != NULL);
+    *r = (struct ring_popper){0};
+    uint32_t head, tail;
+    enum iosim_err e = geometry_attach(&r->g, hdr, entries, count, kind, &head, &tail);
+    if (e != IOSIM_OK)
+        return e;
+    r->head = head;
+    r->tail_seen = tail;
+    r->epoch = port_load_u32(&hdr->shared_pop_epoch, PORT_RELAXED);
+    return IOSIM_OK;
+}
+
+/* ---- the pusher ---------------------------------------------------------- */
+
+/* Re-reads the popper's head. It may only move forward, and never past our
+ * tail: anything else is a broken peer. */
+static enum iosim_err pusher_reload(struct ring_pusher *r, uint32_t *used)
+{
+    /* ACQUIRE: pairs with the popper's RELEASE store of head, so the slots
+     * it released are no longer being read when we overwrite them */
+    uint32_t h = port_load_u32(&r->g.shared_hdr->shared_head, PORT_ACQUIRE);
+    uint32_t was = distance(&r->g, r->head_seen, r->tail);
+    if (!index_ok(&r->g, h) || distance(&r->g, h, r->tail) > was) {
+        mark_broken(&r->g, &r->broken);
+        return IOSIM_EPROTO;
+    }
+    r->head_seen = h;
+    *used = distance(&r->g, h, r->tail);
+    return IOSIM_OK;
+}
+
+/* Copies k entries into the slots from `from` on, wrapping at most once. */
+static void write_slots(const struct ring_geometry *g, uint32_t from, const uint8_t *src,
+                        uint32_t k)
+{
+    uint32_t slot = from & (g->count - 1);
+    uint32_t first = g->count - slot < k ? g->count - slot : k;
+    port_shm_write(g->shared_entries + (size_t)slot * g->entry_size, src,
+                   (size_t)first * g->entry_size);
+    if (first < k)
+        port_shm_write(g->shared_entries, src + (size_t)first * g->entry_size,
+                       (size_t)(k - first) * g->entry_size);
+}
+
+static enum iosim_err pusher_status(struct ring_pusher *r)
+{
+    if (r->broken)
+        return IOSIM_EPROTO;
+    if (r->down)
+        return IOSIM_ESHUTDOWN;
+    /* ACQUIRE: pairs with the popper's RELEASE fetch_or when it shuts down */
+    uint32_t st = port_load_u32(&r->g.shared_hdr->shared_status, PORT_ACQUIRE);
+    if (st & RING_STATUS_BROKEN) {
+        r->broken = true;
+        return IOSIM_EPROTO;
+    }
+    return (st & RING_STATUS_POPPER_DOWN) ? IOSIM_ESHUTDOWN : IOSIM_OK;
+}
+
+enum iosim_err ring_push_batch(struct ring_pusher *r, const void *entries, uint32_t k)
+{
+    assert(r != NULL && entries != NULL);
+    assert(k >= 1 && k <= r->g.count);
+    const uint8_t *src = entries;
+    for (uint32_t i = 0; i < k; i++)
+        if (!ring_entry_reserved_clear(r->g.kind, src + (size_t)i * r->g.entry_size))
+            return IOSIM_EINVAL;
+    enum iosim_err e = pusher_status(r);
+    if (e != IOSIM_OK)
+        return e;
+    uint32_t used = distance(&r->g, r->head_seen, r->tail);
+    uint32_t capacity = r->g.count + RING_CAPACITY_SLACK;
+    if (capacity - used < k && (e = pusher_reload(r, &used)) != IOSIM_OK)
+        return e;
+    if (capacity - used < k)
+        return IOSIM_EAGAIN;
+    write_slots(&r->g, r->tail, src, k);
+    r->tail = (r->tail + k) & r->g.mask2;
+    /* RELEASE: the entries written above become visible no later than the
+     * tail; pairs with the popper's ACQUIRE load of tail */
+    port_store_u32(&r->g.shared_hdr->shared_tail, r->tail, RING_TAIL_PUBLISH_ORDER);
+    /* RELEASE: a waiter that sees the new epoch (ACQUIRE) sees the tail */
+    port_store_u32(&r->g.shared_hdr->shared_push_epoch, ++r->epoch, PORT_RELEASE);
+    return IOSIM_OK;
+}
+
+enum iosim_err ring_push(struct ring_pusher *r, const void *entry)
+{
+    return ring_push_batch(r, entry, 1);
+}
+
+enum iosim_err ring_push_space(struct ring_pusher *r, uint32_t *n)
+{
+    assert(r != NULL && n != NULL);
+    enum iosim_err e = pusher_status(r);
+    uint32_t used;
+    if (e == IOSIM_OK)
+        e = pusher_reload(r, &used);
+    if (e == IOSIM_OK)
+        *n = r->g.count - used;
+    return e;
+}
+
+void ring_pusher_shutdown(struct ring_pusher *r)
+{
+    assert(r != NULL);
+    if (r->down)
+        return;
+    r->down = true;
+    /* RELEASE: after our last tail store; pairs with the popper's ACQUIRE
+     * status load, after which it reloads the tail and drains */
+    (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_PUSHER_DOWN,
+                            PORT_RELEASE);
+    ring_pusher_notify(r);
+}
+
+void ring_pusher_notify(struct ring_pusher *r)
+{
+    port_store_u32(&r->g.shared_hdr->shared_push_epoch, ++r->epoch, PORT_RELEASE);
+}
+
+/* ---- the popper ---------------------------------------------------------- */
+
+/* Re-reads the pusher's tail: it may only move forward, at most to `count`
+ * entries ahead of our head. */
+static enum iosim_err popper_reload(struct ring_popper *r, uint32_t *avail)
+{
+    /* ACQUIRE: pairs with the pusher's RELEASE store of tail, so the entries
+     * it published are visible before we read them */
+    uint32_t t = port_load_u32(&r->g.shared_hdr->shared_tail, PORT_ACQUIRE);
+    uint32_t had = distance(&r->g, r->head, r->tail_seen);
+    uint32_t now = distance(&r->g, r->head, t);
+    if (!index_ok(&r->g, t) || now > r->g.count || now < had) {
+        mark_broken(&r->g, &r->broken);
+        return IOSIM_EPROTO;
+    }
+    r->tail_seen = t;
+    *avail = now;
+    return IOSIM_OK;
+}
+
+/* Nothing to pop: EAGAIN, or ESHUTDOWN once the pusher is gone and every
+ * entry it published is drained. */
+static enum iosim_err popper_empty(struct ring_popper *r, uint32_t *avail)
+{
+    /* ACQUIRE: pairs with the pusher's RELEASE fetch_or on shutdown */
+    uint32_t st = port_load_u32(&r->g.shared_hdr->shared_status, PORT_ACQUIRE);
+    if (st & RING_STATUS_BROKEN) {
+        r->broken = true;
+        return IOSIM_EPROTO;
+    }
+    if (!(st & RING_STATUS_PUSHER_DOWN))
+        return IOSIM_EAGAIN;
+    /* the pusher may have published just before shutting down: look again */
+    enum iosim_err e = popper_reload(r, avail);
+    if (e != IOSIM_OK)
+        return e;
+    return *avail > 0 ? IOSIM_OK : IOSIM_ESHUTDOWN;
+}
+
+static void read_slots(const struct ring_geometry *g, uint32_t from, uint8_t *dst, uint32_t k)
+{
+    uint32_t slot = from & (g->count - 1);
+    uint32_t first = g->count - slot < k ? g->count - slot : k;
+    port_shm_read(dst, g->shared_entries + (size_t)slot * g->entry_size,
+                  (size_t)first * g->entry_size);
+    if (first < k)
+        port_shm_read(dst + (size_t)first * g->entry_size, g->shared_entries,
+                      (size_t)(k - first) * g->entry_size);
+}
+
+enum iosim_err ring_pop_batch(struct ring_popper *r, void *out, uint32_t max, uint32_t *popped)
+{
+    assert(r != NULL && out != NULL && popped != NULL && max >= 1);
+    *popped = 0;
+    if (r->broken)
+        return IOSIM_EPROTO;
+    uint32_t avail = distance(&r->g, r->head, r->tail_seen);
+    enum iosim_err e = IOSIM_OK;
+    /* reload only when what we already know does not fill the request: the
+     * tail's line is the one the pusher keeps writing */
+    if (avail < max && (e = popper_reload(r, &avail)) != IOSIM_OK)
+        return e;
+    if (avail == 0 && (e = popper_empty(r, &avail)) != IOSIM_OK)
+        return e;
+    uint32_t k = avail < max ? avail : max;
+    uint8_t *dst = out;
+    read_slots(&r->g, r->head, dst, k);
+    for (uint32_t i = 0; i < k; i++) {
+        if (!ring_entry_reserved_clear(r->g.kind, dst + (size_t)i * r->g.entry_size)) {
+            mark_broken(&r->g, &r->broken);
+            return IOSIM_EPROTO;
+        }
+    }
+    r->head = (r->head + k) & r->g.mask2;
+    /* RELEASE: we are done reading the slots before the pusher may reuse
+     * them; pairs with the pusher's ACQUIRE load of head */
+    port_store_u32(&r->g.shared_hdr->shared_head, r->head, PORT_RELEASE);
+    port_store_u32(&r->g.shared_hdr->shared_pop_epoch, ++r->epoch, PORT_RELEASE);
+    *popped = k;
+    return IOSIM_OK;
+}
+
+enum iosim_err ring_pop(struct ring_popper *r, void *out)
+{
+    uint32_t n;
+    return ring_pop_batch(r, out, 1, &n);
+}
+
+enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
+{
+    assert(r != NULL && n != NULL);
+    if (r->broken)
+        return IOSIM_EPROTO;
+    return popper_reload(r, n);
+}
+
+void ring_popper_shutdown(struct ring_popper *r)
+{
+    assert(r != NULL);
+    if (r->down)
+        return;
+    r->down = true;
+    /* RELEASE: pairs with the pusher's ACQUIRE status load */
+    (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_POPPER_DOWN,
+                            PORT_RELEASE);
+    ring_popper_notify(r);
+}
+
+void ring_popper_notify(struct ring_popper *r)
+{
+    port_store_u32(&r->g.shared_hdr->shared_pop_epoch, ++r->epoch, PORT_RELEASE);
+}
+
+/* ---- observers ----------------------------------------------------------- */
+
+uint32_t ring_push_epoch(const struct ring_header *hdr)
+{
+    /* ACQUIRE: pairs with the RELEASE epoch stores above */
+    return port_load_u32(&hdr->shared_push_epoch, PORT_ACQUIRE);
+}
+
+uint32_t ring_pop_epoch(const struct ring_header *hdr)
+{
+    return port_load_u32(&hdr->shared_pop_epoch, PORT_ACQUIRE);
+}
+
+uint32_t ring_status(const struct ring_header *hdr)
+{
+    return port_load_u32(&hdr->shared_status, PORT_ACQUIRE);
+}
