@@ -24,4 +24,15 @@ void sim_io_mmio_write(struct sim_machine *m, struct sim_proc *p, uint64_t addr,
 enum iosim_err sim_io_irq_wait(struct sim_machine *m, struct sim_proc *p, uint32_t line,
                                sim_time_ps timeout_ps);
 
+/* Inside process p: sleeps while *word == expected (a futex wait), until
+ * sim_io_wake on the word or timeout_ps (SIM_TIME_MAX: forever). */
+enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
+                           uint32_t expected, sim_time_ps timeout_ps);
+
+/* Wakes up to n sleepers of `word`, oldest first; returns how many. */
+uint32_t sim_io_wake(struct sim_machine *m, const uint32_t *word, uint32_t n);
+
+/* Takes p off the sleepers of its word (killed, timed out). */
+void sim_io_unwait(struct sim_machine *m, struct sim_proc *p);
+
 #endif /* IOSIM_SIM_IO_H */

@@ -222,6 +222,7 @@ struct sim_proc {
     uint64_t wake_value;
     struct sim_event_id timeout;
     uint32_t irq_wait_line;      /* UINT32_MAX when not waiting on a line */
+    const void *wait_word;       /* port_wait_u32: the word slept on, or NULL */
     /* the outstanding MMIO read (a stalled process has exactly one) */
     uint64_t mmio_addr;
     uint32_t mmio_size;
@@ -290,6 +291,8 @@ struct sim_machine {
     uint64_t runq_order_next;
     uint32_t live_nondaemon;
     struct sim_irq_line *irq;              /* SIM_IRQ_LINES */
+    struct sim_proc *waiters[SIM_PROCS_MAX]; /* port_wait_u32 sleepers, FIFO */
+    uint32_t waiter_count;
     struct sim_counters count;
     struct sim_posted_write posted[SIM_POSTED_MAX];
     uint32_t posted_free;                  /* UINT32_MAX when all in flight */

@@ -436,6 +436,31 @@ enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
     return sim_io_irq_wait(p->machine, p, irq->line, t);
 }
 
+/* ---- waiting on shared words ---------------------------------------------------------- */
+
+enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t timeout_ns)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return port_load_u32(word, PORT_RELAXED) == expected ? IOSIM_ETIMEDOUT : IOSIM_OK;
+    sim_time_ps t = timeout_ns == PORT_WAIT_FOREVER || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
+                        ? SIM_TIME_MAX : timeout_ns * SIM_NS;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return sim_io_wait(p->machine, p, &word->raw, expected, t);
+}
+
+uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
+{
+    struct sim_proc *p = sim_current_proc();
+    struct sim_machine *m = sim_current_machine();
+    if (p == NULL || m == NULL)
+        return 0;
+    sim_proc_cost(p, m->cfg.costs.syscall_ps);
+    /* a wake is a system call: the caller's earlier stores are published */
+    sim_sb_drain_all(&sim_current_cpu()->sb);
+    return sim_io_wake(m, &word->raw, n);
+}
+
 /* ---- system calls ----------------------------------------------------------------- */
 
 int64_t port_sys_getpid(void)

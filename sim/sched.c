@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sim/coro.h"
+#include "sim/io.h"
 #include "sim/trace.h"
 
 /* The one host thread running a simulation knows what it is executing. */
@@ -548,6 +549,8 @@ void sim_proc_kill(struct sim_proc *p, int32_t status)
         m->irq[p->irq_wait_line].waiter = NULL;
         p->irq_wait_line = UINT32_MAX;
     }
+    if (p->wait_word != NULL)
+        sim_io_unwait(m, p);
     if (sim_engine_pending(&m->eng, p->timeout))
         (void)sim_engine_cancel(&m->eng, p->timeout);
     p->exit_status = status;

@@ -18,5 +18,6 @@
 #include "impl/port/mmio.h"
 #include "impl/port/irq.h"
 #include "impl/port/sys.h"
+#include "impl/port/wait.h"
 
 #endif /* IOSIM_PORT_H */

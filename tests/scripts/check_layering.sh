@@ -21,7 +21,7 @@ incs() { # file -> lines "file:line:header"
 # headers any impl/ file may use: freestanding C and the libc basics
 impl_ok='^(stdint|stddef|stdbool|stdalign|stdarg|stdatomic|stdnoreturn|limits|string|assert|errno|inttypes)\.h$'
 # extra OS headers the native port may use
-native_ok='^(pthread|sched|time|unistd|fcntl|stdlib|stdio|sys/mman|sys/types|sys/stat)\.h$'
+native_ok='^(pthread|sched|time|unistd|fcntl|stdlib|stdio|sys/mman|sys/types|sys/stat|sys/syscall|linux/futex)\.h$'
 
 while IFS= read -r f; do
     while IFS= read -r line; do

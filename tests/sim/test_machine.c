@@ -361,3 +361,80 @@ Test(memmodel, host_context_port_calls_act_at_once)
     cr_expect_eq(port_clock_ns(), 0);
     cr_expect_eq(port_sys_getpid(), -38);
 }
+
+/* ---- waiting on shared words (port_wait_u32 / port_wake) ------------------------- */
+
+struct waitbox {
+    port_atomic_u32 word;
+    uint32_t order[8];
+    port_atomic_u32 n;
+    enum iosim_err err[8];
+    uint64_t woke_at_ns[8];
+};
+
+static int32_t word_waiter(void *arg)
+{
+    struct waitbox *w = arg;
+    uint32_t me = (uint32_t)port_sys_getpid();
+    w->err[me] = port_wait_u32(&w->word, 0, PORT_WAIT_FOREVER);
+    w->woke_at_ns[me] = port_clock_ns();
+    w->order[port_fetch_add_u32(&w->n, 1, PORT_RELAXED)] = me;
+    return 0;
+}
+
+static int32_t word_waker(void *arg)
+{
+    struct waitbox *w = arg;
+    port_sleep_ns(10000);
+    port_store_u32(&w->word, 1, PORT_RELEASE);
+    cr_assert_eq(port_wake(&w->word, 1), 1, "one waiter per wake");
+    port_sleep_ns(10000);
+    cr_assert_eq(port_wake(&w->word, PORT_WAKE_ALL), 2);
+    cr_assert_eq(port_wake(&w->word, PORT_WAKE_ALL), 0, "nobody left");
+    return 0;
+}
+
+Test(wait, sleepers_wake_in_arrival_order_and_only_when_woken)
+{
+    static struct waitbox w;
+    memset(&w, 0, sizeof w);
+    struct sim_machine *m = make(2, SIM_POLICY_FIFO, 1);
+    spawn(m, "w1", word_waiter, &w, -1);
+    spawn(m, "w2", word_waiter, &w, -1);
+    spawn(m, "w3", word_waiter, &w, -1);
+    spawn(m, "waker", word_waker, &w, -1);
+    sim_machine_run(m);
+    cr_assert_eq(m->end, SIM_END_ALL_EXITED);
+    cr_expect_eq(w.order[0], 1, "the oldest sleeper goes first");
+    cr_expect_geq(w.woke_at_ns[1], 10000);
+    cr_expect_geq(w.woke_at_ns[2], 20000);
+    cr_expect_geq(w.woke_at_ns[3], 20000);
+    for (int i = 1; i <= 3; i++)
+        cr_expect_eq(w.err[i], IOSIM_OK);
+    sim_machine_destroy(m);
+}
+
+static int32_t word_timeout(void *arg)
+{
+    struct waitbox *w = arg;
+    uint64_t t0 = port_clock_ns();
+    w->err[0] = port_wait_u32(&w->word, 0, 5000);
+    w->woke_at_ns[0] = port_clock_ns() - t0;
+    w->err[1] = port_wait_u32(&w->word, 7, PORT_WAIT_FOREVER); /* not 7: returns at once */
+    return 0;
+}
+
+Test(wait, a_wait_times_out_and_a_changed_word_returns_at_once)
+{
+    static struct waitbox w;
+    memset(&w, 0, sizeof w);
+    struct sim_machine *m = make(1, SIM_POLICY_FIFO, 1);
+    spawn(m, "t", word_timeout, &w, -1);
+    sim_machine_run(m);
+    cr_assert_eq(m->end, SIM_END_ALL_EXITED);
+    cr_expect_eq(w.err[0], IOSIM_ETIMEDOUT);
+    cr_expect_geq(w.woke_at_ns[0], 5000);
+    cr_expect_eq(w.err[1], IOSIM_OK);
+    cr_expect_eq(m->waiter_count, 0);
+    sim_machine_destroy(m);
+}

@@ -1,0 +1,40 @@
+/* impl/port/wait.h on the native port: futex wait and wake between threads. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+
+#include "impl/port/port.h"
+
+static port_atomic_u32 word;
+static port_atomic_u32 woken;
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    while (port_load_u32(&word, PORT_ACQUIRE) == 0)
+        (void)port_wait_u32(&word, 0, PORT_WAIT_FOREVER);
+    port_fetch_add_u32(&woken, 1, PORT_RELEASE);
+    return NULL;
+}
+
+Test(native_wait, wake_releases_sleepers_after_the_word_changes)
+{
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, sleeper, NULL), 0);
+    cr_expect_eq(port_load_u32(&woken, PORT_ACQUIRE), 0);
+    port_store_u32(&word, 1, PORT_RELEASE);
+    (void)port_wake(&word, PORT_WAKE_ALL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    cr_expect_eq(port_load_u32(&woken, PORT_ACQUIRE), 3);
+}
+
+Test(native_wait, a_wait_on_a_changed_word_returns_and_a_silent_one_times_out)
+{
+    port_atomic_u32 w = {5};
+    cr_expect_eq(port_wait_u32(&w, 4, PORT_WAIT_FOREVER), IOSIM_OK);
+    uint64_t t0 = port_clock_ns();
+    cr_expect_eq(port_wait_u32(&w, 5, 1000000), IOSIM_ETIMEDOUT);
+    cr_expect_geq(port_clock_ns() - t0, 1000000, "a timeout never ends early");
+    cr_expect_eq(port_wake(&w, 1), 0);
+}
