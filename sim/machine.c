@@ -163,6 +163,12 @@ void sim_machine_fail(struct sim_machine *m, enum iosim_err e, const char *msg)
     m->end = SIM_END_ERROR;
 }
 
+void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops *ops)
+{
+    assert(m != NULL);
+    m->kernel = ops;
+}
+
 bool sim_machine_relaxed(const struct sim_machine *m)
 {
     return m->cfg.relaxed_memory && m->cfg.sched.policy != SIM_POLICY_FIFO;

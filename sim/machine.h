@@ -39,6 +39,7 @@
 struct sim_trace;
 struct sim_coro;
 struct sim_machine;
+struct port_kernel_ops;
 
 #define SIM_CPUS_MAX 64u
 #define SIM_PROCS_MAX 1024u
@@ -282,6 +283,7 @@ struct sim_machine {
     struct sim_bus bus;
     struct sim_iommu iommu;
     struct sim_trace *trace;         /* borrowed */
+    const struct port_kernel_ops *kernel; /* borrowed; NULL: no kernel */
     struct sim_rng rng_sched, rng_faults, rng_jitter, rng_memory;
     struct sim_cpu cpus[SIM_CPUS_MAX];
     struct sim_proc *procs[SIM_PROCS_MAX]; /* by pid - 1 */
@@ -345,6 +347,11 @@ void sim_cpu_unstall(struct sim_proc *p, uint64_t value);
 
 /* Ends a process from outside (a fault that kills it). */
 void sim_proc_kill(struct sim_proc *p, int32_t status);
+
+/* Attaches the kernel that answers the processes' system calls (borrowed;
+ * it must outlive the machine's run). Its exit hook learns of every process
+ * that ends. */
+void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops *ops);
 
 /* Releases what a process owns through the port (sim/port_sim.c). */
 void sim_port_release(struct sim_proc *p);

@@ -453,12 +453,53 @@ uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
 {
     struct sim_proc *p = sim_current_proc();
     struct sim_machine *m = sim_current_machine();
-    if (p == NULL || m == NULL)
+    if (m == NULL)
         return 0;
-    sim_proc_cost(p, m->cfg.costs.syscall_ps);
-    /* a wake is a system call: the caller's earlier stores are published */
-    sim_sb_drain_all(&sim_current_cpu()->sb);
+    if (p != NULL) {
+        sim_proc_cost(p, m->cfg.costs.syscall_ps);
+        /* a wake is a system call: the caller's earlier stores are published */
+        sim_sb_drain_all(&sim_current_cpu()->sb);
+    }
     return sim_io_wake(m, &word->raw, n);
+}
+
+/* ---- kernel memory --------------------------------------------------------------------- */
+
+enum iosim_err port_kmem_alloc(size_t len_bytes, void **out)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || out == NULL || len_bytes == 0)
+        return IOSIM_EINVAL;
+    uint64_t pa;
+    enum iosim_err e = sim_mem_alloc(&m->mem, len_bytes, SIM_PAGE_SIZE, &pa);
+    if (e != IOSIM_OK)
+        return e;
+    *out = sim_mem_host(&m->mem, pa, len_bytes);
+    return IOSIM_OK;
+}
+
+void port_kmem_free(void *p, size_t len_bytes)
+{
+    struct sim_machine *m = sim_current_machine();
+    uint64_t pa;
+    if (p != NULL && m != NULL && sim_mem_phys(&m->mem, p, &pa))
+        (void)sim_mem_free(&m->mem, pa, len_bytes);
+}
+
+/* ---- what production code reports -------------------------------------------------------- */
+
+void port_trace_ring(const void *ring_header, const char *side, const char *op, uint32_t head,
+                     uint32_t tail, uint32_t count, int32_t status)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    /* rings are named by physical address: host addresses differ run to run */
+    uint64_t pa = 0;
+    (void)sim_mem_phys(&m->mem, ring_header, &pa);
+    struct sim_proc *p = sim_current_proc();
+    sim_trace_ring_op(m->trace, m->eng.now_ps, p != NULL ? (int64_t)p->pid : -1, (int64_t)pa,
+                      side, op, head, tail, count, status);
 }
 
 /* ---- system calls ----------------------------------------------------------------- */
@@ -487,33 +528,74 @@ _Noreturn void port_sys_exit(int32_t status)
     sim_proc_exit(p, status, false);
 }
 
-/* The file calls are answered by the simulated kernel; a machine without
- * one (no kernel in the scenario) says so with -ENOSYS after the syscall
- * cost, like a kernel without the scheme would. */
-static int64_t no_kernel(void)
+/* The file calls go to the machine's kernel, in the calling process (a real
+ * kernel runs on the caller's CPU). A machine without one answers -ENOSYS
+ * after the syscall cost, as a kernel without the scheme would. */
+static const struct port_kernel_ops *syscall_enter(void)
 {
     struct sim_proc *p = sim_current_proc();
-    if (p != NULL)
-        sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    if (p == NULL)
+        return NULL;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return p->machine->kernel;
+}
+
+static int64_t no_kernel(void)
+{
     return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
 }
 
-int64_t port_sys_open(const char *path, uint64_t flags) { (void)path; (void)flags; return no_kernel(); }
-int64_t port_sys_close(uint64_t fd) { (void)fd; return no_kernel(); }
-int64_t port_sys_read(uint64_t fd, void *buf, uint64_t len) { (void)fd; (void)buf; (void)len; return no_kernel(); }
-int64_t port_sys_write(uint64_t fd, const void *buf, uint64_t len) { (void)fd; (void)buf; (void)len; return no_kernel(); }
-int64_t port_sys_dup(uint64_t fd, const char *suffix) { (void)fd; (void)suffix; return no_kernel(); }
-int64_t port_sys_fsync(uint64_t fd) { (void)fd; return no_kernel(); }
+int64_t port_sys_open(const char *path, uint64_t flags)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->open(k->ctx, path, flags) : no_kernel();
+}
+
+int64_t port_sys_close(uint64_t fd)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->close(k->ctx, fd) : no_kernel();
+}
+
+int64_t port_sys_read(uint64_t fd, void *buf, uint64_t len)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->read(k->ctx, fd, buf, len) : no_kernel();
+}
+
+int64_t port_sys_write(uint64_t fd, const void *buf, uint64_t len)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->write(k->ctx, fd, buf, len) : no_kernel();
+}
+
+int64_t port_sys_dup(uint64_t fd, const char *suffix)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->dup(k->ctx, fd, suffix) : no_kernel();
+}
+
+int64_t port_sys_fsync(uint64_t fd)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->fsync(k->ctx, fd) : no_kernel();
+}
 
 int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
                       void **out_addr)
 {
-    (void)fd; (void)offset; (void)len_bytes; (void)flags; (void)out_addr;
-    return no_kernel();
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->fmap(k->ctx, fd, offset, len_bytes, flags, out_addr) : no_kernel();
 }
 
 int64_t port_sys_funmap(void *addr, uint64_t len_bytes)
 {
-    (void)addr; (void)len_bytes;
-    return no_kernel();
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->funmap(k->ctx, addr, len_bytes) : no_kernel();
+}
+
+int64_t port_sys_enter(uint64_t fd, uint64_t min_events, uint64_t timeout_ns)
+{
+    const struct port_kernel_ops *k = syscall_enter();
+    return k ? k->enter(k->ctx, fd, min_events, timeout_ns) : no_kernel();
 }

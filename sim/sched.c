@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/sys.h"
 #include "sim/coro.h"
 #include "sim/io.h"
 #include "sim/trace.h"
@@ -302,6 +303,25 @@ static sim_time_ps jittered(struct sim_machine *m, sim_time_ps cost)
     return cost + sim_rng_below(&m->rng_jitter, span + 1);
 }
 
+/* Tells the kernel a process is gone. Runs on the host side of the engine,
+ * with the machine current but no process: the kernel's hook must only take
+ * note and wake its own kernel process (impl/kernel does). */
+static void kernel_exit_hook(struct sim_machine *m, struct sim_proc *p)
+{
+    if (m->kernel == NULL || m->kernel->exit == NULL)
+        return;
+    struct sim_machine *saved_m = g_cur.m;
+    struct sim_proc *saved_p = g_cur.p;
+    struct sim_cpu *saved_cpu = g_cur.cpu;
+    g_cur.m = m;
+    g_cur.p = NULL;
+    g_cur.cpu = NULL;
+    m->kernel->exit(m->kernel->ctx, p->pid);
+    g_cur.m = saved_m;
+    g_cur.p = saved_p;
+    g_cur.cpu = saved_cpu;
+}
+
 static void proc_finish(struct sim_machine *m, struct sim_proc *p)
 {
     p->state = SIM_PROC_EXITED;
@@ -317,6 +337,7 @@ static void proc_finish(struct sim_machine *m, struct sim_proc *p)
         p->co = NULL;
     }
     sim_port_release(p);
+    kernel_exit_hook(m, p);
 }
 
 /* After the coroutine yielded: act on what it asked for. */

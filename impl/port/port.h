@@ -19,5 +19,7 @@
 #include "impl/port/irq.h"
 #include "impl/port/sys.h"
 #include "impl/port/wait.h"
+#include "impl/port/kmem.h"
+#include "impl/port/trace.h"
 
 #endif /* IOSIM_PORT_H */

@@ -5,10 +5,13 @@
  * Every call returns a non-negative result or a negative errno
  * (-iosim_err_errno(e)), the convention ring completions carry too.
  *
- * Who answers: in the simulator, the simulated kernel attached to the
- * machine (impl/kernel); natively, the in-process kernel library a test
- * attaches. With no kernel attached, the file calls return -ENOSYS and the
- * process calls (getpid, yield, exit) still work.
+ * Who answers: a kernel attached to the port through struct
+ * port_kernel_ops (impl/kernel provides one): in the simulator, the kernel
+ * of the machine; natively, an in-process kernel a test attaches. With no
+ * kernel attached, the file calls return -ENOSYS and the process calls
+ * (getpid, yield, exit) still work. The kernel runs in the caller's context
+ * (as a real kernel runs on the caller's CPU) and learns who called with
+ * port_sys_getpid().
  *
  *     int64_t fd = port_sys_open("io_uring:", 0);
  *     if (fd < 0) return (enum iosim_err)...;
@@ -36,5 +39,29 @@ int64_t port_sys_fsync(uint64_t fd);
 int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
                       void **out_addr);
 int64_t port_sys_funmap(void *addr, uint64_t len_bytes);
+
+/* io_uring enter: process the instance behind fd (submit what was pushed,
+ * take what was completed) and wait until at least `min_events` are ready
+ * for the caller, or timeout_ns passes (-ETIMEDOUT). Returns how many are
+ * ready. */
+int64_t port_sys_enter(uint64_t fd, uint64_t min_events, uint64_t timeout_ns);
+
+/* The system calls as a kernel implements them. Every function runs in the
+ * calling process's context; ctx is the kernel's. `exit` is called by the
+ * port when a process ends, to release what it held. */
+struct port_kernel_ops {
+    void *ctx;
+    int64_t (*open)(void *ctx, const char *path, uint64_t flags);
+    int64_t (*close)(void *ctx, uint64_t fd);
+    int64_t (*read)(void *ctx, uint64_t fd, void *buf, uint64_t len_bytes);
+    int64_t (*write)(void *ctx, uint64_t fd, const void *buf, uint64_t len_bytes);
+    int64_t (*dup)(void *ctx, uint64_t fd, const char *suffix);
+    int64_t (*fsync)(void *ctx, uint64_t fd);
+    int64_t (*fmap)(void *ctx, uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
+                    void **out_addr);
+    int64_t (*funmap)(void *ctx, void *addr, uint64_t len_bytes);
+    int64_t (*enter)(void *ctx, uint64_t fd, uint64_t min_events, uint64_t timeout_ns);
+    void (*exit)(void *ctx, uint32_t pid);
+};
 
 #endif /* IOSIM_PORT_SYS_H */

@@ -7,6 +7,8 @@
  * - port_native_irq_raise(): raise an interrupt line from a test thread.
  * - port_native_set_kernel(): attach the in-process kernel that answers the
  *   file system calls of sys.h (none attached: -ENOSYS).
+ * - port_native_set_pid(): the process id the calling thread stands for
+ *   (tests run several "processes" as threads of one host process).
  */
 #ifndef IOSIM_PORT_NATIVE_H
 #define IOSIM_PORT_NATIVE_H
@@ -15,6 +17,7 @@
 
 #include "impl/port/err.h"
 #include "impl/port/mmio.h"
+#include "impl/port/sys.h"
 
 /* `mem` is borrowed and must outlive the handle; free with port_bar_unmap(). */
 enum iosim_err port_native_bar_wrap(void *mem, uint64_t len_bytes, struct port_bar **out);
@@ -22,22 +25,11 @@ enum iosim_err port_native_bar_wrap(void *mem, uint64_t len_bytes, struct port_b
 /* Latches an interrupt on `line` and wakes its waiter. Thread-safe. */
 void port_native_irq_raise(uint32_t line);
 
-/* The file system calls of sys.h, as a kernel library provides them. */
-struct port_kernel_ops {
-    void *ctx;
-    int64_t (*open)(void *ctx, const char *path, uint64_t flags);
-    int64_t (*close)(void *ctx, uint64_t fd);
-    int64_t (*read)(void *ctx, uint64_t fd, void *buf, uint64_t len_bytes);
-    int64_t (*write)(void *ctx, uint64_t fd, const void *buf, uint64_t len_bytes);
-    int64_t (*dup)(void *ctx, uint64_t fd, const char *suffix);
-    int64_t (*fsync)(void *ctx, uint64_t fd);
-    int64_t (*fmap)(void *ctx, uint64_t fd, uint64_t offset, uint64_t len_bytes,
-                    uint64_t flags, void **out_addr);
-    int64_t (*funmap)(void *ctx, void *addr, uint64_t len_bytes);
-};
-
 /* `ops` is borrowed until replaced; NULL detaches. Not thread-safe against
  * concurrent system calls: attach before starting threads. */
 void port_native_set_kernel(const struct port_kernel_ops *ops);
+
+/* From now on, port_sys_getpid() in this thread returns pid (0: the host's). */
+void port_native_set_pid(uint32_t pid);
 
 #endif /* IOSIM_PORT_NATIVE_H */

@@ -12,6 +12,12 @@
 #include "impl/port/sys.h"
 
 static const struct port_kernel_ops *g_kernel;
+static _Thread_local uint32_t g_pid;
+
+void port_native_set_pid(uint32_t pid)
+{
+    g_pid = pid;
+}
 
 void port_native_set_kernel(const struct port_kernel_ops *ops)
 {
@@ -25,7 +31,7 @@ static int64_t no_kernel(void)
 
 int64_t port_sys_getpid(void)
 {
-    return (int64_t)getpid();
+    return g_pid != 0 ? (int64_t)g_pid : (int64_t)getpid();
 }
 
 void port_sys_yield(void)
@@ -35,6 +41,8 @@ void port_sys_yield(void)
 
 _Noreturn void port_sys_exit(int32_t status)
 {
+    if (g_kernel != NULL && g_kernel->exit != NULL)
+        g_kernel->exit(g_kernel->ctx, (uint32_t)port_sys_getpid());
     pthread_exit((void *)(intptr_t)status);
 }
 
@@ -78,4 +86,9 @@ int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t
 int64_t port_sys_funmap(void *addr, uint64_t len_bytes)
 {
     return g_kernel ? g_kernel->funmap(g_kernel->ctx, addr, len_bytes) : no_kernel();
+}
+
+int64_t port_sys_enter(uint64_t fd, uint64_t min_events, uint64_t timeout_ns)
+{
+    return g_kernel ? g_kernel->enter(g_kernel->ctx, fd, min_events, timeout_ns) : no_kernel();
 }
