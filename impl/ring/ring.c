@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "impl/port/trace.h"
+
 /*
  * Seeded bugs for checking that the test suites catch broken rings. Never
  * defined in a shipped build; see docs/architecture.md ("Seeded ring bugs"):
@@ -44,8 +46,21 @@ enum iosim_err ring_header_init(struct ring_header *hdr, uint32_t count)
     return IOSIM_OK;
 }
 
+static const char *side_name(const struct ring_geometry *g)
+{
+    return (g->kind == RING_SQE64 || g->kind == RING_SQE32) ? "sq" : "cq";
+}
+
+static void trace(const struct ring_geometry *g, const char *op, uint32_t head, uint32_t tail,
+                  uint32_t count, enum iosim_err e)
+{
+    port_trace_ring(g->shared_hdr, side_name(g), op, head, tail, count,
+                    e == IOSIM_OK ? 0 : -iosim_err_errno(e));
+}
+
 static void mark_broken(const struct ring_geometry *g, bool *broken)
 {
+    trace(g, "broken", 0, 0, 0, IOSIM_EPROTO);
     *broken = true;
     /* RELEASE only for tidiness: the peer reads it to give up, not to see data */
     (void)port_fetch_or_u32(&g->shared_hdr->shared_status, RING_STATUS_BROKEN, PORT_RELEASE);
@@ -183,6 +198,7 @@ enum iosim_err ring_push_batch(struct ring_pusher *r, const void *entries, uint3
     port_store_u32(&r->g.shared_hdr->shared_tail, r->tail, RING_TAIL_PUBLISH_ORDER);
     /* RELEASE: a waiter that sees the new epoch (ACQUIRE) sees the tail */
     port_store_u32(&r->g.shared_hdr->shared_push_epoch, ++r->epoch, PORT_RELEASE);
+    trace(&r->g, "push", r->head_seen, r->tail, k, IOSIM_OK);
     return IOSIM_OK;
 }
 
@@ -213,6 +229,7 @@ void ring_pusher_shutdown(struct ring_pusher *r)
      * status load, after which it reloads the tail and drains */
     (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_PUSHER_DOWN,
                             PORT_RELEASE);
+    trace(&r->g, "shutdown_push", r->head_seen, r->tail, 0, IOSIM_OK);
     ring_pusher_notify(r);
 }
 
@@ -299,6 +316,7 @@ enum iosim_err ring_pop_batch(struct ring_popper *r, void *out, uint32_t max, ui
      * them; pairs with the pusher's ACQUIRE load of head */
     port_store_u32(&r->g.shared_hdr->shared_head, r->head, PORT_RELEASE);
     port_store_u32(&r->g.shared_hdr->shared_pop_epoch, ++r->epoch, PORT_RELEASE);
+    trace(&r->g, "pop", r->head, r->tail_seen, k, IOSIM_OK);
     *popped = k;
     return IOSIM_OK;
 }
@@ -326,6 +344,7 @@ void ring_popper_shutdown(struct ring_popper *r)
     /* RELEASE: pairs with the pusher's ACQUIRE status load */
     (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_POPPER_DOWN,
                             PORT_RELEASE);
+    trace(&r->g, "shutdown_pop", r->head, r->tail_seen, 0, IOSIM_OK);
     ring_popper_notify(r);
 }
 
