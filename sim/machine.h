@@ -353,6 +353,12 @@ void sim_proc_kill(struct sim_proc *p, int32_t status);
  * that ends. */
 void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops *ops);
 
+/* Makes m the current machine on the host side (no process): port calls
+ * made in between (creating a kernel, set-up code) act at once on m's
+ * memory. Pairs must nest; not while m runs. */
+void sim_machine_host_enter(struct sim_machine *m);
+void sim_machine_host_leave(struct sim_machine *m);
+
 /* Releases what a process owns through the port (sim/port_sim.c). */
 void sim_port_release(struct sim_proc *p);
 

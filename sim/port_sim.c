@@ -486,6 +486,16 @@ void port_kmem_free(void *p, size_t len_bytes)
         (void)sim_mem_free(&m->mem, pa, len_bytes);
 }
 
+bool port_user_ok(const void *p, size_t len_bytes)
+{
+    struct sim_machine *m = sim_current_machine();
+    uint64_t pa;
+    if (len_bytes == 0)
+        return true;
+    return m != NULL && sim_mem_phys(&m->mem, p, &pa) &&
+           sim_mem_host(&m->mem, pa, len_bytes) != NULL;
+}
+
 /* ---- what production code reports -------------------------------------------------------- */
 
 void port_trace_ring(const void *ring_header, const char *side, const char *op, uint32_t head,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/kernel/kernel.h"
 #include "models/testdev/testdev.h"
 #include "sim/trace.h"
 
@@ -16,6 +17,8 @@ struct run_state {
     struct sim_machine *m;
     struct sim_trace *tr;
     uint32_t expect_idx;
+    struct kern *kernel;              /* machine.kernel */
+    struct port_kernel_ops kernel_ops;
 };
 
 static const char *state_name(enum sim_proc_state st)
@@ -213,17 +216,53 @@ static enum iosim_err add_devices(struct run_state *rs, struct testdev **devs)
     return IOSIM_OK;
 }
 
+/* The kernel of machine.kernel: created on the machine's memory, attached
+ * to its system calls, and run as the daemon process "kernel". */
+static enum iosim_err add_kernel(struct run_state *rs)
+{
+    if (!rs->s->kernel)
+        return IOSIM_OK;
+    sim_machine_host_enter(rs->m);
+    enum iosim_err e = kern_create(&rs->kernel);
+    sim_machine_host_leave(rs->m);
+    if (e != IOSIM_OK) {
+        snprintf(rs->r->message, sizeof rs->r->message, "kernel: %s", iosim_err_text(e));
+        return e;
+    }
+    kern_port_ops(rs->kernel, &rs->kernel_ops);
+    sim_machine_set_kernel(rs->m, &rs->kernel_ops);
+    struct sim_proc_def def = {.name = "kernel", .kind = "kernel", .fn = kern_main,
+                               .arg = rs->kernel, .cpu = -1, .daemon = true};
+    return sim_proc_spawn(rs->m, &def, NULL);
+}
+
+static void remove_kernel(struct run_state *rs)
+{
+    if (rs->kernel == NULL)
+        return;
+    sim_machine_set_kernel(rs->m, NULL);
+    sim_machine_host_enter(rs->m);
+    kern_destroy(rs->kernel);
+    sim_machine_host_leave(rs->m);
+    rs->kernel = NULL;
+}
+
 static enum iosim_err add_processes(struct run_state *rs, struct sim_prog_ctx *ctx)
 {
-    const struct sim_scenario *s = rs->s;
+    struct sim_scenario *s = rs->s;
     for (uint32_t i = 0; i < s->proc_count; i++) {
-        const struct sim_scn_process *sp = &s->procs[i];
+        struct sim_scn_process *sp = &s->procs[i];
         ctx[i] = (struct sim_prog_ctx){.prog = &rs->s->procs[i].prog,
                                        .devices = s->prog_devices,
                                        .device_count = s->device_count};
         struct sim_proc_def def = {.name = sp->name, .kind = "program", .fn = sim_program_main,
                                    .arg = &ctx[i], .cpu = sp->cpu, .daemon = sp->daemon,
                                    .start_ps = sp->start_ps};
+        if (sp->app != NULL) {
+            def.kind = "app";
+            def.fn = sp->app->main;
+            def.arg = &sp->args;
+        }
         enum iosim_err e = sim_proc_spawn(rs->m, &def, NULL);
         if (e != IOSIM_OK) {
             snprintf(rs->r->message, sizeof rs->r->message, "process %s: %s", sp->name,
@@ -306,6 +345,8 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
     }
     e = add_devices(rs, devs);
     if (e == IOSIM_OK)
+        e = add_kernel(rs);
+    if (e == IOSIM_OK)
         e = add_processes(rs, ctx);
     if (e == IOSIM_OK) {
         sim_machine_run(rs->m);
@@ -319,6 +360,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         }
     }
     e = finish_trace(rs, e);
+    remove_kernel(rs);
     for (uint32_t i = 0; i < rs->s->device_count; i++)
         testdev_destroy(devs[i]);
     sim_machine_destroy(rs->m);

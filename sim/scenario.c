@@ -80,7 +80,7 @@ static enum iosim_err load_costs(struct loader *l, const struct yml_node *n)
 static enum iosim_err load_machine(struct loader *l, const struct yml_node *n)
 {
     static const char *const k[] = {"cpus", "memory", "iommu", "memory_model", "dma_base",
-                                    "events_max", "costs", NULL};
+                                    "events_max", "costs", "kernel", NULL};
     static const char *const models[] = {"sc", "relaxed"};
     struct sim_machine_config *mc = &l->s->machine;
     const struct yml_node *v;
@@ -95,6 +95,8 @@ static enum iosim_err load_machine(struct loader *l, const struct yml_node *n)
         return yml_error_at(l->doc, v, l->err, "memory must be a whole number of 4 KiB pages");
     if ((v = yml_map_get(n, "iommu")) != NULL)
         CHECK(yml_get_bool(l->doc, v, &mc->iommu, l->err));
+    if ((v = yml_map_get(n, "kernel")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &l->s->kernel, l->err));
     if ((v = yml_map_get(n, "memory_model")) != NULL) {
         size_t i;
         CHECK(yml_get_enum(l->doc, v, models, 2, &i, l->err));
@@ -234,9 +236,81 @@ static enum iosim_err load_device(struct loader *l, const struct yml_node *n)
 
 /* ---- processes -------------------------------------------------------------- */
 
+static const struct app_def *find_app(const char *name)
+{
+    for (const struct app_def *a = app_table; a->name != NULL; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
+static bool key_allowed(const struct app_def *app, const char *key)
+{
+    for (size_t i = 0; app->keys[i] != NULL; i++)
+        if (strcmp(app->keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* `args:` of an app: integers or strings under the app's own keys. */
+static enum iosim_err load_app_args(struct loader *l, const struct yml_node *n,
+                                    struct sim_scn_process *p)
+{
+    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    if (yml_map_len(n) > APP_ARGS_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u arguments", APP_ARGS_MAX);
+    for (size_t i = 0; i < yml_map_len(n); i++) {
+        const struct yml_node *key = yml_map_key(n, i), *val = yml_map_value(n, i);
+        const char *ks = yml_scalar_text(key), *vs;
+        if (!key_allowed(p->app, ks) || strlen(ks) >= SIM_APP_STR_MAX)
+            return yml_error_at(l->doc, key, l->err, "app %s takes no argument '%s'",
+                                p->app->name, ks);
+        snprintf(p->arg_key[i], SIM_APP_STR_MAX, "%s", ks);
+        p->args.key[i] = p->arg_key[i];
+        if (yml_scalar_plain(val) && yml_get_i64(l->doc, val, INT64_MIN, INT64_MAX,
+                                                 &p->args.num[i], l->err) == IOSIM_OK) {
+            p->args.str[i] = NULL;
+        } else {
+            CHECK(yml_get_str(l->doc, val, &vs, l->err));
+            if (strlen(vs) >= SIM_APP_STR_MAX)
+                return yml_error_at(l->doc, val, l->err, "argument longer than %u characters",
+                                    SIM_APP_STR_MAX - 1);
+            snprintf(p->arg_text[i], SIM_APP_STR_MAX, "%s", vs);
+            p->args.str[i] = p->arg_text[i];
+        }
+        p->args.count = (uint32_t)i + 1;
+    }
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_app(struct loader *l, const struct yml_node *n, const struct yml_node *run,
+                               struct sim_scn_process *p)
+{
+    const char *name;
+    CHECK(yml_get_str(l->doc, run, &name, l->err));
+    p->app = find_app(name);
+    if (p->app == NULL) {
+        char list[256] = "";
+        for (const struct app_def *a = app_table; a->name != NULL; a++) {
+            strncat(list, a->name, sizeof list - strlen(list) - 1);
+            if (a[1].name != NULL)
+                strncat(list, ", ", sizeof list - strlen(list) - 1);
+        }
+        char q[YML_QUOTE_BYTES];
+        return yml_error_at(l->doc, run, l->err, "unknown app %s (expected one of: %s)",
+                            yml_quote(q, sizeof q, name, strlen(name)), list);
+    }
+    if (!l->s->kernel)
+        return yml_error_at(l->doc, run, l->err,
+                            "app %s needs a kernel: set `kernel: true` under `machine:`", name);
+    const struct yml_node *args = yml_map_get(n, "args");
+    return args != NULL ? load_app_args(l, args, p) : IOSIM_OK;
+}
+
 static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
 {
-    static const char *const k[] = {"name", "cpu", "daemon", "start", "program", NULL};
+    static const char *const k[] = {"name", "cpu", "daemon", "start", "program", "run", "args",
+                                    NULL};
     struct sim_scenario *s = l->s;
     const struct yml_node *v;
     CHECK(yml_get_map(l->doc, n, &n, l->err));
@@ -259,8 +333,18 @@ static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
         CHECK(yml_get_bool(l->doc, v, &p->daemon, l->err));
     if ((v = yml_map_get(n, "start")) != NULL)
         CHECK(yml_get_time_ps(l->doc, v, 0, 10 * SIM_S, &p->start_ps, l->err));
-    CHECK(yml_require(l->doc, n, "program", "process", &v, l->err));
-    CHECK(sim_program_load(l->doc, v, s->prog_devices, s->device_count, &p->prog, l->err));
+    const struct yml_node *run = yml_map_get(n, "run");
+    v = yml_map_get(n, "program");
+    if ((run == NULL) == (v == NULL))
+        return yml_error_at(l->doc, n, l->err, "a process needs exactly one of `program` and `run`");
+    if (run != NULL) {
+        CHECK(load_app(l, n, run, p));
+    } else {
+        if ((v = yml_map_get(n, "args")) != NULL)
+            return yml_error_at(l->doc, v, l->err, "`args` go with `run`, not with `program`");
+        CHECK(sim_program_load(l->doc, yml_map_get(n, "program"), s->prog_devices,
+                               s->device_count, &p->prog, l->err));
+    }
     s->proc_count++;
     return IOSIM_OK;
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "impl/port/err.h"
+#include "impl/apps/apps.h"
 #include "models/testdev/testdev.h"
 #include "sim/machine.h"
 #include "sim/program.h"
@@ -51,12 +52,18 @@ struct sim_scn_device {
     struct testdev_config testdev;   /* type testdev; .name points at `name` */
 };
 
+#define SIM_APP_STR_MAX 48u
+
 struct sim_scn_process {
     char name[SIM_NAME_MAX];
     int32_t cpu;
     bool daemon;
     sim_time_ps start_ps;
-    struct sim_program prog;
+    struct sim_program prog;          /* when app == NULL */
+    const struct app_def *app;        /* `run:` an app (impl/apps) instead */
+    struct app_args args;             /* its strings point into arg_text */
+    char arg_key[APP_ARGS_MAX][SIM_APP_STR_MAX];
+    char arg_text[APP_ARGS_MAX][SIM_APP_STR_MAX];
 };
 
 enum sim_expect_kind {
@@ -87,6 +94,7 @@ struct sim_scenario {
     char name[SIM_NAME_MAX * 2];
     char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
     struct sim_machine_config machine;  /* includes seed, policy, faults */
+    bool kernel;                        /* machine.kernel: run impl/kernel */
     struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
     uint32_t device_count;
     struct sim_prog_device prog_devices[SIM_SCN_DEVICES_MAX]; /* name/base/len for programs */

@@ -303,6 +303,19 @@ static sim_time_ps jittered(struct sim_machine *m, sim_time_ps cost)
     return cost + sim_rng_below(&m->rng_jitter, span + 1);
 }
 
+void sim_machine_host_enter(struct sim_machine *m)
+{
+    assert(g_cur.m == NULL && g_cur.p == NULL);
+    g_cur.m = m;
+}
+
+void sim_machine_host_leave(struct sim_machine *m)
+{
+    assert(g_cur.m == m && g_cur.p == NULL);
+    (void)m;
+    g_cur.m = NULL;
+}
+
 /* Tells the kernel a process is gone. Runs on the host side of the engine,
  * with the machine current but no process: the kernel's hook must only take
  * note and wake its own kernel process (impl/kernel does). */
@@ -364,7 +377,10 @@ static void after_yield(struct sim_machine *m, struct sim_cpu *cpu, struct sim_p
         sim_sched_trace(m, cpu->idx, p, "exit", -1, p->exit_status);
         leave_cpu(m, cpu);
         proc_finish(m, p);
-        cpu_dispatch(m, cpu, p);
+        /* finishing may have woken someone (the kernel's reaper) onto this
+         * very CPU already */
+        if (!cpu->busy)
+            cpu_dispatch(m, cpu, p);
         return;
     case SIM_OP_NONE:
         break;

@@ -14,6 +14,7 @@
 #ifndef IOSIM_PORT_KMEM_H
 #define IOSIM_PORT_KMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "impl/port/err.h"
@@ -23,5 +24,12 @@ enum iosim_err port_kmem_alloc(size_t len_bytes, void **out);
 
 /* Frees what port_kmem_alloc returned, with the same length. NULL is a no-op. */
 void port_kmem_free(void *p, size_t len_bytes);
+
+/* Whether [p, p + len) is memory a process may hand the kernel by address
+ * (an SQE's buffer): the kernel checks before it touches it. The simulator
+ * accepts simulated physical memory only, so a hostile ring peer cannot make
+ * the kernel read the host's memory; natively there is no way to tell and
+ * everything is accepted. */
+bool port_user_ok(const void *p, size_t len_bytes);
 
 #endif /* IOSIM_PORT_KMEM_H */

@@ -370,3 +370,16 @@ uint32_t ring_status(const struct ring_header *hdr)
 {
     return port_load_u32(&hdr->shared_status, PORT_ACQUIRE);
 }
+
+enum iosim_err ring_peek_used(const struct ring_header *hdr, uint32_t count, uint32_t *used)
+{
+    assert(hdr != NULL && used != NULL && is_pow2(count));
+    uint32_t mask2 = 2 * count - 1;
+    uint32_t head = port_load_u32(&hdr->shared_head, PORT_ACQUIRE);
+    uint32_t tail = port_load_u32(&hdr->shared_tail, PORT_ACQUIRE);
+    uint32_t n = (tail - head) & mask2;
+    if ((head & ~mask2) != 0 || (tail & ~mask2) != 0 || n > count)
+        return IOSIM_EPROTO;
+    *used = n;
+    return IOSIM_OK;
+}

@@ -170,4 +170,9 @@ void ring_popper_notify(struct ring_popper *r);
 /* Status bits as the peer last published them (ACQUIRE). */
 uint32_t ring_status(const struct ring_header *hdr);
 
+/* For a third party that neither pushes nor pops (the kernel of a
+ * userspace->userspace ring): how many entries wait in the ring, from the
+ * shared indices (ACQUIRE). EPROTO when they are not a valid pair. */
+enum iosim_err ring_peek_used(const struct ring_header *hdr, uint32_t count, uint32_t *used);
+
 #endif /* IOSIM_RING_H */

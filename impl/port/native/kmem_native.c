@@ -19,3 +19,8 @@ void port_kmem_free(void *p, size_t len_bytes)
     if (p != NULL)
         munmap(p, len_bytes);
 }
+
+bool port_user_ok(const void *p, size_t len_bytes)
+{
+    return p != NULL || len_bytes == 0;
+}
