@@ -125,7 +125,7 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:2:17: expected an integer between 1 and 64, got '65'"},
     {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, gpus: 1}\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:2:35: unknown key 'gpus' in machine (expected one of: cpus, memory, iommu, "
-     "memory_model, dma_base, events_max, costs)"},
+     "memory_model, dma_base, events_max, costs, kernel)"},
     {"!scenario: t\nscenario: u\nmachine: {cpus: 1, memory: 16MiB}\n",
      "t.yaml:2:1: duplicate key 'scenario' (first defined at line 1, column 1)"},
     {"!scenario: t\npolicy: lifo\nmachine: {cpus: 1, memory: 16MiB}\nprocesses: [{name: p, program: [yield]}]\n",
