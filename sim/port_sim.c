@@ -486,14 +486,17 @@ void port_kmem_free(void *p, size_t len_bytes)
         (void)sim_mem_free(&m->mem, pa, len_bytes);
 }
 
-bool port_user_ok(const void *p, size_t len_bytes)
+uint64_t port_user_addr(const void *p)
 {
     struct sim_machine *m = sim_current_machine();
     uint64_t pa;
-    if (len_bytes == 0)
-        return true;
-    return m != NULL && sim_mem_phys(&m->mem, p, &pa) &&
-           sim_mem_host(&m->mem, pa, len_bytes) != NULL;
+    return m != NULL && p != NULL && sim_mem_phys(&m->mem, p, &pa) ? pa : UINT64_MAX;
+}
+
+void *port_user_ptr(uint64_t addr, size_t len_bytes)
+{
+    struct sim_machine *m = sim_current_machine();
+    return m != NULL ? sim_mem_host(&m->mem, addr, len_bytes == 0 ? 1 : len_bytes) : NULL;
 }
 
 /* ---- what production code reports -------------------------------------------------------- */

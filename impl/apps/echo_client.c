@@ -71,12 +71,14 @@ static bool round_ring(struct iou *u, struct client *c, uint32_t r, bool direct)
     int64_t want[WINDOW_MAX], fd[WINDOW_MAX], n[WINDOW_MAX];
     for (uint32_t i = 0; i < c->window; i++) {
         int len = 0;
-        if (!direct)
-            len = (int)strlen(c->scheme), memcpy(c->m->path[i], c->scheme, (size_t)len),
+        if (!direct) { /* a kernel ring needs the scheme; a secondary ring is the scheme */
+            len = (int)strlen(c->scheme);
+            memcpy(c->m->path[i], c->scheme, (size_t)len);
             c->m->path[i][len++] = ':';
+        }
         c->m->path[i][len++] = (char)('a' + i);
         c->m->path[i][len] = '\0';
-        q[i] = (struct ring_sqe64){.opcode = RING_OP_OPEN, .addr = (uintptr_t)c->m->path[i],
+        q[i] = (struct ring_sqe64){.opcode = RING_OP_OPEN, .addr = port_user_addr(c->m->path[i]),
                                    .len = (uint64_t)len};
         want[i] = 0;
     }
@@ -85,7 +87,7 @@ static bool round_ring(struct iou *u, struct client *c, uint32_t r, bool direct)
     for (uint32_t i = 0; i < c->window; i++) {
         pattern(c->m->out[i], r, i);
         q[i] = (struct ring_sqe64){.opcode = RING_OP_WRITE, .fd = (uint64_t)fd[i],
-                                   .addr = (uintptr_t)c->m->out[i], .len = DATA_BYTES};
+                                   .addr = port_user_addr(c->m->out[i]), .len = DATA_BYTES};
         want[i] = DATA_BYTES;
     }
     if (!step(u, c, q, want, n))
@@ -93,7 +95,7 @@ static bool round_ring(struct iou *u, struct client *c, uint32_t r, bool direct)
     for (uint32_t i = 0; i < c->window; i++) {
         memset(c->m->in[i], 0, DATA_BYTES);
         q[i] = (struct ring_sqe64){.opcode = RING_OP_READ, .fd = (uint64_t)fd[i],
-                                   .addr = (uintptr_t)c->m->in[i], .len = DATA_BYTES};
+                                   .addr = port_user_addr(c->m->in[i]), .len = DATA_BYTES};
     }
     if (!step(u, c, q, want, n))
         return false;
@@ -111,7 +113,8 @@ static bool round_ring(struct iou *u, struct client *c, uint32_t r, bool direct)
 static bool round_sync(struct client *c, uint32_t r)
 {
     char path[48];
-    uint8_t out[DATA_BYTES], in[DATA_BYTES];
+    /* the server reads and writes these: memory a process may hand over */
+    uint8_t *out = c->m->out[0], *in = c->m->in[0];
     size_t len = strlen(c->scheme);
     memcpy(path, c->scheme, len);
     path[len] = ':';
@@ -123,7 +126,7 @@ static bool round_sync(struct client *c, uint32_t r)
     pattern(out, r, 0);
     if (port_sys_write((uint64_t)fd, out, DATA_BYTES) != DATA_BYTES)
         return false;
-    memset(in, 0, sizeof in);
+    memset(in, 0, DATA_BYTES);
     if (port_sys_read((uint64_t)fd, in, DATA_BYTES) != DATA_BYTES || memcmp(in, out, DATA_BYTES))
         return false;
     return port_sys_fsync((uint64_t)fd) == 0 && port_sys_close((uint64_t)fd) == 0;

@@ -53,10 +53,12 @@ static struct echo_file *file_of(struct echo *s, uint64_t h)
 static int64_t echo_rw(struct echo *s, const struct ring_sqe64 *q)
 {
     struct echo_file *f = file_of(s, q->fd);
-    void *user = (void *)(uintptr_t)q->addr;
     if (f == NULL)
         return err(IOSIM_EBADF);
     uint32_t n = q->len < ECHO_BYTES ? (uint32_t)q->len : ECHO_BYTES;
+    void *user = port_user_ptr(q->addr, n); /* checked: the address came from a peer */
+    if (user == NULL)
+        return err(IOSIM_EFAULT);
     if (q->opcode == RING_OP_WRITE) {
         port_shm_read(f->data, user, n);
         f->len = n;

@@ -374,7 +374,7 @@ void kern_uring_post(struct kern *k, struct kern_req *r)
     assert(p->inflight > 0);
     p->inflight--;
     uint64_t extra = r->call.op == RING_OP_FMAP && r->result >= 0
-                         ? (uint64_t)(uintptr_t)r->call.out_addr : 0;
+                         ? port_user_addr(r->call.out_addr) : 0;
     union { struct ring_cqe64 c64; struct ring_cqe32 c32; } cqe;
     if (inst->reg.ci.entry_bits == URING_ENTRIES_64)
         cqe.c64 = (struct ring_cqe64){.user_data = r->user_data, .status = (uint64_t)r->result,
@@ -393,8 +393,8 @@ void kern_uring_post(struct kern *k, struct kern_req *r)
 /* Copies a path or suffix the consumer passed by address. */
 static int64_t copy_user_string(const struct ring_sqe64 *sqe, char *out)
 {
-    const void *src = (const void *)(uintptr_t)sqe->addr;
-    if (sqe->len >= KERN_PATH_MAX || !port_user_ok(src, (size_t)sqe->len))
+    const void *src = sqe->len < KERN_PATH_MAX ? port_user_ptr(sqe->addr, (size_t)sqe->len) : NULL;
+    if (src == NULL)
         return kern_err(IOSIM_EFAULT);
     port_shm_read(out, src, (size_t)sqe->len);
     out[sqe->len] = '\0';
@@ -408,8 +408,7 @@ static int64_t sqe_call(struct kern *k, uint32_t pid, const struct ring_sqe64 *s
 {
     struct kern_call *c = &r->call;
     *c = (struct kern_call){.pid = pid, .op = sqe->opcode, .fd = KERN_NONE, .len = sqe->len,
-                            .offset = sqe->offset, .flags = sqe->syscall_flags,
-                            .buf = (void *)(uintptr_t)sqe->addr};
+                            .offset = sqe->offset, .flags = sqe->syscall_flags};
     if (sqe->opcode == RING_OP_OPEN) {
         char full[KERN_PATH_MAX];
         int64_t e = copy_user_string(sqe, full);
@@ -422,9 +421,11 @@ static int64_t sqe_call(struct kern *k, uint32_t pid, const struct ring_sqe64 *s
     }
     if (sqe->opcode >= RING_OP_COUNT)
         return kern_err(IOSIM_EINVAL);
-    if ((sqe->opcode == RING_OP_READ || sqe->opcode == RING_OP_WRITE) &&
-        !port_user_ok(c->buf, (size_t)sqe->len))
-        return kern_err(IOSIM_EFAULT);
+    if (sqe->opcode == RING_OP_READ || sqe->opcode == RING_OP_WRITE) {
+        c->buf = port_user_ptr(sqe->addr, (size_t)sqe->len);
+        if (c->buf == NULL)
+            return kern_err(IOSIM_EFAULT);
+    }
     if (sqe->opcode == RING_OP_DUP) {
         int64_t e = copy_user_string(sqe, c->path);
         if (e != 0)

@@ -109,7 +109,7 @@ static struct ring_sqe64 request_sqe(const struct kern *k, const struct kern_req
     const struct kern_call *c = &r->call;
     struct ring_sqe64 s = {.opcode = c->op, .fd = c->handle, .len = c->len, .offset = c->offset,
                            .user_data = kern_req_id(k, r), .syscall_flags = (uint32_t)c->flags,
-                           .addr = (uint64_t)(uintptr_t)c->buf};
+                           .addr = c->buf != NULL ? port_user_addr(c->buf) : 0};
     if (c->op == RING_OP_DUP && (c->flags & URING_DUP_NEW_RING)) {
         /* a secondary ring on offer: the server's new fd and the geometry */
         const struct uring_create_info *ci = &k->insts[c->handle].reg.ci;
@@ -118,7 +118,7 @@ static struct ring_sqe64 request_sqe(const struct kern *k, const struct kern_req
         s.len = ci->sq_entries;
         s.offset = (uint64_t)ci->cq_entries | (uint64_t)ci->entry_bits << 32;
     } else if (c->op == RING_OP_OPEN || c->op == RING_OP_DUP) {
-        s.addr = (uint64_t)(uintptr_t)c->path; /* kernel memory the server may read */
+        s.addr = port_user_addr(c->path); /* kernel memory the server may read */
         s.len = strlen(c->path);
         s.offset = c->op == RING_OP_OPEN ? c->flags : 0;
     }

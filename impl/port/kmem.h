@@ -25,11 +25,20 @@ enum iosim_err port_kmem_alloc(size_t len_bytes, void **out);
 /* Frees what port_kmem_alloc returned, with the same length. NULL is a no-op. */
 void port_kmem_free(void *p, size_t len_bytes);
 
-/* Whether [p, p + len) is memory a process may hand the kernel by address
- * (an SQE's buffer): the kernel checks before it touches it. The simulator
- * accepts simulated physical memory only, so a hostile ring peer cannot make
- * the kernel read the host's memory; natively there is no way to tell and
- * everything is accepted. */
-bool port_user_ok(const void *p, size_t len_bytes);
+/*
+ * User addresses: what goes into an SQE's addr, a CQE's extra, a request a
+ * server reads. port_user_addr() turns a pointer into one; port_user_ptr()
+ * turns one back, checking that all of [addr, addr + len) is memory a
+ * process may hand over, and gives NULL otherwise: the kernel and servers
+ * check every address a peer gave them before touching it.
+ *
+ * In the simulator a user address is a simulated physical address (every
+ * process sees memory identity-mapped), so only simulated memory can be
+ * handed over and a hostile peer cannot make anyone read the host's memory;
+ * addresses also fit the 32-bit entry layouts. Natively a user address is
+ * the pointer, and there is no way to check it.
+ */
+uint64_t port_user_addr(const void *p);
+void *port_user_ptr(uint64_t addr, size_t len_bytes);
 
 #endif /* IOSIM_PORT_KMEM_H */

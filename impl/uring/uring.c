@@ -113,7 +113,7 @@ void iou_prep_peer(struct ring_sqe64 *sqe, const struct iou *secondary, char *pa
     memcpy(path, "peer:", 5);
     memcpy(path + 5, name, n + 1);
     *sqe = (struct ring_sqe64){.opcode = RING_OP_DUP, .fd = (uint64_t)secondary->setup_fd,
-                               .addr = (uint64_t)(uintptr_t)path, .len = 5 + n,
+                               .addr = port_user_addr(path), .len = 5 + n,
                                .user_data = user_data};
 }
 

@@ -1,4 +1,5 @@
 /* Native kernel memory: anonymous mmap. */
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "impl/port/kmem.h"
@@ -20,7 +21,13 @@ void port_kmem_free(void *p, size_t len_bytes)
         munmap(p, len_bytes);
 }
 
-bool port_user_ok(const void *p, size_t len_bytes)
+uint64_t port_user_addr(const void *p)
 {
-    return p != NULL || len_bytes == 0;
+    return (uint64_t)(uintptr_t)p;
+}
+
+void *port_user_ptr(uint64_t addr, size_t len_bytes)
+{
+    (void)len_bytes;
+    return (void *)(uintptr_t)addr;
 }
