@@ -223,3 +223,143 @@ Test(kernel, a_ring_broken_by_its_consumer_is_reported_and_harms_nobody_else)
     cr_expect_eq(st.processes_reaped, 1, "the reaper released the process");
     ktest_down(&t);
 }
+
+/* ---- the root scheme, asynchronous: a server reading its socket through a ring --------- */
+
+struct pkt_box {
+    int64_t client_fd, client_close, client_read;
+    uint32_t requests_seen;
+    uint8_t ops[8];
+};
+
+/* Serves scheme "pkt" by reading packets from its socket through its own
+ * userspace -> kernel ring: while no request exists, the read is pending in
+ * the kernel and the kernel is not blocked. */
+static int32_t packet_server(void *arg)
+{
+    struct pkt_box *b = arg;
+    int64_t sock = port_sys_open(":pkt", 0);
+    CHECK(sock >= 0);
+    CHECK(port_sys_open(":pkt", 0) == errno_of(IOSIM_EEXIST));
+    struct iou u;
+    CHECK(iou_create(&u, 8, 8, URING_ENTRIES_64) == IOSIM_OK);
+    CHECK(iou_attach_kernel(&u) == IOSIM_OK);
+    uint8_t *mem = user_mem(4096);
+    for (uint32_t n = 0; n < 3; n++) {
+        struct ring_sqe64 rd = {.opcode = RING_OP_READ, .fd = (uint64_t)sock,
+                                .addr = port_user_addr(mem), .len = 64, .user_data = 1};
+        CHECK(iou_submit(&u, &rd) == IOSIM_OK);
+        CHECK(iou_enter(&u, 0, 0) == 0); /* taken, pending: nothing completed, nobody blocked */
+        struct ring_cqe64 c;
+        CHECK(iou_enter(&u, 1, PORT_WAIT_FOREVER) == 1);
+        CHECK(iou_reap(&u, &c) == IOSIM_OK && c.user_data == 1 && c.status == 64);
+        struct ring_sqe64 req;
+        memcpy(&req, mem, sizeof req);
+        b->ops[b->requests_seen++] = req.opcode;
+        int64_t answer = req.opcode == RING_OP_OPEN ? 7 : req.opcode == RING_OP_READ ? 5 : 0;
+        struct ring_cqe64 *ans = (struct ring_cqe64 *)(mem + 64);
+        *ans = (struct ring_cqe64){.user_data = req.user_data, .status = (uint64_t)answer};
+        struct ring_sqe64 wr = {.opcode = RING_OP_WRITE, .fd = (uint64_t)sock,
+                                .addr = port_user_addr(ans), .len = 32, .user_data = 2};
+        CHECK(iou_submit(&u, &wr) == IOSIM_OK);
+        CHECK(iou_enter(&u, 1, PORT_WAIT_FOREVER) == 1);
+        CHECK(iou_reap(&u, &c) == IOSIM_OK && c.user_data == 2 && c.status == 32);
+    }
+    return 0;
+}
+
+static int32_t packet_client(void *arg)
+{
+    struct pkt_box *b = arg;
+    b->client_fd = port_sys_open("pkt:hello", 0);
+    uint8_t *mem = user_mem(64);
+    b->client_read = port_sys_read((uint64_t)b->client_fd, mem, 16);
+    b->client_close = port_sys_close((uint64_t)b->client_fd);
+    return 0;
+}
+
+Test(kernel, a_server_reads_requests_from_its_socket_through_a_ring_without_blocking_the_kernel)
+{
+    static struct pkt_box b;
+    memset(&b, 0, sizeof b);
+    struct ktest t;
+    ktest_up(&t, 2, SIM_POLICY_RANDOM, 9);
+    ktest_spawn(&t, "server", packet_server, &b, 0, false);
+    ktest_spawn(&t, "client", packet_client, &b, 30 * SIM_US, false);
+    sim_machine_run(t.m);
+    cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
+    cr_expect_eq(t.m->procs[1]->exit_status, 0, "server failed at line %d", failed_line);
+    cr_expect_geq(b.client_fd, 0);
+    cr_expect_eq(b.client_read, 5);
+    cr_expect_eq(b.client_close, 0);
+    cr_expect_eq(b.ops[0], RING_OP_OPEN);
+    cr_expect_eq(b.ops[1], RING_OP_READ);
+    cr_expect_eq(b.ops[2], RING_OP_CLOSE);
+    ktest_down(&t);
+}
+
+/* ---- when servers and peers go away -------------------------------------------------------- */
+
+struct gone_box {
+    int64_t open_result;
+    int64_t second_attach;
+};
+
+static int32_t dying_server(void *arg)
+{
+    struct gone_box *b = arg;
+    int64_t sock = port_sys_open(":doomed", 0);
+    CHECK(sock >= 0);
+    struct iou u, v;
+    CHECK(iou_create(&u, 4, 4, URING_ENTRIES_64) == IOSIM_OK);
+    CHECK(iou_attach_scheme(&u, "doomed") == IOSIM_OK);
+    CHECK(iou_create(&v, 4, 4, URING_ENTRIES_64) == IOSIM_OK);
+    b->second_attach = port_sys_dup((uint64_t)v.setup_fd, "scheme:doomed");
+    port_sleep_ns(50000); /* the client's open arrives and is never answered */
+    return 0;         /* ending with the request in flight */
+}
+
+static int32_t hopeful_client(void *arg)
+{
+    struct gone_box *b = arg;
+    b->open_result = port_sys_open("doomed:x", 0); /* blocks until the server is gone */
+    return 0;
+}
+
+Test(kernel, requests_to_a_server_that_ends_fail_with_shutdown)
+{
+    static struct gone_box b;
+    struct ktest t;
+    ktest_up(&t, 1, SIM_POLICY_FIFO, 1);
+    ktest_spawn(&t, "server", dying_server, &b, 0, false);
+    ktest_spawn(&t, "client", hopeful_client, &b, 20 * SIM_US, false);
+    sim_machine_run(t.m);
+    cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
+    cr_expect_eq(b.second_attach, errno_of(IOSIM_EBUSY), "one kernel -> userspace ring per scheme");
+    cr_expect_eq(b.open_result, errno_of(IOSIM_ESHUTDOWN));
+    ktest_down(&t);
+}
+
+static int32_t closing_consumer(void *arg)
+{
+    (void)arg;
+    struct iou u;
+    CHECK(iou_create(&u, 4, 4, URING_ENTRIES_64) == IOSIM_OK);
+    CHECK(iou_attach_kernel(&u) == IOSIM_OK);
+    struct ring_header *cq = u.cq_hdr, *sq = u.sq_hdr;
+    iou_close(&u);
+    /* the kernel shut the opposite ring down: both headers say so */
+    CHECK(ring_status(cq) & RING_STATUS_PUSHER_DOWN);
+    CHECK(ring_status(sq) & RING_STATUS_POPPER_DOWN);
+    return 0;
+}
+
+Test(kernel, closing_an_instance_shuts_the_opposite_ring_down)
+{
+    struct ktest t;
+    ktest_up(&t, 1, SIM_POLICY_FIFO, 1);
+    ktest_spawn(&t, "p", closing_consumer, NULL, 0, false);
+    sim_machine_run(t.m);
+    cr_expect_eq(t.m->procs[1]->exit_status, 0, "failed at line %d", failed_line);
+    ktest_down(&t);
+}
