@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Opcodes (the kernel dispatches on these; values are this project's). */
 enum ring_op {
@@ -108,13 +109,15 @@ static inline uint32_t ring_entry_size(enum ring_entry_kind k)
     return k == RING_SQE64 ? 64 : k == RING_CQE32 ? 16 : 32;
 }
 
-/* True when every reserved byte of an entry of kind k is zero. */
+/* True when every reserved byte of an entry of kind k is zero. `entry`
+ * need not be aligned (callers pass byte buffers). */
 static inline int ring_entry_reserved_clear(enum ring_entry_kind k, const void *entry)
 {
     if (k != RING_SQE64)
         return 1; /* only SqEntry64 has reserved fields */
-    const struct ring_sqe64 *e = entry;
-    return e->reserved[0] == 0 && e->reserved[1] == 0;
+    uint64_t r[2];
+    memcpy(r, (const unsigned char *)entry + offsetof(struct ring_sqe64, reserved), sizeof r);
+    return r[0] == 0 && r[1] == 0;
 }
 
 #endif /* IOSIM_RING_ENTRIES_H */

@@ -257,7 +257,7 @@ static int32_t packet_server(void *arg)
         memcpy(&req, mem, sizeof req);
         b->ops[b->requests_seen++] = req.opcode;
         int64_t answer = req.opcode == RING_OP_OPEN ? 7 : req.opcode == RING_OP_READ ? 5 : 0;
-        struct ring_cqe64 *ans = (struct ring_cqe64 *)(mem + 64);
+        struct ring_cqe64 *ans = (void *)(mem + 64);
         *ans = (struct ring_cqe64){.user_data = req.user_data, .status = (uint64_t)answer};
         struct ring_sqe64 wr = {.opcode = RING_OP_WRITE, .fd = (uint64_t)sock,
                                 .addr = port_user_addr(ans), .len = 32, .user_data = 2};
