@@ -456,6 +456,14 @@ static int64_t nop(struct kern *k, uint32_t pid, const struct ring_sqe64 *sqe)
     return 0;
 }
 
+/* Mappings are the kernel's memory handed out by address (both ports have
+ * one address space): unmapping checks the range and has nothing to undo. */
+static int64_t unmap(const struct ring_sqe64 *sqe)
+{
+    return port_user_ptr(sqe->addr, (size_t)sqe->len) != NULL && sqe->len != 0
+               ? 0 : kern_err(IOSIM_EINVAL);
+}
+
 static void dispatch(struct kern *k, struct kern_inst *inst, const struct ring_sqe64 *sqe)
 {
     struct kern_producer *p = &inst->prod;
@@ -470,9 +478,11 @@ static void dispatch(struct kern *k, struct kern_inst *inst, const struct ring_s
     }
     r->inst = inst_index(k, inst);
     r->user_data = sqe->user_data;
+    bool immediate = sqe->opcode == RING_OP_NOP || sqe->opcode == RING_OP_FUNMAP;
     int64_t res = sqe->opcode == RING_OP_NOP ? nop(k, p->consumer_pid, sqe)
-                                             : sqe_call(k, p->consumer_pid, sqe, r);
-    if (res == 0 && sqe->opcode != RING_OP_NOP)
+                : sqe->opcode == RING_OP_FUNMAP ? unmap(sqe)
+                                                : sqe_call(k, p->consumer_pid, sqe, r);
+    if (res == 0 && !immediate)
         res = r->scheme->ops->poll_handle != NULL ? r->scheme->ops->poll_handle(k, r->scheme->ctx, r)
                                                   : kern_call_op(k, r->scheme, &r->call);
     if (res != KERN_PENDING)

@@ -128,6 +128,10 @@ static int32_t opcodes(void *arg)
                                             .offset = URING_OFF_SQ_HEADER, .len = 4096},
                     &where) == 0);
     CHECK(where == port_user_addr(u.sq_hdr));
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_FUNMAP, .addr = where,
+                                            .len = 4096}, NULL) == 0);
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_FUNMAP, .addr = 0xfff00000,
+                                            .len = 4096}, NULL) == errno_of(IOSIM_EINVAL));
     /* errors come back as negative errno, the kernel carries on */
     strcpy(mem, "nosuch:x");
     CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_OPEN, .addr = port_user_addr(mem),
