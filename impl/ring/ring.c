@@ -219,18 +219,25 @@ enum iosim_err ring_push_space(struct ring_pusher *r, uint32_t *n)
     return e;
 }
 
+/* Either side going away: a status bit, then an epoch bump for sleepers. */
+static void side_down(const struct ring_geometry *g, bool *down, uint32_t bit, const char *op,
+                      uint32_t head, uint32_t tail, port_atomic_u32 *epoch_word, uint32_t *epoch)
+{
+    if (*down)
+        return;
+    *down = true;
+    /* RELEASE: after this side's last index store; pairs with the other
+     * side's ACQUIRE status load, after which it reloads the index once more */
+    (void)port_fetch_or_u32(&g->shared_hdr->shared_status, bit, PORT_RELEASE);
+    trace(g, op, head, tail, 0, IOSIM_OK);
+    port_store_u32(epoch_word, ++*epoch, PORT_RELEASE);
+}
+
 void ring_pusher_shutdown(struct ring_pusher *r)
 {
     assert(r != NULL);
-    if (r->down)
-        return;
-    r->down = true;
-    /* RELEASE: after our last tail store; pairs with the popper's ACQUIRE
-     * status load, after which it reloads the tail and drains */
-    (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_PUSHER_DOWN,
-                            PORT_RELEASE);
-    trace(&r->g, "shutdown_push", r->head_seen, r->tail, 0, IOSIM_OK);
-    ring_pusher_notify(r);
+    side_down(&r->g, &r->down, RING_STATUS_PUSHER_DOWN, "shutdown_push", r->head_seen, r->tail,
+              &r->g.shared_hdr->shared_push_epoch, &r->epoch);
 }
 
 void ring_pusher_notify(struct ring_pusher *r)
@@ -338,14 +345,8 @@ enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
 void ring_popper_shutdown(struct ring_popper *r)
 {
     assert(r != NULL);
-    if (r->down)
-        return;
-    r->down = true;
-    /* RELEASE: pairs with the pusher's ACQUIRE status load */
-    (void)port_fetch_or_u32(&r->g.shared_hdr->shared_status, RING_STATUS_POPPER_DOWN,
-                            PORT_RELEASE);
-    trace(&r->g, "shutdown_pop", r->head, r->tail_seen, 0, IOSIM_OK);
-    ring_popper_notify(r);
+    side_down(&r->g, &r->down, RING_STATUS_POPPER_DOWN, "shutdown_pop", r->head, r->tail_seen,
+              &r->g.shared_hdr->shared_pop_epoch, &r->epoch);
 }
 
 void ring_popper_notify(struct ring_popper *r)
