@@ -6,15 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/testdev/testdev_regs.h"
+#include "sim/scenario_internal.h"
 
 #define CHECK SIM_SCN_CHECK
-
-struct loader {
-    const struct yml_doc *doc;
-    struct sim_scenario *s;
-    struct yml_error *err;
-};
 
 enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp)
 {
@@ -39,7 +33,7 @@ enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp)
     return IOSIM_EINVAL;
 }
 
-static enum iosim_err get_name(struct loader *l, const struct yml_node *n, char *buf, size_t cap)
+enum iosim_err sim_scn_name(struct loader *l, const struct yml_node *n, char *buf, size_t cap)
 {
     const char *t;
     CHECK(yml_get_str(l->doc, n, &t, l->err));
@@ -162,78 +156,6 @@ static enum iosim_err load_policy(struct loader *l, const struct yml_node *n)
     return IOSIM_OK;
 }
 
-/* ---- devices --------------------------------------------------------------- */
-
-static enum iosim_err load_testdev(struct loader *l, const struct yml_node *n,
-                                   struct sim_scn_device *d)
-{
-    struct testdev_config *c = &d->testdev;
-    const struct yml_node *v;
-    uint64_t u;
-    testdev_config_default(c);
-    c->name = d->name;
-    CHECK(yml_require(l->doc, n, "mmio", "device", &v, l->err));
-    CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX - TESTDEV_MMIO_SIZE, &c->mmio_base, l->err));
-    if (c->mmio_base % TESTDEV_MMIO_SIZE != 0)
-        return yml_error_at(l->doc, v, l->err, "mmio must be aligned to 0x%x", TESTDEV_MMIO_SIZE);
-    if (c->mmio_base < l->s->machine.mem_bytes)
-        return yml_error_at(l->doc, v, l->err, "mmio window 0x%llx overlaps memory (0 to 0x%llx)",
-                            (unsigned long long)c->mmio_base,
-                            (unsigned long long)l->s->machine.mem_bytes);
-    CHECK(yml_require(l->doc, n, "irq", "device", &v, l->err));
-    CHECK(yml_get_u64(l->doc, v, 0, SIM_IRQ_LINES - 1, &u, l->err));
-    c->irq_line = (uint32_t)u;
-    const char *tk[] = {"mmio_read_request", "mmio_read_response", "mmio_write", "setup"};
-    sim_time_ps *tf[] = {&c->read_req_ps, &c->read_resp_ps, &c->write_ps, &c->setup_ps};
-    for (size_t i = 0; i < 4; i++)
-        if ((v = yml_map_get(n, tk[i])) != NULL)
-            CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, tf[i], l->err));
-    if ((v = yml_map_get(n, "bytes_per_second")) != NULL)
-        CHECK(yml_get_size(l->doc, v, 1000, 1000ull * 1000 * 1000 * 1000, &c->bytes_per_s, l->err));
-    return IOSIM_OK;
-}
-
-static enum iosim_err check_overlaps(struct loader *l, const struct yml_node *n, uint32_t idx)
-{
-    const struct sim_prog_device *a = &l->s->prog_devices[idx];
-    for (uint32_t i = 0; i < idx; i++) {
-        const struct sim_prog_device *b = &l->s->prog_devices[i];
-        if (strcmp(a->name, b->name) == 0)
-            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", a->name);
-        if (a->base < b->base + b->len && b->base < a->base + a->len)
-            return yml_error_at(l->doc, n, l->err, "mmio window of '%s' overlaps '%s'",
-                                a->name, b->name);
-    }
-    return IOSIM_OK;
-}
-
-static enum iosim_err load_device(struct loader *l, const struct yml_node *n)
-{
-    static const char *const k[] = {"name", "type", "mmio", "irq", "mmio_read_request",
-                                    "mmio_read_response", "mmio_write", "setup",
-                                    "bytes_per_second", NULL};
-    static const char *const types[] = {"testdev"};
-    struct sim_scenario *s = l->s;
-    const struct yml_node *v;
-    size_t t;
-    CHECK(yml_get_map(l->doc, n, &n, l->err));
-    if (s->device_count == SIM_SCN_DEVICES_MAX)
-        return yml_error_at(l->doc, n, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
-    CHECK(yml_check_keys(l->doc, n, k, "device", l->err));
-    struct sim_scn_device *d = &s->devices[s->device_count];
-    CHECK(yml_require(l->doc, n, "name", "device", &v, l->err));
-    CHECK(get_name(l, v, d->name, sizeof d->name));
-    CHECK(yml_require(l->doc, n, "type", "device", &v, l->err));
-    CHECK(yml_get_enum(l->doc, v, types, 1, &t, l->err));
-    d->type = (enum sim_device_type)t;
-    CHECK(load_testdev(l, n, d));
-    s->prog_devices[s->device_count] = (struct sim_prog_device){
-        d->name, d->testdev.mmio_base, TESTDEV_MMIO_SIZE};
-    CHECK(check_overlaps(l, n, s->device_count));
-    s->device_count++;
-    return IOSIM_OK;
-}
-
 /* ---- processes -------------------------------------------------------------- */
 
 static const struct app_def *find_app(const char *name)
@@ -320,7 +242,7 @@ static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
     struct sim_scn_process *p = &s->procs[s->proc_count];
     *p = (struct sim_scn_process){.cpu = -1};
     CHECK(yml_require(l->doc, n, "name", "process", &v, l->err));
-    CHECK(get_name(l, v, p->name, sizeof p->name));
+    CHECK(sim_scn_name(l, v, p->name, sizeof p->name));
     for (uint32_t i = 0; i < s->proc_count; i++)
         if (strcmp(s->procs[i].name, p->name) == 0)
             return yml_error_at(l->doc, v, l->err, "a process named '%s' already exists", p->name);
@@ -366,7 +288,7 @@ static enum iosim_err load_fault_target(struct loader *l, const struct yml_node 
     if ((v = yml_map_get(n, "device")) != NULL) {
         if (r->kind != SIM_FAULT_DMA_ERROR)
             return yml_error_at(l->doc, v, l->err, "irq faults take a line, not a device");
-        CHECK(get_name(l, v, r->device, sizeof r->device));
+        CHECK(sim_scn_name(l, v, r->device, sizeof r->device));
         bool found = false;
         for (uint32_t i = 0; i < l->s->device_count; i++)
             found |= strcmp(l->s->devices[i].name, r->device) == 0;
@@ -416,151 +338,6 @@ static enum iosim_err load_fault(struct loader *l, const struct yml_node *n)
         CHECK(yml_get_time_ps(l->doc, v, 1, 1 * SIM_S, &r->delay_ps, l->err));
     }
     mc->fault_count++;
-    return IOSIM_OK;
-}
-
-/* ---- expectations ------------------------------------------------------------- */
-
-/* equals / not_equals / min / max: at least one; `time` reads durations. */
-static enum iosim_err load_bounds(struct loader *l, const struct yml_node *n, bool time,
-                                  const char *what, struct sim_expect *x)
-{
-    const char *const names[] = {"equals", "not_equals", "min", "max"};
-    bool *has[] = {&x->has_eq, &x->has_ne, &x->has_min, &x->has_max};
-    uint64_t *val[] = {&x->eq, &x->ne, &x->min, &x->max};
-    bool any = false;
-    for (size_t i = 0; i < 4; i++) {
-        const struct yml_node *v = yml_map_get(n, names[i]);
-        if (v == NULL)
-            continue;
-        if (time)
-            CHECK(yml_get_time_ps(l->doc, v, 0, SIM_TIME_MAX, val[i], l->err));
-        else
-            CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX, val[i], l->err));
-        *has[i] = any = true;
-    }
-    if (!any)
-        return yml_error_at(l->doc, n, l->err, "%s needs equals, not_equals, min or max", what);
-    return IOSIM_OK;
-}
-
-static enum iosim_err x_memory(struct loader *l, const struct yml_node *n, struct sim_expect *x)
-{
-    static const char *const k[] = {"addr", "size", "equals", "not_equals", "min", "max", NULL};
-    const struct yml_node *v;
-    uint64_t u;
-    CHECK(yml_check_keys(l->doc, n, k, "memory expectation", l->err));
-    CHECK(yml_require(l->doc, n, "addr", "memory expectation", &v, l->err));
-    CHECK(yml_get_u64(l->doc, v, 0, l->s->machine.mem_bytes - 1, &x->addr, l->err));
-    x->size = 4;
-    if ((v = yml_map_get(n, "size")) != NULL) {
-        CHECK(yml_get_u64(l->doc, v, 1, 8, &u, l->err));
-        if (u != 1 && u != 2 && u != 4 && u != 8)
-            return yml_error_at(l->doc, v, l->err, "size must be 1, 2, 4 or 8");
-        x->size = (uint8_t)u;
-    }
-    if (x->addr + x->size > l->s->machine.mem_bytes)
-        return yml_error_at(l->doc, n, l->err, "the value lies outside memory");
-    return load_bounds(l, n, false, "a memory expectation", x);
-}
-
-static enum iosim_err x_process(struct loader *l, const struct yml_node *n, struct sim_expect *x)
-{
-    static const char *const k[] = {"name", "exit", "state", NULL};
-    static const char *const states[] = {"runnable", "running", "blocked", "exited"};
-    const struct yml_node *v;
-    CHECK(yml_check_keys(l->doc, n, k, "process expectation", l->err));
-    CHECK(yml_require(l->doc, n, "name", "process expectation", &v, l->err));
-    CHECK(get_name(l, v, x->name, sizeof x->name));
-    bool found = false;
-    for (uint32_t i = 0; i < l->s->proc_count; i++)
-        found |= strcmp(l->s->procs[i].name, x->name) == 0;
-    if (!found)
-        return yml_error_at(l->doc, v, l->err, "no process named '%s'", x->name);
-    if ((v = yml_map_get(n, "exit")) != NULL) {
-        int64_t st;
-        CHECK(yml_get_i64(l->doc, v, -255, 255, &st, l->err));
-        x->has_exit = true;
-        x->exit_status = (int32_t)st;
-    }
-    if ((v = yml_map_get(n, "state")) != NULL) {
-        size_t i;
-        CHECK(yml_get_enum(l->doc, v, states, 4, &i, l->err));
-        x->has_state = true;
-        x->state = (enum sim_proc_state)i;
-    }
-    if (!x->has_exit && !x->has_state)
-        return yml_error_at(l->doc, n, l->err, "a process expectation needs exit or state");
-    return IOSIM_OK;
-}
-
-static enum iosim_err x_counter(struct loader *l, const struct yml_node *n, struct sim_expect *x)
-{
-    static const char *const k[] = {"name", "equals", "not_equals", "min", "max", NULL};
-    const struct yml_node *v;
-    const char *t;
-    CHECK(yml_check_keys(l->doc, n, k, "counter expectation", l->err));
-    CHECK(yml_require(l->doc, n, "name", "counter expectation", &v, l->err));
-    CHECK(yml_get_str(l->doc, v, &t, l->err));
-    struct sim_counters zero = {0};
-    uint64_t dummy;
-    if (strlen(t) >= sizeof x->name || !sim_counter_get(&zero, t, &dummy)) {
-        char list[1024] = "", q[YML_QUOTE_BYTES];
-        for (size_t i = 0; sim_counter_names[i] != NULL; i++) {
-            strncat(list, sim_counter_names[i], sizeof list - strlen(list) - 1);
-            if (sim_counter_names[i + 1] != NULL)
-                strncat(list, ", ", sizeof list - strlen(list) - 1);
-        }
-        return yml_error_at(l->doc, v, l->err, "unknown counter %s (expected one of: %s)",
-                            yml_quote(q, sizeof q, t, strlen(t)), list);
-    }
-    snprintf(x->name, sizeof x->name, "%s", t);
-    return load_bounds(l, n, false, "a counter expectation", x);
-}
-
-static enum iosim_err x_end_time(struct loader *l, const struct yml_node *n, struct sim_expect *x)
-{
-    static const char *const k[] = {"equals", "not_equals", "min", "max", NULL};
-    CHECK(yml_check_keys(l->doc, n, k, "end_time expectation", l->err));
-    return load_bounds(l, n, true, "an end_time expectation", x);
-}
-
-static enum iosim_err x_end(struct loader *l, const struct yml_node *n, struct sim_expect *x)
-{
-    static const char *const ends[] = {"all_exited", "deadlock", "time_limit"};
-    size_t i;
-    CHECK(yml_get_enum(l->doc, n, ends, 3, &i, l->err));
-    x->end = (enum sim_end_reason)(SIM_END_ALL_EXITED + i);
-    l->s->end_expected = true;
-    return IOSIM_OK;
-}
-
-static enum iosim_err load_expect(struct loader *l, const struct yml_node *n)
-{
-    static const char *const kinds[] = {"memory", "process", "counter", "end_time", "end"};
-    struct sim_scenario *s = l->s;
-    CHECK(yml_get_map(l->doc, n, &n, l->err));
-    if (yml_map_len(n) != 1)
-        return yml_error_at(l->doc, n, l->err,
-                            "an expectation is a mapping with exactly one key (its kind)");
-    if (s->expect_count == SIM_SCN_EXPECTS_MAX)
-        return yml_error_at(l->doc, n, l->err, "more than %u expectations", SIM_SCN_EXPECTS_MAX);
-    const struct yml_node *key = yml_map_key(n, 0), *args = yml_map_value(n, 0);
-    size_t kind;
-    CHECK(yml_get_enum(l->doc, key, kinds, 5, &kind, l->err));
-    struct sim_expect *x = &s->expects[s->expect_count];
-    *x = (struct sim_expect){.kind = (enum sim_expect_kind)kind, .line = yml_line(key),
-                             .col = yml_col(key)};
-    if (x->kind != SIM_EXPECT_END)
-        CHECK(yml_get_map(l->doc, args, &args, l->err));
-    switch (x->kind) {
-    case SIM_EXPECT_MEMORY: CHECK(x_memory(l, args, x)); break;
-    case SIM_EXPECT_PROCESS: CHECK(x_process(l, args, x)); break;
-    case SIM_EXPECT_COUNTER: CHECK(x_counter(l, args, x)); break;
-    case SIM_EXPECT_END_TIME: CHECK(x_end_time(l, args, x)); break;
-    case SIM_EXPECT_END: CHECK(x_end(l, args, x)); break;
-    }
-    s->expect_count++;
     return IOSIM_OK;
 }
 
@@ -614,13 +391,13 @@ static enum iosim_err load_doc(struct loader *l)
     CHECK(yml_require(l->doc, root, "machine", "the scenario", &v, l->err));
     CHECK(yml_get_map(l->doc, v, &v, l->err));
     CHECK(load_machine(l, v));
-    CHECK(load_list(l, root, "devices", load_device));
+    CHECK(load_list(l, root, "devices", sim_scn_device));
     CHECK(yml_require(l->doc, root, "processes", "the scenario", &v, l->err));
     CHECK(load_list(l, root, "processes", load_process));
     if (l->s->proc_count == 0)
         return yml_error_at(l->doc, v, l->err, "a scenario needs at least one process");
     CHECK(load_list(l, root, "faults", load_fault));
-    return load_list(l, root, "expect", load_expect);
+    return load_list(l, root, "expect", sim_scn_expect);
 }
 
 static enum iosim_err load_common(struct yml_doc *doc, struct sim_scenario **out,
