@@ -224,6 +224,11 @@ struct sim_proc {
     struct sim_event_id timeout;
     uint32_t irq_wait_line;      /* UINT32_MAX when not waiting on a line */
     const void *wait_word;       /* port_wait_u32: the word slept on, or NULL */
+    /* inside a system call the kernel may hold its lock: a kill waits for the
+     * call to return (as a signal waits for the return to user mode) */
+    uint32_t in_kernel;
+    bool kill_pending;
+    int32_t kill_status;
     /* the outstanding MMIO read (a stalled process has exactly one) */
     uint64_t mmio_addr;
     uint32_t mmio_size;
@@ -345,8 +350,14 @@ _Noreturn void sim_proc_exit(struct sim_proc *p, int32_t status, bool failed);
 void sim_proc_wake(struct sim_proc *p, enum iosim_err err, uint64_t value);
 void sim_cpu_unstall(struct sim_proc *p, uint64_t value);
 
-/* Ends a process from outside (a fault that kills it). */
+/* Ends a process from outside (a fault that kills it). Inside a system call
+ * it is deferred to the call's return; a wait inside the kernel is
+ * interrupted (IOSIM_ECANCELED) so the call returns. */
 void sim_proc_kill(struct sim_proc *p, int32_t status);
+
+/* Around every call into the kernel (sim/port_sim.c). */
+void sim_proc_kernel_enter(struct sim_proc *p);
+void sim_proc_kernel_leave(struct sim_proc *p);
 
 /* Attaches the kernel that answers the processes' system calls (borrowed;
  * it must outlive the machine's run). Its exit hook learns of every process

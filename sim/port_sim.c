@@ -558,57 +558,69 @@ static int64_t no_kernel(void)
     return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
 }
 
+/* Every call into the kernel is bracketed, so a kill waits for its return. */
+#define KERNEL_CALL(k, expr)                                    \
+    do {                                                        \
+        if ((k) == NULL)                                        \
+            return no_kernel();                                 \
+        struct sim_proc *p_ = sim_current_proc();               \
+        sim_proc_kernel_enter(p_);                              \
+        int64_t r_ = (expr);                                    \
+        sim_proc_kernel_leave(p_);                              \
+        return r_;                                              \
+    } while (0)
+
 int64_t port_sys_open(const char *path, uint64_t flags)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->open(k->ctx, path, flags) : no_kernel();
+    KERNEL_CALL(k, k->open(k->ctx, path, flags));
 }
 
 int64_t port_sys_close(uint64_t fd)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->close(k->ctx, fd) : no_kernel();
+    KERNEL_CALL(k, k->close(k->ctx, fd));
 }
 
 int64_t port_sys_read(uint64_t fd, void *buf, uint64_t len)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->read(k->ctx, fd, buf, len) : no_kernel();
+    KERNEL_CALL(k, k->read(k->ctx, fd, buf, len));
 }
 
 int64_t port_sys_write(uint64_t fd, const void *buf, uint64_t len)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->write(k->ctx, fd, buf, len) : no_kernel();
+    KERNEL_CALL(k, k->write(k->ctx, fd, buf, len));
 }
 
 int64_t port_sys_dup(uint64_t fd, const char *suffix)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->dup(k->ctx, fd, suffix) : no_kernel();
+    KERNEL_CALL(k, k->dup(k->ctx, fd, suffix));
 }
 
 int64_t port_sys_fsync(uint64_t fd)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->fsync(k->ctx, fd) : no_kernel();
+    KERNEL_CALL(k, k->fsync(k->ctx, fd));
 }
 
 int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
                       void **out_addr)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->fmap(k->ctx, fd, offset, len_bytes, flags, out_addr) : no_kernel();
+    KERNEL_CALL(k, k->fmap(k->ctx, fd, offset, len_bytes, flags, out_addr));
 }
 
 int64_t port_sys_funmap(void *addr, uint64_t len_bytes)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->funmap(k->ctx, addr, len_bytes) : no_kernel();
+    KERNEL_CALL(k, k->funmap(k->ctx, addr, len_bytes));
 }
 
 int64_t port_sys_enter(uint64_t fd, uint64_t min_events, uint64_t timeout_ns)
 {
     const struct port_kernel_ops *k = syscall_enter();
-    return k ? k->enter(k->ctx, fd, min_events, timeout_ns) : no_kernel();
+    KERNEL_CALL(k, k->enter(k->ctx, fd, min_events, timeout_ns));
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "impl/kernel/kernel.h"
+#include "sim/dev.h"
 #include "models/testdev/testdev.h"
 #include "sim/trace.h"
 
@@ -273,6 +274,29 @@ static enum iosim_err add_processes(struct run_state *rs, struct sim_prog_ctx *c
     return IOSIM_OK;
 }
 
+/* A `kind: kill` fault: the process ends now, wherever it is. */
+static void kill_now(void *ctx, uint64_t arg)
+{
+    struct run_state *rs = ctx;
+    const struct sim_scn_kill *kl = &rs->s->kills[arg];
+    struct sim_proc *p = sim_proc_by_name(rs->m, kl->process);
+    if (p == NULL || p->state == SIM_PROC_EXITED)
+        return;
+    rs->m->count.faults_injected++;
+    sim_trace_fault(rs->tr, rs->m->eng.now_ps, "kill", p->name, "killed (status -9)");
+    sim_proc_kill(p, -9);
+}
+
+static enum iosim_err add_kills(struct run_state *rs)
+{
+    for (uint32_t i = 0; i < rs->s->kill_count; i++) {
+        enum iosim_err e = sim_dev_after(rs->m, rs->s->kills[i].at_ps, kill_now, rs, i, NULL);
+        if (e != IOSIM_OK)
+            return e;
+    }
+    return IOSIM_OK;
+}
+
 static void reset_tallies(struct sim_scenario *s)
 {
     for (uint32_t i = 0; i < s->proc_count; i++) {
@@ -348,6 +372,8 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         e = add_kernel(rs);
     if (e == IOSIM_OK)
         e = add_processes(rs, ctx);
+    if (e == IOSIM_OK)
+        e = add_kills(rs);
     if (e == IOSIM_OK) {
         sim_machine_run(rs->m);
         check_all(rs);

@@ -246,6 +246,8 @@ static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
     for (uint32_t i = 0; i < s->proc_count; i++)
         if (strcmp(s->procs[i].name, p->name) == 0)
             return yml_error_at(l->doc, v, l->err, "a process named '%s' already exists", p->name);
+    if (s->kernel && strcmp(p->name, "kernel") == 0)
+        return yml_error_at(l->doc, v, l->err, "'kernel' is the name of the kernel's own process");
     if ((v = yml_map_get(n, "cpu")) != NULL) {
         uint64_t cpu;
         CHECK(yml_get_u64(l->doc, v, 0, s->machine.cpus - 1, &cpu, l->err));
@@ -298,22 +300,47 @@ static enum iosim_err load_fault_target(struct loader *l, const struct yml_node 
     return IOSIM_OK;
 }
 
+/* kind: kill, process: NAME, at: TIME */
+static enum iosim_err load_kill(struct loader *l, const struct yml_node *n)
+{
+    static const char *const k[] = {"kind", "process", "at", NULL};
+    struct sim_scenario *s = l->s;
+    const struct yml_node *v;
+    CHECK(yml_check_keys(l->doc, n, k, "kill fault", l->err));
+    if (s->kill_count == SIM_SCN_KILLS_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u kill faults", SIM_SCN_KILLS_MAX);
+    struct sim_scn_kill *kl = &s->kills[s->kill_count];
+    CHECK(yml_require(l->doc, n, "process", "kill fault", &v, l->err));
+    CHECK(sim_scn_name(l, v, kl->process, sizeof kl->process));
+    bool found = false;
+    for (uint32_t i = 0; i < s->proc_count; i++)
+        found |= strcmp(s->procs[i].name, kl->process) == 0;
+    if (!found)
+        return yml_error_at(l->doc, v, l->err, "no process named '%s'", kl->process);
+    CHECK(yml_require(l->doc, n, "at", "kill fault", &v, l->err));
+    CHECK(yml_get_time_ps(l->doc, v, 0, 3600 * SIM_S, &kl->at_ps, l->err));
+    s->kill_count++;
+    return IOSIM_OK;
+}
+
 static enum iosim_err load_fault(struct loader *l, const struct yml_node *n)
 {
     static const char *const k[] = {"kind", "line", "device", "nth", "per_mille", "count",
                                     "delay", NULL};
-    static const char *const kinds[] = {"irq_drop", "irq_delay", "dma_error"};
+    static const char *const kinds[] = {"irq_drop", "irq_delay", "dma_error", "kill"};
     struct sim_machine_config *mc = &l->s->machine;
     const struct yml_node *v, *nth, *pm;
     size_t kind;
     CHECK(yml_get_map(l->doc, n, &n, l->err));
+    CHECK(yml_require(l->doc, n, "kind", "fault", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, kinds, 4, &kind, l->err));
+    if (kind == 3)
+        return load_kill(l, n);
     if (mc->fault_count == SIM_FAULT_RULES_MAX)
         return yml_error_at(l->doc, n, l->err, "more than %u faults", SIM_FAULT_RULES_MAX);
     CHECK(yml_check_keys(l->doc, n, k, "fault", l->err));
     struct sim_fault_rule *r = &mc->faults[mc->fault_count];
     *r = (struct sim_fault_rule){0};
-    CHECK(yml_require(l->doc, n, "kind", "fault", &v, l->err));
-    CHECK(yml_get_enum(l->doc, v, kinds, 3, &kind, l->err));
     r->kind = (enum sim_fault_kind)kind;
     CHECK(load_fault_target(l, n, r));
     nth = yml_map_get(n, "nth");

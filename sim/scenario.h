@@ -89,6 +89,15 @@ struct sim_expect {
     enum sim_end_reason end;
 };
 
+/* `kind: kill` faults: the process ends at `at` (exit status -9), however
+ * far it got: the peer that dies with requests in flight. */
+#define SIM_SCN_KILLS_MAX 16u
+
+struct sim_scn_kill {
+    char process[SIM_NAME_MAX];
+    sim_time_ps at_ps;
+};
+
 struct sim_scenario {
     char file[SIM_SCN_TEXT_MAX];
     char name[SIM_NAME_MAX * 2];
@@ -103,6 +112,8 @@ struct sim_scenario {
     struct sim_expect expects[SIM_SCN_EXPECTS_MAX];
     uint32_t expect_count;
     bool end_expected;                  /* an explicit `end:` expectation exists */
+    struct sim_scn_kill kills[SIM_SCN_KILLS_MAX];
+    uint32_t kill_count;
 };
 
 enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,

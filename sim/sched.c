@@ -568,12 +568,34 @@ void sim_cpu_unstall(struct sim_proc *p, uint64_t value)
     cpu_schedule(m, cpu, 0);
 }
 
+void sim_proc_kernel_enter(struct sim_proc *p)
+{
+    p->in_kernel++;
+}
+
+void sim_proc_kernel_leave(struct sim_proc *p)
+{
+    assert(p->in_kernel > 0);
+    if (--p->in_kernel == 0 && p->kill_pending)
+        sim_proc_exit(p, p->kill_status, true);
+}
+
 void sim_proc_kill(struct sim_proc *p, int32_t status)
 {
     struct sim_machine *m = p->machine;
     assert(p != g_cur.p);
     if (p->state == SIM_PROC_EXITED)
         return;
+    if (p->in_kernel > 0) {
+        p->kill_pending = true;
+        p->kill_status = status;
+        sim_sched_trace(m, -1, p, "kill_deferred", -1, status);
+        if (p->state == SIM_PROC_BLOCKED && p->wait_word != NULL) {
+            sim_io_unwait(m, p);
+            sim_proc_wake(p, IOSIM_ECANCELED, 0);
+        }
+        return;
+    }
     if (p->state == SIM_PROC_RUNNABLE)
         runq_remove(m, p);
     if (p->state == SIM_PROC_RUNNING) {

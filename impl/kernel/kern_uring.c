@@ -593,9 +593,11 @@ int64_t kern_uring_enter(struct kern *k, uint32_t pid, uint64_t fd, uint64_t min
         if (timeout_ns != PORT_WAIT_FOREVER && waited >= timeout_ns)
             return kern_err(IOSIM_ETIMEDOUT);
         kern_unlock(k);
-        (void)port_wait_u32(word, seen,
-                            timeout_ns == PORT_WAIT_FOREVER ? PORT_WAIT_FOREVER : timeout_ns - waited);
+        enum iosim_err w = port_wait_u32(word, seen, timeout_ns == PORT_WAIT_FOREVER
+                                                         ? PORT_WAIT_FOREVER : timeout_ns - waited);
         kern_lock(k);
+        if (w == IOSIM_ECANCELED)
+            return kern_err(IOSIM_ECANCELED); /* interrupted: the caller is being ended */
         if (inst->state != KI_ATTACHED)
             return kern_err(IOSIM_ESHUTDOWN);
     }

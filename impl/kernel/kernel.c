@@ -217,8 +217,12 @@ int64_t kern_call_sync(struct kern *k, struct kern_scheme *s, struct kern_call *
         kern_req_finish(k, r, res);
     while (port_load_u32(&r->done_word, PORT_ACQUIRE) == 0) {
         kern_unlock(k);
-        (void)port_wait_u32(&r->done_word, 0, PORT_WAIT_FOREVER);
+        enum iosim_err w = port_wait_u32(&r->done_word, 0, PORT_WAIT_FOREVER);
         kern_lock(k);
+        if (w == IOSIM_ECANCELED && port_load_u32(&r->done_word, PORT_ACQUIRE) == 0) {
+            r->route = KR_DETACHED; /* interrupted: whoever finishes it frees it */
+            return kern_err(IOSIM_ECANCELED);
+        }
     }
     res = r->result;
     c->out_addr = r->call.out_addr;

@@ -9,6 +9,7 @@
 #include "impl/kernel/kernel.h"
 #include "impl/port/port.h"
 #include "impl/uring/uring.h"
+#include "sim/dev.h"
 #include "sim/machine.h"
 
 struct ktest {

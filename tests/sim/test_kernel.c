@@ -367,3 +367,46 @@ Test(kernel, closing_an_instance_shuts_the_opposite_ring_down)
     cr_expect_eq(t.m->procs[1]->exit_status, 0, "failed at line %d", failed_line);
     ktest_down(&t);
 }
+
+/* ---- killing a process that is inside the kernel ------------------------------------------ */
+
+static int32_t waits_in_enter(void *arg)
+{
+    (void)arg;
+    struct iou u;
+    CHECK(iou_create(&u, 4, 4, URING_ENTRIES_64) == IOSIM_OK);
+    CHECK(iou_attach_kernel(&u) == IOSIM_OK);
+    (void)iou_enter(&u, 1, PORT_WAIT_FOREVER); /* nothing will ever complete */
+    return 42; /* never: the kill ends it when the call returns */
+}
+
+static void kill_event(void *ctx, uint64_t arg)
+{
+    struct sim_machine *m = ctx;
+    sim_proc_kill(m->procs[arg], -9);
+}
+
+static int32_t uses_the_kernel_later(void *arg)
+{
+    (void)arg;
+    port_sleep_ns(50000);
+    struct iou u;
+    CHECK(iou_create(&u, 4, 4, URING_ENTRIES_64) == IOSIM_OK); /* the kernel lock is free */
+    CHECK(iou_attach_kernel(&u) == IOSIM_OK);
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_NOP}, NULL) == 0);
+    return 0;
+}
+
+Test(kernel, a_kill_inside_a_system_call_ends_the_process_when_the_call_returns)
+{
+    struct ktest t;
+    ktest_up(&t, 2, SIM_POLICY_RANDOM, 5);
+    ktest_spawn(&t, "victim", waits_in_enter, NULL, 0, false);
+    ktest_spawn(&t, "later", uses_the_kernel_later, NULL, 0, false);
+    cr_assert_eq(sim_dev_after(t.m, 20 * SIM_US, kill_event, t.m, 1, NULL), IOSIM_OK);
+    sim_machine_run(t.m);
+    cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
+    cr_expect_eq(t.m->procs[1]->exit_status, -9);
+    cr_expect_eq(t.m->procs[2]->exit_status, 0, "failed at line %d", failed_line);
+    ktest_down(&t);
+}
