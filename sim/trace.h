@@ -22,31 +22,55 @@
  *     char hex[SIM_TRACE_HASH_HEX_LEN + 1];
  *     sim_trace_hash_hex(&tr, hex);                        // "trace-hash: %s"
  *     sim_trace_fini(&tr);
+ *     sim_trace_db_index(db, msg, sizeof msg);             // once, when done writing
  *     sim_trace_db_close(db);
+ *
+ * Writer process. By default sim_trace_db_open checks (or creates) the
+ * schema and then forks a writer process that owns the file's SQLite
+ * connection from then on: the simulating process only encodes rows into a
+ * buffer and sends it over a socket when full (SIM_TRACE_SEND_BYTES) or at
+ * a batch boundary, so SQLite's work runs on another core. Sending blocks
+ * while the writer is behind, which bounds memory. sim_trace_init (it
+ * returns the run id) and sim_trace_finish (it returns whether the final
+ * commit succeeded) wait for the writer. If the simulating process dies,
+ * the writer commits what it received and exits; if the writer dies, its
+ * runs get a sticky error saying so and go on hashing. sim_trace_db_close
+ * stops and reaps the writer. In-process writing (no fork) is chosen with
+ * sim_trace_db_open_opts or the environment variable
+ * IOSIM_TRACE_INPROCESS=1; both ways write the same rows.
  *
  * Emit functions never fail and never print: a database error becomes a
  * sticky error of the run (returned by finish, readable any time with
- * sim_trace_error); the run keeps counting and hashing rows so its hash
- * stays right. Rows are buffered (bounded memory) and written in batches;
- * finish writes the last batch and marks the run 'complete' in one
- * transaction, so a run never looks complete without all its rows, and a
- * run whose process dies stays 'incomplete' with its committed batches.
+ * sim_trace_error; with a writer process it is seen when the writer has
+ * reported it, at the latest by finish); the run keeps counting and
+ * hashing rows so its hash stays right. Rows are buffered (bounded memory)
+ * and written in batches; finish writes the last rows and marks the run
+ * 'complete' in one transaction, so a run never looks complete without all
+ * its rows, and a run whose process dies stays 'incomplete' with the rows
+ * committed (in-process) or sent to the writer (writer process) before.
  *
  * Trace hash: XXH64 (sim/trace_hash.h), seed 0, over the canonical stream of
  * the run's rows in emission order. Each row contributes its table id and
  * t_ps, then each own column: INT as 8 bytes little-endian; SYM and TEXT as
  * their byte length (8 bytes little-endian) followed by their bytes
  * zero-padded to a multiple of 8; NULL as the length 0xffffffffffffffff
- * alone. run_id, seq, pointers and the
- * presence of a database do not enter it. docs/trace-schema.md has the
- * details and a recipe to recompute it from a file.
+ * alone. run_id, seq, pointers and the presence of a database do not
+ * enter it. It is computed by the simulating process, whichever way rows
+ * are written. docs/trace-schema.md has the details and a recipe to
+ * recompute it from a file.
  *
  * Ownership: sim_trace_db_open returns an owned handle, released by
  * sim_trace_db_close after every run using it was fini'd. A sim_trace
- * borrows its db. SYM strings are borrowed until the run's finish/fini;
- * TEXT strings and run info/result strings are copied before the call
- * returns. Threading: a db and its runs belong to one thread; parallelism
- * is separate processes, each with its own db handle on the shared file.
+ * borrows its db and must not be moved while live (the db lists its live
+ * runs). SYM strings are borrowed until the run's finish/fini; TEXT strings
+ * and run info/result strings are copied before the call returns.
+ * Threading: a db and its runs belong to one thread; parallelism is
+ * separate processes, each with its own db handle on the shared file.
+ * Processes: a writer is a fork of the process that opens the db, so that
+ * process must not hold another SQLite connection to the same file at that
+ * moment (an in-process handle of ours on it is detected, and the new
+ * handle then writes in-process too); and a process that forks while it
+ * holds a db must not use that db in the child.
  */
 #ifndef IOSIM_SIM_TRACE_H
 #define IOSIM_SIM_TRACE_H
@@ -54,6 +78,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "impl/port/err.h"
 #include "sim/time.h"
@@ -65,8 +90,12 @@
 #define SIM_TRACE_BATCH_ROWS_MAX (1u << 20)
 /* How long a writer waits for another process's transaction. */
 #define SIM_TRACE_BUSY_TIMEOUT_MS_DEFAULT 60000u
-/* Copied TEXT beyond this many bytes forces a flush at the next row. */
+/* In-process: more than a batch of fixed-size row parts plus this many
+ * bytes of strings buffered forces a flush at the next row. */
 #define SIM_TRACE_TEXT_BYTES_SOFT_MAX (1u << 20)
+/* Writer process: rows are sent once this many bytes are buffered (a row
+ * longer than that is sent alone). */
+#define SIM_TRACE_SEND_BYTES (64u << 10)
 
 /* ---- campaign file ------------------------------------------------------ */
 
@@ -75,12 +104,37 @@ struct sim_trace_db;
 /* Opens (creating if needed) the campaign file at path. An existing file
  * must be an iosim trace of schema version SIM_TRACE_SCHEMA_VERSION:
  * anything else is refused with IOSIM_EPROTO and an explanation in msg
- * (msg may be NULL; it is always NUL-terminated when msg_len > 0). */
+ * (msg may be NULL; it is always NUL-terminated when msg_len > 0). Then
+ * starts the writer process, unless IOSIM_TRACE_INPROCESS=1 is set in the
+ * environment. */
 enum iosim_err sim_trace_db_open(const char *path, struct sim_trace_db **out, char *msg,
                                  size_t msg_len);
 
-/* Closes db; every run started on it must have been fini'd. NULL is a no-op. */
+struct sim_trace_db_opts {
+    bool in_process; /* write from this process: no writer process */
+};
+
+/* sim_trace_db_open with options (opts NULL: the defaults).
+ * IOSIM_TRACE_INPROCESS=1 in the environment forces in_process. */
+enum iosim_err sim_trace_db_open_opts(const char *path, const struct sim_trace_db_opts *opts,
+                                      struct sim_trace_db **out, char *msg, size_t msg_len);
+
+/* Stops the writer process (it commits, closes the file and exits) and
+ * reaps it, or closes the in-process connection; every run started on db
+ * must have been fini'd. NULL is a no-op. */
 void sim_trace_db_close(struct sim_trace_db *db);
+
+/* Creates the (run_id, seq) index of every row table that lacks one
+ * (CREATE INDEX IF NOT EXISTS <table>_run ON <table>(run_id, seq)), so
+ * reading a run in order is a range scan. Rows are written faster without
+ * them: call this once, when the campaign's writing is done (the CLI does
+ * at the end of `iosim run` and `iosim suite`). Idempotent; files that have
+ * the indexes can still be written, only more slowly. */
+enum iosim_err sim_trace_db_index(struct sim_trace_db *db, char *msg, size_t msg_len);
+
+/* The writer process's pid, or 0 when db writes in-process or the writer
+ * was reaped. For tests and diagnostics. */
+pid_t sim_trace_db_writer_pid(const struct sim_trace_db *db);
 
 /* Rows per transaction for runs started afterwards; 1..SIM_TRACE_BATCH_ROWS_MAX. */
 enum iosim_err sim_trace_db_set_batch_rows(struct sim_trace_db *db, uint32_t rows);
@@ -116,32 +170,30 @@ struct sim_trace_result {
     const char *message; /* may be NULL */
 };
 
-/* One 64-bit slot of the row buffer. */
-union sim_trace_word {
-    int64_t i;
-    uint64_t u;
-    const char *s;
-};
-
-/* One run. Caller storage; every field is private to sim/trace.c.
- * Invariants: buf_rows <= batch_rows; words_used <= words_cap; buffering
- * implies db != NULL and err == IOSIM_OK. */
+/* One run. Caller storage; every field is private to sim/trace*.c.
+ * The buffer holds a rows message for the store or the writer: a header,
+ * then msg_rows encoded rows (sim/trace_internal.h).
+ * Invariants: used <= cap; msg_rows <= batch_rows; batch_left <=
+ * batch_rows; buffering implies db != NULL and err == IOSIM_OK. */
 struct sim_trace {
     struct sim_trace_db *db;     /* borrowed; NULL = hash only */
+    struct sim_trace *live_next; /* the db's list of live runs */
     int64_t run_id;              /* run.id; 0 without a db */
     uint64_t rows;               /* rows emitted so far = next seq */
     struct sim_trace_hasher hash;
-    union sim_trace_word *words; /* owned row buffer (db runs only) */
-    uint32_t words_used, words_cap;
-    uint32_t buf_rows, batch_rows;
-    uint64_t buf_seq0;           /* seq of the first buffered row */
-    char *text;                  /* owned arena for copied TEXT */
-    size_t text_used, text_cap;
+    unsigned char *buf;          /* owned message buffer (db runs only) */
+    size_t used, cap;
+    size_t send_at;              /* flush when used reaches this */
+    size_t cap_home;             /* the buffer's usual size */
+    uint32_t msg_rows;           /* rows in buf */
+    uint32_t batch_left;         /* rows until the next batch boundary */
+    uint32_t batch_rows;
+    uint64_t msg_seq0;           /* seq of the first row in buf */
     bool live;                   /* between init and fini */
     bool finished;               /* finish succeeded */
     bool buffering;              /* rows go to the buffer */
     enum iosim_err err;          /* sticky write error */
-    char err_msg[200];
+    char err_msg[224];
 };
 
 /* Starts a run. With a db, inserts its run row as 'incomplete' and commits

@@ -6,6 +6,8 @@
  * table cursors: there are only a dozen), feeding the same canonical
  * stream as sim/trace.c's emit path. Everything is read in one read
  * transaction, so a concurrent writer cannot change the view half-way.
+ * With the (run_id, seq) indexes (sim_trace_db_index) each table's part is
+ * a range scan; without them, a scan of the table and a sort.
  */
 #include <assert.h>
 #include <stdarg.h>
@@ -102,27 +104,27 @@ static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], int64_t run_id,
     }
 }
 
-enum iosim_err sim_trace_db_run_hash(struct sim_trace_db *db, int64_t run_id, uint64_t *hash_out,
-                                     uint64_t *rows_out, char *msg, size_t msg_len)
+enum iosim_err trace_read_run_hash(sqlite3 *sql, int64_t run_id, uint64_t *hash_out,
+                                   uint64_t *rows_out, char *msg, size_t msg_len)
 {
-    assert(db != NULL && db->sql != NULL);
+    assert(sql != NULL);
     assert(hash_out != NULL);
     read_msg(msg, msg_len, "%s", "");
     sqlite3_stmt *cur[SIM_TRACE_TABLE_COUNT] = {0};
     int rc[SIM_TRACE_TABLE_COUNT];
-    int brc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
+    int brc = sqlite3_exec(sql, "BEGIN", NULL, NULL, NULL);
     if (brc != SQLITE_OK) {
-        read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id, sqlite3_errmsg(db->sql));
+        read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id, sqlite3_errmsg(sql));
         return trace_err_from_sqlite(brc);
     }
-    enum iosim_err e = read_run_exists(db->sql, run_id, msg, msg_len);
+    enum iosim_err e = read_run_exists(sql, run_id, msg, msg_len);
     for (int t = 0; t < SIM_TRACE_TABLE_COUNT && e == IOSIM_OK; t++) {
-        rc[t] = sqlite3_prepare_v2(db->sql, read_select_sql[t], -1, &cur[t], NULL);
+        rc[t] = sqlite3_prepare_v2(sql, read_select_sql[t], -1, &cur[t], NULL);
         if (rc[t] == SQLITE_OK && (rc[t] = sqlite3_bind_int64(cur[t], 1, run_id)) == SQLITE_OK)
             rc[t] = sqlite3_step(cur[t]);
         if (rc[t] != SQLITE_ROW && rc[t] != SQLITE_DONE) {
             read_msg(msg, msg_len, "reading table %s: %s", sim_trace_table_info(t)->name,
-                     sqlite3_errmsg(db->sql));
+                     sqlite3_errmsg(sql));
             e = trace_err_from_sqlite(rc[t]);
         }
     }
@@ -133,7 +135,7 @@ enum iosim_err sim_trace_db_run_hash(struct sim_trace_db *db, int64_t run_id, ui
         e = read_merge(cur, rc, run_id, &h, &rows, msg, msg_len);
     for (int t = 0; t < SIM_TRACE_TABLE_COUNT; t++)
         sqlite3_finalize(cur[t]);
-    (void)sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+    (void)sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
     if (e == IOSIM_OK) {
         *hash_out = sim_trace_hasher_digest(&h);
         if (rows_out != NULL)

@@ -117,6 +117,11 @@ int cli_run(int argc, char **argv)
     static struct sim_run_result r;
     enum iosim_err e = sim_run(s, &o, &r);
     cli_print_result(stdout, s, &r);
+    char msg[256];
+    if (db != NULL && sim_trace_db_index(db, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim run: indexing the trace: %s\n", msg);
+        e = e == IOSIM_OK ? IOSIM_EIO : e;
+    }
     sim_trace_db_close(db);
     sim_scenario_free(s);
     if (e != IOSIM_OK)

@@ -339,8 +339,9 @@ static int parse_suite_args(int argc, char **argv, struct suite_args *a)
     return 0;
 }
 
-/* Creates (or checks) the database once, before workers race to do it. */
-static bool prepare_trace(const char *path)
+/* Creates (or checks) the database once, before workers race to do it;
+ * with `index`, adds the per-run indexes once every run is written. */
+static bool prepare_trace(const char *path, bool index)
 {
     struct sim_trace_db *db;
     char msg[256];
@@ -348,8 +349,11 @@ static bool prepare_trace(const char *path)
         fprintf(stderr, "iosim suite: %s\n", msg);
         return false;
     }
+    bool ok = !index || sim_trace_db_index(db, msg, sizeof msg) == IOSIM_OK;
+    if (!ok)
+        fprintf(stderr, "iosim suite: indexing the trace: %s\n", msg);
     sim_trace_db_close(db);
-    return true;
+    return ok;
 }
 
 static void reap_one(struct suite_job *jobs, size_t n)
@@ -406,7 +410,7 @@ int cli_suite(int argc, char **argv)
         fprintf(stderr, "iosim suite: no scenario files (*.yaml, *.yml) found\n");
         return CLI_EXIT_USAGE;
     }
-    if (a.trace != NULL && !prepare_trace(a.trace))
+    if (a.trace != NULL && !prepare_trace(a.trace, false))
         return CLI_EXIT_USAGE;
     struct suite_job *jobs = calloc(files.n, sizeof *jobs);
     if (jobs == NULL)
@@ -414,6 +418,8 @@ int cli_suite(int argc, char **argv)
     for (size_t i = 0; i < files.n; i++)
         jobs[i].file = files.v[i];
     int rc = run_all(&a, jobs, files.n);
+    if (a.trace != NULL && !prepare_trace(a.trace, true))
+        rc = CLI_EXIT_USAGE;
     size_t passed = 0, failed = 0, errors = 0;
     for (size_t i = 0; i < files.n; i++) {
         enum junit_outcome o = outcome(&jobs[i]);

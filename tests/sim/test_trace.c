@@ -1,6 +1,9 @@
 /* sim/trace: schema, file checks, rows, batches, crashes, concurrency,
- * write errors, the schema document. (The model-based tests are in
- * test_trace_model.c.) */
+ * write errors, indexes, the schema document. What holds for both ways of
+ * writing (a writer process, in-process) is checked for both; what only
+ * one way can show (when exactly a batch becomes visible) for that one.
+ * (The model-based tests are in test_trace_model.c, the writer process's
+ * own in test_trace_writer.c.) */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -15,6 +18,23 @@
 
 TestSuite(trace, .init = scratch_make, .fini = scratch_drop);
 
+static int64_t committed_rows_of(const char *table)
+{
+    return sql_int("SELECT count(*) FROM %s", table);
+}
+
+static int64_t committed_rows(void)
+{
+    return committed_rows_of("mmio");
+}
+
+static void emit_mmio(struct sim_trace *tr, uint64_t from, uint64_t n)
+{
+    for (uint64_t i = from; i < from + n; i++)
+        sim_trace_mmio(tr, i * 1000, 0, 1, "xhci0", 0xfe000000, (int64_t)(i % 256), 4,
+                       i % 3 ? "read" : "write", (int64_t)i, 90000, "ok");
+}
+
 /* ---- schema and files --------------------------------------------------- */
 
 Test(trace, creates_schema_v1_when_file_is_new)
@@ -24,6 +44,12 @@ Test(trace, creates_schema_v1_when_file_is_new)
     cr_expect_str_eq(sql_text("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
     cr_expect_eq(strncmp(sql_text("SELECT value FROM meta WHERE key = 'created_by'"), "iosim ", 6), 0);
     cr_expect_str_eq(sql_text("PRAGMA journal_mode"), "wal");
+    cr_expect_eq(sql_int("PRAGMA page_size"), 16384);
+    cr_expect_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%%WITHOUT ROWID%%'"), 0,
+                 "row tables are rowid tables");
+    cr_expect_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                         " AND tbl_name NOT IN ('meta', 'run')"),
+                 0, "no index is kept up while writing");
     static const char *const run_cols[] = {
         "id", "scenario", "scenario_file", "seed", "policy", "build_id", "command", "status",
         "result", "trace_hash", "end_time_ps", "rows", "expectations_passed",
@@ -54,8 +80,8 @@ Test(trace, creates_schema_v1_when_file_is_new)
 
 Test(trace, appends_second_run_when_file_is_reopened)
 {
-    for (int k = 1; k <= 2; k++) {
-        struct sim_trace_db *db = db_open_ok();
+    for (int k = 1; k <= 2; k++) { /* the second run the other way */
+        struct sim_trace_db *db = db_open_mode(db_modes[k - 1]);
         struct sim_trace tr;
         struct sim_trace_run_info info = {.scenario = "boot", .scenario_file = "s/boot.yaml",
                                           .policy = "pct:3", .command = "iosim run", .seed = UINT64_MAX};
@@ -89,12 +115,16 @@ Test(trace, appends_second_run_when_file_is_reopened)
 
 static void expect_refused(const char *why)
 {
-    char msg[256];
-    struct sim_trace_db *db = (struct sim_trace_db *)(void *)msg; /* open must clear it */
-    cr_assert_eq(sim_trace_db_open(g_path, &db, msg, sizeof msg), IOSIM_EPROTO);
-    cr_expect_null(db);
-    cr_expect_neq(strstr(msg, g_path), NULL, "message names the file: %s", msg);
-    cr_expect_neq(strstr(msg, why), NULL, "message '%s' lacks '%s'", msg, why);
+    for (size_t m = 0; m < 2; m++) {
+        char msg[256];
+        struct sim_trace_db *db = (struct sim_trace_db *)(void *)msg; /* open must clear it */
+        struct sim_trace_db_opts opts = {.in_process = db_modes[m] == DB_IN_PROCESS};
+        cr_assert_eq(sim_trace_db_open_opts(g_path, &opts, &db, msg, sizeof msg), IOSIM_EPROTO,
+                     "%s", db_mode_name[m]);
+        cr_expect_null(db);
+        cr_expect_neq(strstr(msg, g_path), NULL, "message names the file: %s", msg);
+        cr_expect_neq(strstr(msg, why), NULL, "message '%s' lacks '%s'", msg, why);
+    }
 }
 
 Test(trace, refuses_file_when_not_sqlite)
@@ -160,9 +190,9 @@ Test(trace, open_fails_with_message_when_directory_is_missing)
 
 /* ---- rows --------------------------------------------------------------- */
 
-Test(trace, rows_land_with_run_id_seq_and_values_when_one_per_table)
+static void rows_land(enum db_mode mode)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(mode);
     struct sim_trace first, tr;
     cr_assert_eq(sim_trace_init(&first, db, NULL), IOSIM_OK); /* so run_id is 2 below */
     sim_trace_fini(&first);
@@ -211,13 +241,21 @@ Test(trace, rows_land_with_run_id_seq_and_values_when_one_per_table)
          "2 9 -1 engine started"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want);
+        cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want, "%s", db_mode_name[mode]);
     cr_expect_eq(sql_int("SELECT value & 0xffffffff FROM mmio"), 0xdeadbeef);
 }
 
-Test(trace, text_is_copied_when_caller_buffer_is_reused)
+Test(trace, rows_land_with_run_id_seq_and_values_when_one_per_table)
 {
-    struct sim_trace_db *db = db_open_ok();
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        rows_land(db_modes[m]);
+    }
+}
+
+static void text_is_copied(enum db_mode mode)
+{
+    struct sim_trace_db *db = db_open_mode(mode);
     struct sim_trace tr;
     cr_assert_eq(sim_trace_db_set_batch_rows(db, 1), IOSIM_OK);
     cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
@@ -234,15 +272,23 @@ Test(trace, text_is_copied_when_caller_buffer_is_reused)
     sim_trace_db_close(db);
     cr_expect_str_eq(sql_text("SELECT group_concat(quote(message), '|') FROM"
                               " (SELECT message FROM log ORDER BY seq)"),
-                     "''|'message 0'|'message 1'|'message 2'");
+                     "''|'message 0'|'message 1'|'message 2'", "%s", db_mode_name[mode]);
 }
 
-Test(trace, long_text_grows_the_arena_when_bigger_than_its_start)
+Test(trace, text_is_copied_when_caller_buffer_is_reused)
 {
-    struct sim_trace_db *db = db_open_ok();
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        text_is_copied(db_modes[m]);
+    }
+}
+
+static void long_text(enum db_mode mode)
+{
+    struct sim_trace_db *db = db_open_mode(mode);
     struct sim_trace tr;
     cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-    size_t len = 3u << 20; /* beyond the soft limit: forces growth and a flush */
+    size_t len = 3u << 20; /* beyond every buffer size: the row goes alone */
     char *big = malloc(len + 1);
     memset(big, 'q', len);
     big[len] = '\0';
@@ -253,7 +299,17 @@ Test(trace, long_text_grows_the_arena_when_bigger_than_its_start)
     sim_trace_fini(&tr);
     sim_trace_db_close(db);
     cr_expect_eq(sql_int("SELECT length(message) FROM log WHERE seq = 0"), (int64_t)len);
+    cr_expect_eq(sql_int("SELECT count(*) FROM log WHERE seq = 0 AND message GLOB 'q*'"
+                         " AND NOT message GLOB '*[^q]*'"), 1, "%s", db_mode_name[mode]);
     cr_expect_str_eq(sql_text("SELECT message FROM log WHERE seq = 1"), "after");
+}
+
+Test(trace, long_text_goes_whole_when_bigger_than_every_buffer)
+{
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        long_text(db_modes[m]);
+    }
 }
 
 Test(trace, hash_only_run_counts_and_finishes_when_no_db)
@@ -277,9 +333,9 @@ Test(trace, hash_only_run_counts_and_finishes_when_no_db)
     sim_trace_fini(&tr); /* harmless twice */
 }
 
-Test(trace, finish_refuses_result_when_not_pass_fail_or_error)
+static void finish_refuses(enum db_mode mode)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(mode);
     struct sim_trace tr;
     cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
     sim_trace_log(&tr, 1, 0, "t", "x");
@@ -292,25 +348,23 @@ Test(trace, finish_refuses_result_when_not_pass_fail_or_error)
     sim_trace_db_close(db);
     cr_expect_str_eq(sql_text("SELECT status || ' ' || result || ' ' || message FROM run"),
                      "complete error scenario aborted");
+    cr_expect_eq(committed_rows_of("log"), 1, "%s", db_mode_name[mode]);
+}
+
+Test(trace, finish_refuses_result_when_not_pass_fail_or_error)
+{
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        finish_refuses(db_modes[m]);
+    }
 }
 
 /* ---- batches ------------------------------------------------------------ */
 
-static int64_t committed_rows(void)
-{
-    return sql_int("SELECT count(*) FROM mmio");
-}
-
-static void emit_mmio(struct sim_trace *tr, uint64_t from, uint64_t n)
-{
-    for (uint64_t i = from; i < from + n; i++)
-        sim_trace_mmio(tr, i * 1000, 0, 1, "xhci0", 0xfe000000, (int64_t)(i % 256), 4,
-                       i % 3 ? "read" : "write", (int64_t)i, 90000, "ok");
-}
-
+/* In-process, a batch is committed when the row after it arrives. */
 Test(trace, batch_is_written_when_buffer_full_and_next_row_arrives)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(DB_IN_PROCESS);
     struct sim_trace tr;
     cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
     const uint64_t full = SIM_TRACE_BATCH_ROWS_DEFAULT;
@@ -331,7 +385,7 @@ Test(trace, batch_is_written_when_buffer_full_and_next_row_arrives)
 
 Test(trace, batch_boundary_holds_when_batch_size_is_small)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(DB_IN_PROCESS);
     cr_assert_eq(sim_trace_db_set_batch_rows(db, 0), IOSIM_EINVAL);
     cr_assert_eq(sim_trace_db_set_batch_rows(db, SIM_TRACE_BATCH_ROWS_MAX + 1), IOSIM_EINVAL);
     cr_assert_eq(sim_trace_db_set_batch_rows(db, 1), IOSIM_OK);
@@ -347,23 +401,49 @@ Test(trace, batch_boundary_holds_when_batch_size_is_small)
     sim_trace_db_close(db);
 }
 
-Test(trace, abandoned_run_keeps_its_rows_and_stays_incomplete)
+/* With a writer process, a batch is sent (at the latest) when the row
+ * after it arrives; what the writer has received is what run_hash sees. */
+Test(trace, batch_is_sent_to_the_writer_when_next_row_arrives)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(DB_WRITER);
+    cr_assert_eq(sim_trace_db_set_batch_rows(db, 10), IOSIM_OK); /* far below a send's bytes */
     struct sim_trace tr;
     cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-    emit_mmio(&tr, 0, 10);
+    int64_t id = sim_trace_run_id(&tr);
+    for (uint64_t i = 0; i < 35; i++) {
+        emit_mmio(&tr, i, 1);
+        cr_expect_eq(db_rows_received(db, id), i / 10 * 10, "after row %llu",
+                     (unsigned long long)i);
+    }
+    cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+    cr_expect_eq(committed_rows(), 35);
+    cr_expect_eq(sql_int("SELECT sum(seq = value) FROM mmio"), 35);
     sim_trace_fini(&tr);
     sim_trace_db_close(db);
-    cr_expect_eq(committed_rows(), 10);
-    cr_expect_str_eq(sql_text("SELECT status || ' ' || coalesce(result, 'none') FROM run"),
-                     "incomplete none");
+}
+
+Test(trace, abandoned_run_keeps_its_rows_and_stays_incomplete)
+{
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        struct sim_trace tr;
+        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        emit_mmio(&tr, 0, 10);
+        sim_trace_fini(&tr);
+        cr_expect_eq(committed_rows(), 10, "%s: fini writes them", db_mode_name[m]);
+        sim_trace_db_close(db);
+        cr_expect_eq(committed_rows(), 10);
+        cr_expect_str_eq(sql_text("SELECT status || ' ' || coalesce(result, 'none') FROM run"),
+                         "incomplete none");
+    }
 }
 
 /* ---- crashes and concurrency -------------------------------------------- */
 
 /* Child side: never returns into Criterion. */
-static void child_write_run(uint32_t batch, uint64_t rows, bool kill_self, int start_fd)
+static void child_write_run(enum db_mode mode, uint32_t batch, uint64_t rows, bool kill_self,
+                            int start_fd)
 {
     if (start_fd >= 0) {
         char c;
@@ -371,7 +451,8 @@ static void child_write_run(uint32_t batch, uint64_t rows, bool kill_self, int s
     }
     struct sim_trace_db *db = NULL;
     char msg[256];
-    if (sim_trace_db_open(g_path, &db, msg, sizeof msg) != IOSIM_OK) {
+    struct sim_trace_db_opts opts = {.in_process = mode == DB_IN_PROCESS};
+    if (sim_trace_db_open_opts(g_path, &opts, &db, msg, sizeof msg) != IOSIM_OK) {
         fprintf(stderr, "child %d: %s\n", (int)getpid(), msg);
         _exit(10);
     }
@@ -393,12 +474,14 @@ static void child_write_run(uint32_t batch, uint64_t rows, bool kill_self, int s
     _exit(0);
 }
 
+/* (The same with a writer process, whose rows outlive the simulating
+ * process, is in test_trace_writer.c.) */
 Test(trace, killed_run_stays_incomplete_with_committed_rows_when_sigkilled)
 {
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0)
-        child_write_run(1000, 3500, true, -1);
+        child_write_run(DB_IN_PROCESS, 1000, 3500, true, -1);
     int status = 0;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child status %#x", status);
@@ -419,38 +502,44 @@ Test(trace, killed_run_stays_incomplete_with_committed_rows_when_sigkilled)
 Test(trace, both_runs_complete_when_two_processes_write_one_file)
 {
     enum { WRITERS = 2, ROWS = 20000 };
-    int start[2];
-    cr_assert_eq(pipe(start), 0);
-    pid_t pids[WRITERS];
-    for (int k = 0; k < WRITERS; k++) {
-        pids[k] = fork();
-        cr_assert_geq(pids[k], 0);
-        if (pids[k] == 0) {
-            close(start[1]);
-            child_write_run(500, ROWS, false, start[0]);
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        int start[2];
+        cr_assert_eq(pipe(start), 0);
+        pid_t pids[WRITERS];
+        for (int k = 0; k < WRITERS; k++) {
+            pids[k] = fork();
+            cr_assert_geq(pids[k], 0);
+            if (pids[k] == 0) {
+                close(start[1]);
+                child_write_run(db_modes[m], 500, ROWS, false, start[0]);
+            }
         }
+        close(start[0]);
+        close(start[1]); /* both writers start now, on a file neither has created */
+        for (int k = 0; k < WRITERS; k++) {
+            int status = 0;
+            cr_assert_eq(waitpid(pids[k], &status, 0), pids[k]);
+            cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: writer %d status %#x",
+                      db_mode_name[m], k, status);
+        }
+        cr_expect_eq(sql_int("SELECT count(*) FROM run WHERE status = 'complete' AND rows = %d",
+                             ROWS),
+                     WRITERS);
+        cr_expect_eq(sql_int("SELECT count(DISTINCT trace_hash) FROM run"), 1, "same rows, same hash");
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        for (int64_t id = 1; id <= WRITERS; id++) {
+            uint64_t h = 0, rows = 0;
+            cr_assert_eq(sim_trace_db_run_hash(db, id, &h, &rows, NULL, 0), IOSIM_OK);
+            char hex[SIM_TRACE_HASH_HEX_LEN + 1];
+            sim_trace_hash_format(h, hex);
+            cr_expect_str_eq(sql_text("SELECT trace_hash FROM run WHERE id = %lld", (long long)id),
+                             hex);
+            cr_expect_eq(rows, ROWS);
+        }
+        sim_trace_db_close(db);
+        cr_expect_str_eq(sql_text("PRAGMA integrity_check"), "ok");
     }
-    close(start[0]);
-    close(start[1]); /* both writers start now, on a file neither has created */
-    for (int k = 0; k < WRITERS; k++) {
-        int status = 0;
-        cr_assert_eq(waitpid(pids[k], &status, 0), pids[k]);
-        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d status %#x", k, status);
-    }
-    cr_expect_eq(sql_int("SELECT count(*) FROM run WHERE status = 'complete' AND rows = %d", ROWS),
-                 WRITERS);
-    cr_expect_eq(sql_int("SELECT count(DISTINCT trace_hash) FROM run"), 1, "same rows, same hash");
-    struct sim_trace_db *db = db_open_ok();
-    for (int64_t id = 1; id <= WRITERS; id++) {
-        uint64_t h = 0, rows = 0;
-        cr_assert_eq(sim_trace_db_run_hash(db, id, &h, &rows, NULL, 0), IOSIM_OK);
-        char hex[SIM_TRACE_HASH_HEX_LEN + 1];
-        sim_trace_hash_format(h, hex);
-        cr_expect_str_eq(sql_text("SELECT trace_hash FROM run WHERE id = %lld", (long long)id), hex);
-        cr_expect_eq(rows, ROWS);
-    }
-    sim_trace_db_close(db);
-    cr_expect_str_eq(sql_text("PRAGMA integrity_check"), "ok");
 }
 
 /* ---- write errors ------------------------------------------------------- */
@@ -466,93 +555,216 @@ static void inject_insert_failure(int64_t seq)
     sql_exec(q);
 }
 
-Test(trace, write_error_is_sticky_and_reported_when_nth_row_fails)
+/* What the file holds after a run whose row fail_at could not be written:
+ * a gap-free prefix, at most up to the failed row, and a note. */
+static void expect_failed_run_in_file(int64_t fail_at, enum db_mode mode)
+{
+    int64_t n = committed_rows();
+    cr_expect_leq(n, fail_at, "%s: fail at %lld", db_mode_name[mode], (long long)fail_at);
+    cr_expect_eq(sql_int("SELECT coalesce(max(seq) + 1, 0) FROM mmio"), n, "no gaps");
+    if (mode == DB_IN_PROCESS)
+        cr_expect_eq(n, fail_at / 100 * 100, "the batches before the failed one");
+    cr_expect_str_eq(sql_text("SELECT status FROM run"), "incomplete");
+    cr_expect_eq(strncmp(sql_text("SELECT message FROM run"), "trace write failed: ", 20), 0,
+                 "%s", sql_text("SELECT message FROM run"));
+}
+
+static void write_error_case(enum db_mode mode, int64_t fail_at, const struct sim_trace *ref)
 {
     enum { BATCH = 100, ROWS = 300 };
-    const int64_t fail_at[] = {0, 1, 99, 100, 101, 199, 250, 299};
+    scratch_renew();
+    sim_trace_db_close(db_open_mode(mode));
+    inject_insert_failure(fail_at);
+    struct sim_trace_db *db = db_open_mode(mode);
+    cr_assert_eq(sim_trace_db_set_batch_rows(db, BATCH), IOSIM_OK);
+    struct sim_trace tr;
+    cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+    emit_mmio(&tr, 0, ROWS);
+    char msg[256];
+    if (mode == DB_IN_PROCESS) { /* a writer process reports it when it can */
+        bool in_last_batch = fail_at >= ROWS - BATCH; /* written by finish */
+        cr_expect_eq(sim_trace_error(&tr, msg, sizeof msg), in_last_batch ? IOSIM_OK : IOSIM_EIO,
+                     "fail at %lld", (long long)fail_at);
+    }
+    enum iosim_err e = sim_trace_finish(&tr, PASS_RESULT);
+    cr_expect_eq(e, IOSIM_EIO, "%s: fail at %lld", db_mode_name[mode], (long long)fail_at);
+    cr_expect_eq(sim_trace_error(&tr, msg, sizeof msg), IOSIM_EIO);
+    cr_expect_neq(strstr(msg, "injected write failure"), NULL, "%s", msg);
+    cr_expect_eq(sim_trace_rows(&tr), ROWS, "rows keep being counted");
+    cr_expect_eq(sim_trace_hash(&tr), sim_trace_hash(ref), "and hashed");
+    sim_trace_fini(&tr);
+    sim_trace_db_close(db);
+    expect_failed_run_in_file(fail_at, mode);
+}
+
+Test(trace, write_error_is_sticky_and_reported_when_nth_row_fails)
+{
+    const int64_t fail_at[] = {0, 1, 15, 16, 99, 100, 101, 199, 250, 299};
     struct sim_trace ref;
     sim_trace_init(&ref, NULL, NULL);
-    emit_mmio(&ref, 0, ROWS);
-    for (size_t k = 0; k < sizeof fail_at / sizeof fail_at[0]; k++) {
-        scratch_drop();
-        scratch_make();
-        sim_trace_db_close(db_open_ok());
-        inject_insert_failure(fail_at[k]);
-        struct sim_trace_db *db = db_open_ok();
-        cr_assert_eq(sim_trace_db_set_batch_rows(db, BATCH), IOSIM_OK);
-        struct sim_trace tr;
-        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-        emit_mmio(&tr, 0, ROWS);
-        bool in_last_batch = fail_at[k] >= ROWS - BATCH; /* written by finish */
-        char msg[256];
-        cr_expect_eq(sim_trace_error(&tr, msg, sizeof msg), in_last_batch ? IOSIM_OK : IOSIM_EIO,
-                     "fail at %lld", (long long)fail_at[k]);
-        enum iosim_err e = sim_trace_finish(&tr, PASS_RESULT);
-        cr_expect_eq(e, IOSIM_EIO, "fail at %lld", (long long)fail_at[k]);
-        cr_expect_eq(sim_trace_error(&tr, msg, sizeof msg), IOSIM_EIO);
-        cr_expect_neq(strstr(msg, "injected write failure"), NULL, "%s", msg);
-        cr_expect_eq(sim_trace_rows(&tr), ROWS, "rows keep being counted");
-        cr_expect_eq(sim_trace_hash(&tr), sim_trace_hash(&ref), "and hashed");
-        sim_trace_fini(&tr);
-        sim_trace_db_close(db);
-        cr_expect_eq(committed_rows(), fail_at[k] / BATCH * BATCH, "fail at %lld",
-                     (long long)fail_at[k]);
-        cr_expect_str_eq(sql_text("SELECT status FROM run"), "incomplete");
-        cr_expect_eq(strncmp(sql_text("SELECT message FROM run"), "trace write failed: ", 20), 0);
-    }
+    emit_mmio(&ref, 0, 300);
+    for (size_t m = 0; m < 2; m++)
+        for (size_t k = 0; k < sizeof fail_at / sizeof fail_at[0]; k++)
+            write_error_case(db_modes[m], fail_at[k], &ref);
     sim_trace_fini(&ref);
 }
 
 Test(trace, write_error_is_ebusy_when_another_writer_holds_the_lock)
 {
-    struct sim_trace_db *db = db_open_ok();
-    cr_assert_eq(sim_trace_db_set_batch_rows(db, 10), IOSIM_OK);
-    cr_assert_eq(sim_trace_db_set_busy_timeout(db, 20), IOSIM_OK);
-    struct sim_trace tr;
-    cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-    sqlite3 *other = sql_open();
-    cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    emit_mmio(&tr, 0, 25);
-    cr_expect_eq(sim_trace_error(&tr, NULL, 0), IOSIM_EBUSY);
-    cr_expect_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_EBUSY);
-    cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(other);
-    sim_trace_fini(&tr);
-    sim_trace_db_close(db);
-    cr_expect_eq(committed_rows(), 0);
-    cr_expect_str_eq(sql_text("SELECT status FROM run"), "incomplete");
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        cr_assert_eq(sim_trace_db_set_batch_rows(db, 10), IOSIM_OK);
+        cr_assert_eq(sim_trace_db_set_busy_timeout(db, 20), IOSIM_OK);
+        struct sim_trace tr;
+        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        sqlite3 *other = sql_open();
+        cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        emit_mmio(&tr, 0, 25);
+        if (db_modes[m] == DB_IN_PROCESS)
+            cr_expect_eq(sim_trace_error(&tr, NULL, 0), IOSIM_EBUSY);
+        cr_expect_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_EBUSY, "%s", db_mode_name[m]);
+        cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(other);
+        sim_trace_fini(&tr);
+        sim_trace_db_close(db);
+        cr_expect_eq(committed_rows(), 0);
+        cr_expect_str_eq(sql_text("SELECT status FROM run"), "incomplete");
+    }
 }
 
 Test(trace, init_fails_cleanly_when_run_row_cannot_be_written)
 {
-    sim_trace_db_close(db_open_ok());
-    sql_exec("CREATE TRIGGER no_runs BEFORE INSERT ON run BEGIN SELECT RAISE(ABORT, 'no runs today'); END");
-    struct sim_trace_db *db = db_open_ok();
-    struct sim_trace tr;
-    cr_expect_neq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-    char msg[256];
-    cr_expect_neq(sim_trace_error(&tr, msg, sizeof msg), IOSIM_OK);
-    cr_expect_neq(strstr(msg, "no runs today"), NULL, "%s", msg);
-    sim_trace_fini(&tr); /* harmless */
-    sim_trace_db_close(db);
-    cr_expect_eq(sql_int("SELECT count(*) FROM run"), 0);
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        sim_trace_db_close(db_open_mode(db_modes[m]));
+        sql_exec("CREATE TRIGGER no_runs BEFORE INSERT ON run BEGIN SELECT RAISE(ABORT, 'no runs today'); END");
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        struct sim_trace tr;
+        cr_expect_neq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        char msg[256];
+        cr_expect_neq(sim_trace_error(&tr, msg, sizeof msg), IOSIM_OK);
+        cr_expect_neq(strstr(msg, "no runs today"), NULL, "%s", msg);
+        sim_trace_fini(&tr); /* harmless */
+        struct sim_trace again; /* the db is still fine */
+        cr_expect_neq(sim_trace_init(&again, db, NULL), IOSIM_OK);
+        sim_trace_db_close(db);
+        cr_expect_eq(sql_int("SELECT count(*) FROM run"), 0);
+    }
 }
 
 Test(trace, run_hash_reports_missing_run_and_gaps_when_rows_are_gone)
 {
-    struct sim_trace_db *db = db_open_ok();
-    struct sim_trace tr;
-    cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
-    emit_mmio(&tr, 0, 5);
-    cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
-    sim_trace_fini(&tr);
-    uint64_t h = 0;
-    char msg[256];
-    cr_expect_eq(sim_trace_db_run_hash(db, 9, &h, NULL, msg, sizeof msg), IOSIM_ENOENT);
-    sql_exec("DELETE FROM mmio WHERE seq = 2");
-    cr_expect_eq(sim_trace_db_run_hash(db, 1, &h, NULL, msg, sizeof msg), IOSIM_EPROTO);
-    cr_expect_neq(strstr(msg, "seq 3"), NULL, "%s", msg);
-    sim_trace_db_close(db);
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        struct sim_trace tr;
+        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        emit_mmio(&tr, 0, 5);
+        cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+        sim_trace_fini(&tr);
+        uint64_t h = 0;
+        char msg[256];
+        cr_expect_eq(sim_trace_db_run_hash(db, 9, &h, NULL, msg, sizeof msg), IOSIM_ENOENT);
+        cr_expect_neq(strstr(msg, "no run 9"), NULL, "%s", msg);
+        sql_exec("DELETE FROM mmio WHERE seq = 2");
+        cr_expect_eq(sim_trace_db_run_hash(db, 1, &h, NULL, msg, sizeof msg), IOSIM_EPROTO);
+        cr_expect_neq(strstr(msg, "seq 3"), NULL, "%s", msg);
+        sim_trace_db_close(db);
+    }
+}
+
+/* ---- indexes -------------------------------------------------------------- */
+
+/* Whether the query plan of query mentions needle. */
+static bool plan_mentions(const char *query, const char *needle)
+{
+    char q[256];
+    snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", query);
+    sqlite3 *s = sql_open();
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK, "%s", q);
+    bool found = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        found = found || (detail != NULL && strstr(detail, needle) != NULL);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return found;
+}
+
+static int64_t run_indexes(void)
+{
+    return sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%%\\_run'"
+                   " ESCAPE '\\'");
+}
+
+Test(trace, index_creates_run_seq_indexes_and_is_idempotent)
+{
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        struct sim_trace tr;
+        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        emit_mmio(&tr, 0, 100);
+        cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+        sim_trace_fini(&tr);
+        cr_expect_eq(run_indexes(), 0);
+        char msg[256] = "junk";
+        for (int k = 0; k < 2; k++) {
+            cr_assert_eq(sim_trace_db_index(db, msg, sizeof msg), IOSIM_OK, "%s", msg);
+            cr_expect_str_eq(msg, "");
+            cr_expect_eq(run_indexes(), SIM_TRACE_TABLE_COUNT, "%s, call %d", db_mode_name[m], k);
+        }
+        for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+            const char *name = sim_trace_table_info((enum sim_trace_table)t)->name;
+            cr_expect_str_eq(sql_text("SELECT group_concat(name, ',') FROM pragma_index_info('%s_run')",
+                                      name),
+                             "run_id,seq");
+            char q[128], idx[64];
+            snprintf(q, sizeof q, "SELECT * FROM %s WHERE run_id = 1 ORDER BY seq", name);
+            snprintf(idx, sizeof idx, "USING INDEX %s_run", name);
+            cr_expect(plan_mentions(q, idx), "a range scan of %s", name);
+        }
+        sim_trace_db_close(db);
+    }
+}
+
+/* A file with the indexes (and one of the WITHOUT ROWID layout, keyed on
+ * (run_id, seq)) is written as any other, only more slowly. */
+Test(trace, runs_are_written_when_file_already_has_indexes)
+{
+    for (size_t m = 0; m < 2; m++) {
+        scratch_renew();
+        struct sim_trace_db *db = db_open_mode(db_modes[m]);
+        cr_assert_eq(sim_trace_db_index(db, NULL, 0), IOSIM_OK);
+        sim_trace_db_close(db);
+        sql_exec("DROP INDEX irq_run; DROP TABLE irq;"
+                 " CREATE TABLE irq(run_id INTEGER NOT NULL REFERENCES run(id), seq INTEGER NOT NULL,"
+                 " t_ps INTEGER NOT NULL, line INTEGER, event TEXT, pid INTEGER, device TEXT,"
+                 " PRIMARY KEY(run_id, seq)) WITHOUT ROWID");
+        db = db_open_mode(db_modes[m]);
+        cr_assert_eq(sim_trace_db_set_batch_rows(db, 64), IOSIM_OK);
+        struct sim_trace tr;
+        cr_assert_eq(sim_trace_init(&tr, db, NULL), IOSIM_OK);
+        for (int i = 0; i < 500; i++) {
+            emit_mmio(&tr, (uint64_t)i, 1);
+            sim_trace_irq(&tr, (sim_time_ps)i, 5, "raise", -1, "dev0");
+        }
+        cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+        sim_trace_fini(&tr);
+        uint64_t h = 0, rows = 0;
+        cr_assert_eq(sim_trace_db_run_hash(db, 1, &h, &rows, NULL, 0), IOSIM_OK);
+        cr_expect_eq(rows, 1000);
+        char hex[SIM_TRACE_HASH_HEX_LEN + 1];
+        sim_trace_hash_format(h, hex);
+        cr_expect_str_eq(sql_text("SELECT trace_hash FROM run"), hex);
+        cr_assert_eq(sim_trace_db_index(db, NULL, 0), IOSIM_OK);
+        cr_expect_eq(run_indexes(), SIM_TRACE_TABLE_COUNT - 1, "none beside the key of irq");
+        sim_trace_db_close(db);
+        cr_expect_str_eq(sql_text("PRAGMA integrity_check"), "ok");
+    }
 }
 
 /* ---- the schema document ------------------------------------------------ */

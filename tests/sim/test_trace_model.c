@@ -1,8 +1,10 @@
 /* sim/trace, model-based: seeded random rows of every table go into a
  * file-backed run and a hash-only run at once; both are checked against a
  * trivial reference, a list of rows serialised by hand and hashed with
- * one-shot XXH64, and against what SQL reads back. Also: every single
- * changed value changes the hash; equal emissions give equal hashes. */
+ * one-shot XXH64, and against what SQL reads back; for both ways of
+ * writing (a writer process, in-process), which must also store identical
+ * rows for the same emissions. Also: every single changed value changes
+ * the hash; equal emissions give equal hashes. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,9 +263,9 @@ static void model_check_db(const struct model *m, int64_t run_id, uint64_t seed)
 
 /* ---- model-based -------------------------------------------------------- */
 
-Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
+static void model_random_runs(enum db_mode mode)
 {
-    struct sim_trace_db *db = db_open_ok();
+    struct sim_trace_db *db = db_open_mode(mode);
     for (uint64_t seed = 1; seed <= 24; seed++) {
         struct sim_rng pick;
         sim_rng_stream(&pick, seed, "trace-model-shape");
@@ -278,8 +280,8 @@ Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
         struct model m;
         model_emit(&m, seed, n, UINT64_MAX, trs, 2);
         uint64_t want = model_hash(&m);
-        cr_assert_eq(sim_trace_hash(&with_db), want, "seed %llu batch %u rows %zu",
-                     (unsigned long long)seed, batch, n);
+        cr_assert_eq(sim_trace_hash(&with_db), want, "%s: seed %llu batch %u rows %zu",
+                     db_mode_name[mode], (unsigned long long)seed, batch, n);
         cr_assert_eq(sim_trace_hash(&hash_only), want, "seed %llu", (unsigned long long)seed);
         cr_assert_eq(sim_trace_rows(&with_db), n);
         cr_assert_eq(sim_trace_finish(&with_db, PASS_RESULT), IOSIM_OK);
@@ -299,6 +301,78 @@ Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
         model_free(&m);
     }
     sim_trace_db_close(db);
+}
+
+Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
+{
+    for (size_t k = 0; k < 2; k++) {
+        scratch_renew();
+        model_random_runs(db_modes[k]);
+    }
+}
+
+/* Rows of every table of run 1 in the file attached as `a` that are not in
+ * `b`'s run 1. */
+static int64_t rows_not_in(sqlite3 *s, const char *a, const char *b)
+{
+    int64_t missing = 0;
+    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+        const char *name = sim_trace_table_info((enum sim_trace_table)t)->name;
+        char q[256];
+        snprintf(q, sizeof q,
+                 "SELECT count(*) FROM (SELECT * FROM %s.%s EXCEPT SELECT * FROM %s.%s)", a,
+                 name, b, name);
+        sqlite3_stmt *st = NULL;
+        cr_assert_eq(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK, "%s", q);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        missing += sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return missing;
+}
+
+/* The same emissions, into a run of each way at once (two files: a
+ * writer is not forked for a file this process writes in-process). */
+Test(trace_model, both_ways_store_identical_rows_when_emissions_are_equal)
+{
+    char other[sizeof g_path + 8];
+    snprintf(other, sizeof other, "%s.2", g_path);
+    struct sim_trace_db *remote = db_open_mode(DB_WRITER), *local = NULL;
+    struct sim_trace_db_opts opts = {.in_process = true};
+    cr_assert_eq(sim_trace_db_open_opts(other, &opts, &local, NULL, 0), IOSIM_OK);
+    cr_assert_eq(sim_trace_db_set_batch_rows(remote, 37), IOSIM_OK);
+    struct sim_trace a, b;
+    cr_assert_eq(sim_trace_init(&a, remote, NULL), IOSIM_OK);
+    cr_assert_eq(sim_trace_init(&b, local, NULL), IOSIM_OK);
+    struct sim_trace *trs[] = {&a, &b};
+    struct model m;
+    model_emit(&m, 4242, 5000, UINT64_MAX, trs, 2);
+    cr_assert_eq(sim_trace_finish(&a, PASS_RESULT), IOSIM_OK);
+    cr_assert_eq(sim_trace_finish(&b, PASS_RESULT), IOSIM_OK);
+    sim_trace_fini(&a);
+    sim_trace_fini(&b);
+    sim_trace_db_close(remote);
+    sim_trace_db_close(local);
+    sqlite3 *s = sql_open();
+    char q[256];
+    snprintf(q, sizeof q, "ATTACH '%s' AS b", other);
+    cr_assert_eq(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
+    cr_expect_eq(rows_not_in(s, "main", "b"), 0);
+    cr_expect_eq(rows_not_in(s, "b", "main"), 0);
+    snprintf(q, sizeof q, "SELECT count(*) FROM main.run r JOIN b.run s USING (trace_hash, rows)"
+                          " WHERE r.status = 'complete'");
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_expect_eq(sqlite3_column_int64(st, 0), 1, "the same outcome");
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    model_free(&m);
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(q, sizeof q, "%s%s", other, suffix[i]);
+        (void)unlink(q);
+    }
 }
 
 Test(trace_model, hash_changes_when_any_single_value_changes)

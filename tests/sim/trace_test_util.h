@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,39 @@ static inline const char *sql_text(const char *fmt, ...)
     return out;
 }
 
+/* The two ways a db writes: through a writer process (the default) or
+ * from the test's own process. Tests that hold for both loop over these. */
+enum db_mode { DB_WRITER, DB_IN_PROCESS };
+static const enum db_mode db_modes[] = {DB_WRITER, DB_IN_PROCESS};
+static const char *const db_mode_name[] = {"writer process", "in-process"};
+
+/* IOSIM_TRACE_INPROCESS=1 makes every db write in-process. */
+static inline bool env_in_process(void)
+{
+    const char *v = getenv("IOSIM_TRACE_INPROCESS");
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+static inline struct sim_trace_db *db_open_mode(enum db_mode mode)
+{
+    struct sim_trace_db *db = NULL;
+    char msg[256];
+    struct sim_trace_db_opts opts = {.in_process = mode == DB_IN_PROCESS};
+    enum iosim_err e = sim_trace_db_open_opts(g_path, &opts, &db, msg, sizeof msg);
+    cr_assert_eq(e, IOSIM_OK, "open (%s): %s", db_mode_name[mode], msg);
+    cr_assert_eq(sim_trace_db_writer_pid(db) > 0, mode == DB_WRITER && !env_in_process(),
+                 "a writer process exactly when asked for (%s)", db_mode_name[mode]);
+    return db;
+}
+
+/* A new scratch directory (for tests that loop over modes). */
+static inline void scratch_renew(void)
+{
+    scratch_drop();
+    scratch_make();
+}
+
+/* The default: sim_trace_db_open as callers use it. */
 static inline struct sim_trace_db *db_open_ok(void)
 {
     struct sim_trace_db *db = NULL;
@@ -104,6 +138,18 @@ static inline struct sim_trace_db *db_open_ok(void)
     enum iosim_err e = sim_trace_db_open(g_path, &db, msg, sizeof msg);
     cr_assert_eq(e, IOSIM_OK, "open: %s", msg);
     return db;
+}
+
+/* Rows of run run_id the db has received (through its writer, if any):
+ * the stored row count, after the writer has handled everything sent
+ * before this call. */
+static inline uint64_t db_rows_received(struct sim_trace_db *db, int64_t run_id)
+{
+    uint64_t h = 0, rows = 0;
+    char msg[256];
+    cr_assert_eq(sim_trace_db_run_hash(db, run_id, &h, &rows, msg, sizeof msg), IOSIM_OK, "%s",
+                 msg);
+    return rows;
 }
 
 /* The outcome most tests finish with. */
