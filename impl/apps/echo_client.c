@@ -27,7 +27,23 @@ struct client {
     const char *scheme;
     uint32_t window;
     uint64_t next_tag;
+    struct iou *notify_via;  /* secondary mode: the kernel ring that wakes the server */
+    int64_t notify_fd;       /* ... about this secondary ring */
 };
+
+/* Wakes the secondary ring's server through the kernel ring (a NOP with
+ * URING_SQE_NOTIFY_PEER): the way a secondary ring is woken. */
+static bool notify_peer(struct client *c)
+{
+    struct ring_sqe64 q = {.opcode = RING_OP_NOP, .flags = URING_SQE_NOTIFY_PEER,
+                           .fd = (uint64_t)c->notify_fd, .user_data = UINT32_MAX};
+    struct ring_cqe64 cqe;
+    if (iou_submit(c->notify_via, &q) != IOSIM_OK ||
+        iou_enter(c->notify_via, 1, PORT_WAIT_FOREVER) < 1 ||
+        iou_reap(c->notify_via, &cqe) != IOSIM_OK)
+        return false;
+    return cqe.user_data == UINT32_MAX && cqe.status == 0;
+}
 
 static void pattern(uint8_t *buf, uint32_t round, uint32_t slot)
 {
@@ -46,6 +62,8 @@ static bool step(struct iou *u, struct client *c, struct ring_sqe64 *sqes, int64
             (void)iou_enter(u, 1, PORT_WAIT_FOREVER);
     }
     c->next_tag += c->window;
+    if (c->notify_via != NULL && !notify_peer(c))
+        return false;
     uint32_t seen = 0;
     for (uint32_t guard = 0; seen < c->window && guard < 1000000; guard++) {
         struct ring_cqe64 cqe;
@@ -144,7 +162,11 @@ static bool open_secondary(struct iou *k, struct iou *sec, struct client *c, uin
     int64_t want = 0, fd = -1;
     bool ok = step(k, c, &q, &want, &fd);
     c->window = w;
-    return ok && iou_adopt_peer(sec, fd) == IOSIM_OK;
+    if (!ok || iou_adopt_peer(sec, fd) != IOSIM_OK)
+        return false;
+    c->notify_via = k;
+    c->notify_fd = sec->fd;
+    return true;
 }
 
 int32_t app_echo_client(void *args)

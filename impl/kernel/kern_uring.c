@@ -443,16 +443,24 @@ static int64_t sqe_call(struct kern *k, uint32_t pid, const struct ring_sqe64 *s
 }
 
 /* A NOP with URING_SQE_NOTIFY_PEER on a userspace -> userspace instance fd
- * wakes its peer: how a secondary ring is woken through this ring. */
+ * wakes its peer: how a secondary ring is woken through this ring. The peer
+ * may sleep on the secondary's epochs or, as a server does, on the ring of
+ * its scheme: both are woken. */
 static int64_t nop(struct kern *k, uint32_t pid, const struct ring_sqe64 *sqe)
 {
     if (!(sqe->flags & URING_SQE_NOTIFY_PEER))
         return 0;
-    struct kern_inst *peer = kern_inst_of(k, pid, sqe->fd);
-    if (peer == NULL || peer->mode != KM_U2U)
+    struct kern_inst *sec = kern_inst_of(k, pid, sqe->fd);
+    if (sec == NULL || sec->mode != KM_U2U)
         return kern_err(IOSIM_EBADF);
-    (void)port_wake(&peer->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
-    (void)port_wake(&peer->reg.cq_hdr->shared_push_epoch, PORT_WAKE_ALL);
+    uint32_t other = pid == sec->owner_pid ? sec->peer_pid : sec->owner_pid;
+    (void)port_wake(&sec->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
+    (void)port_wake(&sec->reg.cq_hdr->shared_push_epoch, PORT_WAKE_ALL);
+    for (uint32_t i = 0; i < KERN_INSTS_MAX; i++) {
+        struct kern_inst *in = &k->insts[i];
+        if (in->state == KI_ATTACHED && in->mode == KM_K2U && in->cons.producer_pid == other)
+            (void)port_wake(&in->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
+    }
     return 0;
 }
 
