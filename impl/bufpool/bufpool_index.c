@@ -1,0 +1,431 @@
+/*
+ * The free-range index of the buffer pool: bins (L, r) whose members sit in
+ * unrolled arrays of 16-slot segments (so moving a block between bins
+ * touches no other block's record), a residue bitmap per L, and a
+ * three-level bitmap over the non-empty L. The searches and their bounds
+ * are described in bufpool.h.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "impl/bufpool/bufpool_internal.h"
+
+/* ---- three-level bitmaps ------------------------------------------------------------ */
+
+static uint64_t bit(uint32_t i)
+{
+    return 1ull << (i & 63u);
+}
+
+void bp_bits_set(struct bp_bits *b, uint32_t i)
+{
+    assert(i < (1u << 18));
+    b->l0[i >> 6] |= bit(i);
+    b->l1[i >> 12] |= bit(i >> 6);
+    b->l2 |= bit(i >> 12);
+}
+
+void bp_bits_clear(struct bp_bits *b, uint32_t i)
+{
+    assert(i < (1u << 18));
+    if ((b->l0[i >> 6] &= ~bit(i)) != 0)
+        return;
+    if ((b->l1[i >> 12] &= ~bit(i >> 6)) != 0)
+        return;
+    b->l2 &= ~bit(i >> 12);
+}
+
+bool bp_bits_test(const struct bp_bits *b, uint32_t i)
+{
+    return (b->l0[i >> 6] & bit(i)) != 0;
+}
+
+/* Lowest set bit of word w of level 1 resolved down to a bit index. */
+static uint32_t bits_down_from_l1(const struct bp_bits *b, uint32_t w1)
+{
+    assert(b->l1[w1] != 0);
+    uint32_t w0 = (w1 << 6) | (uint32_t)__builtin_ctzll(b->l1[w1]);
+    assert(b->l0[w0] != 0);
+    return (w0 << 6) | (uint32_t)__builtin_ctzll(b->l0[w0]);
+}
+
+uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
+{
+    if (from >= (1u << 18))
+        return BP_NONE;
+    uint32_t w0 = from >> 6;
+    uint64_t m = b->l0[w0] & (~0ull << (from & 63u));
+    if (m != 0)
+        return (w0 << 6) | (uint32_t)__builtin_ctzll(m);
+    /* level 1: words of level 0 after w0, within w0's level-1 word */
+    uint32_t n0 = w0 + 1;
+    uint32_t w1 = n0 >> 6;
+    if ((n0 & 63u) != 0) {
+        m = b->l1[w1] & (~0ull << (n0 & 63u));
+        if (m != 0) {
+            uint32_t x0 = (w1 << 6) | (uint32_t)__builtin_ctzll(m);
+            return (x0 << 6) | (uint32_t)__builtin_ctzll(b->l0[x0]);
+        }
+        w1++;
+    }
+    /* level 2: level-1 words from w1 on */
+    if (w1 >= 64)
+        return BP_NONE;
+    m = b->l2 & (~0ull << w1);
+    if (m == 0)
+        return BP_NONE;
+    return bits_down_from_l1(b, (uint32_t)__builtin_ctzll(m));
+}
+
+uint32_t bp_bits_last(const struct bp_bits *b)
+{
+    if (b->l2 == 0)
+        return BP_NONE;
+    uint32_t w1 = 63u - (uint32_t)__builtin_clzll(b->l2);
+    uint32_t w0 = (w1 << 6) | (63u - (uint32_t)__builtin_clzll(b->l1[w1]));
+    return (w0 << 6) | (63u - (uint32_t)__builtin_clzll(b->l0[w0]));
+}
+
+/* ---- residues ---------------------------------------------------------------------------- */
+
+static uint32_t residue(const struct bufpool *p, const struct bp_block *b)
+{
+    return b->off & (p->res - 1);
+}
+
+static uint32_t bin_len(const struct bufpool *p, const struct bp_block *b)
+{
+    uint32_t u = bp_usable(p, b);
+    return u < p->lmax ? u : p->lmax;
+}
+
+static uint64_t *row(struct bufpool *p, uint32_t l)
+{
+    return &p->rows[(size_t)l * p->row_words];
+}
+
+static bool row_empty(struct bufpool *p, uint32_t l)
+{
+    const uint64_t *w = row(p, l);
+    for (uint32_t i = 0; i < p->row_words; i++)
+        if (w[i] != 0)
+            return false;
+    return true;
+}
+
+/* The lowest residue present in a non-empty row. */
+static uint32_t row_first(struct bufpool *p, uint32_t l)
+{
+    const uint64_t *w = row(p, l);
+    for (uint32_t i = 0; i < p->row_words; i++)
+        if (w[i] != 0)
+            return (i << 6) | (uint32_t)__builtin_ctzll(w[i]);
+    assert(false && "row_first on an empty row");
+    return BP_NONE;
+}
+
+/* Bits [lo, hi] of word i that are set in w, as a residue, or BP_NONE. */
+static uint32_t word_range(const uint64_t *w, uint32_t lo, uint32_t hi)
+{
+    assert(lo <= hi);
+    for (uint32_t i = lo >> 6; i <= hi >> 6; i++) {
+        uint64_t m = w[i];
+        if (i == lo >> 6)
+            m &= ~0ull << (lo & 63u);
+        if (i == hi >> 6 && (hi & 63u) != 63u)
+            m &= (2ull << (hi & 63u)) - 1;
+        if (m != 0)
+            return (i << 6) | (uint32_t)__builtin_ctzll(m);
+    }
+    return BP_NONE;
+}
+
+/* A residue in row l whose pad at alignment 2^k is at most d (d < 2^k - 1),
+ * i.e. r mod 2^k in {0} or [2^k - d, 2^k - 1]. O(W + R / 2^k). */
+static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t d)
+{
+    const uint64_t *w = row(p, l);
+    uint32_t a = 1u << k;
+    assert(d + 1 < a);
+    if (a <= 64) {
+        uint64_t period = 1; /* residue 0 of each period */
+        for (uint32_t j = a - d; j < a; j++)
+            period |= 1ull << j;
+        uint64_t m = period;
+        for (uint32_t s = a; s < 64; s <<= 1)
+            m |= m << s;
+        for (uint32_t i = 0; i < p->row_words; i++)
+            if ((w[i] & m) != 0)
+                return (i << 6) | (uint32_t)__builtin_ctzll(w[i] & m);
+        return BP_NONE;
+    }
+    for (uint32_t base = 0; base < p->res; base += a) {
+        if ((w[base >> 6] & bit(base)) != 0)
+            return base;
+        if (d > 0) {
+            uint32_t r = word_range(w, base + a - d, base + a - 1);
+            if (r != BP_NONE)
+                return r;
+        }
+    }
+    return BP_NONE;
+}
+
+/* ---- bins ------------------------------------------------------------------------------- */
+
+#define BP_SEG_SLOTS 16u
+
+size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
+{
+    size_t rows = (size_t)p->lmax + 1;
+    size_t words0 = (rows + 63) / 64, words1 = (words0 + 63) / 64;
+    /* a segment holds at least one free block */
+    p->seg_cap = p->blocks_cap;
+#define BP_CARVE(field, type, count)                                   \
+    do {                                                               \
+        at = (at + 63) & ~(size_t)63;                                  \
+        if (base != NULL)                                              \
+            p->field = (type *)(void *)(base + at);                    \
+        at += sizeof(type) * (size_t)(count);                          \
+    } while (0)
+    BP_CARVE(bins, struct bp_bin, rows * p->res);
+    BP_CARVE(segs, uint32_t, (size_t)p->seg_cap * BP_SEG_SLOTS);
+    BP_CARVE(seg_prev, uint32_t, p->seg_cap);
+    BP_CARVE(pos, uint32_t, p->blocks_cap);
+    BP_CARVE(rows, uint64_t, rows * p->row_words);
+    BP_CARVE(nonempty.l0, uint64_t, words0);
+    BP_CARVE(nonempty.l1, uint64_t, words1);
+#undef BP_CARVE
+    return at;
+}
+
+static uint32_t seg_new(struct bufpool *p)
+{
+    uint32_t s;
+    if (p->seg_free != 0) {
+        s = p->seg_free;
+        p->seg_free = p->seg_prev[s - 1];
+    } else {
+        assert(p->seg_hwm < p->seg_cap);
+        s = ++p->seg_hwm;
+    }
+    return s;
+}
+
+static void seg_release(struct bufpool *p, uint32_t s)
+{
+    p->seg_prev[s - 1] = p->seg_free;
+    p->seg_free = s;
+}
+
+/* A bin went from empty to one member (on) or back: the row's residue
+ * bit and, when the whole row changes, the bitmap over L. */
+static void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool on)
+{
+    uint64_t *w = row(p, l);
+    if (on) {
+        bool was_empty = p->row_words == 1 ? w[0] == 0 : row_empty(p, l);
+        w[r >> 6] |= bit(r);
+        if (was_empty)
+            bp_bits_set(&p->nonempty, l);
+    } else {
+        w[r >> 6] &= ~bit(r);
+        if (p->row_words == 1 ? w[0] == 0 : row_empty(p, l))
+            bp_bits_clear(&p->nonempty, l);
+    }
+}
+
+void bpi_insert(struct bufpool *p, struct bp_block *b)
+{
+    assert(b->state == BP_FREE);
+    uint32_t l = bin_len(p, b), r = residue(p, b);
+    struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+    uint32_t slot = bin->count & (BP_SEG_SLOTS - 1);
+    if (slot == 0) { /* empty, or the tail segment is full */
+        uint32_t s = seg_new(p);
+        p->seg_prev[s - 1] = bin->tail;
+        bin->tail = s;
+    }
+    uint32_t at = (bin->tail - 1) * BP_SEG_SLOTS + slot;
+    uint32_t me = bp_idx1(p, b);
+    p->segs[at] = me;
+    p->pos[me - 1] = at;
+    if (bin->count++ == 0)
+        bin_occupancy(p, l, r, true);
+}
+
+void bpi_remove(struct bufpool *p, struct bp_block *b)
+{
+    assert(b->state == BP_FREE);
+    uint32_t l = bin_len(p, b), r = residue(p, b);
+    struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+    uint32_t me = bp_idx1(p, b);
+    assert(bin->count > 0 && p->segs[p->pos[me - 1]] == me);
+    /* the bin's last member fills the hole */
+    uint32_t last_at = (bin->tail - 1) * BP_SEG_SLOTS + ((bin->count - 1) & (BP_SEG_SLOTS - 1));
+    uint32_t last = p->segs[last_at];
+    uint32_t hole = p->pos[me - 1];
+    p->segs[hole] = last;
+    p->pos[last - 1] = hole;
+    if ((--bin->count & (BP_SEG_SLOTS - 1)) == 0) {
+        uint32_t s = bin->tail;
+        bin->tail = p->seg_prev[s - 1];
+        seg_release(p, s);
+    }
+    if (bin->count == 0)
+        bin_occupancy(p, l, r, false);
+}
+
+/* The bin's most recently added member (its memory is the likeliest to be
+ * in cache). */
+static struct bp_block *bin_head(struct bufpool *p, uint32_t l, uint32_t r)
+{
+    assert(r != BP_NONE);
+    const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+    assert(bin->count > 0);
+    uint32_t at = (bin->tail - 1) * BP_SEG_SLOTS + ((bin->count - 1) & (BP_SEG_SLOTS - 1));
+    struct bp_block *b = bp_at(p, p->segs[at]);
+    assert(b->state == BP_FREE);
+    return b;
+}
+
+/* A residue of row l whose range fits s at alignment 2^k (l >= s), or
+ * BP_NONE: every residue when l leaves room for any padding. */
+static uint32_t row_fit(struct bufpool *p, uint32_t l, uint32_t s, uint32_t k)
+{
+    assert(l >= s);
+    uint32_t d = l - s;
+    if (d + 1 >= (1u << k))
+        return row_first(p, l);
+    return row_find_pad(p, l, k, d);
+}
+
+struct bp_block *bpi_find(struct bufpool *p, uint32_t s, uint32_t k)
+{
+    assert(s >= 1 && s <= p->size_max_g && k < p->classes);
+    uint32_t a = 1u << k;
+    assert(s + a - 1 <= p->lmax);
+    /* the shortest ranges first: a tight fit wastes nothing */
+    uint32_t first = bp_bits_next(&p->nonempty, s);
+    if (first == BP_NONE)
+        return NULL;
+    uint32_t r = row_fit(p, first, s, k);
+    if (r != BP_NONE)
+        return bin_head(p, first, r);
+    /* any range this long fits whatever its start; prefer an aligned one */
+    uint32_t sure = bp_bits_next(&p->nonempty, s + a - 1);
+    if (sure != BP_NONE) {
+        r = k == 0 ? BP_NONE : row_find_pad(p, sure, k, 0);
+        return bin_head(p, sure, r != BP_NONE ? r : row_first(p, sure));
+    }
+    /* the window: every other candidate is shorter than s + a - 1 */
+    for (uint32_t l = bp_bits_next(&p->nonempty, first + 1); l != BP_NONE && l + 1 < s + a;
+         l = bp_bits_next(&p->nonempty, l + 1)) {
+        r = row_find_pad(p, l, k, l - s);
+        if (r != BP_NONE)
+            return bin_head(p, l, r);
+    }
+    return NULL;
+}
+
+uint32_t bpi_largest(struct bufpool *p)
+{
+    uint32_t l = bp_bits_last(&p->nonempty);
+    if (l == BP_NONE)
+        return 0;
+    if (l < p->lmax)
+        return l;
+    uint32_t best = 0;
+    for (uint32_t r = 0; r < p->res; r++) {
+        const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+        for (uint32_t s = bin->tail, n = bin->count; s != 0; s = p->seg_prev[s - 1]) {
+            uint32_t in_seg = (n - 1) % BP_SEG_SLOTS + 1;
+            for (uint32_t i = 0; i < in_seg; i++) {
+                uint32_t u = bp_usable(p, bp_at(p, p->segs[(s - 1) * BP_SEG_SLOTS + i]));
+                best = u > best ? u : best;
+            }
+            n -= in_seg;
+        }
+    }
+    return best;
+}
+
+/* ---- self-check ---------------------------------------------------------------------------- */
+
+static const char *check_bin(struct bufpool *p, uint32_t l, uint32_t r, uint32_t *members)
+{
+    const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+    uint32_t n = bin->count, segs = 0;
+    for (uint32_t s = bin->tail; s != 0; s = p->seg_prev[s - 1]) {
+        if (s > p->seg_hwm || ++segs > p->seg_cap || n == 0)
+            return "a bin's segment chain is wrong";
+        uint32_t in_seg = (n - 1) % BP_SEG_SLOTS + 1;
+        for (uint32_t i = 0; i < in_seg; i++) {
+            uint32_t at = (s - 1) * BP_SEG_SLOTS + i, idx = p->segs[at];
+            if (idx == 0 || idx > p->blocks_hwm)
+                return "a bin holds no block";
+            const struct bp_block *b = &p->blocks[idx - 1];
+            if (b->state != BP_FREE)
+                return "a bin holds a block that is not free";
+            if (bin_len(p, b) != l || residue(p, b) != r)
+                return "a block sits in the wrong bin";
+            if (p->pos[idx - 1] != at)
+                return "a free block's recorded position is wrong";
+            (*members)++;
+        }
+        n -= in_seg;
+    }
+    return n == 0 ? NULL : "a bin's count disagrees with its segments";
+}
+
+static const char *check_row(struct bufpool *p, uint32_t l, uint32_t *members)
+{
+    bool any = false;
+    for (uint32_t r = 0; r < p->res; r++) {
+        uint32_t count = p->bins[(size_t)l * p->res + r].count;
+        bool bit_on = (row(p, l)[r >> 6] & bit(r)) != 0;
+        if (bit_on != (count != 0))
+            return "residue bitmap disagrees with a bin";
+        if (count == 0)
+            continue;
+        any = true;
+        const char *why = check_bin(p, l, r, members);
+        if (why != NULL)
+            return why;
+    }
+    return bp_bits_test(&p->nonempty, l) == any ? NULL : "the bitmap over lengths is wrong";
+}
+
+static const char *check_bits(const struct bp_bits *b, uint32_t nbits)
+{
+    uint32_t words0 = (nbits + 63) / 64, words1 = (words0 + 63) / 64;
+    for (uint32_t w0 = 0; w0 < words0; w0++)
+        if ((b->l0[w0] != 0) != ((b->l1[w0 >> 6] & bit(w0)) != 0))
+            return "a bitmap summary bit is wrong";
+    for (uint32_t w1 = 0; w1 < words1; w1++)
+        if ((b->l1[w1] != 0) != ((b->l2 & bit(w1)) != 0))
+            return "a bitmap top bit is wrong";
+    if (words1 < 64 && (b->l2 >> words1) != 0)
+        return "a bitmap top bit is set past the end";
+    return NULL;
+}
+
+const char *bpi_check(struct bufpool *p, uint32_t *free_blocks)
+{
+    *free_blocks = 0;
+    const char *why = check_bits(&p->nonempty, p->lmax + 1);
+    if (why != NULL)
+        return why;
+    uint32_t segs_used = 0;
+    for (uint32_t l = 0; l <= p->lmax; l++) {
+        why = check_row(p, l, free_blocks);
+        if (why != NULL)
+            return why;
+        for (uint32_t r = 0; r < p->res; r++)
+            segs_used += (p->bins[(size_t)l * p->res + r].count + BP_SEG_SLOTS - 1) / BP_SEG_SLOTS;
+    }
+    uint32_t segs_free = 0;
+    for (uint32_t s = p->seg_free; s != 0 && segs_free <= p->seg_cap; s = p->seg_prev[s - 1])
+        segs_free++;
+    return segs_used + segs_free == p->seg_hwm ? NULL : "index segments are lost";
+}
