@@ -147,7 +147,15 @@ void sim_machine_config_default(struct sim_machine_config *cfg);
     X(faults_injected, "faults.injected")                \
     X(procs_spawned, "proc.spawned")                     \
     X(procs_exited, "proc.exited")                       \
-    X(procs_failed, "proc.failed")
+    X(procs_failed, "proc.failed")                       \
+    X(bufpool_allocs, "bufpool.allocs")                  \
+    X(bufpool_alloc_failures, "bufpool.alloc_failures")  \
+    X(bufpool_deferred, "bufpool.deferred")              \
+    X(bufpool_reclaims, "bufpool.reclaims")              \
+    X(bufpool_forfeits, "bufpool.forfeits")              \
+    X(bufpool_leaks, "bufpool.leaks")                    \
+    X(bufpool_leaked_bytes, "bufpool.leaked_bytes")      \
+    X(bufpool_bad_handles, "bufpool.bad_handles")
 
 struct sim_counters {
 #define SIM_COUNTER_FIELD(f, name) uint64_t f;

@@ -515,6 +515,39 @@ void port_trace_ring(const void *ring_header, const char *side, const char *op, 
                       side, op, head, tail, count, status);
 }
 
+/* The machine's bufpool.* counters tally what pools report. */
+static void bufpool_count(struct sim_counters *c, const char *op, uint64_t len, int32_t status)
+{
+    if (strcmp(op, "alloc") == 0)
+        status == 0 ? c->bufpool_allocs++ : c->bufpool_alloc_failures++;
+    else if (strcmp(op, "defer") == 0)
+        c->bufpool_deferred++;
+    else if (strcmp(op, "reclaim") == 0)
+        c->bufpool_reclaims++;
+    else if (strcmp(op, "forfeit") == 0 && status == 0)
+        c->bufpool_forfeits++;
+    else if (strcmp(op, "leak") == 0) {
+        c->bufpool_leaks++;
+        c->bufpool_leaked_bytes += len;
+    } else if (strcmp(op, "bad_handle") == 0 || (strcmp(op, "free") == 0 && status != 0))
+        c->bufpool_bad_handles++;
+}
+
+void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk, uint64_t offset,
+                        uint64_t len_bytes, uint64_t addr, uint32_t guards, int32_t status)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL)
+        return;
+    bufpool_count(&m->count, op, len_bytes, status);
+    if (m->trace == NULL)
+        return;
+    struct sim_proc *p = sim_current_proc();
+    sim_trace_bufpool_op(m->trace, m->eng.now_ps, p != NULL ? (int64_t)p->pid : -1, pool, op,
+                         chunk, (int64_t)offset, (int64_t)len_bytes, (int64_t)addr, guards,
+                         status);
+}
+
 /* ---- system calls ----------------------------------------------------------------- */
 
 int64_t port_sys_getpid(void)

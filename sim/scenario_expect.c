@@ -81,6 +81,29 @@ static enum iosim_err x_process(struct loader *l, const struct yml_node *n, stru
     return IOSIM_OK;
 }
 
+/* What to suggest for an unknown counter name: the counters of its domain
+ * (the part before the dot) when it has a known one, else the domains. */
+static void counter_suggestions(const char *t, char *out, size_t out_len)
+{
+    const char *dot = strchr(t, '.');
+    size_t dlen = dot != NULL ? (size_t)(dot - t) + 1 : 0;
+    bool known = false;
+    for (size_t i = 0; dlen > 0 && sim_counter_names[i] != NULL; i++)
+        known |= strncmp(sim_counter_names[i], t, dlen) == 0;
+    snprintf(out, out_len, "%s", known ? "expected one of: " : "counters are DOMAIN.NAME, domains: ");
+    const char *last = "";
+    for (size_t i = 0; sim_counter_names[i] != NULL; i++) {
+        const char *c = sim_counter_names[i];
+        size_t cd = (size_t)(strchr(c, '.') - c);
+        if (known ? strncmp(c, t, dlen) != 0 : strncmp(c, last, cd + 1) == 0)
+            continue;
+        if (last[0] != '\0')
+            strncat(out, ", ", out_len - strlen(out) - 1);
+        strncat(out, c, known ? strlen(c) : cd);
+        last = c;
+    }
+}
+
 static enum iosim_err x_counter(struct loader *l, const struct yml_node *n, struct sim_expect *x)
 {
     static const char *const k[] = {"name", "equals", "not_equals", "min", "max", NULL};
@@ -92,13 +115,9 @@ static enum iosim_err x_counter(struct loader *l, const struct yml_node *n, stru
     struct sim_counters zero = {0};
     uint64_t dummy;
     if (strlen(t) >= sizeof x->name || !sim_counter_get(&zero, t, &dummy)) {
-        char list[1024] = "", q[YML_QUOTE_BYTES];
-        for (size_t i = 0; sim_counter_names[i] != NULL; i++) {
-            strncat(list, sim_counter_names[i], sizeof list - strlen(list) - 1);
-            if (sim_counter_names[i + 1] != NULL)
-                strncat(list, ", ", sizeof list - strlen(list) - 1);
-        }
-        return yml_error_at(l->doc, v, l->err, "unknown counter %s (expected one of: %s)",
+        char list[1024], q[YML_QUOTE_BYTES];
+        counter_suggestions(t, list, sizeof list);
+        return yml_error_at(l->doc, v, l->err, "unknown counter %s (%s)",
                             yml_quote(q, sizeof q, t, strlen(t)), list);
     }
     snprintf(x->name, sizeof x->name, "%s", t);

@@ -71,7 +71,10 @@
     T(expectation, (INT, idx), (SYM, kind), (TEXT, location), (SYM, result),             \
       (TEXT, message))                                                                   \
     /* a log line of a simulated process or of the simulator */                         \
-    T(log, (INT, pid), (SYM, source), (TEXT, message))
+    T(log, (INT, pid), (SYM, source), (TEXT, message))                                   \
+    /* a buffer-pool event: alloc, free, defer, guard, unguard, forfeit, leak, ... */   \
+    T(bufpool_op, (INT, pid), (TEXT, pool), (SYM, op), (INT, chunk), (INT, offset),      \
+      (INT, len), (INT, addr), (INT, guards), (INT, status))
 /* clang-format on */
 
 /* The table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order. */

@@ -122,11 +122,8 @@ int32_t app_echo_server(void *args)
     struct echo *s = mem.host; /* zeroed; the process's memory, freed when it ends */
     const char *name = app_arg_str(args, "scheme", "echo");
     uint32_t entries = (uint32_t)app_arg_int(args, "entries", 16);
-    char path[48] = ":";
-    strncat(path, name, sizeof path - 2);
-    int64_t sock = port_sys_open(path, 0);
-    if (sock < 0 || iou_create(&s->main, entries, entries, URING_ENTRIES_64) != IOSIM_OK ||
-        iou_attach_scheme(&s->main, name) != IOSIM_OK)
+    int64_t sock = app_scheme_open(name, entries, &s->main);
+    if (sock < 0)
         return 2;
     for (;;) {
         uint64_t wait = s->peer_count > 0 ? ECHO_POLL_NS : PORT_WAIT_FOREVER;

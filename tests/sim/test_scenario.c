@@ -172,11 +172,11 @@ static const struct bad_case bad_cases[] = {
     {"processes: [{name: p, program: [yield]}]\nfaults: [{kind: dma_error, device: x, nth: 1}]\n",
      "t.yaml:4:36: no device named 'x' in `devices:`"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{counter: {name: bogus, equals: 1}}]\n",
-     "t.yaml:4:27: unknown counter 'bogus' (expected one of: sched.context_switches, "
-     "sched.preemptions, sched.stalls, sched.yield_points, sched.decisions, mem.stores_drained, "
-     "mmio.reads, mmio.writes, mmio.unmapped, dma.reads, dma.writes, dma.bytes, dma.errors, "
-     "iommu.maps, iommu.unmaps, iommu.refused, irq.raised, irq.delivered, irq.timeouts, "
-     "faults.injected, proc.spawned, proc.exited, proc.failed)"},
+     "t.yaml:4:27: unknown counter 'bogus' (counters are DOMAIN.NAME, domains: sched, mem, "
+     "mmio, dma, iommu, irq, faults, proc, bufpool)"},
+    {"processes: [{name: p, program: [yield]}]\nexpect: [{counter: {name: irq.lost, equals: 1}}]\n",
+     "t.yaml:4:27: unknown counter 'irq.lost' (expected one of: irq.raised, irq.delivered, "
+     "irq.timeouts)"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{process: {name: q, exit: 0}}]\n",
      "t.yaml:4:27: no process named 'q'"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{memory: {addr: 0x10}}]\n",

@@ -209,6 +209,7 @@ static void rows_land(enum db_mode mode)
     sim_trace_fault(&tr, 70, "dma_refuse", "xhci0", "every 3rd");
     sim_trace_expectation(&tr, 80, 0, "no_timeout", "scen.yaml:12:3", "pass", NULL);
     sim_trace_log(&tr, 90, -1, "engine", "started");
+    sim_trace_bufpool_op(&tr, 100, 1, "dma", "leak", 0x10000, 4096, 512, 0x204096, 0, 0);
     cr_assert_eq(sim_trace_rows(&tr), SIM_TRACE_TABLE_COUNT);
     cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
     sim_trace_fini(&tr);
@@ -239,6 +240,9 @@ static void rows_land(enum db_mode mode)
          "8 0 no_timeout scen.yaml:12:3 pass 1"},
         {"SELECT format('%d %d %d %s %s', run_id, seq, pid, source, message) FROM log",
          "2 9 -1 engine started"},
+        {"SELECT format('%d %d %s %s %d %d %d %d %d %d', seq, pid, pool, op, chunk, offset, len,"
+         " addr, guards, status) FROM bufpool_op",
+         "10 1 dma leak 65536 4096 512 2113686 0 0"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want, "%s", db_mode_name[mode]);
