@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "impl/ring/ring.h"
 #ifdef IOSIM_HAVE_LIBURING
 #include <liburing.h>
@@ -29,12 +30,6 @@
 #define ROUNDS 5
 #define RING_N 256u
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall clock ok: benchmark */
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void pin(int cpu)
 {
@@ -113,12 +108,12 @@ static void *ring_popper_main(void *arg)
 static double run_threads(void *(*a)(void *), void *(*b)(void *), void *arg)
 {
     pthread_t ta, tb;
-    double t0 = wall_now();
+    double t0 = bench_wall_now();
     pthread_create(&tb, NULL, b, arg);
     pthread_create(&ta, NULL, a, arg);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    return wall_now() - t0;
+    return bench_wall_now() - t0;
 }
 
 static double ring_spsc(uint32_t batch)
@@ -147,14 +142,14 @@ static double ring_roundtrip(void)
     const uint64_t n = 20000000;
     double best = 1e9;
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = wall_now();
+        double t0 = bench_wall_now();
         for (uint64_t i = 0; i < n; i++) {
             e.user_data = i;
             (void)ring_push(&b.tx, &e);
             (void)ring_pop(&b.rx, &out);
             b.sum += out.user_data;
         }
-        double t = wall_now() - t0;
+        double t = bench_wall_now() - t0;
         best = t < best ? t : best;
     }
     ring_bench_close(&b);
@@ -311,7 +306,7 @@ static double iouring_nop(void)
     const uint64_t n = ENTRIES / 4;
     double best = 1e9;
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = wall_now();
+        double t0 = bench_wall_now();
         for (uint64_t done = 0; done < n; done += 32) {
             for (int i = 0; i < 32; i++) {
                 struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -327,7 +322,7 @@ static double iouring_nop(void)
             io_uring_for_each_cqe(&ring, head, cqe) { seen++; }
             io_uring_cq_advance(&ring, seen);
         }
-        double t = wall_now() - t0;
+        double t = bench_wall_now() - t0;
         best = t < best ? t : best;
     }
     io_uring_queue_exit(&ring);

@@ -18,37 +18,21 @@
 
 #include "sim/run.h"
 #include "sim/trace.h"
+#include "bench/bench_util.h"
 
 #define ROUNDS 9
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall clock ok: benchmark */
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 static double run_once(struct sim_scenario *s, struct sim_trace_db *db, struct sim_run_result *r)
 {
     struct sim_run_opts o = {.db = db};
-    double t0 = wall_now();
+    double t0 = bench_wall_now();
     if (sim_run(s, &o, r) != IOSIM_OK || !r->passed) {
         fprintf(stderr, "bench_sim: the workload failed: %s %s\n", r->message, r->failures[0]);
         exit(1);
     }
-    return wall_now() - t0;
+    return bench_wall_now() - t0;
 }
 
 int main(void)
@@ -75,7 +59,7 @@ int main(void)
         plain[i] = run_once(s, NULL, &r);
         traced[i] = run_once(s, db, &r);
     }
-    double tp = median(plain, ROUNDS), tt = median(traced, ROUNDS);
+    double tp = bench_median(plain, ROUNDS), tt = bench_median(traced, ROUNDS);
     printf("# workload: %s, %" PRIu64 " rows per run, %" PRIu64 " yield points, median of %d\n",
            path, r.trace_rows, r.counters.yield_points, ROUNDS);
     printf("# wall time per run: %.2f ms without a database, %.2f ms with one\n", tp * 1e3,
