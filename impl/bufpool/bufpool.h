@@ -59,32 +59,37 @@
  * memory itself, so a hostile peer or device writing into a slice cannot
  * corrupt the pool. A free range is indexed in the bin (L, r): L its usable
  * length capped at Lmax = size_max + align_max - 1 (every range at least
- * that long fits every request), r its start modulo R = align_max. A
- * request of S at alignment 2^k fits a range (L, r) iff
- * L - pad_k(r) >= S, where pad_k(r) = (-r) mod 2^k. Allocation tries
- *   1. direct: the smallest L >= S holding a range whose r is a multiple of
- *      2^k (no padding): one bitmap per k over L, then that row's residues;
- *   2. sure: the smallest L >= S + 2^k - 1 holding any range; it fits
- *      whatever its r, because pad_k < 2^k;
- *   3. window, only when 1 and 2 find nothing: each non-empty L in
- *      [S, S + 2^k - 2] in increasing order, its residue bitmap ANDed with
- *      the residues whose pad is at most L - S.
+ * that long fits every request), r its start modulo R = align_max. Bins
+ * keep their members in unrolled arrays (16-slot segments), so moving a
+ * range between bins touches no other range's record. Each L has a bitmap
+ * of its non-empty residues (R/64 words), and a three-level bitmap of
+ * 64-bit words marks the non-empty L (Lmax < 2^18), so "next non-empty
+ * L >= x" is a constant number of word operations. A request of S at
+ * alignment 2^k fits a range (L, r) iff L - pad_k(r) >= S, where
+ * pad_k(r) = (-r) mod 2^k. Allocation tries
+ *   1. tight: the shortest non-empty L >= S, if one of its residues fits
+ *      (an AND of its row with the residues whose pad is at most L - S);
+ *   2. sure: the shortest non-empty L >= S + 2^k - 1; every range there
+ *      fits whatever its r, because pad_k < 2^k (one that is aligned is
+ *      preferred, so nothing is padded);
+ *   3. window, only when 1 and 2 find nothing: each remaining non-empty L
+ *      in [S, S + 2^k - 2] in increasing order, the same AND.
  * A fitting range has L >= S + 2^k - 1 (step 2 finds one) or L in the
- * window (step 3 checks every one), so allocation fails only when no free
- * range in the pool can hold the request: it is complete, unlike the
- * published Rust crate, which falls back to an O(n) scan in case 3. The
- * bitmaps have three levels of 64-bit words (Lmax < 2^18), so "next set bit"
- * is a constant number of word operations; a row is R/64 words. Hence, with
- * n the number of slices and free ranges:
+ * window (steps 1 and 3 check every one), so allocation fails only when no
+ * free range in the pool can hold the request: it is complete, unlike the
+ * published Rust crate, which falls back to an O(n) scan of its ranges in
+ * case 3. With n the number of slices and free ranges:
  *   alloc: O(R/64) word operations for steps 1-2, O(2^k * R/64) for step 3;
- *   free, guard, unguard, forfeit: O(1) plus one index update, O(K + R/64)
- *     with K = log2(R) + 1; a free merges with at most three neighbours;
- *   chunk add: O(chunks) (the overlap check), chunk remove: O(1).
+ *   free, guard, unguard, forfeit: O(1); a free merges with at most three
+ *     neighbours (two on the right: bufpool_internal.h, bp_mergeable);
+ *   bin insert and remove: O(1), plus O(R/64) when a row empties;
+ *   chunk add: O(chunks) (the overlap check); chunk remove: O(1).
  * None depends on n: every operation is O(1) in n, with constants fixed by
- * the options (at most 4096 word operations for align_max / align_min =
- * 512). Memory: (Lmax + 1) * R bin heads (4 bytes, zero pages until
- * touched), (Lmax + 1) * R / 8 bytes of residue bitmaps, 32 bytes per block
- * record; init refuses options needing more than 2^24 bin heads.
+ * the options (at most about 4096 word operations, for align_max /
+ * align_min = 512). Memory: 8 bytes per bin, (Lmax + 1) * R bins, which
+ * stay zero pages until touched; R/8 bytes of residue bitmap per L; 32 bytes
+ * of record, 4 of position and up to 64 of segment per block. init refuses
+ * options needing more than 2^24 bins.
  *
  * Boundaries. With a boundary B, free ranges are merged across a multiple of
  * B only when the left one starts at a multiple of B. So every free range
