@@ -2,22 +2,34 @@
  * bench_bufpool: impl/bufpool beside glibc and jemalloc, ns per alloc+free
  * pair, and an adversarial case that makes a naive aligned allocator scan.
  *
- * Workload (the same seeded sequence for every allocator): fill N live
- * slices, then PAIRS times free a uniformly chosen live one and allocate a
- * replacement. Sizes are uniform in [16 B, 64 KiB], alignments 2^j B with j
+ * Two workloads, the same seeded sequence for every allocator. Both first
+ * fill N live slices and then free and reallocate N uniformly chosen ones,
+ * so the pool (or heap) is fragmented the way long use leaves it.
+ *   pairs    (the named lines): allocate a slice and free it again, PAIRS
+ *            times, with the N slices live around it: what an alloc+free
+ *            pair costs in a pool of N live slices (the search, the split,
+ *            the coalescing).
+ *   replace  (bufpool.replace.*): free a uniformly chosen live slice and
+ *            allocate its replacement, PAIRS times. Every pair touches
+ *            metadata chosen at random among N, so this figure is dominated
+ *            at 10^6 by the machine's cache misses, for every allocator.
+ * Sizes are uniform in [16 B, 64 KiB] (log-uniform for bufpool.logsize.*:
+ * 2^e + U[0, 2^e) with e uniform in [4, 15]); alignments 2^j B with j
  * uniform in [3, 12] (8 B - 4 KiB).
  *
- *   bufpool.iosim.1e3 / 1e5 / 1e6      the pool (granule 8 B, align_max
- *                                      4 KiB, size_max 64 KiB, locked)
+ *   bufpool.iosim.1e3 / 1e5 / 1e6      the pool with its default options
+ *                                      (granule 64 B: smaller alignments are
+ *                                      rounded up to it; align_max 4 KiB,
+ *                                      size_max 64 KiB), locked
  *   bufpool.glibc.*                    glibc's memalign (aligned_alloc's
  *                                      engine, reached as __libc_memalign
  *                                      because this binary links jemalloc)
  *   bufpool.jemalloc.*                 jemalloc's aligned_alloc (Debian
  *                                      libjemalloc, linked statically)
  *   bufpool.unlocked.iosim.*           the pool with BUFPOOL_UNLOCKED
- *   bufpool.logsize.{iosim,glibc,jemalloc}.*
- *                                      sizes log-uniform instead (2^e + U[0, 2^e),
- *                                      e uniform in [4, 15]): small slices dominate
+ *   bufpool.g8.iosim.*                 the pool with an 8 B granule
+ *   bufpool.replace.{iosim,glibc,jemalloc}.*  the replace workload
+ *   bufpool.logsize.{iosim,glibc,jemalloc}.*  pairs, log-uniform sizes
  *   bufpool.adversarial.1e3 / 1e5      N free ranges, none aligned enough for
  *                                      the requests: ns per alloc+free of a
  *                                      4 KiB-aligned slice that only the last
@@ -50,9 +62,12 @@ extern void __libc_free(void *p);
 
 /* ---- the workload ------------------------------------------------------------------ */
 
+enum wl_mode { WL_REPLACE, WL_PAIRS };
+
 struct wl {
     uint64_t s;
     int logsize;
+    enum wl_mode mode;
 };
 
 static inline uint64_t wl_next(struct wl *w)
@@ -101,11 +116,11 @@ static void unmap(void *ctx, void *host, size_t len, uint64_t extra)
     munmap(host, len);
 }
 
-static void pool_open(struct bufpool *p, size_t n, uint32_t flags, size_t total)
+static void pool_open(struct bufpool *p, size_t n, size_t gran, uint32_t flags, size_t total)
 {
     struct bufpool_opts o;
     bufpool_opts_default(&o);
-    o.align_min = 8;
+    o.align_min = gran;
     o.size_min = 0;
     o.align_max = 4096;
     o.size_max = SIZE_MAX_B;
@@ -124,24 +139,38 @@ static void pool_open(struct bufpool *p, size_t n, uint32_t flags, size_t total)
     }
 }
 
-static double run_pool(size_t n, size_t pairs, uint32_t flags, int logsize)
+static void pool_replace(struct bufpool *p, struct bufpool_slice *v, size_t n, struct wl *w)
+{
+    size_t k = (size_t)(wl_next(w) % n);
+    if (bufpool_free(p, &v[k]) != IOSIM_OK ||
+        bufpool_alloc(p, wl_size(w), wl_align(w), &v[k]) != IOSIM_OK)
+        die("pool pair");
+}
+
+static double run_pool(size_t n, size_t pairs, size_t gran, uint32_t flags, struct wl w)
 {
     struct bufpool p;
-    struct wl w = {.s = 0x243f6a8885a308d3ull, .logsize = logsize};
-    size_t mean = logsize ? 8192 : 33000;
-    pool_open(&p, n, flags, n * mean * 3 / 2 + (1u << 24));
+    size_t mean = w.logsize ? 8192 : 33000;
+    pool_open(&p, n + 1, gran, flags, n * mean * 3 / 2 + (1u << 24));
     struct bufpool_slice *v = malloc(n * sizeof *v);
     if (v == NULL)
         die("out of memory");
     for (size_t i = 0; i < n; i++)
         if (bufpool_alloc(&p, wl_size(&w), wl_align(&w), &v[i]) != IOSIM_OK)
             die("pool fill");
+    for (size_t i = 0; i < n; i++) /* fragment it */
+        pool_replace(&p, v, n, &w);
     double t0 = bench_wall_now();
-    for (size_t i = 0; i < pairs; i++) {
-        size_t k = (size_t)(wl_next(&w) % n);
-        if (bufpool_free(&p, &v[k]) != IOSIM_OK ||
-            bufpool_alloc(&p, wl_size(&w), wl_align(&w), &v[k]) != IOSIM_OK)
-            die("pool pair");
+    if (w.mode == WL_PAIRS) {
+        for (size_t i = 0; i < pairs; i++) {
+            struct bufpool_slice t;
+            if (bufpool_alloc(&p, wl_size(&w), wl_align(&w), &t) != IOSIM_OK ||
+                bufpool_free(&p, &t) != IOSIM_OK)
+                die("pool pair");
+        }
+    } else {
+        for (size_t i = 0; i < pairs; i++)
+            pool_replace(&p, v, n, &w);
     }
     double ns = (bench_wall_now() - t0) * 1e9 / (double)pairs;
     for (size_t i = 0; i < n; i++)
@@ -164,9 +193,8 @@ static void *je_alloc(size_t align, size_t len)
     return aligned_alloc(align, (len + align - 1) & ~(align - 1));
 }
 
-static double run_malloc(size_t n, size_t pairs, int je, int logsize)
+static double run_malloc(size_t n, size_t pairs, int je, struct wl w)
 {
-    struct wl w = {.s = 0x243f6a8885a308d3ull, .logsize = logsize};
     void **v = malloc(n * sizeof *v);
     if (v == NULL)
         die("out of memory");
@@ -177,8 +205,19 @@ static double run_malloc(size_t n, size_t pairs, int je, int logsize)
         if ((v[i] = al(wl_align(&w), len)) == NULL)
             die("malloc fill");
     }
-    double t0 = bench_wall_now();
-    for (size_t i = 0; i < pairs; i++) {
+    size_t churn = n, timed = pairs; /* fragment it first */
+    double t0 = 0;
+    for (size_t i = 0; i < churn + timed; i++) {
+        if (i == churn)
+            t0 = bench_wall_now();
+        if (w.mode == WL_PAIRS && i >= churn) {
+            size_t len = wl_size(&w);
+            void *t = al(wl_align(&w), len);
+            if (t == NULL)
+                die("malloc pair");
+            fr(t);
+            continue;
+        }
         size_t k = (size_t)(wl_next(&w) % n);
         fr(v[k]);
         size_t len = wl_size(&w);
@@ -285,28 +324,56 @@ static void line(const char *name, const char *n, double v)
     fflush(stdout);
 }
 
+enum who { POOL, POOL_UNLOCKED, POOL_G8, GLIBC, JEMALLOC };
+
+static double run_one(enum who a, size_t n, size_t pairs, struct wl w)
+{
+    switch (a) {
+    case POOL: return run_pool(n, pairs, 64, 0, w);
+    case POOL_UNLOCKED: return run_pool(n, pairs, 64, BUFPOOL_UNLOCKED, w);
+    case POOL_G8: return run_pool(n, pairs, 8, 0, w);
+    case GLIBC: return run_malloc(n, pairs, 0, w);
+    case JEMALLOC: return run_malloc(n, pairs, 1, w);
+    }
+    return 0;
+}
+
+struct series {
+    const char *name;
+    enum who who;
+    enum wl_mode mode;
+    int logsize;
+};
+
+static const struct series series[] = {
+    {"bufpool.iosim", POOL, WL_PAIRS, 0},
+    {"bufpool.glibc", GLIBC, WL_PAIRS, 0},
+    {"bufpool.jemalloc", JEMALLOC, WL_PAIRS, 0},
+    {"bufpool.unlocked.iosim", POOL_UNLOCKED, WL_PAIRS, 0},
+    {"bufpool.g8.iosim", POOL_G8, WL_PAIRS, 0},
+    {"bufpool.replace.iosim", POOL, WL_REPLACE, 0},
+    {"bufpool.replace.glibc", GLIBC, WL_REPLACE, 0},
+    {"bufpool.replace.jemalloc", JEMALLOC, WL_REPLACE, 0},
+    {"bufpool.logsize.iosim", POOL, WL_PAIRS, 1},
+    {"bufpool.logsize.glibc", GLIBC, WL_PAIRS, 1},
+    {"bufpool.logsize.jemalloc", JEMALLOC, WL_PAIRS, 1},
+};
+
 int main(void)
 {
     static const struct {
         const char *tag;
         size_t n, pairs;
-    } sizes[] = {{"1e3", 1000, 4000000}, {"1e5", 100000, 3000000}, {"1e6", 1000000, 3000000}};
-    for (int logsize = 0; logsize <= 1; logsize++) {
-        const char *pre = logsize ? "bufpool.logsize." : "bufpool.";
-        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            double t[4][ROUNDS];
-            for (int r = 0; r < ROUNDS; r++) {
-                t[0][r] = run_pool(sizes[i].n, sizes[i].pairs, 0, logsize);
-                t[1][r] = run_malloc(sizes[i].n, sizes[i].pairs, 0, logsize);
-                t[2][r] = run_malloc(sizes[i].n, sizes[i].pairs, 1, logsize);
-                t[3][r] = logsize ? 0 : run_pool(sizes[i].n, sizes[i].pairs, BUFPOOL_UNLOCKED, 0);
-            }
-            static const char *names[] = {"iosim", "glibc", "jemalloc", "unlocked.iosim"};
-            for (int a = 0; a < (logsize ? 3 : 4); a++) {
-                char name[64];
-                snprintf(name, sizeof name, "%s%s", pre, names[a]);
-                line(name, sizes[i].tag, bench_median(t[a], ROUNDS));
-            }
+    } sizes[] = {{"1e3", 1000, 3000000}, {"1e5", 100000, 2000000}, {"1e6", 1000000, 2000000}};
+    const size_t nseries = sizeof series / sizeof series[0];
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (size_t k = 0; k < nseries; k++) {
+            double t[ROUNDS];
+            struct wl w = {.s = 0x243f6a8885a308d3ull, .logsize = series[k].logsize,
+                           .mode = series[k].mode};
+            for (int r = 0; r < ROUNDS; r++)
+                t[r] = run_one(series[k].who, sizes[i].n, sizes[i].pairs, w);
+            line(series[k].name, sizes[i].tag, bench_median(t, ROUNDS));
         }
     }
     uint64_t sink = 0;

@@ -8,7 +8,7 @@
 #include "impl/bufpool/bufpool_internal.h"
 
 #define BP_ALIGN_MIN 8u
-#define BP_RES_MAX 4096u        /* align_max / align_min: K <= 13 fits tmask and cum[] */
+#define BP_RES_MAX 4096u        /* align_max / align_min: bounds the window scan (bufpool.h) */
 #define BP_LMAX_MAX ((1u << 18) - 1)
 #define BP_BOUNDARY_G_MAX (1u << 31)
 
@@ -145,6 +145,7 @@ enum iosim_err bufpool_init(struct bufpool *p, const struct bufpool_opts *o)
     p->size_min_g = g.size_min_g;
     p->size_max_g = g.size_max_g;
     p->res = g.res;
+    p->res_shift = g.classes - 1;
     p->classes = g.classes;
     p->row_words = g.row_words;
     p->lmax = g.lmax;
@@ -178,9 +179,7 @@ static struct bp_block *rec_alloc(struct bufpool *p)
     }
     p->recs_free--;
     assert(b->state == BP_UNUSED);
-    uint32_t gen = b->gen;
-    memset(b, 0, sizeof *b);
-    b->gen = gen;
+    *b = (struct bp_block){.gen = b->gen};
     return b;
 }
 
@@ -548,6 +547,11 @@ static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block 
 static void reclaim(struct bufpool *p, struct bp_block *b)
 {
     assert(b->guards == 0 && !(b->flags & BP_FLAG_FORFEIT));
+    /* both neighbours are looked at below: start both loads now */
+    if (b->prev != 0)
+        __builtin_prefetch(&p->blocks[b->prev - 1]);
+    if (b->next != 0)
+        __builtin_prefetch(&p->blocks[b->next - 1]);
     uint64_t bytes = (uint64_t)b->len << p->shift;
     if (b->state == BP_DEFERRED)
         p->st.bytes_deferred -= bytes;

@@ -60,8 +60,9 @@
  * corrupt the pool. A free range is indexed in the bin (L, r): L its usable
  * length capped at Lmax = size_max + align_max - 1 (every range at least
  * that long fits every request), r its start modulo R = align_max. Bins
- * keep their members in unrolled arrays (16-slot segments), so moving a
- * range between bins touches no other range's record. Each L has a bitmap
+ * are doubly linked lists whose links sit in a compact array beside the
+ * records, so moving a range between bins touches 8-byte link entries, not
+ * other ranges' records. Each L has a bitmap
  * of its non-empty residues (R/64 words), and a three-level bitmap of
  * 64-bit words marks the non-empty L (Lmax < 2^18), so "next non-empty
  * L >= x" is a constant number of word operations. A request of S at
@@ -85,11 +86,11 @@
  *   bin insert and remove: O(1), plus O(R/64) when a row empties;
  *   chunk add: O(chunks) (the overlap check); chunk remove: O(1).
  * None depends on n: every operation is O(1) in n, with constants fixed by
- * the options (at most about 4096 word operations, for align_max /
- * align_min = 512). Memory: 8 bytes per bin, (Lmax + 1) * R bins, which
- * stay zero pages until touched; R/8 bytes of residue bitmap per L; 32 bytes
- * of record, 4 of position and up to 64 of segment per block. init refuses
- * options needing more than 2^24 bins.
+ * the options: the window step is at most R^2/64 word operations (64 for
+ * the defaults, R = 64; 4096 for R = 512; init refuses R > 4096). Memory: a 4-byte head per bin, (Lmax + 1) * R bins,
+ * which stay zero pages until touched; R/8 bytes of residue bitmap per L;
+ * 32 bytes of record and 8 of bin links per block. init refuses options
+ * needing more than 2^24 bins.
  *
  * Boundaries. With a boundary B, free ranges are merged across a multiple of
  * B only when the left one starts at a multiple of B. So every free range
@@ -179,10 +180,10 @@ struct bp_bits {             /* three-level bitmap over [0, 2^18) */
     uint64_t l2;
 };
 
-/* A bin (L, r): its members in an unrolled array of 16-slot segments. */
-struct bp_bin {
-    uint32_t tail;           /* last segment, index + 1; 0 when empty */
-    uint32_t count;
+/* Bin-list links of a free block, kept apart from the block records so a
+ * bin operation touches 8-byte entries of a compact array. */
+struct bp_link {
+    uint32_t prev, next;     /* index + 1, 0 at the ends */
 };
 
 struct bufpool {
@@ -192,6 +193,7 @@ struct bufpool {
     uint32_t size_min_g;     /* in granules */
     uint32_t size_max_g;
     uint32_t res;            /* R: residues, align_max / granule */
+    uint32_t res_shift;      /* log2(R) */
     uint32_t classes;        /* K = log2(R) + 1 alignment classes */
     uint32_t row_words;      /* W = ceil(R / 64) */
     uint32_t lmax;           /* the overflow bin */
@@ -201,11 +203,8 @@ struct bufpool {
     uint32_t free_rec;       /* record free list, index + 1 */
     uint32_t recs_free;      /* records on it plus never used ones */
     struct bp_chunk *chunks;
-    struct bp_bin *bins;     /* (lmax + 1) * R */
-    uint32_t *segs;          /* 16 block indices (+ 1) per segment */
-    uint32_t *seg_prev;      /* per segment: the one before it in its bin, index + 1 */
-    uint32_t *pos;           /* per FREE block: segment * 16 + slot */
-    uint32_t seg_cap, seg_hwm, seg_free;
+    uint32_t *heads;         /* (lmax + 1) * R bins: first member, index + 1 */
+    struct bp_link *links;   /* per block: its bin neighbours while FREE */
     uint64_t *rows;          /* (lmax + 1) * W residue bitmaps */
     struct bp_bits nonempty; /* the L whose row has a member */
     struct bufpool_stats st;

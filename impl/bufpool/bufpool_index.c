@@ -1,9 +1,10 @@
 /*
- * The free-range index of the buffer pool: bins (L, r) whose members sit in
- * unrolled arrays of 16-slot segments (so moving a block between bins
- * touches no other block's record), a residue bitmap per L, and a
- * three-level bitmap over the non-empty L. The searches and their bounds
- * are described in bufpool.h.
+ * The free-range index of the buffer pool: bins (L, r) as doubly linked
+ * lists whose links live in a compact array beside the block records (so
+ * moving a block between bins touches 8-byte entries, never another
+ * block's record), a residue bitmap per L, and a three-level bitmap over
+ * the non-empty L. The searches and their bounds are described in
+ * bufpool.h.
  */
 #include <assert.h>
 #include <string.h>
@@ -12,20 +13,25 @@
 
 /* ---- three-level bitmaps ------------------------------------------------------------ */
 
-static uint64_t bit(uint32_t i)
+static inline uint64_t bit(uint32_t i)
 {
     return 1ull << (i & 63u);
 }
 
-void bp_bits_set(struct bp_bits *b, uint32_t i)
+static inline void bp_bits_set(struct bp_bits *b, uint32_t i)
 {
     assert(i < (1u << 18));
-    b->l0[i >> 6] |= bit(i);
-    b->l1[i >> 12] |= bit(i >> 6);
-    b->l2 |= bit(i >> 12);
+    uint64_t *w0 = &b->l0[i >> 6], old0 = *w0;
+    *w0 = old0 | bit(i);
+    if (old0 != 0) /* the summaries already say so */
+        return;
+    uint64_t *w1 = &b->l1[i >> 12], old1 = *w1;
+    *w1 = old1 | bit(i >> 6);
+    if (old1 == 0)
+        b->l2 |= bit(i >> 12);
 }
 
-void bp_bits_clear(struct bp_bits *b, uint32_t i)
+static inline void bp_bits_clear(struct bp_bits *b, uint32_t i)
 {
     assert(i < (1u << 18));
     if ((b->l0[i >> 6] &= ~bit(i)) != 0)
@@ -35,13 +41,13 @@ void bp_bits_clear(struct bp_bits *b, uint32_t i)
     b->l2 &= ~bit(i >> 12);
 }
 
-bool bp_bits_test(const struct bp_bits *b, uint32_t i)
+static inline bool bp_bits_test(const struct bp_bits *b, uint32_t i)
 {
     return (b->l0[i >> 6] & bit(i)) != 0;
 }
 
 /* Lowest set bit of word w of level 1 resolved down to a bit index. */
-static uint32_t bits_down_from_l1(const struct bp_bits *b, uint32_t w1)
+static inline uint32_t bits_down_from_l1(const struct bp_bits *b, uint32_t w1)
 {
     assert(b->l1[w1] != 0);
     uint32_t w0 = (w1 << 6) | (uint32_t)__builtin_ctzll(b->l1[w1]);
@@ -49,7 +55,7 @@ static uint32_t bits_down_from_l1(const struct bp_bits *b, uint32_t w1)
     return (w0 << 6) | (uint32_t)__builtin_ctzll(b->l0[w0]);
 }
 
-uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
+static inline uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
 {
     if (from >= (1u << 18))
         return BP_NONE;
@@ -77,7 +83,7 @@ uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
     return bits_down_from_l1(b, (uint32_t)__builtin_ctzll(m));
 }
 
-uint32_t bp_bits_last(const struct bp_bits *b)
+static inline uint32_t bp_bits_last(const struct bp_bits *b)
 {
     if (b->l2 == 0)
         return BP_NONE;
@@ -148,9 +154,8 @@ static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t
     uint32_t a = 1u << k;
     assert(d + 1 < a);
     if (a <= 64) {
-        uint64_t period = 1; /* residue 0 of each period */
-        for (uint32_t j = a - d; j < a; j++)
-            period |= 1ull << j;
+        /* residue 0 of each period of a, and its top d residues */
+        uint64_t period = 1u | (((1ull << d) - 1) << (a - d));
         uint64_t m = period;
         for (uint32_t s = a; s < 64; s <<= 1)
             m |= m << s;
@@ -173,14 +178,10 @@ static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t
 
 /* ---- bins ------------------------------------------------------------------------------- */
 
-#define BP_SEG_SLOTS 16u
-
 size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
 {
     size_t rows = (size_t)p->lmax + 1;
     size_t words0 = (rows + 63) / 64, words1 = (words0 + 63) / 64;
-    /* a segment holds at least one free block */
-    p->seg_cap = p->blocks_cap;
 #define BP_CARVE(field, type, count)                                   \
     do {                                                               \
         at = (at + 63) & ~(size_t)63;                                  \
@@ -188,10 +189,8 @@ size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
             p->field = (type *)(void *)(base + at);                    \
         at += sizeof(type) * (size_t)(count);                          \
     } while (0)
-    BP_CARVE(bins, struct bp_bin, rows * p->res);
-    BP_CARVE(segs, uint32_t, (size_t)p->seg_cap * BP_SEG_SLOTS);
-    BP_CARVE(seg_prev, uint32_t, p->seg_cap);
-    BP_CARVE(pos, uint32_t, p->blocks_cap);
+    BP_CARVE(heads, uint32_t, rows * p->res);
+    BP_CARVE(links, struct bp_link, p->blocks_cap);
     BP_CARVE(rows, uint64_t, rows * p->row_words);
     BP_CARVE(nonempty.l0, uint64_t, words0);
     BP_CARVE(nonempty.l1, uint64_t, words1);
@@ -199,81 +198,56 @@ size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
     return at;
 }
 
-static uint32_t seg_new(struct bufpool *p)
-{
-    uint32_t s;
-    if (p->seg_free != 0) {
-        s = p->seg_free;
-        p->seg_free = p->seg_prev[s - 1];
-    } else {
-        assert(p->seg_hwm < p->seg_cap);
-        s = ++p->seg_hwm;
-    }
-    return s;
-}
-
-static void seg_release(struct bufpool *p, uint32_t s)
-{
-    p->seg_prev[s - 1] = p->seg_free;
-    p->seg_free = s;
-}
-
 /* A bin went from empty to one member (on) or back: the row's residue
  * bit and, when the whole row changes, the bitmap over L. */
-static void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool on)
+static inline void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool on)
 {
     uint64_t *w = row(p, l);
-    if (on) {
-        bool was_empty = p->row_words == 1 ? w[0] == 0 : row_empty(p, l);
-        w[r >> 6] |= bit(r);
-        if (was_empty)
-            bp_bits_set(&p->nonempty, l);
-    } else {
-        w[r >> 6] &= ~bit(r);
-        if (p->row_words == 1 ? w[0] == 0 : row_empty(p, l))
-            bp_bits_clear(&p->nonempty, l);
+    if (p->row_words == 1) { /* R <= 64: the row is one word */
+        uint64_t old = w[0], now = on ? old | bit(r) : old & ~bit(r);
+        w[0] = now;
+        if ((old == 0) != (now == 0))
+            on ? bp_bits_set(&p->nonempty, l) : bp_bits_clear(&p->nonempty, l);
+        return;
     }
+    bool was_empty = on && row_empty(p, l);
+    if (on)
+        w[r >> 6] |= bit(r);
+    else
+        w[r >> 6] &= ~bit(r);
+    if (on ? was_empty : row_empty(p, l))
+        on ? bp_bits_set(&p->nonempty, l) : bp_bits_clear(&p->nonempty, l);
 }
 
 void bpi_insert(struct bufpool *p, struct bp_block *b)
 {
     assert(b->state == BP_FREE);
     uint32_t l = bin_len(p, b), r = residue(p, b);
-    struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
-    uint32_t slot = bin->count & (BP_SEG_SLOTS - 1);
-    if (slot == 0) { /* empty, or the tail segment is full */
-        uint32_t s = seg_new(p);
-        p->seg_prev[s - 1] = bin->tail;
-        bin->tail = s;
-    }
-    uint32_t at = (bin->tail - 1) * BP_SEG_SLOTS + slot;
-    uint32_t me = bp_idx1(p, b);
-    p->segs[at] = me;
-    p->pos[me - 1] = at;
-    if (bin->count++ == 0)
+    uint32_t bi = (l << p->res_shift) | r;
+    uint32_t me = bp_idx1(p, b), head = p->heads[bi];
+    b->bin = bi;
+    p->links[me - 1] = (struct bp_link){.prev = 0, .next = head};
+    if (head != 0)
+        p->links[head - 1].prev = me;
+    else
         bin_occupancy(p, l, r, true);
+    p->heads[bi] = me;
 }
 
 void bpi_remove(struct bufpool *p, struct bp_block *b)
 {
     assert(b->state == BP_FREE);
-    uint32_t l = bin_len(p, b), r = residue(p, b);
-    struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
+    assert(b->bin == ((bin_len(p, b) << p->res_shift) | residue(p, b)));
     uint32_t me = bp_idx1(p, b);
-    assert(bin->count > 0 && p->segs[p->pos[me - 1]] == me);
-    /* the bin's last member fills the hole */
-    uint32_t last_at = (bin->tail - 1) * BP_SEG_SLOTS + ((bin->count - 1) & (BP_SEG_SLOTS - 1));
-    uint32_t last = p->segs[last_at];
-    uint32_t hole = p->pos[me - 1];
-    p->segs[hole] = last;
-    p->pos[last - 1] = hole;
-    if ((--bin->count & (BP_SEG_SLOTS - 1)) == 0) {
-        uint32_t s = bin->tail;
-        bin->tail = p->seg_prev[s - 1];
-        seg_release(p, s);
-    }
-    if (bin->count == 0)
-        bin_occupancy(p, l, r, false);
+    struct bp_link lk = p->links[me - 1];
+    if (lk.prev != 0)
+        p->links[lk.prev - 1].next = lk.next;
+    else
+        p->heads[b->bin] = lk.next;
+    if (lk.next != 0)
+        p->links[lk.next - 1].prev = lk.prev;
+    if (p->heads[b->bin] == 0)
+        bin_occupancy(p, b->bin >> p->res_shift, b->bin & (p->res - 1), false);
 }
 
 /* The bin's most recently added member (its memory is the likeliest to be
@@ -281,10 +255,7 @@ void bpi_remove(struct bufpool *p, struct bp_block *b)
 static struct bp_block *bin_head(struct bufpool *p, uint32_t l, uint32_t r)
 {
     assert(r != BP_NONE);
-    const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
-    assert(bin->count > 0);
-    uint32_t at = (bin->tail - 1) * BP_SEG_SLOTS + ((bin->count - 1) & (BP_SEG_SLOTS - 1));
-    struct bp_block *b = bp_at(p, p->segs[at]);
+    struct bp_block *b = bp_at(p, p->heads[(l << p->res_shift) | r]);
     assert(b->state == BP_FREE);
     return b;
 }
@@ -336,17 +307,11 @@ uint32_t bpi_largest(struct bufpool *p)
     if (l < p->lmax)
         return l;
     uint32_t best = 0;
-    for (uint32_t r = 0; r < p->res; r++) {
-        const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
-        for (uint32_t s = bin->tail, n = bin->count; s != 0; s = p->seg_prev[s - 1]) {
-            uint32_t in_seg = (n - 1) % BP_SEG_SLOTS + 1;
-            for (uint32_t i = 0; i < in_seg; i++) {
-                uint32_t u = bp_usable(p, bp_at(p, p->segs[(s - 1) * BP_SEG_SLOTS + i]));
-                best = u > best ? u : best;
-            }
-            n -= in_seg;
+    for (uint32_t r = 0; r < p->res; r++)
+        for (uint32_t i = p->heads[(l << p->res_shift) | r]; i != 0; i = p->links[i - 1].next) {
+            uint32_t u = bp_usable(p, bp_at(p, i));
+            best = u > best ? u : best;
         }
-    }
     return best;
 }
 
@@ -354,35 +319,28 @@ uint32_t bpi_largest(struct bufpool *p)
 
 static const char *check_bin(struct bufpool *p, uint32_t l, uint32_t r, uint32_t *members)
 {
-    const struct bp_bin *bin = &p->bins[(size_t)l * p->res + r];
-    uint32_t n = bin->count, segs = 0;
-    for (uint32_t s = bin->tail; s != 0; s = p->seg_prev[s - 1]) {
-        if (s > p->seg_hwm || ++segs > p->seg_cap || n == 0)
-            return "a bin's segment chain is wrong";
-        uint32_t in_seg = (n - 1) % BP_SEG_SLOTS + 1;
-        for (uint32_t i = 0; i < in_seg; i++) {
-            uint32_t at = (s - 1) * BP_SEG_SLOTS + i, idx = p->segs[at];
-            if (idx == 0 || idx > p->blocks_hwm)
-                return "a bin holds no block";
-            const struct bp_block *b = &p->blocks[idx - 1];
-            if (b->state != BP_FREE)
-                return "a bin holds a block that is not free";
-            if (bin_len(p, b) != l || residue(p, b) != r)
-                return "a block sits in the wrong bin";
-            if (p->pos[idx - 1] != at)
-                return "a free block's recorded position is wrong";
-            (*members)++;
-        }
-        n -= in_seg;
+    uint32_t prev = 0, steps = 0;
+    for (uint32_t i = p->heads[(l << p->res_shift) | r]; i != 0; i = p->links[i - 1].next) {
+        if (i > p->blocks_hwm || ++steps > p->blocks_cap)
+            return "a bin list is broken or loops";
+        const struct bp_block *b = &p->blocks[i - 1];
+        if (b->state != BP_FREE)
+            return "a bin holds a block that is not free";
+        if (bin_len(p, b) != l || residue(p, b) != r || b->bin != ((l << p->res_shift) | r))
+            return "a block sits in the wrong bin";
+        if (p->links[i - 1].prev != prev)
+            return "a bin list's back link is wrong";
+        prev = i;
+        (*members)++;
     }
-    return n == 0 ? NULL : "a bin's count disagrees with its segments";
+    return NULL;
 }
 
 static const char *check_row(struct bufpool *p, uint32_t l, uint32_t *members)
 {
     bool any = false;
     for (uint32_t r = 0; r < p->res; r++) {
-        uint32_t count = p->bins[(size_t)l * p->res + r].count;
+        uint32_t count = p->heads[(l << p->res_shift) | r];
         bool bit_on = (row(p, l)[r >> 6] & bit(r)) != 0;
         if (bit_on != (count != 0))
             return "residue bitmap disagrees with a bin";
@@ -416,16 +374,10 @@ const char *bpi_check(struct bufpool *p, uint32_t *free_blocks)
     const char *why = check_bits(&p->nonempty, p->lmax + 1);
     if (why != NULL)
         return why;
-    uint32_t segs_used = 0;
     for (uint32_t l = 0; l <= p->lmax; l++) {
         why = check_row(p, l, free_blocks);
         if (why != NULL)
             return why;
-        for (uint32_t r = 0; r < p->res; r++)
-            segs_used += (p->bins[(size_t)l * p->res + r].count + BP_SEG_SLOTS - 1) / BP_SEG_SLOTS;
     }
-    uint32_t segs_free = 0;
-    for (uint32_t s = p->seg_free; s != 0 && segs_free <= p->seg_cap; s = p->seg_prev[s - 1])
-        segs_free++;
-    return segs_used + segs_free == p->seg_hwm ? NULL : "index segments are lost";
+    return NULL;
 }

@@ -30,7 +30,7 @@ enum bp_state {
 /* One block: a slice or a free range. Invariants (bufpool_check):
  * - the blocks of a chunk tile [0, chunk len) in prev/next order;
  * - FREE blocks are exactly the members of the index bins, each in the bin
- *   of its (usable length, residue), at the position pos[] records;
+ *   of its (usable length, residue), which `bin` records;
  * - no two adjacent FREE blocks could be merged (bp_mergeable).
  * Bin membership lives in the index, not here, so moving blocks between
  * bins never touches another block's record. */
@@ -39,7 +39,10 @@ struct bp_block {
     uint32_t len;       /* granules */
     uint32_t prev;      /* address-order neighbours in the chunk, index + 1 */
     uint32_t next;
-    uint32_t guards;    /* used blocks */
+    union {
+        uint32_t guards; /* used blocks */
+        uint32_t bin;    /* FREE: its bin, L * R + r (kept so leaving it costs no arithmetic) */
+    };
     uint32_t free_next; /* UNUSED: the record free list, index + 1 */
     uint32_t gen;       /* bumped whenever a slice is reclaimed */
     uint16_t chunk;     /* chunk slot */
@@ -121,11 +124,5 @@ size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at);
 /* Index self-check for bufpool_check: NULL, or what is wrong. */
 const char *bpi_check(struct bufpool *p, uint32_t *free_blocks);
 
-/* Bitmap primitives, exposed for the index's own checks. */
-void bp_bits_set(struct bp_bits *b, uint32_t i);
-void bp_bits_clear(struct bp_bits *b, uint32_t i);
-bool bp_bits_test(const struct bp_bits *b, uint32_t i);
-uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from);   /* BP_NONE when none */
-uint32_t bp_bits_last(const struct bp_bits *b);                  /* BP_NONE when empty */
 
 #endif /* IOSIM_BUFPOOL_INTERNAL_H */

@@ -16,7 +16,7 @@
 #include "tests/impl/bufpool/bufpool_test_util.h"
 
 #define OWNERS 4
-#define ROUNDS 20000
+#define ROUNDS 60000
 #define QUEUE 256
 #define CHUNK_BYTES (1u << 20)
 
