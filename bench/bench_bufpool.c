@@ -29,6 +29,12 @@
  *   bufpool.unlocked.iosim.*           the pool with BUFPOOL_UNLOCKED
  *   bufpool.g8.iosim.*                 the pool with an 8 B granule
  *   bufpool.replace.{iosim,glibc,jemalloc}.*  the replace workload
+ *   bufpool.replace.floor.*            what memory alone costs in it: per pair,
+ *                                      a 40-byte handle and five 32-byte
+ *                                      records chosen at random among 1.5 N
+ *                                      (the victim, its two neighbours, the
+ *                                      block given out and its neighbour),
+ *                                      with no other work
  *   bufpool.logsize.{iosim,glibc,jemalloc}.*  pairs, log-uniform sizes
  *   bufpool.adversarial.1e3 / 1e5      N free ranges, none aligned enough for
  *                                      the requests: ns per alloc+free of a
@@ -231,6 +237,45 @@ static double run_malloc(size_t n, size_t pairs, int je, struct wl w)
     return ns;
 }
 
+/* ---- the memory floor of the replace workload -------------------------------------------- */
+
+struct floor_rec {
+    uint32_t off, len, prev, next, a, b, c, d;
+};
+
+static double run_floor(size_t n, size_t pairs)
+{
+    size_t nr = n * 3 / 2;
+    struct bufpool_slice *h = calloc(n, sizeof *h);
+    struct floor_rec *r = calloc(nr, sizeof *r);
+    if (h == NULL || r == NULL)
+        die("out of memory");
+    struct wl w = {.s = 0x243f6a8885a308d3ull};
+    for (size_t i = 0; i < nr; i++) {
+        r[i].prev = (uint32_t)(wl_next(&w) % nr);
+        r[i].next = (uint32_t)(wl_next(&w) % nr);
+    }
+    for (size_t i = 0; i < n; i++)
+        h[i].id = (uint32_t)(wl_next(&w) % nr);
+    uint64_t acc = 0;
+    double t0 = bench_wall_now();
+    for (size_t i = 0; i < pairs; i++) {
+        size_t k = (size_t)(wl_next(&w) % n);
+        struct floor_rec *v = &r[h[k].id];
+        struct floor_rec *left = &r[v->prev % nr], *right = &r[v->next % nr];
+        acc += left->len + right->len;
+        v->len++;
+        struct floor_rec *pick = &r[(wl_next(&w) ^ acc) % nr];
+        r[pick->next % nr].a++;
+        pick->len ^= 1;
+        h[k].id = (uint32_t)(pick - r);
+    }
+    double ns = (bench_wall_now() - t0) * 1e9 / (double)pairs;
+    free(h);
+    free(r);
+    return acc == 42 ? ns + 1 : ns;
+}
+
 /* ---- adversarial: many free ranges, none aligned enough --------------------------------------- */
 
 /*
@@ -324,7 +369,7 @@ static void line(const char *name, const char *n, double v)
     fflush(stdout);
 }
 
-enum who { POOL, POOL_UNLOCKED, POOL_G8, GLIBC, JEMALLOC };
+enum who { POOL, POOL_UNLOCKED, POOL_G8, GLIBC, JEMALLOC, FLOOR };
 
 static double run_one(enum who a, size_t n, size_t pairs, struct wl w)
 {
@@ -334,6 +379,7 @@ static double run_one(enum who a, size_t n, size_t pairs, struct wl w)
     case POOL_G8: return run_pool(n, pairs, 8, 0, w);
     case GLIBC: return run_malloc(n, pairs, 0, w);
     case JEMALLOC: return run_malloc(n, pairs, 1, w);
+    case FLOOR: return run_floor(n, pairs);
     }
     return 0;
 }
@@ -354,6 +400,7 @@ static const struct series series[] = {
     {"bufpool.replace.iosim", POOL, WL_REPLACE, 0},
     {"bufpool.replace.glibc", GLIBC, WL_REPLACE, 0},
     {"bufpool.replace.jemalloc", JEMALLOC, WL_REPLACE, 0},
+    {"bufpool.replace.floor", FLOOR, WL_REPLACE, 0},
     {"bufpool.logsize.iosim", POOL, WL_PAIRS, 1},
     {"bufpool.logsize.glibc", GLIBC, WL_PAIRS, 1},
     {"bufpool.logsize.jemalloc", JEMALLOC, WL_PAIRS, 1},

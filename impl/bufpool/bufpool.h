@@ -38,7 +38,9 @@
  * Errors. Sizes or alignments outside the options fail at once (EMSGSIZE,
  * EINVAL); a pool with no room fails with ENOMEM; a slice handle that is
  * stale (double free), forged or from another pool fails with ENOENT and
- * changes nothing. Nothing here asserts on what a caller passes.
+ * changes nothing. Nothing here asserts on a value a caller passes (sizes,
+ * handles, memory); a NULL pool or out-parameter is a programmer error and
+ * is asserted.
  *
  * Ownership. The caller owns the struct bufpool storage and the chunks'
  * memory; the pool borrows each chunk until it is removed, then gives it
@@ -48,10 +50,13 @@
  * but init allocates. A slice handle is a value; copies are fine, and every
  * copy goes stale when the slice is reclaimed.
  *
- * Threading. Every public function takes the pool's mutex (impl/sync),
- * so threads and processes sharing the pool need nothing else; callbacks
- * (close) run after it is dropped. BUFPOOL_UNLOCKED leaves serialisation to
- * the caller. Handles may be used from any thread.
+ * Threading. Every public function but init and destroy (which must not
+ * race with anything) takes the pool's mutex (impl/sync), so threads -
+ * and simulated processes, which share one address space - sharing a pool
+ * need nothing else. Close callbacks run after the mutex is dropped; the
+ * bufpool_walk callback runs under it and must not call into the pool.
+ * BUFPOOL_UNLOCKED leaves serialisation to the caller. Handles may be used
+ * from any thread.
  *
  * Data structure and worst case (granule g = align_min; sizes, offsets and
  * alignments below are in granules). Every chunk is a doubly linked list of

@@ -155,7 +155,7 @@ static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t
     assert(d + 1 < a);
     if (a <= 64) {
         /* residue 0 of each period of a, and its top d residues */
-        uint64_t period = 1u | (((1ull << d) - 1) << (a - d));
+        uint64_t period = d == 0 ? 1u : 1u | (((1ull << d) - 1) << (a - d));
         uint64_t m = period;
         for (uint32_t s = a; s < 64; s <<= 1)
             m |= m << s;
