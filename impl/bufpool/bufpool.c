@@ -30,19 +30,19 @@ static size_t round_up(size_t v, size_t a)
 
 /* ---- locking, tracing ------------------------------------------------------------------- */
 
-static void pool_lock(struct bufpool *p)
+void bp_lock(struct bufpool *p)
 {
     if (!(p->opts.flags & BUFPOOL_UNLOCKED))
         sync_mutex_lock(&p->lock);
 }
 
-static void pool_unlock(struct bufpool *p)
+void bp_unlock(struct bufpool *p)
 {
     if (!(p->opts.flags & BUFPOOL_UNLOCKED))
         sync_mutex_unlock(&p->lock);
 }
 
-static uint32_t chunk_id(const struct bufpool *p, uint32_t slot)
+uint32_t bp_chunk_id(const struct bufpool *p, uint32_t slot)
 {
     return slot | (uint32_t)p->chunks[slot].gen << 16;
 }
@@ -52,7 +52,7 @@ static void trace_block(struct bufpool *p, const char *op, const struct bp_block
 {
     const struct bp_chunk *c = &p->chunks[b->chunk];
     uint64_t off = (uint64_t)b->off << p->shift;
-    port_trace_bufpool(p->opts.name, op, chunk_id(p, b->chunk), off,
+    port_trace_bufpool(p->opts.name, op, bp_chunk_id(p, b->chunk), off,
                        (uint64_t)b->len << p->shift, c->extra + off, b->guards, status);
 }
 
@@ -268,7 +268,7 @@ static enum iosim_err chunk_add_locked(struct bufpool *p, void *host, size_t len
     p->st.chunks++;
     p->st.bytes_total += len_bytes;
     p->st.bytes_free += len_bytes;
-    *out = chunk_id(p, slot);
+    *out = bp_chunk_id(p, slot);
     port_trace_bufpool(p->opts.name, "chunk_add", *out, 0, len_bytes, extra, 0, 0);
     return IOSIM_OK;
 }
@@ -277,9 +277,9 @@ enum iosim_err bufpool_chunk_add(struct bufpool *p, void *host, size_t len_bytes
                                  bufpool_close_fn *close, void *close_ctx, uint32_t *out_chunk)
 {
     assert(p != NULL && out_chunk != NULL);
-    pool_lock(p);
+    bp_lock(p);
     enum iosim_err e = chunk_add_locked(p, host, len_bytes, extra, close, close_ctx, out_chunk);
-    pool_unlock(p);
+    bp_unlock(p);
     return e;
 }
 
@@ -321,7 +321,7 @@ static void chunk_take_out(struct bufpool *p, struct bp_chunk *c, struct bp_chun
     assert(c->used == 0 && c->leaked == 0);
     struct bp_block *b = bp_at(p, c->first);
     assert(b->state == BP_FREE && b->off == 0 && b->len == c->len && b->next == 0);
-    uint32_t id = chunk_id(p, (uint32_t)(c - p->chunks));
+    uint32_t id = bp_chunk_id(p, (uint32_t)(c - p->chunks));
     bpi_remove(p, b);
     rec_release(p, b);
     p->st.free_ranges--;
@@ -345,15 +345,15 @@ static void chunk_close(const struct bufpool *p, const struct bp_chunk *gone)
 enum iosim_err bufpool_chunk_remove(struct bufpool *p, uint32_t chunk)
 {
     assert(p != NULL);
-    pool_lock(p);
+    bp_lock(p);
     struct bp_chunk *c = chunk_lookup(p, chunk);
     if (c == NULL || c->used != 0) {
-        pool_unlock(p);
+        bp_unlock(p);
         return c == NULL ? IOSIM_ENOENT : IOSIM_EBUSY;
     }
     struct bp_chunk gone;
     chunk_take_out(p, c, &gone);
-    pool_unlock(p);
+    bp_unlock(p);
     chunk_close(p, &gone);
     return IOSIM_OK;
 }
@@ -363,13 +363,13 @@ uint32_t bufpool_shrink(struct bufpool *p)
     assert(p != NULL);
     uint32_t removed = 0;
     for (uint32_t slot = 0; slot < p->opts.chunks_max; slot++) {
-        pool_lock(p);
+        bp_lock(p);
         struct bp_chunk *c = &p->chunks[slot];
         bool empty = c->state == BP_CHUNK_ACTIVE && c->used == 0;
         struct bp_chunk gone;
         if (empty)
             chunk_take_out(p, c, &gone);
-        pool_unlock(p);
+        bp_unlock(p);
         if (empty) {
             chunk_close(p, &gone);
             removed++;
@@ -451,7 +451,7 @@ static void slice_out(struct bufpool *p, const struct bp_block *b, size_t len,
     const struct bp_chunk *c = &p->chunks[b->chunk];
     uint64_t off = (uint64_t)b->off << p->shift;
     *out = (struct bufpool_slice){.host = c->host + off, .extra = c->extra, .offset = off,
-                                  .len_bytes = (uint32_t)len, .chunk = chunk_id(p, b->chunk),
+                                  .len_bytes = (uint32_t)len, .chunk = bp_chunk_id(p, b->chunk),
                                   .id = bp_idx1(p, b), .gen = b->gen};
 }
 
@@ -463,7 +463,7 @@ enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_b
     enum iosim_err e = alloc_args(p, len_bytes, align_bytes, &s, &k);
     if (e != IOSIM_OK)
         return e;
-    pool_lock(p);
+    bp_lock(p);
     struct bp_block *b = NULL;
     if (p->st.slices + p->st.slices_leaked >= p->opts.slices_max || p->recs_free < 2)
         e = IOSIM_ENOSPC;
@@ -472,7 +472,7 @@ enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_b
     if (e != IOSIM_OK) {
         p->st.alloc_failures++;
         port_trace_bufpool(p->opts.name, "alloc", 0, 0, len_bytes, 0, 0, neg(e));
-        pool_unlock(p);
+        bp_unlock(p);
         return e;
     }
     bpi_remove(p, b);
@@ -488,7 +488,7 @@ enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_b
     p->st.bytes_free -= (uint64_t)s << p->shift;
     slice_out(p, b, len_bytes, out);
     trace_block(p, "alloc", b, 0);
-    pool_unlock(p);
+    bp_unlock(p);
     return IOSIM_OK;
 }
 
@@ -501,7 +501,7 @@ static struct bp_block *lookup(struct bufpool *p, const struct bufpool_slice *s)
         b = &p->blocks[s->id - 1];
         const struct bp_chunk *c = &p->chunks[b->chunk];
         bool used = b->state == BP_LIVE || b->state == BP_DEFERRED || b->state == BP_LEAKED;
-        if (!used || b->gen != s->gen || s->chunk != chunk_id(p, b->chunk) ||
+        if (!used || b->gen != s->gen || s->chunk != bp_chunk_id(p, b->chunk) ||
             s->host != c->host + ((size_t)b->off << p->shift))
             b = NULL;
     }
@@ -604,7 +604,7 @@ static void settle(struct bufpool *p, struct bp_block *b)
 enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
 {
     assert(p != NULL);
-    pool_lock(p);
+    bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
     if (b == NULL || b->state != BP_LIVE) {
@@ -620,14 +620,14 @@ enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
     } else {
         settle(p, b);
     }
-    pool_unlock(p);
+    bp_unlock(p);
     return e;
 }
 
 enum iosim_err bufpool_guard(struct bufpool *p, const struct bufpool_slice *s)
 {
     assert(p != NULL);
-    pool_lock(p);
+    bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
     if (b == NULL || b->state == BP_LEAKED)
@@ -638,14 +638,14 @@ enum iosim_err bufpool_guard(struct bufpool *p, const struct bufpool_slice *s)
         b->guards++;
     if (b != NULL)
         trace_block(p, "guard", b, e == IOSIM_OK ? 0 : neg(e));
-    pool_unlock(p);
+    bp_unlock(p);
     return e;
 }
 
 /* Drops one guard; `forfeit` marks it as never given back. */
 static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *s, bool forfeit)
 {
-    pool_lock(p);
+    bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
     if (b == NULL) {
@@ -663,7 +663,7 @@ static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *
         if (b->guards == 0 && b->state == BP_DEFERRED)
             settle(p, b);
     }
-    pool_unlock(p);
+    bp_unlock(p);
     return e;
 }
 
@@ -677,158 +677,4 @@ enum iosim_err bufpool_forfeit(struct bufpool *p, const struct bufpool_slice *s)
 {
     assert(p != NULL);
     return guard_drop(p, s, true);
-}
-
-/* ---- introspection ----------------------------------------------------------------------- */
-
-void bufpool_stats_get(struct bufpool *p, struct bufpool_stats *out)
-{
-    assert(p != NULL && out != NULL);
-    pool_lock(p);
-    *out = p->st;
-    out->largest_free_bytes = (uint64_t)bpi_largest(p) << p->shift;
-    pool_unlock(p);
-    out->fragmentation_ppm =
-        out->bytes_free == 0 ? 0
-                             : (uint32_t)(1000000u - out->largest_free_bytes * 1000000u /
-                                                         out->bytes_free);
-}
-
-static enum bufpool_block_state walk_state(uint8_t s)
-{
-    switch (s) {
-    case BP_LIVE: return BUFPOOL_BLOCK_LIVE;
-    case BP_DEFERRED: return BUFPOOL_BLOCK_DEFERRED;
-    case BP_LEAKED: return BUFPOOL_BLOCK_LEAKED;
-    default: return BUFPOOL_BLOCK_FREE;
-    }
-}
-
-void bufpool_walk(struct bufpool *p, bufpool_walk_fn *fn, void *ctx)
-{
-    assert(p != NULL && fn != NULL);
-    pool_lock(p);
-    for (uint32_t slot = 0; slot < p->opts.chunks_max; slot++) {
-        if (p->chunks[slot].state != BP_CHUNK_ACTIVE)
-            continue;
-        uint32_t steps = 0;
-        for (struct bp_block *b = bp_blk(p, p->chunks[slot].first); b != NULL && steps++ < p->blocks_cap;
-             b = bp_blk(p, b->next))
-            fn(ctx, chunk_id(p, slot), (uint64_t)b->off << p->shift, (uint64_t)b->len << p->shift,
-               walk_state(b->state), b->state == BP_FREE ? 0 : b->guards);
-    }
-    pool_unlock(p);
-}
-
-/* ---- self-check -------------------------------------------------------------------------- */
-
-struct bp_tally {
-    uint64_t free_g, used_g, deferred_g, leaked_g, total_g;
-    uint32_t free_blocks, slices, leaked, chunks;
-};
-
-static const char *check_chunk(struct bufpool *p, uint32_t slot, struct bp_tally *t)
-{
-    const struct bp_chunk *c = &p->chunks[slot];
-    uint32_t expect_off = 0, prev = 0, used = 0, leaked = 0, steps = 0;
-    const struct bp_block *last = NULL;
-    for (const struct bp_block *b = bp_blk(p, c->first); b != NULL; b = bp_blk(p, b->next)) {
-        if (++steps > p->blocks_cap)
-            return "a chunk's block list loops";
-        if (b->chunk != slot || b->prev != prev || b->off != expect_off || b->len == 0)
-            return "a chunk's blocks do not tile it";
-        switch (b->state) {
-        case BP_FREE:
-            t->free_g += b->len;
-            t->free_blocks++;
-            if (last != NULL && last->state == BP_FREE && bp_mergeable(p, last, b))
-                return "two mergeable free ranges are adjacent";
-            if (bp_on_boundary(p, b->off) ? false
-                                          : ((b->off & ~p->bmask) != ((b->off + b->len - 1) & ~p->bmask)))
-                return "a free range crosses a boundary it may not";
-            break;
-        case BP_LIVE:
-        case BP_DEFERRED:
-        case BP_LEAKED:
-            used++;
-            if (b->state == BP_LEAKED) {
-                leaked++;
-                t->leaked_g += b->len;
-            } else {
-                t->used_g += b->len;
-                t->slices++;
-                if (b->state == BP_DEFERRED)
-                    t->deferred_g += b->len;
-            }
-            if (p->bmask != UINT32_MAX &&
-                (b->off & ~p->bmask) != ((b->off + b->len - 1) & ~p->bmask))
-                return "a slice crosses the boundary";
-            if (b->state == BP_DEFERRED && b->guards == 0)
-                return "a released slice without guards was not settled";
-            break;
-        default:
-            return "an unused record is linked into a chunk";
-        }
-        expect_off += b->len;
-        prev = bp_idx1(p, b);
-        last = b;
-    }
-    if (expect_off != c->len)
-        return "a chunk's blocks do not add up to its length";
-    if (used != c->used || leaked != c->leaked)
-        return "a chunk's slice counts are wrong";
-    t->total_g += c->len;
-    t->chunks++;
-    t->leaked += leaked;
-    return NULL;
-}
-
-static const char *check_all(struct bufpool *p)
-{
-    struct bp_tally t = {0};
-    for (uint32_t slot = 0; slot < p->opts.chunks_max; slot++) {
-        if (p->chunks[slot].state != BP_CHUNK_ACTIVE)
-            continue;
-        const char *why = check_chunk(p, slot, &t);
-        if (why != NULL)
-            return why;
-    }
-    uint32_t members = 0;
-    const char *why = bpi_check(p, &members);
-    if (why != NULL)
-        return why;
-    if (members != t.free_blocks)
-        return "the index does not hold exactly the free ranges";
-    const struct bufpool_stats *s = &p->st;
-    if (s->bytes_free != t.free_g << p->shift || s->bytes_used != t.used_g << p->shift ||
-        s->bytes_deferred != t.deferred_g << p->shift || s->bytes_leaked != t.leaked_g << p->shift ||
-        s->bytes_total != t.total_g << p->shift)
-        return "the byte counts are wrong";
-    if (s->slices != t.slices || s->slices_leaked != t.leaked || s->free_ranges != t.free_blocks ||
-        s->chunks != t.chunks)
-        return "the slice, range or chunk counts are wrong";
-    uint32_t on_list = 0;
-    for (uint32_t r = p->free_rec; r != 0 && on_list <= p->blocks_cap; r = p->blocks[r - 1].free_next) {
-        if (r > p->blocks_hwm || p->blocks[r - 1].state != BP_UNUSED)
-            return "the record free list holds a record in use";
-        on_list++;
-    }
-    if (on_list + t.free_blocks + t.slices + t.leaked != p->blocks_hwm ||
-        p->recs_free != on_list + p->blocks_cap - p->blocks_hwm)
-        return "records are lost";
-    return NULL;
-}
-
-enum iosim_err bufpool_check(struct bufpool *p, char *why, size_t why_len)
-{
-    assert(p != NULL);
-    pool_lock(p);
-    const char *w = check_all(p);
-    pool_unlock(p);
-    if (w != NULL && why != NULL && why_len > 0) {
-        size_t n = strlen(w) < why_len - 1 ? strlen(w) : why_len - 1;
-        memcpy(why, w, n);
-        why[n] = '\0';
-    }
-    return w == NULL ? IOSIM_OK : IOSIM_EPROTO;
 }

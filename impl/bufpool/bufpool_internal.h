@@ -105,6 +105,15 @@ static inline bool bp_mergeable(const struct bufpool *p, const struct bp_block *
     return !bp_on_boundary(p, right->off) || bp_on_boundary(p, left->off);
 }
 
+/* ---- bufpool.c ---------------------------------------------------------------------- */
+
+/* The pool's mutex, unless the pool is BUFPOOL_UNLOCKED. */
+void bp_lock(struct bufpool *p);
+void bp_unlock(struct bufpool *p);
+
+/* A chunk's id as the API spells it: slot | generation << 16. */
+uint32_t bp_chunk_id(const struct bufpool *p, uint32_t slot);
+
 /* ---- bufpool_index.c --------------------------------------------------------------- */
 
 void bpi_insert(struct bufpool *p, struct bp_block *b);
