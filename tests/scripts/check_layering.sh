@@ -3,7 +3,8 @@
 #   impl/**           -> only impl/** and freestanding/libc headers; never sim/,
 #                        models/, reports/, SQLite or libyaml. Only impl/port/native
 #                        may use OS headers (pthread, mman, unistd, fcntl, ...).
-#   models/**         -> never impl/** (hardware knows no driver).
+#   models/**         -> never impl/** (hardware knows no driver), but for the
+#                        spec facts of impl/port/spec/ (constants, no code).
 #   reports/**        -> never sim/ engine headers, models/ or impl/ beyond port/err.h.
 # Usage: check_layering.sh ROOT   (exit 1 and a list of violations when any)
 set -u
@@ -31,7 +32,9 @@ while IFS= read -r f; do
             sim/*|models/*|reports/*) report "$line: impl/ may not include $h" ;;
             sqlite3.h|yaml.h) report "$line: impl/ may not include $h" ;;
             *)
-                if [[ "$f" == impl/port/native/* ]]; then
+                if [[ "$f" == impl/port/spec/* ]]; then
+                    [[ "$h" =~ ^(stdint|stdbool)\.h$ ]] || report "$line: spec headers are freestanding constants, not $h"
+                elif [[ "$f" == impl/port/native/* ]]; then
                     [[ "$h" =~ $impl_ok || "$h" =~ $native_ok ]] || report "$line: native port includes unexpected $h"
                 else
                     [[ "$h" =~ $impl_ok ]] || report "$line: impl/ reaches the world only through impl/port, not $h"
@@ -43,7 +46,10 @@ done < <(find impl -name '*.[ch]' 2>/dev/null | sort)
 while IFS= read -r f; do
     while IFS= read -r line; do
         h=${line##*:}
-        case "$h" in impl/*) report "$line: models/ may not include $h" ;; esac
+        case "$h" in
+            impl/port/spec/*) ;;
+            impl/*) report "$line: models/ may not include $h" ;;
+        esac
     done < <(incs "$f")
 done < <(find models -name '*.[ch]' 2>/dev/null | sort)
 
