@@ -114,6 +114,19 @@ enum iosim_err sim_bus_move(struct sim_bus *bus, uint32_t id, uint64_t new_base)
     return e;
 }
 
+enum iosim_err sim_bus_remove(struct sim_bus *bus, uint32_t id)
+{
+    assert(bus != NULL);
+    for (uint32_t i = 0; i < bus->count; i++) {
+        if (bus->regions[i].id != id)
+            continue;
+        memmove(&bus->regions[i], &bus->regions[i + 1], (bus->count - i - 1) * sizeof bus->regions[0]);
+        bus->count--;
+        return IOSIM_OK;
+    }
+    return IOSIM_ENOENT;
+}
+
 struct sim_mmio_region *sim_bus_by_name(struct sim_bus *bus, const char *name)
 {
     assert(bus != NULL && name != NULL);

@@ -70,6 +70,9 @@ struct sim_mmio_region *sim_bus_get(struct sim_bus *bus, uint32_t id);
 /* Moves a region (EEXIST when the new place overlaps another). */
 enum iosim_err sim_bus_move(struct sim_bus *bus, uint32_t id, uint64_t new_base);
 
+/* Takes a region off the bus (ENOENT for an unknown id); its id is not reused. */
+enum iosim_err sim_bus_remove(struct sim_bus *bus, uint32_t id);
+
 /* Region by name (first match in address order), or NULL. */
 struct sim_mmio_region *sim_bus_by_name(struct sim_bus *bus, const char *name);
 

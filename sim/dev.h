@@ -25,6 +25,9 @@
 #include "sim/engine.h"
 #include "sim/time.h"
 
+/* Interrupt lines of a machine: 0 .. SIM_IRQ_LINES - 1. */
+#define SIM_IRQ_LINES 4096u
+
 struct sim_machine;
 struct sim_trace;
 struct sim_rng;
@@ -39,6 +42,7 @@ enum iosim_err sim_dev_mmio_add(struct sim_machine *m, const struct sim_mmio_reg
                                 uint32_t *id);
 struct sim_mmio_region *sim_dev_mmio_get(struct sim_machine *m, uint32_t id);
 enum iosim_err sim_dev_mmio_move(struct sim_machine *m, uint32_t id, uint64_t new_base);
+enum iosim_err sim_dev_mmio_remove(struct sim_machine *m, uint32_t id);
 
 /* Device-initiated memory access through the IOMMU. Every call is traced
  * (dma table). EACCES: the IOMMU refused (nothing transferred); EFAULT: the
@@ -47,6 +51,12 @@ enum iosim_err sim_dev_dma_read(struct sim_machine *m, const char *device, uint6
                                 void *dst, size_t len_bytes);
 enum iosim_err sim_dev_dma_write(struct sim_machine *m, const char *device, uint64_t iova,
                                  const void *src, size_t len_bytes);
+
+/* A DMA the device's own bus interface stopped before it reached the bus
+ * (PCI bus mastering off): traced with status "disabled", counted in
+ * dma.errors. dir is "read" or "write". */
+void sim_dev_dma_disabled(struct sim_machine *m, const char *device, const char *dir,
+                          uint64_t iova, size_t len_bytes);
 
 /* Raises an interrupt line (subject to injected irq faults). */
 void sim_dev_irq_raise(struct sim_machine *m, uint32_t line, const char *device);

@@ -46,6 +46,11 @@ enum iosim_err sim_dev_mmio_move(struct sim_machine *m, uint32_t id, uint64_t ne
     return sim_bus_move(&m->bus, id, new_base);
 }
 
+enum iosim_err sim_dev_mmio_remove(struct sim_machine *m, uint32_t id)
+{
+    return sim_bus_remove(&m->bus, id);
+}
+
 struct sim_trace *sim_dev_trace(struct sim_machine *m) { return m->trace; }
 struct sim_rng *sim_dev_rng_jitter(struct sim_machine *m) { return &m->rng_jitter; }
 struct sim_rng *sim_dev_rng_faults(struct sim_machine *m) { return &m->rng_faults; }
@@ -213,6 +218,13 @@ static void dma_trace(struct sim_machine *m, const char *device, const char *dir
     if (m->trace != NULL)
         sim_trace_dma(m->trace, m->eng.now_ps, device, dir, (int64_t)iova, (int64_t)paddr,
                       (int64_t)len, status);
+}
+
+void sim_dev_dma_disabled(struct sim_machine *m, const char *device, const char *dir,
+                          uint64_t iova, size_t len_bytes)
+{
+    m->count.dma_errors++;
+    dma_trace(m, device, dir, iova, 0, len_bytes, "disabled");
 }
 
 /* Checks the whole range before anything moves; on success fills the

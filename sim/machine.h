@@ -29,6 +29,7 @@
 
 #include "impl/port/err.h"
 #include "sim/bus.h"
+#include "sim/dev.h"
 #include "sim/engine.h"
 #include "sim/iommu.h"
 #include "sim/mem.h"
@@ -43,7 +44,6 @@ struct port_kernel_ops;
 
 #define SIM_CPUS_MAX 64u
 #define SIM_PROCS_MAX 1024u
-#define SIM_IRQ_LINES 4096u
 #define SIM_FAULT_RULES_MAX 64u
 #define SIM_NAME_MAX 48u
 

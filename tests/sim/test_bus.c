@@ -517,3 +517,20 @@ Test(bus, add_fails_with_enospc_when_full)
         cr_assert(bus.regions[i - 1].base < bus.regions[i].base);
     sim_bus_fini(&bus);
 }
+
+Test(bus, remove_frees_the_place_and_unknown_ids_give_enoent)
+{
+    struct sim_bus bus;
+    cr_assert_eq(sim_bus_init(&bus), IOSIM_OK);
+    uint32_t a = add_ok(&bus, "bar0", 0x1000, 0x1000, NULL);
+    uint32_t b = add_ok(&bus, "bar1", 0x2000, 0x1000, NULL);
+    cr_expect_eq(sim_bus_remove(&bus, a), IOSIM_OK);
+    cr_expect_eq(sim_bus_remove(&bus, a), IOSIM_ENOENT);
+    cr_expect_null(sim_bus_get(&bus, a));
+    cr_expect_null(sim_bus_find(&bus, 0x1000, 4));
+    cr_expect_eq(bus.count, 1);
+    uint32_t c = add_ok(&bus, "bar0again", 0x1800, 0x800, NULL); /* the place is free again */
+    cr_expect_neq(c, a, "ids are not reused");
+    cr_expect_eq(sim_bus_get(&bus, b)->base, 0x2000);
+    sim_bus_fini(&bus);
+}
