@@ -193,26 +193,49 @@ static struct port_bar *bar_for(struct sim_prog_ctx *c, const struct sim_step *s
     return c->bars[s->device];
 }
 
+/* The window an MMIO step goes through and the offset in it: a declared
+ * device's, or one mapped for this access at a physical address. */
+static struct port_bar *mmio_window(struct sim_prog_ctx *c, const struct sim_step *s, uint64_t *off)
+{
+    if (s->device != SIM_PROG_NO_DEVICE)
+        return bar_for(c, s);
+    struct port_bar *b;
+    if (port_bar_map(*off, s->size, &b) != IOSIM_OK)
+        prog_die(s, EXIT_SEGV, "segv", "cannot map that physical address");
+    *off = 0;
+    return b;
+}
+
+static void mmio_done(const struct sim_step *s, struct port_bar *b)
+{
+    if (s->device == SIM_PROG_NO_DEVICE)
+        port_bar_unmap(b);
+}
+
 static uint64_t mmio_read(struct sim_prog_ctx *c, const struct sim_step *s, uint64_t off)
 {
-    struct port_bar *b = bar_for(c, s);
+    struct port_bar *b = mmio_window(c, s, &off);
+    uint64_t v;
     switch (s->size) {
-    case 1: return port_mmio_read8(b, off);
-    case 2: return port_mmio_read16(b, off);
-    case 8: return port_mmio_read64(b, off);
-    default: return port_mmio_read32(b, off);
+    case 1: v = port_mmio_read8(b, off); break;
+    case 2: v = port_mmio_read16(b, off); break;
+    case 8: v = port_mmio_read64(b, off); break;
+    default: v = port_mmio_read32(b, off); break;
     }
+    mmio_done(s, b);
+    return v;
 }
 
 static void mmio_write(struct sim_prog_ctx *c, const struct sim_step *s, uint64_t off, uint64_t v)
 {
-    struct port_bar *b = bar_for(c, s);
+    struct port_bar *b = mmio_window(c, s, &off);
     switch (s->size) {
     case 1: port_mmio_write8(b, off, (uint8_t)v); break;
     case 2: port_mmio_write16(b, off, (uint16_t)v); break;
     case 8: port_mmio_write64(b, off, v); break;
     default: port_mmio_write32(b, off, (uint32_t)v); break;
     }
+    mmio_done(s, b);
 }
 
 static void dma_alloc(struct sim_prog_ctx *c, const struct sim_step *s)

@@ -86,7 +86,8 @@ struct sim_step {
     uint64_t count;                /* repeat count, spin limit */
     uint32_t body_len;             /* repeat: the next body_len steps */
     sim_time_ps time_ps;           /* work, sleep, irq timeout (SIM_TIME_MAX: none) */
-    uint32_t device;               /* MMIO: index into the run's device table */
+    uint32_t device;               /* MMIO: index into the run's device table, or
+                                      SIM_PROG_NO_DEVICE: addr is physical */
     uint32_t line_irq;             /* irq_wait: the line */
     int32_t exit_status;
     char text[SIM_PROG_TEXT_MAX];  /* assert message, log text */
@@ -109,6 +110,7 @@ struct sim_prog_device {
 };
 
 #define SIM_PROG_DEVICES_MAX 32u
+#define SIM_PROG_NO_DEVICE UINT32_MAX
 #define SIM_PROG_IRQS_MAX 16u
 #define SIM_PROG_DMA_MAX 64u
 

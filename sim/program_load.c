@@ -331,13 +331,28 @@ static enum iosim_err p_spin(struct prog_parser *pp, const struct yml_node *a, s
     return opt_into(pp, a, false, "spin_until", s);
 }
 
+/* `device` and `offset` (a window the scenario declares), or `addr`: a
+ * physical address, e.g. where the program itself put a PCI BAR. */
+static enum iosim_err mmio_target(struct prog_parser *pp, const struct yml_node *a,
+                                  const char *what, struct sim_step *s)
+{
+    const struct yml_node *addr = yml_map_get(a, "addr");
+    if (addr == NULL) {
+        CHECK(get_device(pp, a, what, &s->device));
+        return req_operand(pp, a, "offset", what, &s->addr);
+    }
+    if (yml_map_get(a, "device") != NULL || yml_map_get(a, "offset") != NULL)
+        return yml_error_at(pp->doc, addr, pp->err, "%s takes `addr`, or `device` and `offset`", what);
+    s->device = SIM_PROG_NO_DEVICE;
+    return req_operand(pp, a, "addr", what, &s->addr);
+}
+
 static enum iosim_err p_mmio_read(struct prog_parser *pp, const struct yml_node *a,
                                   struct sim_step *s)
 {
-    static const char *const k[] = {"device", "offset", "size", "into", NULL};
+    static const char *const k[] = {"device", "offset", "addr", "size", "into", NULL};
     CHECK(keys(pp, a, k, "mmio_read"));
-    CHECK(get_device(pp, a, "mmio_read", &s->device));
-    CHECK(req_operand(pp, a, "offset", "mmio_read", &s->addr));
+    CHECK(mmio_target(pp, a, "mmio_read", s));
     CHECK(opt_size(pp, a, false, &s->size));
     return opt_into(pp, a, true, "mmio_read", s);
 }
@@ -345,10 +360,9 @@ static enum iosim_err p_mmio_read(struct prog_parser *pp, const struct yml_node 
 static enum iosim_err p_mmio_write(struct prog_parser *pp, const struct yml_node *a,
                                    struct sim_step *s)
 {
-    static const char *const k[] = {"device", "offset", "size", "value", NULL};
+    static const char *const k[] = {"device", "offset", "addr", "size", "value", NULL};
     CHECK(keys(pp, a, k, "mmio_write"));
-    CHECK(get_device(pp, a, "mmio_write", &s->device));
-    CHECK(req_operand(pp, a, "offset", "mmio_write", &s->addr));
+    CHECK(mmio_target(pp, a, "mmio_write", s));
     CHECK(req_operand(pp, a, "value", "mmio_write", &s->value));
     return opt_size(pp, a, false, &s->size);
 }

@@ -9,6 +9,7 @@
 
 #include "impl/kernel/kernel.h"
 #include "sim/dev.h"
+#include "models/pci/pci_generic.h"
 #include "models/testdev/testdev.h"
 #include "sim/trace.h"
 
@@ -203,18 +204,55 @@ static void check_all(struct run_state *rs)
 
 /* ---- building and running ----------------------------------------------------- */
 
-static enum iosim_err add_devices(struct run_state *rs, struct testdev **devs)
+/* What the devices of a run are made of, to be taken down after it. */
+struct run_devices {
+    struct testdev *testdevs[SIM_SCN_DEVICES_MAX];
+    struct pci_generic *pci_generics[SIM_SCN_DEVICES_MAX];
+    struct pci_root *pci;
+};
+
+static enum iosim_err add_device(struct run_state *rs, struct run_devices *rd, uint32_t i,
+                                 const char **why)
 {
-    for (uint32_t i = 0; i < rs->s->device_count; i++) {
-        const struct sim_scn_device *d = &rs->s->devices[i];
-        enum iosim_err e = testdev_create(rs->m, &d->testdev, &devs[i]);
+    const struct sim_scn_device *d = &rs->s->devices[i];
+    switch (d->type) {
+    case SIM_DEV_TESTDEV: return testdev_create(rs->m, &d->testdev, &rd->testdevs[i]);
+    case SIM_DEV_PCI:
+        return pci_generic_create(rd->pci, &d->pci, d->pci_regs, &rd->pci_generics[i], why);
+    case SIM_DEV_PCI_BRIDGE: return pci_root_add(rd->pci, &d->pci, NULL, why);
+    }
+    return IOSIM_EINVAL;
+}
+
+static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
+{
+    if (rs->s->pci) {
+        enum iosim_err e = pci_root_create(rs->m, &rs->s->pci_root, &rd->pci);
         if (e != IOSIM_OK) {
-            snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s", d->name,
+            snprintf(rs->r->message, sizeof rs->r->message, "PCI root complex: %s",
                      iosim_err_text(e));
             return e;
         }
     }
+    for (uint32_t i = 0; i < rs->s->device_count; i++) {
+        const char *why = NULL;
+        enum iosim_err e = add_device(rs, rd, i, &why);
+        if (e != IOSIM_OK) {
+            snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s",
+                     rs->s->devices[i].name, why != NULL ? why : iosim_err_text(e));
+            return e;
+        }
+    }
     return IOSIM_OK;
+}
+
+static void remove_devices(struct run_state *rs, struct run_devices *rd)
+{
+    for (uint32_t i = 0; i < rs->s->device_count; i++) {
+        testdev_destroy(rd->testdevs[i]);
+        pci_generic_destroy(rd->pci_generics[i]);
+    }
+    pci_root_destroy(rd->pci);
 }
 
 /* The kernel of machine.kernel: created on the machine's memory, attached
@@ -255,7 +293,7 @@ static enum iosim_err add_processes(struct run_state *rs, struct sim_prog_ctx *c
         struct sim_scn_process *sp = &s->procs[i];
         ctx[i] = (struct sim_prog_ctx){.prog = &rs->s->procs[i].prog,
                                        .devices = s->prog_devices,
-                                       .device_count = s->device_count};
+                                       .device_count = s->prog_device_count};
         struct sim_proc_def def = {.name = sp->name, .kind = "program", .fn = sim_program_main,
                                    .arg = &ctx[i], .cpu = sp->cpu, .daemon = sp->daemon,
                                    .start_ps = sp->start_ps};
@@ -358,7 +396,7 @@ static enum iosim_err finish_trace(struct run_state *rs, enum iosim_err e)
 
 static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *cfg)
 {
-    struct testdev *devs[SIM_SCN_DEVICES_MAX] = {0};
+    struct run_devices rd = {0};
     struct sim_prog_ctx *ctx = calloc(rs->s->proc_count, sizeof *ctx);
     enum iosim_err e = ctx != NULL ? sim_machine_create(cfg, rs->tr, &rs->m) : IOSIM_ENOMEM;
     if (e != IOSIM_OK) {
@@ -367,7 +405,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         free(ctx);
         return finish_trace(rs, e);
     }
-    e = add_devices(rs, devs);
+    e = add_devices(rs, &rd);
     if (e == IOSIM_OK)
         e = add_kernel(rs);
     if (e == IOSIM_OK)
@@ -387,8 +425,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
     }
     e = finish_trace(rs, e);
     remove_kernel(rs);
-    for (uint32_t i = 0; i < rs->s->device_count; i++)
-        testdev_destroy(devs[i]);
+    remove_devices(rs, &rd);
     sim_machine_destroy(rs->m);
     rs->m = NULL;
     free(ctx);

@@ -74,7 +74,7 @@ static enum iosim_err load_costs(struct loader *l, const struct yml_node *n)
 static enum iosim_err load_machine(struct loader *l, const struct yml_node *n)
 {
     static const char *const k[] = {"cpus", "memory", "iommu", "memory_model", "dma_base",
-                                    "events_max", "costs", "kernel", NULL};
+                                    "events_max", "costs", "kernel", "pci", NULL};
     static const char *const models[] = {"sc", "relaxed"};
     struct sim_machine_config *mc = &l->s->machine;
     const struct yml_node *v;
@@ -110,6 +110,8 @@ static enum iosim_err load_machine(struct loader *l, const struct yml_node *n)
     }
     if ((v = yml_map_get(n, "costs")) != NULL)
         CHECK(load_costs(l, v));
+    if ((v = yml_map_get(n, "pci")) != NULL)
+        CHECK(sim_scn_pci_machine(l, v));
     return IOSIM_OK;
 }
 
@@ -267,7 +269,7 @@ static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
         if ((v = yml_map_get(n, "args")) != NULL)
             return yml_error_at(l->doc, v, l->err, "`args` go with `run`, not with `program`");
         CHECK(sim_program_load(l->doc, yml_map_get(n, "program"), s->prog_devices,
-                               s->device_count, &p->prog, l->err));
+                               s->prog_device_count, &p->prog, l->err));
     }
     s->proc_count++;
     return IOSIM_OK;

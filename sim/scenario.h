@@ -25,6 +25,7 @@
 
 #include "impl/port/err.h"
 #include "impl/apps/apps.h"
+#include "models/pci/pci_root.h"
 #include "models/testdev/testdev.h"
 #include "sim/machine.h"
 #include "sim/program.h"
@@ -44,12 +45,15 @@
 #define SIM_SCN_TEXT_MAX 256u
 #define SIM_POLICY_TEXT_MAX 16u
 
-enum sim_device_type { SIM_DEV_TESTDEV };
+enum sim_device_type { SIM_DEV_TESTDEV, SIM_DEV_PCI, SIM_DEV_PCI_BRIDGE };
 
 struct sim_scn_device {
     char name[SIM_NAME_MAX];
     enum sim_device_type type;
     struct testdev_config testdev;   /* type testdev; .name points at `name` */
+    struct pci_fn_config pci;        /* types pci, pci_bridge; names point into this struct */
+    char behind[SIM_NAME_MAX];       /* the bridge above, or "" */
+    uint32_t pci_regs;               /* type pci: its register file */
 };
 
 #define SIM_APP_STR_MAX 48u
@@ -104,9 +108,13 @@ struct sim_scenario {
     char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
     struct sim_machine_config machine;  /* includes seed, policy, faults */
     bool kernel;                        /* machine.kernel: run impl/kernel */
+    bool pci;                           /* machine.pci: a PCI root complex */
+    struct pci_root_config pci_root;
     struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
     uint32_t device_count;
-    struct sim_prog_device prog_devices[SIM_SCN_DEVICES_MAX]; /* name/base/len for programs */
+    struct sim_prog_device prog_devices[SIM_SCN_DEVICES_MAX]; /* fixed windows programs name:
+                                                                 testdevs, and "pci" (ECAM) */
+    uint32_t prog_device_count;
     struct sim_scn_process procs[SIM_SCN_PROCS_MAX];
     uint32_t proc_count;
     struct sim_expect expects[SIM_SCN_EXPECTS_MAX];

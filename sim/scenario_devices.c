@@ -38,17 +38,35 @@ static enum iosim_err load_testdev(struct loader *l, const struct yml_node *n,
     return IOSIM_OK;
 }
 
-static enum iosim_err check_overlaps(struct loader *l, const struct yml_node *n, uint32_t idx)
+/* A new fixed window for programs (a testdev's registers, the ECAM window):
+ * its name and range must be its own. */
+enum iosim_err sim_scn_prog_device(struct loader *l, const struct yml_node *n,
+                                   const struct sim_prog_device *pd)
 {
-    const struct sim_prog_device *a = &l->s->prog_devices[idx];
-    for (uint32_t i = 0; i < idx; i++) {
-        const struct sim_prog_device *b = &l->s->prog_devices[i];
-        if (strcmp(a->name, b->name) == 0)
-            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", a->name);
-        if (a->base < b->base + b->len && b->base < a->base + a->len)
-            return yml_error_at(l->doc, n, l->err, "mmio window of '%s' overlaps '%s'",
-                                a->name, b->name);
+    struct sim_scenario *s = l->s;
+    if (s->prog_device_count == SIM_SCN_DEVICES_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
+    for (uint32_t i = 0; i < s->prog_device_count; i++) {
+        const struct sim_prog_device *b = &s->prog_devices[i];
+        if (strcmp(pd->name, b->name) == 0)
+            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", pd->name);
+        if (pd->base < b->base + b->len && b->base < pd->base + pd->len)
+            return yml_error_at(l->doc, n, l->err, "mmio window of '%s' overlaps '%s'", pd->name,
+                                b->name);
     }
+    s->prog_devices[s->prog_device_count++] = *pd;
+    return IOSIM_OK;
+}
+
+static enum iosim_err unique_name(struct loader *l, const struct yml_node *n, const char *name)
+{
+    const struct sim_scenario *s = l->s;
+    for (uint32_t i = 0; i < s->device_count; i++)
+        if (strcmp(s->devices[i].name, name) == 0)
+            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", name);
+    for (uint32_t i = 0; i < s->prog_device_count; i++)
+        if (strcmp(s->prog_devices[i].name, name) == 0)
+            return yml_error_at(l->doc, n, l->err, "a device named '%s' already exists", name);
     return IOSIM_OK;
 }
 
@@ -57,25 +75,29 @@ enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n)
     static const char *const k[] = {"name", "type", "mmio", "irq", "mmio_read_request",
                                     "mmio_read_response", "mmio_write", "setup",
                                     "bytes_per_second", NULL};
-    static const char *const types[] = {"testdev"};
+    static const char *const types[] = {"testdev", "pci", "pci_bridge"};
     struct sim_scenario *s = l->s;
-    const struct yml_node *v;
+    const struct yml_node *v, *map;
     size_t t;
-    CHECK(yml_get_map(l->doc, n, &n, l->err));
+    CHECK(yml_get_map(l->doc, n, &map, l->err));
     if (s->device_count == SIM_SCN_DEVICES_MAX)
-        return yml_error_at(l->doc, n, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
-    CHECK(yml_check_keys(l->doc, n, k, "device", l->err));
+        return yml_error_at(l->doc, map, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
     struct sim_scn_device *d = &s->devices[s->device_count];
-    CHECK(yml_require(l->doc, n, "name", "device", &v, l->err));
+    *d = (struct sim_scn_device){0};
+    CHECK(yml_require(l->doc, map, "name", "device", &v, l->err));
     CHECK(sim_scn_name(l, v, d->name, sizeof d->name));
-    CHECK(yml_require(l->doc, n, "type", "device", &v, l->err));
-    CHECK(yml_get_enum(l->doc, v, types, 1, &t, l->err));
+    CHECK(unique_name(l, v, d->name));
+    CHECK(yml_require(l->doc, map, "type", "device", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, types, 3, &t, l->err));
     d->type = (enum sim_device_type)t;
-    CHECK(load_testdev(l, n, d));
-    s->prog_devices[s->device_count] = (struct sim_prog_device){
-        d->name, d->testdev.mmio_base, TESTDEV_MMIO_SIZE};
-    CHECK(check_overlaps(l, n, s->device_count));
+    if (d->type != SIM_DEV_TESTDEV) {
+        CHECK(sim_scn_pci_device(l, map, d));
+    } else {
+        CHECK(yml_check_keys(l->doc, map, k, "device", l->err));
+        CHECK(load_testdev(l, map, d));
+        struct sim_prog_device pd = {d->name, d->testdev.mmio_base, TESTDEV_MMIO_SIZE};
+        CHECK(sim_scn_prog_device(l, map, &pd));
+    }
     s->device_count++;
     return IOSIM_OK;
 }
-

@@ -17,6 +17,15 @@ struct loader {
 /* A name: 1..cap-1 letters, digits, '_', '-', '.'. */
 enum iosim_err sim_scn_name(struct loader *l, const struct yml_node *n, char *buf, size_t cap);
 
+/* machine.pci, and the keys of a `pci` / `pci_bridge` device (scenario_pci.c). */
+enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n);
+enum iosim_err sim_scn_pci_device(struct loader *l, const struct yml_node *n,
+                                  struct sim_scn_device *d);
+
+/* Adds a fixed window programs can name (unique name and range). */
+enum iosim_err sim_scn_prog_device(struct loader *l, const struct yml_node *n,
+                                   const struct sim_prog_device *pd);
+
 /* One item of `devices:` / `expect:`. */
 enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n);
 enum iosim_err sim_scn_expect(struct loader *l, const struct yml_node *n);

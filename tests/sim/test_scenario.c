@@ -125,7 +125,7 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:2:17: expected an integer between 1 and 64, got '65'"},
     {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, gpus: 1}\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:2:35: unknown key 'gpus' in machine (expected one of: cpus, memory, iommu, "
-     "memory_model, dma_base, events_max, costs, kernel)"},
+     "memory_model, dma_base, events_max, costs, kernel, pci)"},
     {"!scenario: t\nscenario: u\nmachine: {cpus: 1, memory: 16MiB}\n",
      "t.yaml:2:1: duplicate key 'scenario' (first defined at line 1, column 1)"},
     {"!scenario: t\npolicy: lifo\nmachine: {cpus: 1, memory: 16MiB}\nprocesses: [{name: p, program: [yield]}]\n",
@@ -160,7 +160,57 @@ static const struct bad_case bad_cases[] = {
     {"devices: [{name: d, type: testdev, mmio: 0x1000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:3:42: mmio window 0x1000 overlaps memory (0 to 0x1000000)"},
     {"devices: [{name: d, type: gpu, mmio: 0xfe000000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
-     "t.yaml:3:27: expected one of: testdev; got 'gpu'"},
+     "t.yaml:3:27: expected one of: testdev, pci, pci_bridge; got 'gpu'"},
+    /* PCI devices */
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:11: a PCI device needs `pci:` under `machine:`"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {ecam: 0x100000}}\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:2:47: the ECAM window at 0x100000 overlaps memory"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '3.0', vendor: 1, device: 2}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:36: `at` is DD.F: device 00..1f and function 0..7 in hex (\"02.0\")"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2, behind: br}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:74: no pci_bridge named 'br' before this device"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2},\n"
+     "          {name: h, type: pci, at: '03.1', vendor: 1, device: 3}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:4:11: function 1 needs function 0 of device 03 first, with `multifunction: true`"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2},\n"
+     "          {name: h, type: pci, at: '03.0', vendor: 1, device: 3}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:4:11: 'g' is already at 03.0"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2,\n"
+     "           bars: [{bar: 0, kind: mem32, size: 3000}]}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:4:19: a BAR size must be a power of two"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2,\n"
+     "           bars: [{bar: 5, kind: mem64, size: 4KiB}]}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:4:19: a 64-bit BAR needs the next BAR slot free"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2, pin: 2}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:71: an interrupt pin needs the `irq` line it drives"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2,\n"
+     "           bars: [{bar: 0, kind: mem32, size: 4KiB}],\n"
+     "           msix: {vectors: 512, table: {bar: 0, offset: 0}, pba: {bar: 0, offset: 0x800}}}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:5:18: the MSI-X table or PBA does not fit its BAR"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {}}\n"
+     "devices: [{name: pci, type: testdev, mmio: 0xfe000000, irq: 1}]\n"
+     "processes: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:18: a device named 'pci' already exists"},
     {"devices: [{name: d, type: testdev, mmio: 0xfe000000, irq: 1},\n"
      "          {name: e, type: testdev, mmio: 0xfe000000, irq: 2}]\n"
      "processes: [{name: p, program: [yield]}]\n",
