@@ -1,0 +1,288 @@
+/*
+ * PCI enumeration; see pcid_enum.h. Facts come from
+ * impl/port/spec/pci_regs.h; the sections are cited there.
+ */
+#include "impl/drivers/pcid/pcid_enum.h"
+
+#include <assert.h>
+#include <string.h>
+
+struct walk {
+    const struct pcid_cfg *cfg;
+    const struct pcid_enum_opts *opts;
+    struct pcid_topology *t;
+    uint32_t next_bus;  /* the next bus number to give a bridge */
+};
+
+struct at {
+    uint8_t bus, dev, fn;
+};
+
+static uint32_t rd(const struct walk *w, struct at a, uint16_t off, unsigned size)
+{
+    return w->cfg->read(w->cfg->ctx, a.bus, a.dev, a.fn, off, size);
+}
+
+static void wr(const struct walk *w, struct at a, uint16_t off, unsigned size, uint32_t v)
+{
+    w->cfg->write(w->cfg->ctx, a.bus, a.dev, a.fn, off, size, v);
+}
+
+/* ---- BARs --------------------------------------------------------------------------------- */
+
+/* Size of a BAR from the mask it read back after all ones were written:
+ * the lowest writable address bit. 0 when nothing is writable. */
+static uint64_t size_of_mask(uint64_t mask)
+{
+    return mask == 0 ? 0 : mask & (~mask + 1);
+}
+
+/* Is every address bit from the size bit up writable (what real sizing reads)? */
+static bool mask_sane(uint64_t mask, uint64_t top)
+{
+    uint64_t size = size_of_mask(mask);
+    return size != 0 && mask == (top & ~(size - 1));
+}
+
+static unsigned read_bar(struct walk *w, struct at a, struct pcid_func *f, unsigned i)
+{
+    uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
+    uint32_t lo = rd(w, a, off, 4);
+    struct pcid_bar *b = &f->bar[i];
+    if (lo & PCI_BAR_SPACE_IO) {
+        b->kind = PCID_BAR_IO;
+        b->addr = lo & PCI_BAR_IO_ADDR_MASK;
+    } else {
+        bool is64 = (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+        b->kind = is64 ? PCID_BAR_MEM64 : PCID_BAR_MEM32;
+        b->prefetch = (lo & PCI_BAR_MEM_PREFETCH) != 0;
+        b->addr = lo & PCI_BAR_MEM_ADDR_MASK;
+        if (is64 && i + 1 >= (f->bridge ? 2u : PCI_BAR_COUNT)) {
+            f->problems |= PCID_PROB_BAR_64_LAST;
+            b->kind = PCID_BAR_MEM32;
+        } else if (is64) {
+            b->addr |= (uint64_t)rd(w, a, (uint16_t)(off + 4), 4) << 32;
+        }
+    }
+    if (w->opts->size_bars) {
+        bool two = b->kind == PCID_BAR_MEM64;
+        uint32_t hi = two ? rd(w, a, (uint16_t)(off + 4), 4) : 0;
+        wr(w, a, off, 4, 0xffffffffu);
+        if (two)
+            wr(w, a, (uint16_t)(off + 4), 4, 0xffffffffu);
+        uint64_t mask = rd(w, a, off, 4);
+        if (two)
+            mask |= (uint64_t)rd(w, a, (uint16_t)(off + 4), 4) << 32;
+        wr(w, a, off, 4, lo);
+        if (two)
+            wr(w, a, (uint16_t)(off + 4), 4, hi);
+        uint64_t addr_mask = b->kind == PCID_BAR_IO ? PCI_BAR_IO_ADDR_MASK
+                             : two ? ~(uint64_t)0xf : PCI_BAR_MEM_ADDR_MASK;
+        uint64_t top = b->kind == PCID_BAR_IO ? 0xffffffffull & PCI_BAR_IO_ADDR_MASK
+                       : two ? ~(uint64_t)0xf : PCI_BAR_MEM_ADDR_MASK;
+        mask &= addr_mask; /* I/O BARs may hardwire bits 31:16 to 0: only the size bit counts */
+        b->size = size_of_mask(mask);
+        if (mask != 0 && b->kind != PCID_BAR_IO && !mask_sane(mask, top))
+            f->problems |= PCID_PROB_BAR_MASK;
+        if (mask == 0)
+            b->kind = PCID_BAR_NONE; /* not implemented: reads back 0 */
+    } else if (lo == 0) {
+        b->kind = PCID_BAR_NONE;
+    }
+    return b->kind == PCID_BAR_MEM64 ? 2 : 1;
+}
+
+static void read_bars(struct walk *w, struct at a, struct pcid_func *f)
+{
+    unsigned n = f->bridge ? 2 : (f->header_type == PCI_HEADER_TYPE_NORMAL ? PCI_BAR_COUNT : 0);
+    uint16_t cmd = (uint16_t)rd(w, a, PCI_COMMAND, 2);
+    if (w->opts->size_bars) /* no decoding while BARs hold all ones */
+        wr(w, a, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+    for (unsigned i = 0; i < n;)
+        i += read_bar(w, a, f, i);
+    if (w->opts->size_bars)
+        wr(w, a, PCI_COMMAND, 2, cmd);
+}
+
+/* ---- capabilities ------------------------------------------------------------------------- */
+
+static void read_msi(struct walk *w, struct at a, struct pcid_func *f, uint8_t at)
+{
+    uint16_t ctrl = (uint16_t)rd(w, a, (uint16_t)(at + PCI_MSI_CTRL), 2);
+    f->msi = (struct pcid_msi){
+        .present = true, .cap = at,
+        .vectors_log2 = (uint8_t)((ctrl & PCI_MSI_CTRL_MMC_MASK) >> PCI_MSI_CTRL_MMC_SHIFT),
+        .addr64 = (ctrl & PCI_MSI_CTRL_64BIT) != 0, .masking = (ctrl & PCI_MSI_CTRL_PVM) != 0};
+    if (f->msi.vectors_log2 > PCI_MSI_VECTORS_LOG2_MAX)
+        f->msi.vectors_log2 = PCI_MSI_VECTORS_LOG2_MAX; /* reserved encodings */
+}
+
+static void read_msix(struct walk *w, struct at a, struct pcid_func *f, uint8_t at)
+{
+    uint16_t ctrl = (uint16_t)rd(w, a, (uint16_t)(at + PCI_MSIX_CTRL), 2);
+    uint32_t table = rd(w, a, (uint16_t)(at + PCI_MSIX_TABLE), 4);
+    uint32_t pba = rd(w, a, (uint16_t)(at + PCI_MSIX_PBA), 4);
+    f->msix = (struct pcid_msix){
+        .present = true, .cap = at, .vectors = (uint16_t)((ctrl & PCI_MSIX_CTRL_SIZE_MASK) + 1),
+        .table_bar = (uint8_t)(table & PCI_MSIX_BIR_MASK),
+        .table_off = table & PCI_MSIX_OFFSET_MASK,
+        .pba_bar = (uint8_t)(pba & PCI_MSIX_BIR_MASK), .pba_off = pba & PCI_MSIX_OFFSET_MASK};
+    if (f->msix.table_bar >= PCI_BAR_COUNT || f->msix.pba_bar >= PCI_BAR_COUNT)
+        f->problems |= PCID_PROB_MSIX_BIR;
+}
+
+static void read_pcie(struct walk *w, struct at a, struct pcid_func *f, uint8_t at)
+{
+    uint16_t caps = (uint16_t)rd(w, a, (uint16_t)(at + PCI_EXP_CAPS), 2);
+    uint32_t lnkcap = rd(w, a, (uint16_t)(at + PCI_EXP_LNKCAP), 4);
+    uint16_t lnksta = (uint16_t)rd(w, a, (uint16_t)(at + PCI_EXP_LNKSTA), 2);
+    f->pcie = (struct pcid_pcie){
+        .present = true, .cap = at, .type = (uint8_t)(caps >> PCI_EXP_CAPS_TYPE_SHIFT & 0xf),
+        .max_gen = (uint8_t)(lnkcap & PCI_EXP_LNK_SPEED_MASK),
+        .max_width = (uint8_t)((lnkcap & PCI_EXP_LNK_WIDTH_MASK) >> PCI_EXP_LNK_WIDTH_SHIFT),
+        .gen = (uint8_t)(lnksta & PCI_EXP_LNK_SPEED_MASK),
+        .width = (uint8_t)((lnksta & PCI_EXP_LNK_WIDTH_MASK) >> PCI_EXP_LNK_WIDTH_SHIFT)};
+}
+
+static void read_caps(struct walk *w, struct at a, struct pcid_func *f)
+{
+    if (!(rd(w, a, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return;
+    uint8_t at = (uint8_t)(rd(w, a, PCI_CAP_PTR, 1) & PCI_CAP_PTR_MASK);
+    uint64_t seen = 0; /* one bit per dword of the 256-byte space */
+    for (uint32_t n = 0; at != 0; n++) {
+        if (n == PCI_CAPS_MAX || (seen >> (at >> 2) & 1)) {
+            f->problems |= PCID_PROB_CAP_LOOP;
+            return;
+        }
+        if (at < PCI_CAP_FIRST) {
+            f->problems |= PCID_PROB_CAP_PTR;
+            return;
+        }
+        seen |= 1ull << (at >> 2);
+        uint8_t id = (uint8_t)rd(w, a, at + PCI_CAP_ID, 1);
+        switch (id) {
+        case PCI_CAP_ID_PM:
+            f->pm = true;
+            f->pm_cap = at;
+            break;
+        case PCI_CAP_ID_MSI: read_msi(w, a, f, at); break;
+        case PCI_CAP_ID_MSIX: read_msix(w, a, f, at); break;
+        case PCI_CAP_ID_PCIE: read_pcie(w, a, f, at); break;
+        default: break;
+        }
+        at = (uint8_t)(rd(w, a, at + PCI_CAP_NEXT, 1) & PCI_CAP_PTR_MASK);
+    }
+}
+
+/* ---- functions and buses ------------------------------------------------------------------- */
+
+static void read_header(struct walk *w, struct at a, struct pcid_func *f, uint32_t parent)
+{
+    uint32_t id = rd(w, a, PCI_VENDOR_ID, 4);
+    uint32_t class_rev = rd(w, a, PCI_REVISION_ID, 4);
+    uint8_t htype = (uint8_t)rd(w, a, PCI_HEADER_TYPE, 1);
+    *f = (struct pcid_func){
+        .bus = a.bus, .dev = a.dev, .fn = a.fn, .vendor = (uint16_t)id,
+        .device = (uint16_t)(id >> 16), .revision = (uint8_t)class_rev,
+        .prog_if = (uint8_t)(class_rev >> 8), .subclass = (uint8_t)(class_rev >> 16),
+        .class_code = (uint8_t)(class_rev >> 24), .header_type = htype & PCI_HEADER_TYPE_MASK,
+        .multifunction = (htype & PCI_HEADER_MULTIFUNCTION) != 0, .parent = parent,
+        .int_line = (uint8_t)rd(w, a, PCI_INTERRUPT_LINE, 1),
+        .int_pin = (uint8_t)rd(w, a, PCI_INTERRUPT_PIN, 1)};
+    f->bridge = f->header_type == PCI_HEADER_TYPE_BRIDGE;
+    if (f->header_type == PCI_HEADER_TYPE_NORMAL) {
+        f->subsys_vendor = (uint16_t)rd(w, a, PCI_SUBSYS_VENDOR_ID, 2);
+        f->subsys = (uint16_t)rd(w, a, PCI_SUBSYS_ID, 2);
+    }
+}
+
+static void walk_bus(struct walk *w, uint8_t bus, uint32_t parent, uint32_t depth);
+
+/* A bridge: numbers for its secondary side, the walk below it, and its
+ * subordinate set to the last bus found there. */
+static void walk_bridge(struct walk *w, struct at a, uint32_t self, uint32_t depth)
+{
+    struct pcid_topology *t = w->t;
+    struct pcid_func *f = &t->funcs[self];
+    if (depth >= PCID_BRIDGE_DEPTH_MAX) {
+        t->problems |= PCID_PROB_BUSES;
+        return;
+    }
+    if (w->opts->assign_buses) {
+        if (w->next_bus > 0xff) {
+            t->problems |= PCID_PROB_BUSES;
+            return;
+        }
+        uint8_t sec = (uint8_t)w->next_bus++;
+        wr(w, a, PCI_BRIDGE_PRIMARY_BUS, 4, (uint32_t)a.bus | (uint32_t)sec << 8 | 0xffu << 16);
+        walk_bus(w, sec, self, depth + 1);
+        uint8_t sub = (uint8_t)(w->next_bus - 1);
+        wr(w, a, PCI_BRIDGE_SUBORDINATE_BUS, 1, sub);
+        f = &t->funcs[self];
+        f->secondary = sec;
+        f->subordinate = sub;
+        return;
+    }
+    f->secondary = (uint8_t)rd(w, a, PCI_BRIDGE_SECONDARY_BUS, 1);
+    f->subordinate = (uint8_t)rd(w, a, PCI_BRIDGE_SUBORDINATE_BUS, 1);
+    if (f->secondary > a.bus && f->subordinate >= f->secondary) /* else: a loop, or unnumbered */
+        walk_bus(w, f->secondary, self, depth + 1);
+}
+
+static void walk_function(struct walk *w, struct at a, uint32_t parent, uint32_t depth)
+{
+    struct pcid_topology *t = w->t;
+    if (t->count == PCID_FUNCS_MAX) {
+        t->problems |= PCID_PROB_TOO_MANY;
+        return;
+    }
+    uint32_t self = t->count++;
+    struct pcid_func *f = &t->funcs[self];
+    read_header(w, a, f, parent);
+    read_bars(w, a, f);
+    read_caps(w, a, f);
+    if (a.bus > t->last_bus)
+        t->last_bus = a.bus;
+    if (f->bridge)
+        walk_bridge(w, a, self, depth);
+}
+
+static void walk_bus(struct walk *w, uint8_t bus, uint32_t parent, uint32_t depth)
+{
+    for (uint8_t dev = 0; dev < PCI_DEVS_PER_BUS; dev++) {
+        struct at a0 = {bus, dev, 0};
+        if ((rd(w, a0, PCI_VENDOR_ID, 2) & 0xffffu) == 0xffffu)
+            continue;
+        bool multi = (rd(w, a0, PCI_HEADER_TYPE, 1) & PCI_HEADER_MULTIFUNCTION) != 0;
+        for (uint8_t fn = 0; fn < (multi ? PCI_FNS_PER_DEV : 1u); fn++) {
+            struct at a = {bus, dev, fn};
+            uint32_t vendor = rd(w, a, PCI_VENDOR_ID, 2) & 0xffffu;
+            if (vendor == 0xffffu || vendor == 0)
+                continue;
+            walk_function(w, a, parent, depth);
+        }
+    }
+}
+
+enum iosim_err pcid_enumerate(const struct pcid_cfg *cfg, const struct pcid_enum_opts *opts,
+                              struct pcid_topology *out)
+{
+    assert(opts != NULL && out != NULL);
+    bool writes = opts->assign_buses || opts->size_bars;
+    if (cfg == NULL || cfg->read == NULL || (writes && cfg->write == NULL))
+        return IOSIM_EINVAL;
+    memset(out, 0, sizeof *out);
+    struct walk w = {.cfg = cfg, .opts = opts, .t = out, .next_bus = 1};
+    walk_bus(&w, 0, UINT32_MAX, 0);
+    return IOSIM_OK;
+}
+
+const struct pcid_func *pcid_topology_find(const struct pcid_topology *t, uint8_t bus, uint8_t dev,
+                                           uint8_t fn)
+{
+    for (uint32_t i = 0; i < t->count; i++)
+        if (t->funcs[i].bus == bus && t->funcs[i].dev == dev && t->funcs[i].fn == fn)
+            return &t->funcs[i];
+    return NULL;
+}
