@@ -129,8 +129,11 @@ static bool upstream_allows(const struct pci_fn *f, uint16_t bit)
 static bool windows_cover(const struct pci_fn *f, uint64_t base, uint64_t size)
 {
     for (const struct pci_fn *p = f->parent; p != NULL; p = p->parent) {
-        uint64_t lo = (uint64_t)(pci_func_cfg_read(&p->func, PCI_BRIDGE_MEM_BASE, 2, NULL) & 0xfff0u) << 16;
-        uint64_t hi = ((uint64_t)(pci_func_cfg_read(&p->func, PCI_BRIDGE_MEM_LIMIT, 2, NULL) & 0xfff0u) << 16) | 0xfffffu;
+        uint64_t lo = (uint64_t)(pci_func_cfg_read(&p->func, PCI_BRIDGE_MEM_BASE, 2, NULL) &
+                                 PCI_BRIDGE_MEM_ADDR_MASK) << PCI_BRIDGE_MEM_SHIFT;
+        uint64_t hi = ((uint64_t)(pci_func_cfg_read(&p->func, PCI_BRIDGE_MEM_LIMIT, 2, NULL) &
+                                  PCI_BRIDGE_MEM_ADDR_MASK) << PCI_BRIDGE_MEM_SHIFT) |
+                      (PCI_BRIDGE_WINDOW_UNIT - 1);
         if (!(pci_func_command(&p->func) & PCI_COMMAND_MEMORY) || base < lo || base + size - 1 > hi)
             return false;
     }

@@ -51,6 +51,7 @@ struct pcid_bar {
     bool prefetch;
     uint64_t size;      /* 0 when not implemented */
     uint64_t addr;      /* as found (or as assigned by pcid_assign) */
+    bool assigned;      /* pcid_assign gave it addr */
 };
 
 struct pcid_msi {
@@ -83,6 +84,7 @@ struct pcid_pcie {
 #define PCID_PROB_MSIX_BIR (1u << 4)     /* MSI-X table or PBA in a BAR that is not memory */
 #define PCID_PROB_TOO_MANY (1u << 5)     /* more functions than PCID_FUNCS_MAX: some skipped */
 #define PCID_PROB_BUSES (1u << 6)        /* bus numbers ran out, or bridges nest too deep */
+#define PCID_PROB_NO_SPACE (1u << 7)     /* a BAR or window did not fit its aperture */
 
 struct pcid_func {
     uint8_t bus, dev, fn;
@@ -92,6 +94,8 @@ struct pcid_func {
     bool multifunction, bridge;
     uint8_t int_pin, int_line;
     uint8_t secondary, subordinate; /* bridges */
+    uint64_t win_base, win_size;    /* bridges: the memory window pcid_assign gave (size 0: closed) */
+    uint64_t win_align;
     uint32_t parent;            /* index of the bridge above, or UINT32_MAX */
     struct pcid_bar bar[PCI_BAR_COUNT];
     bool pm;

@@ -61,8 +61,17 @@
 #define PCI_BRIDGE_PRIMARY_BUS 0x18u     /* 8, RW */
 #define PCI_BRIDGE_SECONDARY_BUS 0x19u   /* 8, RW */
 #define PCI_BRIDGE_SUBORDINATE_BUS 0x1au /* 8, RW */
-#define PCI_BRIDGE_MEM_BASE 0x20u        /* 16, RW: bits 15:4 = address 31:20 */
-#define PCI_BRIDGE_MEM_LIMIT 0x22u       /* 16, RW */
+#define PCI_BRIDGE_IO_BASE 0x1cu         /* 8; RO 0 with IO_LIMIT: no I/O window [3.2.5.6] */
+#define PCI_BRIDGE_IO_LIMIT 0x1du        /* 8 */
+#define PCI_BRIDGE_MEM_BASE 0x20u        /* 16, RW: bits 15:4 = address 31:20 [3.2.5.8] */
+#define PCI_BRIDGE_MEM_LIMIT 0x22u       /* 16, RW: bits 15:4 = address 31:20 of the last MiB */
+#define PCI_BRIDGE_MEM_ADDR_MASK 0xfff0u
+#define PCI_BRIDGE_MEM_SHIFT 16u         /* register bits 15:4 hold address bits 31:20 */
+#define PCI_BRIDGE_WINDOW_UNIT (1u << 20) /* windows are in 1 MiB units [3.2.5.8] */
+#define PCI_BRIDGE_PREF_BASE 0x24u       /* 16; RO 0 with PREF_LIMIT: none [3.2.5.9] */
+#define PCI_BRIDGE_PREF_LIMIT 0x26u      /* 16 */
+#define PCI_BRIDGE_PREF_BASE_UPPER 0x28u /* 32: address bits 63:32 [3.2.5.10] */
+#define PCI_BRIDGE_PREF_LIMIT_UPPER 0x2cu /* 32 */
 #define PCI_BRIDGE_CONTROL 0x3eu         /* 16 */
 
 /* Header type [LB 6.2.1] */
