@@ -169,6 +169,12 @@ void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops 
     m->kernel = ops;
 }
 
+void sim_machine_set_spawner(struct sim_machine *m, const struct sim_spawner *sp)
+{
+    assert(m != NULL);
+    m->spawner = sp;
+}
+
 bool sim_machine_relaxed(const struct sim_machine *m)
 {
     return m->cfg.relaxed_memory && m->cfg.sched.policy != SIM_POLICY_FIFO;

@@ -42,6 +42,14 @@ struct sim_coro;
 struct sim_machine;
 struct port_kernel_ops;
 
+/* Who starts the programs processes ask for (port_sys_spawn): the run,
+ * which knows the program table. Returns the child's pid or -errno. */
+struct sim_spawner {
+    int64_t (*spawn)(void *ctx, struct sim_machine *m, const char *name, const char *program,
+                     const char *args, uint64_t flags);
+    void *ctx;
+};
+
 #define SIM_CPUS_MAX 64u
 #define SIM_PROCS_MAX 1024u
 #define SIM_FAULT_RULES_MAX 64u
@@ -235,6 +243,7 @@ struct sim_proc {
     /* inside a system call the kernel may hold its lock: a kill waits for the
      * call to return (as a signal waits for the return to user mode) */
     uint32_t in_kernel;
+    uint32_t preempt_off;        /* port_preempt_disable depth: the policy may not preempt */
     bool kill_pending;
     int32_t kill_status;
     /* the outstanding MMIO read (a stalled process has exactly one) */
@@ -297,6 +306,7 @@ struct sim_machine {
     struct sim_iommu iommu;
     struct sim_trace *trace;         /* borrowed */
     const struct port_kernel_ops *kernel; /* borrowed; NULL: no kernel */
+    const struct sim_spawner *spawner;    /* borrowed; NULL: port_sys_spawn says ENOSYS */
     struct sim_rng rng_sched, rng_faults, rng_jitter, rng_memory;
     struct sim_cpu cpus[SIM_CPUS_MAX];
     struct sim_proc *procs[SIM_PROCS_MAX]; /* by pid - 1 */
@@ -371,6 +381,9 @@ void sim_proc_kernel_leave(struct sim_proc *p);
  * it must outlive the machine's run). Its exit hook learns of every process
  * that ends. */
 void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops *ops);
+
+/* Attaches who starts programs for port_sys_spawn (borrowed, as the kernel). */
+void sim_machine_set_spawner(struct sim_machine *m, const struct sim_spawner *sp);
 
 /* Makes m the current machine on the host side (no process): port calls
  * made in between (creating a kernel, set-up code) act at once on m's

@@ -548,12 +548,63 @@ void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk, uint64
                          status);
 }
 
+static int64_t trace_pid(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    return p != NULL ? (int64_t)p->pid : -1;
+}
+
+void port_trace_pcid_func(const struct port_trace_pci_func *f)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_pcid_func(m->trace, m->eng.now_ps, trace_pid(), f->bdf, f->vendor, f->device,
+                        f->class_code, f->subclass, f->prog_if, f->kind, f->caps,
+                        f->problems, f->driver, f->status, f->driver_pid);
+}
+
+void port_trace_pcid_bar(const struct port_trace_pci_bar *b)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_pcid_bar(m->trace, m->eng.now_ps, trace_pid(), b->bdf, b->bar, b->kind, b->prefetch,
+                       (int64_t)b->size, (int64_t)b->addr, b->assigned);
+}
+
+void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, uint64_t offset,
+                         uint64_t len, int64_t status, uint64_t extra)
+{
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_pcid_req(m->trace, m->eng.now_ps, trace_pid(), bdf, client_pid, op, (int64_t)offset,
+                       (int64_t)len, status, (int64_t)extra);
+}
+
 /* ---- system calls ----------------------------------------------------------------- */
 
 int64_t port_sys_getpid(void)
 {
     struct sim_proc *p = sim_current_proc();
     return p != NULL ? (int64_t)p->pid : -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
+}
+
+void port_preempt_disable(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p != NULL)
+        p->preempt_off++;
+}
+
+void port_preempt_enable(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return;
+    assert(p->preempt_off > 0);
+    p->preempt_off--;
 }
 
 void port_sys_yield(void)
@@ -572,6 +623,22 @@ _Noreturn void port_sys_exit(int32_t status)
     if (p == NULL)
         abort();
     sim_proc_exit(p, status, false);
+}
+
+/* Starting a process is the machine's business, not the kernel's: the
+ * spawner the run attached knows the programs. */
+int64_t port_sys_spawn(const char *name, const char *program, const char *args, uint64_t flags)
+{
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    const struct sim_spawner *sp = p->machine->spawner;
+    if (sp == NULL)
+        return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
+    if (name == NULL || program == NULL)
+        return -(int64_t)iosim_err_errno(IOSIM_EINVAL);
+    return sp->spawn(sp->ctx, p->machine, name, program, args != NULL ? args : "", flags);
 }
 
 /* The file calls go to the machine's kernel, in the calling process (a real

@@ -9,8 +9,10 @@
 
 #include "impl/kernel/kernel.h"
 #include "sim/dev.h"
+#include "sim/expect_trace.h"
 #include "models/pci/pci_generic.h"
 #include "models/testdev/testdev.h"
+#include "sim/run_spawn.h"
 #include "sim/trace.h"
 
 struct run_state {
@@ -21,6 +23,7 @@ struct run_state {
     uint32_t expect_idx;
     struct kern *kernel;              /* machine.kernel */
     struct port_kernel_ops kernel_ops;
+    struct sim_expect_tally tally;    /* `trace:` expectations */
 };
 
 static const char *state_name(enum sim_proc_state st)
@@ -88,7 +91,12 @@ static void check_process(struct run_state *rs, const struct sim_expect *x)
 {
     const struct sim_proc *p = sim_proc_by_name(rs->m, x->name);
     char msg[SIM_RUN_MSG_MAX];
-    assert(p != NULL);
+    if (p == NULL) { /* `spawned: true`: another process was to start it */
+        assert(x->spawned);
+        snprintf(msg, sizeof msg, "process %s: nobody started it", x->name);
+        verdict(rs, "process", x->line, x->col, false, msg);
+        return;
+    }
     bool exited = p->state == SIM_PROC_EXITED;
     bool state_ok = !x->has_state || p->state == x->state;
     bool exit_ok = !x->has_exit || (exited && p->exit_status == x->exit_status);
@@ -106,6 +114,15 @@ static void check_process(struct run_state *rs, const struct sim_expect *x)
     else
         snprintf(msg, sizeof msg, "process %s is %s", x->name, state_name(p->state));
     verdict(rs, "process", x->line, x->col, state_ok && exit_ok, msg);
+}
+
+/* Counted by the trace's tap during the run; bounds as for counters. */
+static void check_trace(struct run_state *rs, const struct sim_expect *x)
+{
+    char msg[SIM_RUN_MSG_MAX];
+    uint64_t n = sim_expect_tally_rows(&rs->tally, x);
+    sim_expect_trace_text(x, n, msg, sizeof msg);
+    verdict(rs, "trace", x->line, x->col, bounds_ok(x, n), msg);
 }
 
 static void check_one(struct run_state *rs, const struct sim_expect *x)
@@ -139,6 +156,9 @@ static void check_one(struct run_state *rs, const struct sim_expect *x)
         snprintf(msg, sizeof msg, "run ended with %s, expected %s",
                  sim_end_reason_name(rs->m->end), sim_end_reason_name(x->end));
         verdict(rs, "end", x->line, x->col, rs->m->end == x->end, msg);
+        return;
+    case SIM_EXPECT_TRACE:
+        check_trace(rs, x);
         return;
     }
 }
@@ -405,6 +425,9 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         free(ctx);
         return finish_trace(rs, e);
     }
+    struct sim_run_spawner spawner;
+    sim_run_spawner_init(&spawner);
+    sim_machine_set_spawner(rs->m, &spawner.ops);
     e = add_devices(rs, &rd);
     if (e == IOSIM_OK)
         e = add_kernel(rs);
@@ -428,6 +451,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
     remove_devices(rs, &rd);
     sim_machine_destroy(rs->m);
     rs->m = NULL;
+    sim_run_spawner_fini(&spawner); /* after the processes that borrowed their arguments */
     free(ctx);
     return e;
 }
@@ -452,6 +476,8 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
         return e;
     }
     struct run_state rs = {.s = s, .r = r, .tr = &tr};
+    if (sim_expect_tally_init(&rs.tally, s)) /* else rows are not tapped at all */
+        sim_trace_set_tap(&tr, sim_expect_tally_row, &rs.tally);
     e = simulate(&rs, &cfg);
     sim_trace_fini(&tr);
     return e;

@@ -176,13 +176,32 @@ static bool key_allowed(const struct app_def *app, const char *key)
     return false;
 }
 
-/* `args:` of an app: integers or strings under the app's own keys. */
+static enum iosim_err load_app_values(struct loader *l, const struct yml_node *n,
+                                      struct sim_scn_process *p);
+
+/* `args:` of an app, then the app's own check of their values. */
 static enum iosim_err load_app_args(struct loader *l, const struct yml_node *n,
                                     struct sim_scn_process *p)
 {
     CHECK(yml_get_map(l->doc, n, &n, l->err));
     if (yml_map_len(n) > APP_ARGS_MAX)
         return yml_error_at(l->doc, n, l->err, "more than %u arguments", APP_ARGS_MAX);
+    CHECK(load_app_values(l, n, p));
+    struct app_arg_problem pr;
+    if (p->app->check != NULL && !p->app->check(&p->args, &pr)) {
+        const struct yml_node *val = yml_map_value(n, pr.arg);
+        if (pr.line == 0)
+            return yml_error_at(l->doc, val, l->err, "%s: %s", p->args.key[pr.arg], pr.msg);
+        return yml_error_at(l->doc, val, l->err, "%s, line %u column %u: %s", p->args.key[pr.arg],
+                            pr.line, pr.col, pr.msg);
+    }
+    return IOSIM_OK;
+}
+
+/* The values of `args:`, integers or strings, under the app's own keys. */
+static enum iosim_err load_app_values(struct loader *l, const struct yml_node *n,
+                                      struct sim_scn_process *p)
+{
     for (size_t i = 0; i < yml_map_len(n); i++) {
         const struct yml_node *key = yml_map_key(n, i), *val = yml_map_value(n, i);
         const char *ks = yml_scalar_text(key), *vs;
@@ -196,10 +215,12 @@ static enum iosim_err load_app_args(struct loader *l, const struct yml_node *n,
             p->args.str[i] = NULL;
         } else {
             CHECK(yml_get_str(l->doc, val, &vs, l->err));
-            if (strlen(vs) >= SIM_APP_STR_MAX)
+            if (strlen(vs) >= SIM_APP_TEXT_MAX)
                 return yml_error_at(l->doc, val, l->err, "argument longer than %u characters",
-                                    SIM_APP_STR_MAX - 1);
-            snprintf(p->arg_text[i], SIM_APP_STR_MAX, "%s", vs);
+                                    SIM_APP_TEXT_MAX - 1);
+            p->arg_text[i] = strdup(vs);
+            if (p->arg_text[i] == NULL)
+                return yml_error_at(l->doc, val, l->err, "out of memory");
             p->args.str[i] = p->arg_text[i];
         }
         p->args.count = (uint32_t)i + 1;
@@ -474,7 +495,12 @@ void sim_scenario_free(struct sim_scenario *s)
 {
     if (s == NULL)
         return;
-    for (uint32_t i = 0; i < s->proc_count; i++)
+    /* the slot after the last may hold what a failed load left half-built */
+    uint32_t n = s->proc_count < SIM_SCN_PROCS_MAX ? s->proc_count + 1 : s->proc_count;
+    for (uint32_t i = 0; i < n; i++) {
         sim_program_free(&s->procs[i].prog);
+        for (uint32_t a = 0; a < APP_ARGS_MAX; a++)
+            free(s->procs[i].arg_text[a]);
+    }
     free(s);
 }

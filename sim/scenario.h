@@ -56,7 +56,8 @@ struct sim_scn_device {
     uint32_t pci_regs;               /* type pci: its register file */
 };
 
-#define SIM_APP_STR_MAX 48u
+#define SIM_APP_STR_MAX 48u     /* an argument key */
+#define SIM_APP_TEXT_MAX 4096u  /* a string argument (pcid's driver table is one) */
 
 struct sim_scn_process {
     char name[SIM_NAME_MAX];
@@ -65,9 +66,9 @@ struct sim_scn_process {
     sim_time_ps start_ps;
     struct sim_program prog;          /* when app == NULL */
     const struct app_def *app;        /* `run:` an app (impl/apps) instead */
-    struct app_args args;             /* its strings point into arg_text */
+    struct app_args args;             /* its strings point into arg_key / arg_text */
     char arg_key[APP_ARGS_MAX][SIM_APP_STR_MAX];
-    char arg_text[APP_ARGS_MAX][SIM_APP_STR_MAX];
+    char *arg_text[APP_ARGS_MAX];     /* owned, NULL for numbers */
 };
 
 enum sim_expect_kind {
@@ -76,6 +77,20 @@ enum sim_expect_kind {
     SIM_EXPECT_COUNTER,  /* a machine counter */
     SIM_EXPECT_END_TIME, /* simulated end time within bounds */
     SIM_EXPECT_END,      /* how the run ended */
+    SIM_EXPECT_TRACE,    /* how many trace rows of a table match column values */
+};
+
+/* A `trace` expectation's `where:` holds up to SIM_EXPECT_WHERE_MAX
+ * columns; a string value is at most SIM_EXPECT_WHERE_STR_MAX - 1 bytes. */
+#define SIM_EXPECT_WHERE_MAX 8u
+#define SIM_EXPECT_WHERE_STR_MAX 64u
+
+/* One column of `where:`: the row's column `col` must equal the value. */
+struct sim_expect_where {
+    uint32_t col;                   /* index among the table's own columns */
+    bool is_int;                    /* an INT column: `value`; SYM/TEXT: `str` */
+    int64_t value;                  /* uint64 values as their bit pattern */
+    char str[SIM_EXPECT_WHERE_STR_MAX];
 };
 
 struct sim_expect {
@@ -85,12 +100,16 @@ struct sim_expect {
     uint64_t addr;
     uint8_t size;
     bool has_eq, has_ne, has_min, has_max;
-    uint64_t eq, ne, min, max;      /* for memory, counter, end_time (ps) */
+    uint64_t eq, ne, min, max;      /* for memory, counter, end_time (ps), trace (count = eq) */
     bool has_exit;
     int32_t exit_status;
     bool has_state;
+    bool spawned;                   /* process: started at run time by another process */
     enum sim_proc_state state;
     enum sim_end_reason end;
+    uint32_t table;                 /* trace: an enum sim_trace_table */
+    uint32_t where_count;           /* trace: columns in where[], in file order */
+    struct sim_expect_where where[SIM_EXPECT_WHERE_MAX];
 };
 
 /* `kind: kill` faults: the process ends at `at` (exit status -9), however

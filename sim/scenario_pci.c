@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/pci/pci_generic_regs.h"
+#include "impl/port/spec/pci_generic_regs.h"
 #include "sim/scenario_internal.h"
 
 #define CHECK SIM_SCN_CHECK

@@ -257,8 +257,10 @@ static bool decide(struct sim_machine *m, struct sim_cpu *cpu)
     const struct sim_sched_params *s = &m->cfg.sched;
     struct sim_proc *p = cpu->cur;
     uint32_t idx[SIM_PROCS_MAX];
-    bool others = candidates(m, cpu, idx) > 0;
     m->count.decisions++;
+    if (p->preempt_off > 0)
+        return false; /* a spinlock holder keeps its CPU (port_preempt_disable) */
+    bool others = candidates(m, cpu, idx) > 0;
     if (others && m->eng.now_ps - p->slice_start_ps >= s->timeslice_ps) {
         preempt(m, cpu, PREEMPT_TIMESLICE);
         return true;
@@ -528,7 +530,11 @@ void sim_proc_cost(struct sim_proc *p, sim_time_ps cost_ps)
 }
 
 void sim_proc_stall(struct sim_proc *p) { yield_with(p, SIM_OP_STALL, 0); }
-void sim_proc_block(struct sim_proc *p) { yield_with(p, SIM_OP_BLOCK, 0); }
+void sim_proc_block(struct sim_proc *p)
+{
+    assert(p->preempt_off == 0 && "blocking with preemption disabled");
+    yield_with(p, SIM_OP_BLOCK, 0);
+}
 void sim_proc_yield_cpu(struct sim_proc *p) { yield_with(p, SIM_OP_YIELD, 0); }
 
 _Noreturn void sim_proc_exit(struct sim_proc *p, int32_t status, bool failed)

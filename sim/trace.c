@@ -400,15 +400,57 @@ static inline void trace_put_str(struct sim_trace *tr, unsigned char **w, const 
 #define trace_put_SYM trace_put_str
 #define trace_put_TEXT trace_put_str
 
+/* A column as the tap sees it. */
+static inline struct sim_trace_value trace_tap_INT(int64_t v)
+{
+    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_INT, .value = v};
+}
+
+static inline struct sim_trace_value trace_tap_SYM(const char *s)
+{
+    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_SYM, .str = s};
+}
+
+static inline struct sim_trace_value trace_tap_TEXT(const char *s)
+{
+    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_TEXT, .str = s};
+}
+
+/* Out of line: the common case (no tap) keeps only the NULL test inline. */
+static void trace_tap(struct sim_trace *tr, enum sim_trace_table t, sim_time_ps t_ps,
+                      const struct sim_trace_value *cols, uint32_t ncols)
+{
+    tr->tapping = true;
+    tr->tap(tr->tap_ctx, t, t_ps, cols, ncols);
+    tr->tapping = false;
+}
+
+void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx)
+{
+    assert(tr != NULL && !tr->tapping);
+    tr->tap = fn;
+    tr->tap_ctx = fn != NULL ? ctx : NULL;
+}
+
+/* The tap runs after the row is complete, so it sees exactly what was
+ * hashed and buffered, and nothing it does can change that. */
 #define TRACE_PARAM(kind, col) , SIM_TRACE_CTYPE_##kind col
 #define TRACE_PUT(kind, col) trace_put_##kind(tr, &w_, col);
+#define TRACE_TAP(kind, col) trace_tap_##kind(col),
 #define TRACE_EMIT(table, ...)                                                           \
     void sim_trace_##table(struct sim_trace *tr,                                         \
                            sim_time_ps t_ps SIM_TRACE_EACH(TRACE_PARAM, __VA_ARGS__))    \
     {                                                                                    \
+        assert(!tr->tapping && "a tap must not emit into the run it taps");              \
         unsigned char *w_ = trace_row_begin(tr, SIM_TRACE_TABLE_##table, t_ps);          \
         SIM_TRACE_EACH(TRACE_PUT, __VA_ARGS__)                                           \
         trace_row_end(tr, w_);                                                           \
+        if (tr->tap != NULL) {                                                           \
+            const struct sim_trace_value v_[] = {                                        \
+                SIM_TRACE_EACH(TRACE_TAP, __VA_ARGS__)};                                 \
+            trace_tap(tr, SIM_TRACE_TABLE_##table, t_ps, v_,                             \
+                      (uint32_t)(sizeof v_ / sizeof v_[0]));                             \
+        }                                                                                \
     }
 SIM_TRACE_TABLES(TRACE_EMIT)
 

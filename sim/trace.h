@@ -59,6 +59,15 @@
  * are written. docs/trace-schema.md has the details and a recipe to
  * recompute it from a file.
  *
+ * Row tap. A run may carry one tap (sim_trace_set_tap): a callback that
+ * every emit function calls after the row is hashed and encoded, with the
+ * row's table, t_ps and own columns. It sees every row in emission order,
+ * with or without a db and after a sticky error alike (the rows the hash
+ * covers), and it changes neither the hash nor any row. With no tap an emit
+ * function pays one NULL test. It is how a run watches its own trace (the
+ * scenario's `trace:` expectations) without reading the database back,
+ * which a hash-only run does not have.
+ *
  * Ownership: sim_trace_db_open returns an owned handle, released by
  * sim_trace_db_close after every run using it was fini'd. A sim_trace
  * borrows its db and must not be moved while live (the db lists its live
@@ -170,6 +179,21 @@ struct sim_trace_result {
     const char *message; /* may be NULL */
 };
 
+/* One column value of a row, as a tap sees it: an INT column in `value`,
+ * a SYM or TEXT column in `str` (NULL for a NULL string). */
+struct sim_trace_value {
+    enum sim_trace_kind kind;
+    int64_t value;
+    const char *str;
+};
+
+/* A row tap. cols holds the row's ncols own columns in table order (the
+ * columns of sim_trace_table_info(table)); cols and the strings in it are
+ * borrowed for the call only. A tap must not emit rows into the run it
+ * taps (asserted). */
+typedef void sim_trace_tap_fn(void *ctx, enum sim_trace_table table, sim_time_ps t_ps,
+                              const struct sim_trace_value *cols, uint32_t ncols);
+
 /* One run. Caller storage; every field is private to sim/trace*.c.
  * The buffer holds a rows message for the store or the writer: a header,
  * then msg_rows encoded rows (sim/trace_internal.h).
@@ -194,6 +218,9 @@ struct sim_trace {
     bool buffering;              /* rows go to the buffer */
     enum iosim_err err;          /* sticky write error */
     char err_msg[224];
+    sim_trace_tap_fn *tap;       /* NULL: no tap */
+    void *tap_ctx;
+    bool tapping;                /* inside the tap: it must not emit */
 };
 
 /* Starts a run. With a db, inserts its run row as 'incomplete' and commits
@@ -210,6 +237,11 @@ enum iosim_err sim_trace_init(struct sim_trace *tr, struct sim_trace_db *db,
                                SIM_TRACE_EACH(SIM_TRACE_PARAM_, __VA_ARGS__));
 SIM_TRACE_TABLES(SIM_TRACE_PROTO_)
 #undef SIM_TRACE_PROTO_
+
+/* Installs fn as the run's row tap, called with ctx for every row emitted
+ * from now on (NULL removes it). Set it after sim_trace_init, which clears
+ * it; it stays until fini. */
+void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx);
 
 /* Ends a run: writes the remaining rows and the run row's outcome
  * (status 'complete', result, trace_hash, end_time_ps, rows, expectation

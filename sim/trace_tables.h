@@ -74,7 +74,17 @@
     T(log, (INT, pid), (SYM, source), (TEXT, message))                                   \
     /* a buffer-pool event: alloc, free, defer, guard, unguard, forfeit, leak, ... */   \
     T(bufpool_op, (INT, pid), (TEXT, pool), (SYM, op), (INT, chunk), (INT, offset),      \
-      (INT, len), (INT, addr), (INT, guards), (INT, status))
+      (INT, len), (INT, addr), (INT, guards), (INT, status))                             \
+    /* a function pcid found, and what it did with it */                                \
+    T(pcid_func, (INT, pid), (TEXT, bdf), (INT, vendor), (INT, device), (INT, class),    \
+      (INT, subclass), (INT, prog_if), (SYM, kind), (TEXT, caps), (INT, problems),       \
+      (TEXT, driver), (SYM, status), (INT, driver_pid))                                  \
+    /* one implemented BAR or bridge window of a function pcid found */                 \
+    T(pcid_bar, (INT, pid), (TEXT, bdf), (INT, bar), (SYM, kind), (INT, prefetch),       \
+      (INT, size), (INT, addr), (INT, assigned))                                         \
+    /* a request a driver made of pcid over its ring, and the answer */                 \
+    T(pcid_req, (INT, pid), (TEXT, bdf), (INT, client_pid), (SYM, op), (INT, offset),    \
+      (INT, len), (INT, status), (INT, extra))
 /* clang-format on */
 
 /* The table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order. */

@@ -1,6 +1,7 @@
 /* The app table and argument helpers; see apps.h. */
 #include "impl/apps/apps.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -23,6 +24,68 @@ const char *app_arg_str(const struct app_args *a, const char *key, const char *f
     return fallback;
 }
 
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A whole integer: [-](decimal | 0x hex), no overflow. */
+static bool parse_int(const char *s, int64_t *out)
+{
+    bool neg = *s == '-';
+    s += neg;
+    unsigned base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+    s += base == 16 ? 2 : 0;
+    if (*s == '\0')
+        return false;
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+                     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+                     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
+                                              : 99u;
+        if (d >= base || v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    if (v > (uint64_t)INT64_MAX + neg)
+        return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+enum iosim_err app_args_parse(const char *text, struct app_args_store *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(text);
+    if (len >= sizeof out->text)
+        return IOSIM_EMSGSIZE;
+    memcpy(out->text, text, len + 1);
+    struct app_args *a = &out->args;
+    for (char *p = out->text; *p != '\0';) {
+        if (is_blank(*p)) {
+            *p++ = '\0';
+            continue;
+        }
+        char *tok = p;
+        while (*p != '\0' && !is_blank(*p))
+            p++;
+        if (*p != '\0')
+            *p++ = '\0';
+        char *eq = strchr(tok, '=');
+        if (eq == NULL || eq == tok || a->count == APP_ARGS_MAX)
+            return IOSIM_EINVAL;
+        *eq = '\0';
+        for (uint32_t i = 0; i < a->count; i++)
+            if (strcmp(a->key[i], tok) == 0)
+                return IOSIM_EINVAL;
+        a->key[a->count] = tok;
+        a->str[a->count] = parse_int(eq + 1, &a->num[a->count]) ? NULL : eq + 1;
+        a->count++;
+    }
+    return IOSIM_OK;
+}
+
 int64_t app_scheme_open(const char *name, uint32_t entries, struct iou *ring)
 {
     char path[48] = ":";
@@ -38,11 +101,38 @@ static const char *const server_keys[] = {"scheme", "entries", NULL};
 static const char *const client_keys[] = {"scheme", "requests", "mode", "entries", "window", NULL};
 static const char *const blk_server_keys[] = {"scheme", "entries", "delay", NULL};
 static const char *const pool_client_keys[] = {"scheme", "requests", "window", "len", "after", NULL};
+static const char *const pcid_keys[] = {"ecam", "buses", "mem32_base", "mem32_limit",
+                                        "mem64_base", "mem64_limit", "io_base", "io_limit",
+                                        "irq_base", "irq_count", "drivers", "spawn", "entries",
+                                        "until_drivers_exit", NULL};
+static const char *const pcitest_keys[] = {"pci", "irq", "vectors", "dma", "probe", NULL};
 
 const struct app_def app_table[] = {
-    {"echo_server", app_echo_server, server_keys},
-    {"echo_client", app_echo_client, client_keys},
-    {"blk_server", app_blk_server, blk_server_keys},
-    {"pool_client", app_pool_client, pool_client_keys},
-    {NULL, NULL, NULL},
+    {"echo_server", app_echo_server, server_keys, NULL},
+    {"echo_client", app_echo_client, client_keys, NULL},
+    {"blk_server", app_blk_server, blk_server_keys, NULL},
+    {"pool_client", app_pool_client, pool_client_keys, NULL},
+    {"pcid", app_pcid, pcid_keys, app_pcid_check},
+    {"pcitest", app_pcitest, pcitest_keys, NULL},
+    {NULL, NULL, NULL, NULL},
 };
+
+const struct app_def *app_find(const char *name)
+{
+    for (const struct app_def *a = app_table; a->name != NULL; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
+const char *app_args_unknown_key(const struct app_def *app, const struct app_args *a)
+{
+    for (uint32_t i = 0; i < a->count; i++) {
+        bool known = false;
+        for (size_t k = 0; app->keys[k] != NULL && !known; k++)
+            known = strcmp(app->keys[k], a->key[i]) == 0;
+        if (!known)
+            return a->key[i];
+    }
+    return NULL;
+}

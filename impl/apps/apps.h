@@ -18,6 +18,9 @@
  *   pool_client   a driver-shaped client of that scheme: read buffers are
  *                 guarded buffer-pool slices; when the peer dies holding one,
  *                 the guard is forfeited and the slice leaked, never reused.
+ *   pcid          the PCI daemon (impl/drivers/pcid/pcid.h): enumerates,
+ *                 assigns, starts drivers, serves `pci:`.
+ *   pcitest       the generic PCI device's driver, started by pcid.
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -25,7 +28,10 @@
 #ifndef IOSIM_APPS_H
 #define IOSIM_APPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "impl/port/err.h"
 
 #define APP_ARGS_MAX 8u
 
@@ -39,11 +45,26 @@ struct app_args {
 int64_t app_arg_int(const struct app_args *a, const char *key, int64_t fallback);
 const char *app_arg_str(const struct app_args *a, const char *key, const char *fallback);
 
+/* Arguments as a command line carries them (port_sys_spawn, pcid's driver
+ * table): "key=value key=value", separated by blanks; a value that is a
+ * whole decimal or 0x-hex integer (optionally negative) is a number, any
+ * other a string (without blanks). The store owns the strings. */
+#define APP_ARGS_TEXT_MAX 512u
+struct app_args_store {
+    struct app_args args;
+    char text[APP_ARGS_TEXT_MAX];
+};
+/* IOSIM_OK, or EINVAL (a token without '=' or with an empty key, more than
+ * APP_ARGS_MAX pairs, a duplicate key) / EMSGSIZE (text too long). */
+enum iosim_err app_args_parse(const char *text, struct app_args_store *out);
+
 /* Process entry points (struct app_args * as arg). */
 int32_t app_echo_server(void *args);
 int32_t app_echo_client(void *args);
 int32_t app_blk_server(void *args);
 int32_t app_pool_client(void *args);
+int32_t app_pcid(void *args);      /* impl/drivers/pcid/pcid_main.c */
+int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)
@@ -58,12 +79,34 @@ struct iou;
  * ring. */
 int64_t app_scheme_open(const char *name, uint32_t entries, struct iou *ring);
 
+/* What an app's argument check found wrong: which argument, where in its
+ * text (1-based; 0 when the whole value is wrong) and why. */
+struct app_arg_problem {
+    uint32_t arg;                   /* index into app_args */
+    uint32_t line, col;
+    char msg[128];
+};
+
 /* The table of apps by name, for the scenario loader. */
 struct app_def {
     const char *name;
     int32_t (*main)(void *args);
     const char *const *keys;        /* accepted argument keys, NULL-terminated */
+    /* NULL, or a check of the arguments' values before anything runs (a
+     * scenario refuses a bad driver table at load time): false and *p
+     * filled when one is wrong. */
+    bool (*check)(const struct app_args *a, struct app_arg_problem *p);
 };
 extern const struct app_def app_table[];
+
+/* pcid's check: its driver table parses. */
+bool app_pcid_check(const struct app_args *a, struct app_arg_problem *p);
+
+/* The app called `name`, or NULL. */
+const struct app_def *app_find(const char *name);
+
+/* Does `app` take every key of `a`? NULL when it does, else the first key
+ * it does not take. */
+const char *app_args_unknown_key(const struct app_def *app, const struct app_args *a);
 
 #endif /* IOSIM_APPS_H */

@@ -111,10 +111,12 @@ static struct ring_sqe64 request_sqe(const struct kern *k, const struct kern_req
                            .user_data = kern_req_id(k, r), .syscall_flags = (uint32_t)c->flags,
                            .addr = c->buf != NULL ? port_user_addr(c->buf) : 0};
     if (c->op == RING_OP_DUP && (c->flags & URING_DUP_NEW_RING)) {
-        /* a secondary ring on offer: the server's new fd and the geometry */
+        /* a secondary ring on offer: the server's new fd, the geometry, and who
+         * offers it (the server may serve each client differently: pcid binds
+         * a driver's ring to that driver's device) */
         const struct uring_create_info *ci = &k->insts[c->handle].reg.ci;
         s.fd = r->aux;
-        s.addr = 0;
+        s.addr = c->pid;
         s.len = ci->sq_entries;
         s.offset = (uint64_t)ci->cq_entries | (uint64_t)ci->entry_bits << 32;
     } else if (c->op == RING_OP_OPEN || c->op == RING_OP_DUP) {

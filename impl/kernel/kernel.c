@@ -14,17 +14,25 @@ int64_t kern_err(enum iosim_err e)
 
 void kern_lock(struct kern *k)
 {
-    /* ACQUIRE: pairs with kern_unlock's RELEASE, so the previous holder's
-     * writes to kernel state are visible */
-    while (port_xchg_u32(&k->lock, 1, PORT_ACQUIRE) != 0)
+    /* Not preemptible while held (as a kernel spinlock): a holder preempted
+     * by a priority scheduler would leave every waiter spinning forever.
+     * Waiting for it stays preemptible. ACQUIRE: pairs with kern_unlock's
+     * RELEASE, so the previous holder's writes to kernel state are visible. */
+    for (;;) {
+        port_preempt_disable();
+        if (port_xchg_u32(&k->lock, 1, PORT_ACQUIRE) == 0)
+            return;
+        port_preempt_enable();
         while (port_load_u32(&k->lock, PORT_RELAXED) != 0)
             port_spin_hint();
+    }
 }
 
 void kern_unlock(struct kern *k)
 {
     assert(port_load_u32(&k->lock, PORT_RELAXED) == 1);
     port_store_u32(&k->lock, 0, PORT_RELEASE);
+    port_preempt_enable();
 }
 
 /* ---- processes and file tables ------------------------------------------------ */

@@ -70,7 +70,10 @@ _Static_assert(sizeof(struct uring_create_info) == 24, "create-info layout");
  * open flags (offset). A DUP whose syscall_flags have URING_DUP_NEW_RING is a
  * userspace->userspace ring a client wants: fd is then a new fd in the
  * server's own table for that instance (the server fmaps it; a non-negative
- * status accepts). */
+ * status accepts), len the SQ entries, offset the CQ entries | entry bits
+ * << 32, and addr the pid of the process offering it, as the kernel knows
+ * it (so a server can tell its clients apart; nothing on the ring itself
+ * can be trusted for that). */
 #define URING_DUP_NEW_RING 0x1u
 
 #endif /* IOSIM_KERNEL_URING_ABI_H */

@@ -85,4 +85,16 @@ static inline int32_t iosim_err_errno(enum iosim_err e)
     return (unsigned)e < IOSIM_ERR_COUNT ? nums[e] : 5 /* EIO */;
 }
 
+/* The error a syscall-style status (-errno) stands for: OK for a
+ * non-negative status, EIO for an errno this list does not have. */
+static inline enum iosim_err iosim_err_from_status(int64_t status)
+{
+    if (status >= 0)
+        return IOSIM_OK;
+    for (unsigned e = 1; e < IOSIM_ERR_COUNT; e++)
+        if (-(int64_t)iosim_err_errno((enum iosim_err)e) == status)
+            return (enum iosim_err)e;
+    return IOSIM_EIO;
+}
+
 #endif /* IOSIM_PORT_ERR_H */

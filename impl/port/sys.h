@@ -27,8 +27,28 @@ int64_t port_sys_getpid(void);
 /* Gives up the CPU; returns when scheduled again. */
 void port_sys_yield(void);
 
+/* The calling process keeps its CPU until the matching enable (calls
+ * nest): what a kernel does while it holds a spinlock, so that nobody
+ * spins on a lock whose holder was preempted - under a priority scheduler
+ * that is a livelock. Nothing between the two may block. Natively a no-op
+ * (the host scheduler decides). */
+void port_preempt_disable(void);
+void port_preempt_enable(void);
+
 /* Ends the calling process with `status`; never returns. */
 _Noreturn void port_sys_exit(int32_t status);
+
+/* Starts `program` (a program the system knows by name: in the simulator,
+ * an app of impl/apps/apps.h) as a new process called `name`, with `args`
+ * in app_args_parse's "key=value key=value" form. The child runs beside the
+ * caller (no fork: Redox's pcid starts its drivers the same way, with a
+ * command line). Returns the child's pid, or -errno: ENOENT (no such
+ * program), EINVAL (arguments the program does not take, a bad name),
+ * EEXIST (a process of that name is alive), ENOSPC, ENOSYS (a port that
+ * cannot start processes: native builds). With PORT_SPAWN_DAEMON the
+ * system does not wait for the child to end. */
+#define PORT_SPAWN_DAEMON 0x1u
+int64_t port_sys_spawn(const char *name, const char *program, const char *args, uint64_t flags);
 
 int64_t port_sys_open(const char *path, uint64_t flags);
 int64_t port_sys_close(uint64_t fd);

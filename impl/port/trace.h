@@ -11,7 +11,30 @@
 #ifndef IOSIM_PORT_TRACE_H
 #define IOSIM_PORT_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* The rows of pcid's report, passed whole (they have many fields). */
+struct port_trace_pci_func {
+    const char *bdf;        /* "BB:DD.F" */
+    uint16_t vendor, device;
+    uint8_t class_code, subclass, prog_if;
+    const char *kind;       /* "endpoint", "bridge" */
+    const char *caps;       /* e.g. "pm msi:8 msix:16 pcie:gen3x4" */
+    uint32_t problems;      /* PCID_PROB_* */
+    const char *driver;     /* NULL: none */
+    const char *status;     /* "started", "no_driver", "no_space", "spawn_failed", "bridge" */
+    int64_t driver_pid;     /* -1: none */
+};
+
+struct port_trace_pci_bar {
+    const char *bdf;
+    uint32_t bar;           /* 0..5; 6: a bridge's memory window */
+    const char *kind;       /* "mem32", "mem64", "io", "window" */
+    bool prefetch;
+    uint64_t size, addr;
+    bool assigned;
+};
 
 #if defined(PORT_NATIVE)
 static inline void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk,
@@ -26,6 +49,14 @@ static inline void port_trace_ring(const void *ring_header, const char *side, co
 {
     (void)ring_header, (void)side, (void)op, (void)head, (void)tail, (void)count, (void)status;
 }
+static inline void port_trace_pcid_func(const struct port_trace_pci_func *f) { (void)f; }
+static inline void port_trace_pcid_bar(const struct port_trace_pci_bar *b) { (void)b; }
+static inline void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op,
+                                       uint64_t offset, uint64_t len, int64_t status,
+                                       uint64_t extra)
+{
+    (void)bdf, (void)client_pid, (void)op, (void)offset, (void)len, (void)status, (void)extra;
+}
 #elif defined(PORT_SIM)
 /* side: "sq" or "cq"; op: "push", "pop", "shutdown", "broken", ...;
  * status: 0 or a negative errno. The ring is named by where its header is. */
@@ -38,6 +69,12 @@ void port_trace_ring(const void *ring_header, const char *side, const char *op, 
  * plus the offset (the device's view); status 0 or a negative errno. */
 void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk, uint64_t offset,
                         uint64_t len_bytes, uint64_t addr, uint32_t guards, int32_t status);
+/* What pcid found and did (tables pcid_func, pcid_bar, pcid_req). */
+void port_trace_pcid_func(const struct port_trace_pci_func *f);
+void port_trace_pcid_bar(const struct port_trace_pci_bar *b);
+/* op: "open", "info", "cfg_read", "cfg_write", "bar", "irq", "close", "accept", "bad" */
+void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, uint64_t offset,
+                         uint64_t len, int64_t status, uint64_t extra);
 #else
 #error "define PORT_NATIVE or PORT_SIM"
 #endif

@@ -94,6 +94,27 @@ static const char *msix_problem(const struct pci_func_desc *d)
     return NULL;
 }
 
+/* Placed capabilities: inside the conventional space after the header,
+ * dword aligned, each structure whole and apart from the others. */
+static const char *placement_problem(const struct pci_func_desc *d)
+{
+    if ((d->at.pm | d->at.msi | d->at.pcie | d->at.msix) == 0)
+        return NULL;
+    const struct { bool present; uint8_t at; uint32_t size; } c[] = {
+        {d->pm.present, d->at.pm, PCI_PM_SIZE}, {d->msi.present, d->at.msi, 24},
+        {d->pcie.present, d->at.pcie, PCI_EXP_SIZE}, {d->msix.present, d->at.msix, PCI_MSIX_SIZE}};
+    for (unsigned i = 0; i < 4; i++) {
+        if (!c[i].present)
+            continue;
+        if (c[i].at < PCI_CAP_FIRST || c[i].at % 4 != 0 || c[i].at + c[i].size > PCI_CFG_SIZE)
+            return "a placed capability sits at a dword from 0x40 and fits below 0x100";
+        for (unsigned j = 0; j < i; j++)
+            if (c[j].present && c[i].at < c[j].at + c[j].size && c[j].at < c[i].at + c[i].size)
+                return "placed capabilities overlap";
+    }
+    return NULL;
+}
+
 const char *pci_func_desc_problem(const struct pci_func_desc *d)
 {
     if (d->vendor == 0xffff || d->vendor == 0x0000)
@@ -112,7 +133,8 @@ const char *pci_func_desc_problem(const struct pci_func_desc *d)
     if (d->pcie.present && d->pcie.width != 1 && d->pcie.width != 2 && d->pcie.width != 4 &&
         d->pcie.width != 8 && d->pcie.width != 12 && d->pcie.width != 16 && d->pcie.width != 32)
         return "a link is x1, x2, x4, x8, x12, x16 or x32";
-    return msix_problem(d);
+    const char *w = msix_problem(d);
+    return w != NULL ? w : placement_problem(d);
 }
 
 /* ---- building the power-on state ---------------------------------------------------------- */
@@ -143,11 +165,22 @@ static uint8_t link_cap(struct pci_func *f, uint8_t at, uint8_t id, uint8_t *pre
     return at;
 }
 
+static bool caps_placed(const struct pci_func_desc *d)
+{
+    return (d->at.pm | d->at.msi | d->at.pcie | d->at.msix) != 0;
+}
+
+/* The next capability's offset: the model's chain, or where d puts it. */
+static uint8_t cap_at(const struct pci_func_desc *d, uint8_t chained, uint8_t placed)
+{
+    return caps_placed(d) ? placed : chained;
+}
+
 static void build_caps(struct pci_func *f)
 {
     const struct pci_func_desc *d = &f->desc;
     uint8_t *next = &f->cfg[PCI_CAP_PTR];
-    uint8_t at = PCI_CAP_FIRST;
+    uint8_t at = cap_at(d, PCI_CAP_FIRST, d->at.pm);
     if (d->pm.present) {
         f->cap_pm = link_cap(f, at, PCI_CAP_ID_PM, next);
         reg(f, at + PCI_PM_PMC, 2, PCI_PM_PMC_VERSION_1_2, 0, 0);
@@ -156,6 +189,7 @@ static void build_caps(struct pci_func *f)
         next = &f->cfg[at + PCI_CAP_NEXT];
         at = (uint8_t)(at + PCI_PM_SIZE);
     }
+    at = cap_at(d, at, d->at.msi);
     if (d->msi.present) {
         f->cap_msi = link_cap(f, at, PCI_CAP_ID_MSI, next);
         uint16_t ctrl = (uint16_t)(d->msi.vectors_log2 << PCI_MSI_CTRL_MMC_SHIFT) |
@@ -176,6 +210,7 @@ static void build_caps(struct pci_func *f)
         next = &f->cfg[at + PCI_CAP_NEXT];
         at = (uint8_t)(at + 24);
     }
+    at = cap_at(d, at, d->at.pcie);
     if (d->pcie.present) {
         f->cap_pcie = link_cap(f, at, PCI_CAP_ID_PCIE, next);
         reg(f, at + PCI_EXP_CAPS, 2,
@@ -190,6 +225,7 @@ static void build_caps(struct pci_func *f)
         next = &f->cfg[at + PCI_CAP_NEXT];
         at = (uint8_t)(at + PCI_EXP_SIZE);
     }
+    at = cap_at(d, at, d->at.msix);
     if (d->msix.present) {
         f->cap_msix = link_cap(f, at, PCI_CAP_ID_MSIX, next);
         reg(f, at + PCI_MSIX_CTRL, 2, (uint32_t)(d->msix.vectors - 1),
@@ -198,6 +234,15 @@ static void build_caps(struct pci_func *f)
         reg(f, at + PCI_MSIX_PBA, 4, d->msix.pba_off | d->msix.pba_bar, 0, 0);
     }
     assert(at <= PCI_CFG_SIZE - PCI_MSIX_SIZE);
+}
+
+/* Read-only bits as the dump has them; writable and W1C bits stay at reset. */
+static void apply_image(struct pci_func *f)
+{
+    for (uint32_t i = 0; i < f->image_len; i++) {
+        uint8_t mine = f->rw[i] | f->w1c[i];
+        f->cfg[i] = (uint8_t)((f->cfg[i] & mine) | (f->image[i] & ~mine));
+    }
 }
 
 static void build_header(struct pci_func *f)
@@ -250,6 +295,8 @@ void pci_func_reset(struct pci_func *f)
     build_header(f);
     build_bars(f);
     build_caps(f);
+    if (f->image != NULL)
+        apply_image(f);
     if (f->msix_table != NULL) { /* every vector masked after reset [LB 6.8.2.9] */
         memset(f->msix_table, 0, (size_t)f->desc.msix.vectors * PCI_MSIX_ENTRY_SIZE);
         for (uint32_t v = 0; v < f->desc.msix.vectors; v++)
@@ -257,10 +304,12 @@ void pci_func_reset(struct pci_func *f)
     }
 }
 
-enum iosim_err pci_func_init(struct pci_func *f, const struct pci_func_desc *d)
+static enum iosim_err init_common(struct pci_func *f, const struct pci_func_desc *d,
+                                  const uint8_t *image, uint32_t len)
 {
     assert(f != NULL && d != NULL);
-    if (pci_func_desc_problem(d) != NULL)
+    if (pci_func_desc_problem(d) != NULL || len > PCI_CFG_EXT_SIZE ||
+        (image == NULL && len != 0))
         return IOSIM_EINVAL;
     memset(f, 0, sizeof *f);
     f->desc = *d;
@@ -269,14 +318,38 @@ enum iosim_err pci_func_init(struct pci_func *f, const struct pci_func_desc *d)
         if (f->msix_table == NULL)
             return IOSIM_ENOMEM;
     }
+    if (image != NULL) {
+        f->image = calloc(1, PCI_CFG_EXT_SIZE);
+        if (f->image == NULL) {
+            pci_func_fini(f);
+            return IOSIM_ENOMEM;
+        }
+        memcpy(f->image, image, len);
+        f->image_len = len;
+    }
     pci_func_reset(f);
     return IOSIM_OK;
+}
+
+enum iosim_err pci_func_init(struct pci_func *f, const struct pci_func_desc *d)
+{
+    return init_common(f, d, NULL, 0);
+}
+
+enum iosim_err pci_func_init_image(struct pci_func *f, const struct pci_func_desc *d,
+                                   const uint8_t *image, uint32_t len)
+{
+    if (image == NULL)
+        return IOSIM_EINVAL;
+    return init_common(f, d, image, len);
 }
 
 void pci_func_fini(struct pci_func *f)
 {
     free(f->msix_table);
     f->msix_table = NULL;
+    free(f->image);
+    f->image = NULL;
 }
 
 /* ---- configuration accesses ------------------------------------------------------------- */

@@ -77,6 +77,10 @@ struct pci_func_desc {
     struct pci_msi_desc msi;
     struct pci_msix_desc msix;
     struct pci_pcie_desc pcie;
+    /* Where the capabilities sit: all 0, the model chains them from 0x40
+     * (PM, MSI, PCI Express, MSI-X); else each present one at its offset
+     * (dword aligned, 0x40..0xfc, not overlapping), linked by an image. */
+    struct { uint8_t pm, msi, pcie, msix; } at;
 };
 
 /* Does d describe a function hardware could be? NULL, or what is wrong. */
@@ -100,6 +104,8 @@ struct pci_func {
     uint8_t w1c[PCI_CFG_EXT_SIZE];  /* write-1-to-clear bits */
     uint8_t cap_pm, cap_msi, cap_msix, cap_pcie; /* capability offsets, 0 when absent */
     uint8_t *msix_table;            /* vectors * 16 bytes, owned */
+    uint8_t *image;                 /* pci_func_init_image: the dump, owned (4096 bytes) */
+    uint32_t image_len;
     uint64_t msix_pending[PCI_MSIX_VECTORS_MAX / 64];
     bool intx_asserted;
 };
@@ -114,6 +120,17 @@ struct pci_func {
 
 /* EINVAL (pci_func_desc_problem says why) or ENOMEM. */
 enum iosim_err pci_func_init(struct pci_func *f, const struct pci_func_desc *d);
+
+/* A function as a real one's configuration-space dump shows it (`len`
+ * bytes of `image`, copied): the registers d describes behave as the model
+ * makes them, and every read-only bit reads as the dump has it - IDs,
+ * class, capability IDs and chain, capabilities the model does not know,
+ * the extended space. Writable bits start at their reset values (0:
+ * decoding, bus mastering and interrupts off, BARs unassigned), as a
+ * machine out of reset. d's capabilities must sit where the dump has
+ * them (d->at). */
+enum iosim_err pci_func_init_image(struct pci_func *f, const struct pci_func_desc *d,
+                                   const uint8_t *image, uint32_t len);
 void pci_func_fini(struct pci_func *f);
 
 /* Back to the power-on state (every register, the MSI-X table, pending bits). */

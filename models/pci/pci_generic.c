@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/pci/pci_generic_regs.h"
+#include "impl/port/spec/pci_generic_regs.h"
 #include "sim/trace.h"
 
 struct pci_generic {

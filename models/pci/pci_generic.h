@@ -1,6 +1,6 @@
 /*
  * pci_generic.h - the generic PCI device a scenario defines (registers in
- * pci_generic_regs.h): a function on the root complex with the IDs, BARs and
+ * impl/port/spec/pci_generic_regs.h): a function on the root complex with the IDs, BARs and
  * capabilities given, a register file in its first memory BAR, and
  * registers that signal interrupts and do 4-byte DMAs, so that
  * enumeration, BAR mapping, MSI/MSI-X/INTx and bus-master gating can be

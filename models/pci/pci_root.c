@@ -508,7 +508,8 @@ enum iosim_err pci_root_add(struct pci_root *r, const struct pci_fn_config *c, s
     struct pci_fn *f = calloc(1, sizeof *f);
     if (f == NULL)
         return IOSIM_ENOMEM;
-    e = pci_func_init(&f->func, &c->desc);
+    e = c->image != NULL ? pci_func_init_image(&f->func, &c->desc, c->image, c->image_len)
+                         : pci_func_init(&f->func, &c->desc);
     if (e != IOSIM_OK) {
         free(f);
         return e;
@@ -519,6 +520,12 @@ enum iosim_err pci_root_add(struct pci_root *r, const struct pci_fn_config *c, s
     f->dev = c->dev;
     f->fn = c->fn;
     f->intx_line = c->intx_line;
+    /* What firmware leaves there: the platform's routing of the pin, for
+     * the OS to read [LB 6.2.4]. Lines past 254 have no encoding (255 is
+     * "unknown"). */
+    if (c->desc.int_pin != 0)
+        (void)pci_func_cfg_write(&f->func, PCI_INTERRUPT_LINE, 1,
+                                 c->intx_line < 0xff ? c->intx_line : 0xff);
     f->ops = c->ops;
     f->ctx = c->ctx;
     for (unsigned i = 0; i < PCI_BAR_COUNT; i++) {

@@ -29,6 +29,9 @@
  *   I/O BARs are assigned but never decode: the machine has no I/O space.
  * - DMA with bus mastering off never reaches the bus: a `dma` row with
  *   status `disabled`.
+ * - The Interrupt Line register starts as firmware leaves it: the machine
+ *   line the function's INTx pin is routed to (255 when it has no 8-bit
+ *   encoding).
  * - Interrupts: MSI-X, else MSI, else INTx on the function's line. A message
  *   to the x86 interrupt window (0xfee00000, 1 MiB) raises machine line
  *   (data mod 4096) after msi_ps; a message anywhere else is a memory write
@@ -73,6 +76,8 @@ struct pci_fn_config {
     const char *behind;          /* the bridge's name, or NULL: on bus 0 */
     uint8_t dev, fn;             /* device 0..31, function 0..7 */
     struct pci_func_desc desc;
+    const uint8_t *image;        /* NULL, or a real function's dump (pci_func_init_image); */
+    uint32_t image_len;          /* copied */
     uint32_t intx_line;          /* machine line INTx asserts */
     const struct pci_dev_ops *ops;
     void *ctx;

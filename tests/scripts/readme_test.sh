@@ -14,7 +14,9 @@ if "$iosim" run "$work/readme-example.yaml" > "$work/out1"; then
 else
     echo "FAIL the README's example scenario:"; cat "$work/out1"; fails=1
 fi
-sed -n '/^```yaml$/,/^```$/p' "$src/docs/scenario-format.md" | sed '1d;$d' > "$work/doc-example.yaml"
+# the first yaml block of the section "A complete example" (other sections have fragments)
+sed -n '/^## A complete example/,$p' "$src/docs/scenario-format.md" |
+    sed -n '/^```yaml$/,/^```$/{p;/^```$/q}' | sed '1d;$d' > "$work/doc-example.yaml"
 if "$iosim" run "$work/doc-example.yaml" > "$work/out3"; then
     echo "ok   docs/scenario-format.md's complete example passes"
 else

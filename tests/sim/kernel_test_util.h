@@ -54,6 +54,17 @@ static inline void ktest_down(struct ktest *t)
     sim_machine_destroy(t->m);
 }
 
+/* Inside a simulated process: give up with the failing line (the test
+ * reads failed_line after the run and expects exit status 0). */
+static int failed_line;
+#define CHECK(cond)                 \
+    do {                            \
+        if (!(cond)) {              \
+            failed_line = __LINE__; \
+            return 1;               \
+        }                           \
+    } while (0)
+
 static inline int64_t errno_of(enum iosim_err e)
 {
     return -(int64_t)iosim_err_errno(e);

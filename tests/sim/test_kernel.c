@@ -3,15 +3,6 @@
  * broken rings, the root scheme's asynchronous packet interface. */
 #include "tests/sim/kernel_test_util.h"
 
-#define CHECK(cond)                                                     \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            failed_line = __LINE__;                                     \
-            return 1;                                                   \
-        }                                                               \
-    } while (0)
-
-static int failed_line;
 
 static struct uring_create_info ci_ok(void)
 {

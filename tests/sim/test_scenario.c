@@ -239,6 +239,28 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:3:69: assert takes one comparison, not two"},
     {"processes: [{name: p, program: [{repeat: {count: 2, steps: {yield: 1}}}]}]\n",
      "t.yaml:3:60: expected a sequence, got a mapping"},
+    /* an app's own check of its arguments: pcid's driver table */
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\nprocesses:\n"
+     "  - name: pcid\n    run: pcid\n    args:\n      drivers: |\n"
+     "        class=0x0c driver=xhcid\n        clas=1 driver=x\n",
+     "t.yaml:7:16: drivers, line 2 column 1: unknown key 'clas' (expected vendor, device, class, "
+     "subclass, prog_if or driver)"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\n"
+     "processes: [{name: pcid, run: pcid, args: {drivers: \"class=0x100 driver=x\"}}]\n",
+     "t.yaml:3:53: drivers, line 1 column 7: class must be an integer from 0 to 0xff"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\n"
+     "processes: [{name: pcid, run: pcid, args: {drivers: 5}}]\n",
+     "t.yaml:3:53: drivers: the driver table is text"},
+    {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\n"
+     "processes: [{name: d, run: pcitest, args: {pci: \"00:03.0\", vectors: 2}}]\n",
+     ""},
+    /* processes other processes start are named at run time */
+    {"processes: [{name: p, program: [yield]}]\n"
+     "expect: [{process: {name: drv-00.03.0, spawned: true, exit: 0}}]\n", ""},
+    {"processes: [{name: p, program: [yield]}]\nexpect: [{process: {name: p, spawned: true, exit: 0}}]\n",
+     "t.yaml:4:27: 'p' is a process of the scenario, not one started by another"},
+    {"processes: [{name: p, program: [yield]}]\nexpect: [{process: {name: q, spawned: 1, exit: 0}}]\n",
+     "t.yaml:4:39: expected true or false, got '1'"},
 };
 
 #define BAD_CASES (sizeof bad_cases / sizeof bad_cases[0])
@@ -298,4 +320,29 @@ Test(scenario, missing_file_is_reported_by_path)
     struct yml_error err = {{0}};
     cr_assert_neq(sim_scenario_load("/nonexistent/x.yaml", &s, &err), IOSIM_OK);
     cr_expect(strstr(err.msg, "/nonexistent/x.yaml") != NULL, "%s", err.msg);
+}
+
+/* String arguments are long enough for a driver table, and no longer. */
+Test(scenario, string_arguments_hold_up_to_4095_bytes)
+{
+    static char text[16384];
+    static char table[8192];
+    for (size_t len = SIM_APP_TEXT_MAX - 1; len <= SIM_APP_TEXT_MAX; len++) {
+        memset(table, 'x', len);
+        table[0] = '#'; /* a driver table that is one comment */
+        table[len] = '\0';
+        snprintf(text, sizeof text,
+                 "scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\nprocesses:\n"
+                 "  - name: pcid\n    run: pcid\n    args:\n      drivers: \"%s\"\n", table);
+        struct sim_scenario *s = NULL;
+        struct yml_error err = {{0}};
+        enum iosim_err e = sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err);
+        if (len < SIM_APP_TEXT_MAX) {
+            cr_expect_eq(e, IOSIM_OK, "%zu bytes: %s", len, err.msg);
+            cr_expect_eq(strlen(s->procs[0].args.str[0]), len);
+        } else {
+            cr_expect_str_eq(err.msg, "t.yaml:7:16: argument longer than 4095 characters");
+        }
+        sim_scenario_free(s);
+    }
 }

@@ -210,6 +210,10 @@ static void rows_land(enum db_mode mode)
     sim_trace_expectation(&tr, 80, 0, "no_timeout", "scen.yaml:12:3", "pass", NULL);
     sim_trace_log(&tr, 90, -1, "engine", "started");
     sim_trace_bufpool_op(&tr, 100, 1, "dma", "leak", 0x10000, 4096, 512, 0x204096, 0, 0);
+    sim_trace_pcid_func(&tr, 110, 2, "00:03.0", 0x1234, 0x5678, 0xff, 0, 0, "endpoint",
+                        "msi:1", 0, "pcitest", "started", 3);
+    sim_trace_pcid_bar(&tr, 120, 2, "00:03.0", 0, "mem64", 1, 65536, 0x1000000000, 1);
+    sim_trace_pcid_req(&tr, 130, 2, "00:03.0", 3, "irq", 0x200000, 8, 1, 0x100000040);
     cr_assert_eq(sim_trace_rows(&tr), SIM_TRACE_TABLE_COUNT);
     cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
     sim_trace_fini(&tr);
@@ -243,6 +247,16 @@ static void rows_land(enum db_mode mode)
         {"SELECT format('%d %d %s %s %d %d %d %d %d %d', seq, pid, pool, op, chunk, offset, len,"
          " addr, guards, status) FROM bufpool_op",
          "10 1 dma leak 65536 4096 512 2113686 0 0"},
+        {"SELECT format('%d %d %s %d %d %d %d %d %s %s %d %s %s %d', seq, pid, bdf, vendor, device,"
+         " class, subclass, prog_if, kind, caps, problems, driver, status, driver_pid)"
+         " FROM pcid_func",
+         "11 2 00:03.0 4660 22136 255 0 0 endpoint msi:1 0 pcitest started 3"},
+        {"SELECT format('%d %d %s %d %s %d %d %d %d', seq, pid, bdf, bar, kind, prefetch, size,"
+         " addr, assigned) FROM pcid_bar",
+         "12 2 00:03.0 0 mem64 1 65536 68719476736 1"},
+        {"SELECT format('%d %d %s %d %s %d %d %d %d', seq, pid, bdf, client_pid, op, offset, len,"
+         " status, extra) FROM pcid_req",
+         "13 2 00:03.0 3 irq 2097152 8 1 4294967360"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want, "%s", db_mode_name[mode]);

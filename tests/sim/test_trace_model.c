@@ -474,7 +474,7 @@ Test(trace_model, sym_hashes_by_content_when_text_lives_at_other_addresses)
  * host. If a change to the hash input is intended, document it in
  * docs/trace-schema.md and update this value. The generated rows draw their
  * table from all tables, so adding a table changes the value too (last:
- * bufpool_op). */
+ * pcid_req). */
 Test(trace_model, hash_matches_pinned_value_when_fixed_rows)
 {
     struct sim_trace tr;
@@ -484,7 +484,7 @@ Test(trace_model, hash_matches_pinned_value_when_fixed_rows)
     model_emit(&m, 2024, 400, UINT64_MAX, one, 1);
     char hex[SIM_TRACE_HASH_HEX_LEN + 1];
     sim_trace_hash_hex(&tr, hex);
-    cr_expect_str_eq(hex, "67180d30e59073fc");
+    cr_expect_str_eq(hex, "71f983aa11506b66");
     model_free(&m);
     sim_trace_fini(&tr);
 }

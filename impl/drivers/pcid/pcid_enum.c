@@ -278,6 +278,29 @@ enum iosim_err pcid_enumerate(const struct pcid_cfg *cfg, const struct pcid_enum
     return IOSIM_OK;
 }
 
+enum iosim_err pcid_enumerate_function(const struct pcid_cfg *cfg,
+                                       const struct pcid_enum_opts *opts, uint8_t bus,
+                                       uint8_t dev, uint8_t fn, struct pcid_topology *out)
+{
+    assert(opts != NULL && out != NULL);
+    bool writes = opts->assign_buses || opts->size_bars;
+    if (cfg == NULL || cfg->read == NULL || (writes && cfg->write == NULL) ||
+        dev >= PCI_DEVS_PER_BUS || fn >= PCI_FNS_PER_DEV)
+        return IOSIM_EINVAL;
+    /* new bus numbers go above every bus in use, and above this one */
+    uint32_t used = out->last_bus > bus ? out->last_bus : bus;
+    for (uint32_t i = 0; i < out->count; i++)
+        if (out->funcs[i].bridge && out->funcs[i].subordinate > used)
+            used = out->funcs[i].subordinate;
+    struct walk w = {.cfg = cfg, .opts = opts, .t = out, .next_bus = used + 1};
+    struct at a = {bus, dev, fn};
+    uint32_t vendor = rd(&w, a, PCI_VENDOR_ID, 2) & 0xffffu;
+    if (vendor == 0xffffu || vendor == 0)
+        return IOSIM_ENOENT;
+    walk_function(&w, a, UINT32_MAX, 0);
+    return IOSIM_OK;
+}
+
 const struct pcid_func *pcid_topology_find(const struct pcid_topology *t, uint8_t bus, uint8_t dev,
                                            uint8_t fn)
 {

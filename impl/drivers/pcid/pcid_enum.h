@@ -123,6 +123,17 @@ struct pcid_enum_opts {
 enum iosim_err pcid_enumerate(const struct pcid_cfg *cfg, const struct pcid_enum_opts *opts,
                               struct pcid_topology *out);
 
+/* Reads the one function at bus:dev.fn as pcid_enumerate would (and, for
+ * a bridge, walks the buses below it), appending it to out, which
+ * pcid_enumerate filled or which is zeroed; its parent is UINT32_MAX. For
+ * functions no walk from bus 0 reaches: a dump of a few functions of a
+ * machine (pcid_dump.h). With assign_buses, numbers continue after the
+ * highest bus out and bus use. ENOENT when nothing answers there (vendor
+ * 0xffff or 0); EINVAL for a NULL accessor, dev or fn out of range. */
+enum iosim_err pcid_enumerate_function(const struct pcid_cfg *cfg,
+                                       const struct pcid_enum_opts *opts, uint8_t bus,
+                                       uint8_t dev, uint8_t fn, struct pcid_topology *out);
+
 /* The function at bus:dev.fn in the topology, or NULL. */
 const struct pcid_func *pcid_topology_find(const struct pcid_topology *t, uint8_t bus, uint8_t dev,
                                            uint8_t fn);

@@ -39,11 +39,27 @@ void port_sys_yield(void)
     sched_yield();
 }
 
+void port_preempt_disable(void)
+{
+}
+
+void port_preempt_enable(void)
+{
+}
+
 _Noreturn void port_sys_exit(int32_t status)
 {
     if (g_kernel != NULL && g_kernel->exit != NULL)
         g_kernel->exit(g_kernel->ctx, (uint32_t)port_sys_getpid());
     pthread_exit((void *)(intptr_t)status);
+}
+
+/* A native "process" is a thread of a test program: there is no program
+ * table to start from, so starting one is the test's business. */
+int64_t port_sys_spawn(const char *name, const char *program, const char *args, uint64_t flags)
+{
+    (void)name, (void)program, (void)args, (void)flags;
+    return no_kernel();
 }
 
 int64_t port_sys_open(const char *path, uint64_t flags)

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
+#include "impl/port/spec/pci_generic_regs.h"
 #include "impl/port/spec/pci_regs.h"
 
 struct fact {
@@ -109,4 +110,21 @@ Test(pci_regs, masks_and_fields_fit_their_registers)
     cr_expect_eq(PCI_EXP_LNK_WIDTH_MASK, 0x3fu << PCI_EXP_LNK_WIDTH_SHIFT);
     cr_expect_eq(PCI_CAPS_MAX, (PCI_CFG_SIZE - PCI_CAP_FIRST) / 4);
     cr_expect_leq(PCI_MSI_PENDING_64 + 4u, 24u, "an MSI capability fits in 24 bytes");
+}
+
+/* The generic device's register map is this project's own contract
+ * (docs/scenario-format.md, `type: pci`): the model and the
+ * pcitest driver meet only here. */
+Test(pci_regs, the_generic_device_map_is_the_documented_one)
+{
+    static const struct fact map[] = {
+        FACT(PCIGEN_REG_ID, 0x00), FACT(PCIGEN_REG_SCRATCH, 0x04), FACT(PCIGEN_REG_IRQ, 0x08),
+        FACT(PCIGEN_REG_IRQ_ACK, 0x0c), FACT(PCIGEN_REG_DMA_ADDR_LO, 0x10),
+        FACT(PCIGEN_REG_DMA_ADDR_HI, 0x14), FACT(PCIGEN_REG_DMA_GO, 0x18),
+        FACT(PCIGEN_REG_DMA_DATA, 0x1c), FACT(PCIGEN_REG_DMA_STATUS, 0x20),
+        FACT(PCIGEN_REG_FILE, 0x40), FACT(PCIGEN_DMA_OK, 0), FACT(PCIGEN_DMA_NO_MASTER, 1),
+        FACT(PCIGEN_DMA_REFUSED, 2), FACT(PCIGEN_DMA_FAILED, 3), FACT(PCIGEN_DMA_BUSY, 4),
+        FACT(PCIGEN_DMA_GO_READ, 1), FACT(PCIGEN_DMA_GO_WRITE, 2),
+    };
+    check(map, sizeof map / sizeof map[0]);
 }

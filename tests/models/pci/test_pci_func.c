@@ -517,3 +517,90 @@ Test(pci_desc, impossible_functions_are_refused_with_a_reason)
     struct pci_func_desc good = rich();
     cr_expect_eq(pci_func_desc_problem(&good), NULL);
 }
+
+/* ---- a function from a real one's dump ----------------------------------------------------- */
+
+/* An xHCI-like dump: PM at 0x70, MSI at 0x80, an unknown capability (0x09,
+ * vendor specific) at 0x90 in the chain, MSI-X at 0xa0; the BIOS left BAR 0
+ * assigned and memory decoding on, and a W1C error bit set. */
+static void make_image(uint8_t img[256])
+{
+    memset(img, 0, 256);
+    static const uint8_t head[64] = {
+        0x86, 0x80, 0x31, 0x1e, 0x06, 0x04, 0x90, 0x22, 0x04, 0x30, 0x03, 0x0c, 0x00, 0x00, 0x00, 0x00,
+        0x04, 0x00, 0xf2, 0xf7, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0x17, 0xf3, 0x21,
+        0, 0, 0, 0, 0x70, 0, 0, 0, 0, 0, 0, 0, 0x0b, 0x01, 0, 0};
+    memcpy(img, head, sizeof head);
+    img[0x70] = PCI_CAP_ID_PM, img[0x71] = 0x80, img[0x72] = 0xc2, img[0x73] = 0xc1;
+    img[0x80] = PCI_CAP_ID_MSI, img[0x81] = 0x90, img[0x82] = 0x86 | 0x01; /* 8 vectors, 64-bit, enabled */
+    img[0x90] = 0x09, img[0x91] = 0xa0, img[0x92] = 0x0c, img[0x93] = 0x5a;
+    img[0xa0] = PCI_CAP_ID_MSIX, img[0xa1] = 0x00, img[0xa2] = 0x07, img[0xa3] = 0x80; /* 8, enabled */
+    img[0xa4] = 0x00, img[0xa5] = 0x20; /* table: BAR 0 + 0x2000 */
+    img[0xa8] = 0x00, img[0xa9] = 0x30; /* PBA: BAR 0 + 0x3000 */
+}
+
+static struct pci_func_desc image_desc(void)
+{
+    struct pci_func_desc d = {
+        .vendor = 0x8086, .device = 0x1e31, .class_code = 0x0c, .subclass = 0x03,
+        .prog_if = 0x30, .revision = 4, .int_pin = 1,
+        .bar = {{PCI_BAR_MEM64, 64 << 10, false}},
+        .pm = {true}, .msi = {true, 3, true, false}, .msix = {true, 8, 0, 0, 0x2000, 0x3000},
+        .at = {.pm = 0x70, .msi = 0x80, .msix = 0xa0}};
+    return d;
+}
+
+Test(pci_func_image, read_only_bits_are_the_dumps_writable_ones_are_at_reset)
+{
+    uint8_t img[256];
+    make_image(img);
+    struct pci_func_desc d = image_desc();
+    cr_assert_eq(pci_func_init_image(&f, &d, img, sizeof img), IOSIM_OK, "%s",
+                 pci_func_desc_problem(&d));
+    cr_expect_eq(rd(PCI_VENDOR_ID, 4), 0x1e318086u);
+    cr_expect_eq(rd(PCI_SUBSYS_VENDOR_ID, 4), 0x21f317aau);
+    cr_expect_eq(rd(PCI_COMMAND, 2), 0, "decoding off out of reset, though the dump had it on");
+    cr_expect_eq(rd(PCI_STATUS, 2), 0x0290, "RO bits kept, the W1C error bit cleared");
+    cr_expect_eq(rd(PCI_BAR0, 4), PCI_BAR_MEM_TYPE_64, "the BIOS's address is gone, the type is not");
+    cr_expect_eq(rd(PCI_CAP_PTR, 1), 0x70);
+    cr_expect_eq(rd(0x71, 1), 0x80, "the dump's chain");
+    cr_expect_eq(rd(0x91, 1), 0xa0, "through a capability the model does not know");
+    cr_expect_eq(rd(0x92, 2), 0x5a0c, "whose contents are the dump's");
+    cr_expect_eq(rd(0x82, 2), 0x0086, "MSI: 8 vectors and 64-bit from the dump, enable at reset");
+    cr_expect_eq(rd(0xa2, 2), 0x0007, "MSI-X: 8 vectors, disabled");
+    cr_expect_eq(rd(0xa4, 4), 0x2000);
+    /* the model's behaviour at the dump's offsets */
+    pci_func_cfg_write(&f, PCI_BAR0, 4, 0xffffffffu);
+    pci_func_cfg_write(&f, PCI_BAR0 + 4, 4, 0xffffffffu);
+    cr_expect_eq(rd(PCI_BAR0, 4), 0xffff0004u, "64 KiB by sizing");
+    cr_expect_eq(rd(PCI_BAR0 + 4, 4), 0xffffffffu);
+    pci_func_cfg_write(&f, 0xa2, 2, PCI_MSIX_CTRL_ENABLE);
+    cr_expect_eq(rd(0xa2, 2), 0x8007);
+    cr_expect(pci_func_msix_owns(&f, 0, 0x2000, 4), "the table where the dump says");
+    pci_func_cfg_write(&f, 0x92, 2, 0xffff);
+    cr_expect_eq(rd(0x92, 2), 0x5a0c, "an unknown capability is read-only");
+    pci_func_reset(&f);
+    cr_expect_eq(rd(0xa2, 2), 0x0007, "reset goes back to the dump");
+    fini();
+}
+
+Test(pci_func_image, placed_capabilities_must_fit_and_not_overlap)
+{
+    struct pci_func_desc d = image_desc();
+    d.at.msi = 0x74; /* inside PM */
+    cr_expect_str_eq(pci_func_desc_problem(&d), "placed capabilities overlap");
+    d = image_desc();
+    d.at.msix = 0xfc;
+    cr_expect_str_eq(pci_func_desc_problem(&d),
+                     "a placed capability sits at a dword from 0x40 and fits below 0x100");
+    d = image_desc();
+    d.at.pm = 0x3c;
+    cr_expect_neq(pci_func_desc_problem(&d), NULL, "in the header");
+    uint8_t img[256];
+    make_image(img);
+    cr_expect_eq(pci_func_init_image(&f, &d, img, sizeof img), IOSIM_EINVAL);
+    d = image_desc();
+    cr_expect_eq(pci_func_init_image(&f, &d, NULL, 0), IOSIM_EINVAL);
+    cr_expect_eq(pci_func_init_image(&f, &d, img, PCI_CFG_EXT_SIZE + 1), IOSIM_EINVAL);
+}

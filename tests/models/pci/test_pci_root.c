@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "models/pci/pci_generic.h"
-#include "models/pci/pci_generic_regs.h"
+#include "impl/port/spec/pci_generic_regs.h"
 #include "models/pci/pci_root.h"
 #include "sim/machine.h"
 
@@ -349,4 +349,23 @@ Test(pci_link, rates_follow_the_generations_encodings)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         cr_expect_eq(pci_link_bytes_per_s(rows[i].gen, rows[i].width), rows[i].bytes_per_s,
                      "gen %u x%u", rows[i].gen, rows[i].width);
+}
+
+/* [LB 6.2.4]: firmware writes the pin's routing into Interrupt Line; the
+ * model starts as firmware left it. */
+Test(pci_root, interrupt_line_starts_as_firmware_left_it, .init = setup, .fini = teardown)
+{
+    struct pci_fn_config a = gen_cfg("a", 3, 0), b = gen_cfg("b", 4, 0), c = gen_cfg("c", 5, 0);
+    a.intx_line = 11;
+    b.intx_line = 300; /* no 8-bit encoding */
+    c.desc.int_pin = 0;
+    c.intx_line = 9;
+    add_gen(&a);
+    add_gen(&b);
+    add_gen(&c);
+    cr_expect_eq(cfg_rd(0, 3, 0, PCI_INTERRUPT_LINE, 1), 11);
+    cr_expect_eq(cfg_rd(0, 4, 0, PCI_INTERRUPT_LINE, 1), 0xff, "unknown");
+    cr_expect_eq(cfg_rd(0, 5, 0, PCI_INTERRUPT_LINE, 1), 0, "no pin, nothing routed");
+    cfg_wr(0, 3, 0, PCI_INTERRUPT_LINE, 1, 5);
+    cr_expect_eq(cfg_rd(0, 3, 0, PCI_INTERRUPT_LINE, 1), 5, "still software's register");
 }

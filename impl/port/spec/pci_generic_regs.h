@@ -5,9 +5,13 @@
  * pcid and hostile-driver scenarios can be tested without xHCI, plus a few
  * registers that drive its interrupt and DMA paths. docs/scenario-format.md
  * repeats the map for users.
+ *
+ * It lives with the specifications because it is one: the contract between
+ * the model (models/pci/pci_generic) and its driver (impl/drivers/pcitest),
+ * which must not see each other.
  */
-#ifndef IOSIM_MODELS_PCI_GENERIC_REGS_H
-#define IOSIM_MODELS_PCI_GENERIC_REGS_H
+#ifndef IOSIM_PCI_GENERIC_REGS_H
+#define IOSIM_PCI_GENERIC_REGS_H
 
 #define PCIGEN_REG_ID 0x00u          /* RO: device << 16 | vendor */
 #define PCIGEN_REG_SCRATCH 0x04u     /* RW: no effect */
@@ -33,4 +37,4 @@
 #define PCIGEN_FILE_REGS_DEFAULT 16u
 #define PCIGEN_FILE_REGS_MAX 1024u
 
-#endif /* IOSIM_MODELS_PCI_GENERIC_REGS_H */
+#endif /* IOSIM_PCI_GENERIC_REGS_H */
