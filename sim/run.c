@@ -239,7 +239,8 @@ static enum iosim_err add_device(struct run_state *rs, struct run_devices *rd, u
     case SIM_DEV_TESTDEV: return testdev_create(rs->m, &d->testdev, &rd->testdevs[i]);
     case SIM_DEV_PCI:
         return pci_generic_create(rd->pci, &d->pci, d->pci_regs, &rd->pci_generics[i], why);
-    case SIM_DEV_PCI_BRIDGE: return pci_root_add(rd->pci, &d->pci, NULL, why);
+    case SIM_DEV_PCI_BRIDGE:
+    case SIM_DEV_PCI_IMAGE: return pci_root_add(rd->pci, &d->pci, NULL, why);
     }
     return IOSIM_EINVAL;
 }

@@ -495,6 +495,8 @@ void sim_scenario_free(struct sim_scenario *s)
 {
     if (s == NULL)
         return;
+    for (uint32_t i = 0; i < s->device_count; i++)
+        free(s->devices[i].image);
     /* the slot after the last may hold what a failed load left half-built */
     uint32_t n = s->proc_count < SIM_SCN_PROCS_MAX ? s->proc_count + 1 : s->proc_count;
     for (uint32_t i = 0; i < n; i++) {

@@ -39,13 +39,18 @@
             return e_;                     \
     } while (0)
 
-#define SIM_SCN_DEVICES_MAX SIM_PROG_DEVICES_MAX
+#define SIM_SCN_DEVICES_MAX PCI_ROOT_FUNCS_MAX /* a dump's functions are devices too */
 #define SIM_SCN_PROCS_MAX 256u
 #define SIM_SCN_EXPECTS_MAX 256u
 #define SIM_SCN_TEXT_MAX 256u
 #define SIM_POLICY_TEXT_MAX 16u
 
-enum sim_device_type { SIM_DEV_TESTDEV, SIM_DEV_PCI, SIM_DEV_PCI_BRIDGE };
+enum sim_device_type {
+    SIM_DEV_TESTDEV,
+    SIM_DEV_PCI,
+    SIM_DEV_PCI_BRIDGE,
+    SIM_DEV_PCI_IMAGE,               /* one function of a `pci_dump` */
+};
 
 struct sim_scn_device {
     char name[SIM_NAME_MAX];
@@ -54,6 +59,8 @@ struct sim_scn_device {
     struct pci_fn_config pci;        /* types pci, pci_bridge; names point into this struct */
     char behind[SIM_NAME_MAX];       /* the bridge above, or "" */
     uint32_t pci_regs;               /* type pci: its register file */
+    uint8_t *image;                  /* SIM_DEV_PCI_IMAGE: the dumped bytes, owned */
+    int32_t dump_bus;                /* SIM_DEV_PCI_IMAGE: its bus in the dump */
 };
 
 #define SIM_APP_STR_MAX 48u     /* an argument key */
@@ -131,7 +138,7 @@ struct sim_scenario {
     struct pci_root_config pci_root;
     struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
     uint32_t device_count;
-    struct sim_prog_device prog_devices[SIM_SCN_DEVICES_MAX]; /* fixed windows programs name:
+    struct sim_prog_device prog_devices[SIM_PROG_DEVICES_MAX]; /* fixed windows programs name:
                                                                  testdevs, and "pci" (ECAM) */
     uint32_t prog_device_count;
     struct sim_scn_process procs[SIM_SCN_PROCS_MAX];

@@ -44,8 +44,9 @@ enum iosim_err sim_scn_prog_device(struct loader *l, const struct yml_node *n,
                                    const struct sim_prog_device *pd)
 {
     struct sim_scenario *s = l->s;
-    if (s->prog_device_count == SIM_SCN_DEVICES_MAX)
-        return yml_error_at(l->doc, n, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
+    if (s->prog_device_count == SIM_PROG_DEVICES_MAX)
+        return yml_error_at(l->doc, n, l->err, "more than %u devices programs can name",
+                            SIM_PROG_DEVICES_MAX);
     for (uint32_t i = 0; i < s->prog_device_count; i++) {
         const struct sim_prog_device *b = &s->prog_devices[i];
         if (strcmp(pd->name, b->name) == 0)
@@ -75,7 +76,7 @@ enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n)
     static const char *const k[] = {"name", "type", "mmio", "irq", "mmio_read_request",
                                     "mmio_read_response", "mmio_write", "setup",
                                     "bytes_per_second", NULL};
-    static const char *const types[] = {"testdev", "pci", "pci_bridge"};
+    static const char *const types[] = {"testdev", "pci", "pci_bridge", "pci_dump"};
     struct sim_scenario *s = l->s;
     const struct yml_node *v, *map;
     size_t t;
@@ -83,12 +84,14 @@ enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n)
     if (s->device_count == SIM_SCN_DEVICES_MAX)
         return yml_error_at(l->doc, map, l->err, "more than %u devices", SIM_SCN_DEVICES_MAX);
     struct sim_scn_device *d = &s->devices[s->device_count];
-    *d = (struct sim_scn_device){0};
+    *d = (struct sim_scn_device){.dump_bus = -1};
     CHECK(yml_require(l->doc, map, "name", "device", &v, l->err));
     CHECK(sim_scn_name(l, v, d->name, sizeof d->name));
     CHECK(unique_name(l, v, d->name));
     CHECK(yml_require(l->doc, map, "type", "device", &v, l->err));
-    CHECK(yml_get_enum(l->doc, v, types, 3, &t, l->err));
+    CHECK(yml_get_enum(l->doc, v, types, 4, &t, l->err));
+    if (t == 3) /* a dump: one device per function, added by the dump's loader */
+        return sim_scn_pci_dump(l, map, d->name);
     d->type = (enum sim_device_type)t;
     if (d->type != SIM_DEV_TESTDEV) {
         CHECK(sim_scn_pci_device(l, map, d));

@@ -22,6 +22,10 @@ enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n);
 enum iosim_err sim_scn_pci_device(struct loader *l, const struct yml_node *n,
                                   struct sim_scn_device *d);
 
+/* A `pci_dump` device: its functions become devices NAME-BB.DD.F
+ * (scenario_pci_dump.c). */
+enum iosim_err sim_scn_pci_dump(struct loader *l, const struct yml_node *map, const char *name);
+
 /* Adds a fixed window programs can name (unique name and range). */
 enum iosim_err sim_scn_prog_device(struct loader *l, const struct yml_node *n,
                                    const struct sim_prog_device *pd);

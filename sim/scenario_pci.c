@@ -241,7 +241,8 @@ static enum iosim_err load_place_in_topology(struct loader *l, const struct yml_
         CHECK(sim_scn_name(l, v, d->behind, sizeof d->behind));
         bool found = false;
         for (uint32_t i = 0; i < s->device_count && !found; i++)
-            found = s->devices[i].type == SIM_DEV_PCI_BRIDGE && strcmp(s->devices[i].name, d->behind) == 0;
+            found = s->devices[i].type != SIM_DEV_TESTDEV && s->devices[i].pci.desc.bridge &&
+                    strcmp(s->devices[i].name, d->behind) == 0;
         if (!found)
             return yml_error_at(l->doc, v, l->err, "no pci_bridge named '%s' before this device",
                                 d->behind);

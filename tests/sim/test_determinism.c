@@ -16,9 +16,10 @@
 
 static size_t list_suite(char paths[][512], size_t max)
 {
-    const char *dirs[] = {"engine", "devices"};
+    const char *dirs[] = {"engine", "devices", "rings", "bufpool", "pci", "pcid", "pcid-dumps",
+                          "expect"};
     size_t n = 0;
-    for (size_t d = 0; d < 2; d++) {
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
         char dir[400];
         snprintf(dir, sizeof dir, "%s/scenarios/suite/%s", IOSIM_SOURCE_DIR, dirs[d]);
         DIR *h = opendir(dir);

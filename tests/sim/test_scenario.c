@@ -160,7 +160,7 @@ static const struct bad_case bad_cases[] = {
     {"devices: [{name: d, type: testdev, mmio: 0x1000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:3:42: mmio window 0x1000 overlaps memory (0 to 0x1000000)"},
     {"devices: [{name: d, type: gpu, mmio: 0xfe000000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
-     "t.yaml:3:27: expected one of: testdev, pci, pci_bridge; got 'gpu'"},
+     "t.yaml:3:27: expected one of: testdev, pci, pci_bridge, pci_dump; got 'gpu'"},
     /* PCI devices */
     {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB}\n"
      "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2}]\n"
@@ -345,4 +345,75 @@ Test(scenario, string_arguments_hold_up_to_4095_bytes)
         }
         sim_scenario_free(s);
     }
+}
+
+/* `type: pci_dump`: each refusal, with the function it is about. */
+Test(scenario, pci_dumps_are_refused_with_the_function_at_fault)
+{
+    static const struct {
+        const char *key, *path, *more, *error;
+    } cases[] = {
+        {"lspci", "tests/fixtures/pci/lspci-hp-elitedesk-800g3-tusb7340/lspci-xxxx.txt", "",
+         "t.yaml:4:5: 01:00.0 of the dump: a BAR in use without a size (no Region line or "
+         "resource)"},
+        {"lspci", "tests/fixtures/pci/lspci-asrock-x370-taichi/lspci-vvvxxxx.txt", "",
+         "t.yaml:4:5: 0c:00.3 of the dump: a function of another bus of the dump already sits "
+         "at its device on bus 0 (their bridges are not in the dump); leave one out with "
+         "`functions:`"},
+        {"lspci", "README.md", "", "t.yaml:4:5: the dump has no function in domain 0"},
+        {"lspci", "tests/fixtures/pci/lspci-arm-n1sdp/lspci-vvvxxxx.txt", ", domain: 7",
+         "t.yaml:4:5: the dump has no function in domain 7"},
+        {"sysfs", "tests/fixtures/pci/sysfs-firecracker", ", functions: [\"00:09.0\"]", ""},
+        {"sysfs", "tests/fixtures/pci/sysfs-firecracker", ", bar_sizes: {\"00:01.0\": [3]}", ""},
+        {"sysfs", "tests/fixtures/pci/sysfs-firecracker", ", lspci: x", ""},
+    };
+    static const char *const tail_errors[] = {"is not in the dump",
+                                              "a BAR size is 0 or a power of two",
+                                              "takes one of `lspci` (a file) and `sysfs`"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {ecam: 0xe0000000}}\n"
+                 "devices:\n  - {name: d, type: pci_dump, %s: %s/%s%s}\n"
+                 "processes: [{name: p, program: [yield]}]\n",
+                 cases[i].key, IOSIM_SOURCE_DIR, cases[i].path, cases[i].more);
+        struct sim_scenario *s = NULL;
+        struct yml_error err = {{0}};
+        cr_expect_neq(sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err), IOSIM_OK,
+                      "accepted: %s", text);
+        if (cases[i].error[0] != '\0')
+            cr_expect_str_eq(err.msg, cases[i].error);
+        else
+            cr_expect_neq(strstr(err.msg, tail_errors[i - 4]), NULL, "%s", err.msg);
+        sim_scenario_free(s);
+    }
+}
+
+Test(scenario, a_pci_dump_becomes_one_device_per_function)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {ecam: 0xe0000000}}\n"
+             "devices:\n  - {name: n1, type: pci_dump, lspci: %s/tests/fixtures/pci/"
+             "lspci-arm-n1sdp/lspci-vvvxxxx.txt}\n"
+             "processes: [{name: p, program: [yield]}]\n",
+             IOSIM_SOURCE_DIR);
+    struct sim_scenario *s = load_ok(text);
+    cr_expect_eq(s->device_count, 15, "domain 0 of the N1SDP");
+    cr_expect_str_eq(s->devices[0].name, "n1-00.00.0");
+    bool found = false;
+    for (uint32_t i = 0; i < s->device_count; i++) {
+        const struct sim_scn_device *d = &s->devices[i];
+        cr_expect_eq(d->type, SIM_DEV_PCI_IMAGE);
+        if (strcmp(d->name, "n1-08.00.0") == 0) {
+            found = true;
+            cr_expect_str_eq(d->behind, "n1-02.14.0", "behind the bridge whose secondary is 08");
+            cr_expect_eq(d->pci.desc.vendor, 0x104c);
+            cr_expect(d->pci.desc.msix.present);
+            cr_expect_eq(d->pci.desc.at.msix, 0xc0, "where the dump has it");
+            cr_expect_eq(d->pci.image_len, 256);
+        }
+    }
+    cr_expect(found);
+    sim_scenario_free(s);
 }

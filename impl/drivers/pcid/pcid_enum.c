@@ -117,6 +117,14 @@ static void read_msi(struct walk *w, struct at a, struct pcid_func *f, uint8_t a
         f->msi.vectors_log2 = PCI_MSI_VECTORS_LOG2_MAX; /* reserved encodings */
 }
 
+/* Is BAR i a memory BAR of f (read before the capabilities)? The high
+ * half of a 64-bit BAR is not one. */
+static bool mem_bar(const struct pcid_func *f, unsigned i)
+{
+    return i < PCI_BAR_COUNT &&
+           (f->bar[i].kind == PCID_BAR_MEM32 || f->bar[i].kind == PCID_BAR_MEM64);
+}
+
 static void read_msix(struct walk *w, struct at a, struct pcid_func *f, uint8_t at)
 {
     uint16_t ctrl = (uint16_t)rd(w, a, (uint16_t)(at + PCI_MSIX_CTRL), 2);
@@ -127,7 +135,7 @@ static void read_msix(struct walk *w, struct at a, struct pcid_func *f, uint8_t 
         .table_bar = (uint8_t)(table & PCI_MSIX_BIR_MASK),
         .table_off = table & PCI_MSIX_OFFSET_MASK,
         .pba_bar = (uint8_t)(pba & PCI_MSIX_BIR_MASK), .pba_off = pba & PCI_MSIX_OFFSET_MASK};
-    if (f->msix.table_bar >= PCI_BAR_COUNT || f->msix.pba_bar >= PCI_BAR_COUNT)
+    if (!mem_bar(f, f->msix.table_bar) || !mem_bar(f, f->msix.pba_bar))
         f->problems |= PCID_PROB_MSIX_BIR;
 }
 
