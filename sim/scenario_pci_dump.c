@@ -14,16 +14,13 @@
  * in use without a size is refused, as is anything the model could not
  * be (the refusal names the function).
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "impl/drivers/pcid/pcid_dump.h"
+#include "sim/pci_dump_file.h"
 #include "sim/scenario_internal.h"
-
-#define DUMP_FILE_MAX (8u << 20)
 
 struct dump_load {
     struct loader *l;
@@ -55,112 +52,13 @@ static void resolve(const struct loader *l, const char *rel, char *out, size_t c
         snprintf(out, cap, "%.*s/%s", (int)(slash - l->s->file), l->s->file, rel);
 }
 
-/* The whole file, NUL-terminated, malloc'd; NULL and errno on failure. */
-static char *slurp(const char *path, size_t *len)
+static enum iosim_err read_dump(struct dump_load *dl, const struct yml_node *v, const char *path,
+                                bool sysfs)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = malloc(DUMP_FILE_MAX + 1);
-    size_t n = buf != NULL ? fread(buf, 1, DUMP_FILE_MAX + 1, f) : 0;
-    int bad = buf == NULL || ferror(f) || n > DUMP_FILE_MAX;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        errno = buf == NULL ? ENOMEM : EFBIG;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-static enum iosim_err load_lspci(struct dump_load *dl, const struct yml_node *v, const char *path)
-{
-    size_t len;
-    char *text = slurp(path, &len);
-    if (text == NULL)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "cannot read %s: %s", path,
-                            strerror(errno));
-    struct pcid_dump_error e;
-    enum iosim_err r = pcid_dump_parse_lspci(text, len, dl->dump, &e);
-    free(text);
-    if (r != IOSIM_OK)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "%s:%u:%u: %s", path, e.line, e.col,
-                            e.msg);
+    char msg[600];
+    if (sim_pci_dump_read(path, sysfs, dl->dump, msg, sizeof msg) != IOSIM_OK)
+        return yml_error_at(dl->l->doc, v, dl->l->err, "%s", msg);
     return IOSIM_OK;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* BAR sizes from a sysfs `resource` file: "start end flags" per line. */
-static void sysfs_sizes(struct pcid_dump *d, const char *dir, unsigned dom, unsigned bus,
-                        unsigned dev, unsigned fn)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/resource", dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return;
-    unsigned long long start, end, flags;
-    for (unsigned bar = 0; bar < PCI_BAR_COUNT && fscanf(f, "%llx %llx %llx", &start, &end, &flags) == 3; bar++)
-        if (end > start)
-            (void)pcid_dump_set_bar_size(d, (uint16_t)dom, (uint8_t)bus, (uint8_t)dev,
-                                         (uint8_t)fn, bar, end - start + 1);
-    fclose(f);
-}
-
-/* One function directory, DDDD:BB:DD.F, with its `config` (and `resource`). */
-static enum iosim_err sysfs_function(struct dump_load *dl, const struct yml_node *v,
-                                     const char *root, const char *entry)
-{
-    unsigned dom, bus, dev, fn;
-    char tail;
-    if (sscanf(entry, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 4)
-        return IOSIM_OK; /* not a function */
-    char dir[1024], path[2048];
-    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", root, entry) >= sizeof dir)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "path too long: %s/%s", root, entry);
-    snprintf(path, sizeof path, "%s/config", dir);
-    size_t len;
-    char *cfg = slurp(path, &len);
-    if (cfg == NULL)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "cannot read %s: %s", path,
-                            strerror(errno));
-    enum iosim_err r = pcid_dump_add_raw(dl->dump, (uint16_t)dom, (uint8_t)bus, (uint8_t)dev,
-                                         (uint8_t)fn, (const uint8_t *)cfg,
-                                         len < PCI_CFG_EXT_SIZE ? len : PCI_CFG_EXT_SIZE);
-    free(cfg);
-    if (r != IOSIM_OK)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "%s: %s", path, iosim_err_text(r));
-    sysfs_sizes(dl->dump, dir, dom, bus, dev, fn);
-    return IOSIM_OK;
-}
-
-static enum iosim_err load_sysfs(struct dump_load *dl, const struct yml_node *v, const char *root)
-{
-    DIR *d = opendir(root);
-    if (d == NULL)
-        return yml_error_at(dl->l->doc, v, dl->l->err, "cannot read %s: %s", root,
-                            strerror(errno));
-    char *names[PCID_DUMP_FUNCS_MAX * 2];
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < sizeof names / sizeof names[0])
-        if (e->d_name[0] != '.')
-            names[n++] = strdup(e->d_name);
-    closedir(d);
-    qsort(names, n, sizeof names[0], by_name); /* directory order is the file system's */
-    enum iosim_err r = IOSIM_OK;
-    for (size_t i = 0; i < n; i++) {
-        if (r == IOSIM_OK && names[i] != NULL)
-            r = sysfs_function(dl, v, root, names[i]);
-        free(names[i]);
-    }
-    return r;
 }
 
 /* ---- a dumped function as a model descriptor ------------------------------------------------- */
@@ -490,7 +388,7 @@ enum iosim_err sim_scn_pci_dump(struct loader *l, const struct yml_node *map, co
     }
     char path[1024];
     resolve(l, rel, path, sizeof path);
-    e = lspci != NULL ? load_lspci(&dl, src, path) : load_sysfs(&dl, src, path);
+    e = read_dump(&dl, src, path, sysfs != NULL);
     const struct yml_node *v = yml_map_get(map, "domain");
     uint64_t dom = 0;
     if (e == IOSIM_OK && v != NULL)

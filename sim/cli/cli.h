@@ -20,6 +20,7 @@
 int cli_run(int argc, char **argv);
 int cli_suite(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_pcid(int argc, char **argv);
 
 /* Strict unsigned parse of a whole argument (decimal or 0x hex). */
 bool cli_parse_u64(const char *s, uint64_t *out);

@@ -13,6 +13,7 @@ static const char usage[] =
     "  run SCENARIO     run one scenario (exit 0 pass, 1 fail, 2 bad input)\n"
     "  suite PATH...    run every scenario under the paths, in parallel\n"
     "  report DB        summarise the runs recorded in a trace database\n"
+    "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
         return cli_suite(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cli_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "pcid") == 0)
+        return cli_pcid(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_EXIT_USAGE;
 }

@@ -16,7 +16,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite report; do
+for c in "" run suite report pcid; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -59,6 +59,18 @@ check "suite of an empty directory exits 2" [ "$(status_of "$iosim" suite "$work
 check "report on the suite's database exits 0" [ "$(status_of "$iosim" report "$db")" = 0 ]
 check "... lists the two runs" grep -q "2 runs (2 complete, 0 incomplete): 1 pass, 1 fail, 0 error" "$work/out"
 check "report on something else exits 2" [ "$(status_of "$iosim" report "$fx/pass.yaml")" = 2 ]
+
+pci=$src/tests/fixtures/pci
+check "pcid on an lspci dump exits 0" \
+    [ "$(status_of "$iosim" pcid "$pci/lspci-macbookpro12-1/lspci-vvvxxxx.txt")" = 0 ]
+check "... and reports the xHCI controller as lspci does" \
+    grep -qx "00:14.0 8086:9cb1 class 0c0330 rev 03 caps \[pm msi:8\] problems 0" "$work/out"
+check "... with its 64-bit 64K BAR" grep -qx "  bar0 mem64 size 65536 at 0xc1800000" "$work/out"
+check "pcid on a sysfs directory exits 0" [ "$(status_of "$iosim" pcid "$pci/sysfs-firecracker")" = 0 ]
+check "... and finds its six functions" [ "$(tail -n 1 "$work/out")" = "6 functions, problems 0" ]
+check "pcid on a file that is no dump exits 2" [ "$(status_of "$iosim" pcid "$fx/pass.yaml")" = 2 ]
+check "pcid on a dump that does not parse exits 2, with file:line:col" \
+    bash -c "printf '00:01.0 x\\n00: zz\\n' > '$work/bad.txt'; '$iosim' pcid '$work/bad.txt' 2>&1 >/dev/null | grep -q '^$work/bad.txt:2:5: '; [ \${PIPESTATUS[0]} = 2 ]"
 
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

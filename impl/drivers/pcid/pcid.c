@@ -57,8 +57,7 @@ static void cap_word(struct strbuf *sb, const char *word)
     strbuf_put(sb, word);
 }
 
-/* "pm msi:8 msix:16 pcie:gen3x4": what the trace says a function has. */
-static void caps_text(const struct pcid_func *f, char *out, size_t len)
+void pcid_caps_text(const struct pcid_func *f, char *out, size_t len)
 {
     struct strbuf sb;
     strbuf_init(&sb, out, len);
@@ -118,7 +117,7 @@ static void trace_func(const struct pcid_func *f, const char *bdf, const char *d
                        const char *status, int64_t pid)
 {
     char caps[96];
-    caps_text(f, caps, sizeof caps);
+    pcid_caps_text(f, caps, sizeof caps);
     port_trace_pcid_func(&(struct port_trace_pci_func){
         .bdf = bdf, .vendor = f->vendor, .device = f->device, .class_code = f->class_code,
         .subclass = f->subclass, .prog_if = f->prog_if, .kind = f->bridge ? "bridge" : "endpoint",

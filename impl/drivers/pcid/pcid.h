@@ -66,6 +66,11 @@ struct pcid {
 /* "BB:DD.F" of function i. */
 void pcid_bdf(const struct pcid_func *f, char out[PCID_BDF_LEN]);
 
+/* The capabilities pcid understood, as the trace shows them: "pm msi:8
+ * msix:16 pcie:gen3x4" (MSI vectors, MSI-X table size, the link's current
+ * speed and width); "" for none. len >= 1. */
+void pcid_caps_text(const struct pcid_func *f, char *out, size_t len);
+
 /* EINVAL for a driver table that does not parse (*err says where). */
 enum iosim_err pcid_init(struct pcid *d, const struct pcid_opts *opts, const struct pcid_cfg *cfg,
                          const char *driver_table, struct pcid_config_error *err);
