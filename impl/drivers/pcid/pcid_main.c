@@ -56,13 +56,10 @@ static void read_opts(void *args, struct pcid_opts *o)
 }
 
 /* A driver offers its ring (the kernel says who it is). */
-static int64_t accept_ring(struct pcid_proc *s, const struct ring_sqe64 *q)
+static int64_t try_accept(struct pcid_proc *s, struct pcid_client *c, const struct ring_sqe64 *q)
 {
-    if (!(q->syscall_flags & URING_DUP_NEW_RING))
-        return err(IOSIM_EACCES);
-    struct pcid_client *c = pcid_client_of_pid(&s->d, (int64_t)q->addr);
-    if (c == NULL)
-        return err(IOSIM_EACCES); /* not a process pcid started */
+    if (!(q->syscall_flags & URING_DUP_NEW_RING) || c == NULL)
+        return err(IOSIM_EACCES); /* not a ring, or not from a process pcid started */
     if (c->ring)
         return err(IOSIM_EBUSY);
     struct iou *p = &s->peers[c - s->d.clients];
@@ -71,8 +68,17 @@ static int64_t accept_ring(struct pcid_proc *s, const struct ring_sqe64 *q)
     if (e != IOSIM_OK)
         return err(e);
     c->ring = true;
-    port_trace_pcid_req(c->bdf, (uint32_t)c->pid, "accept", 0, q->len, 0, 0);
     return 0;
+}
+
+static int64_t accept_ring(struct pcid_proc *s, const struct ring_sqe64 *q)
+{
+    bool offer = q->syscall_flags & URING_DUP_NEW_RING;
+    struct pcid_client *c = offer ? pcid_client_of_pid(&s->d, (int64_t)q->addr) : NULL;
+    int64_t st = try_accept(s, c, q);
+    port_trace_pcid_req(c != NULL ? c->bdf : "", offer ? (uint32_t)q->addr : 0, "accept", 0,
+                        q->len, st, 0);
+    return st;
 }
 
 static void reply(struct iou *ring, uint64_t user_data, int64_t st, uint64_t extra)

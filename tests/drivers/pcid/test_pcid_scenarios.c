@@ -19,3 +19,8 @@ Test(pcid_scenarios, a_mixed_machine_holds_for_every_schedule)
 {
     scenario_sweep("scenarios/suite/pcid/mixed-machine.yaml", policies, 12);
 }
+
+Test(pcid_scenarios, an_impostor_is_refused_for_every_schedule)
+{
+    scenario_sweep("scenarios/suite/pcid/impostor-refused.yaml", policies, 12);
+}
