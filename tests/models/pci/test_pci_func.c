@@ -85,11 +85,10 @@ static uint32_t ones(unsigned size)
     return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-Test(pci_header, every_register_has_its_read_only_read_write_and_w1c_bits, .init = init_rich,
-     .fini = fini)
+static void check_rows(const struct reg_row *rows, size_t n)
 {
-    for (size_t i = 0; i < sizeof header_rows / sizeof header_rows[0]; i++) {
-        const struct reg_row *r = &header_rows[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct reg_row *r = &rows[i];
         cr_expect_eq(rd(r->off, r->size), r->reset, "%s resets to 0x%x", r->name, r->reset);
         (void)pci_func_cfg_write(&f, r->off, r->size, ones(r->size));
         cr_expect_eq(rd(r->off, r->size), (r->reset & ~r->w1c) | r->rw,
@@ -108,6 +107,47 @@ Test(pci_header, every_register_has_its_read_only_read_write_and_w1c_bits, .init
                          "%s: writing 1 clears that bit only", r->name);
         }
     }
+}
+
+Test(pci_header, every_register_has_its_read_only_read_write_and_w1c_bits, .init = init_rich,
+     .fini = fini)
+{
+    check_rows(header_rows, sizeof header_rows / sizeof header_rows[0]);
+}
+
+/* The type 1 header [PCI-to-PCI Bridge 1.2, 3.2]: bus numbers and the
+ * memory window are software's; the model has no I/O or prefetchable
+ * window, which the bridge spec says read-only 0 registers mean. */
+static const struct reg_row bridge_rows[] = {
+    {"vendor id", PCI_VENDOR_ID, 2, 0x8086, 0, 0},
+    {"command", PCI_COMMAND, 2, 0,
+     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | PCI_COMMAND_SERR |
+         PCI_COMMAND_INTX_DISABLE, 0},
+    {"status", PCI_STATUS, 2, 0, 0, PCI_STATUS_W1C},
+    {"class", PCI_CLASS, 1, PCI_CLASS_BRIDGE, 0, 0},
+    {"subclass", PCI_SUBCLASS, 1, PCI_SUBCLASS_BRIDGE_PCI, 0, 0},
+    {"header type", PCI_HEADER_TYPE, 1, PCI_HEADER_TYPE_BRIDGE, 0, 0},
+    {"primary bus", PCI_BRIDGE_PRIMARY_BUS, 1, 0, 0xff, 0},
+    {"secondary bus", PCI_BRIDGE_SECONDARY_BUS, 1, 0, 0xff, 0},
+    {"subordinate bus", PCI_BRIDGE_SUBORDINATE_BUS, 1, 0, 0xff, 0},
+    {"I/O base (none)", PCI_BRIDGE_IO_BASE, 1, 0, 0, 0},
+    {"I/O limit (none)", PCI_BRIDGE_IO_LIMIT, 1, 0, 0, 0},
+    {"memory base", PCI_BRIDGE_MEM_BASE, 2, 0, PCI_BRIDGE_MEM_ADDR_MASK, 0},
+    {"memory limit", PCI_BRIDGE_MEM_LIMIT, 2, 0, PCI_BRIDGE_MEM_ADDR_MASK, 0},
+    {"prefetchable base (none)", PCI_BRIDGE_PREF_BASE, 2, 0, 0, 0},
+    {"prefetchable limit (none)", PCI_BRIDGE_PREF_LIMIT, 2, 0, 0, 0},
+    {"prefetchable base upper", PCI_BRIDGE_PREF_BASE_UPPER, 4, 0, 0, 0},
+    {"prefetchable limit upper", PCI_BRIDGE_PREF_LIMIT_UPPER, 4, 0, 0, 0},
+    {"interrupt line", PCI_INTERRUPT_LINE, 1, 0, 0xff, 0},
+    {"bridge control", PCI_BRIDGE_CONTROL, 2, 0, 0x0fff, 0},
+};
+
+Test(pci_header, every_bridge_register_has_its_bits, .fini = fini)
+{
+    struct pci_func_desc d = {.vendor = 0x8086, .device = 0x1901, .bridge = true,
+                              .class_code = PCI_CLASS_BRIDGE, .subclass = PCI_SUBCLASS_BRIDGE_PCI};
+    cr_assert_eq(pci_func_init(&f, &d), IOSIM_OK);
+    check_rows(bridge_rows, sizeof bridge_rows / sizeof bridge_rows[0]);
 }
 
 Test(pci_header, command_memory_and_io_are_hardwired_when_no_bar_needs_them)
