@@ -7,6 +7,7 @@
 
 #include "impl/port/port.h"
 #include "impl/uring/uring.h"
+#include "impl/util/num.h"
 
 int64_t app_arg_int(const struct app_args *a, const char *key, int64_t fallback)
 {
@@ -29,26 +30,13 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* A whole integer: [-](decimal | 0x hex), no overflow. */
+/* A whole integer: [-](decimal | 0x hex), in range of int64_t. */
 static bool parse_int(const char *s, int64_t *out)
 {
     bool neg = *s == '-';
     s += neg;
-    unsigned base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
-    s += base == 16 ? 2 : 0;
-    if (*s == '\0')
-        return false;
-    uint64_t v = 0;
-    for (; *s != '\0'; s++) {
-        unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
-                     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
-                     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
-                                              : 99u;
-        if (d >= base || v > (UINT64_MAX - d) / base)
-            return false;
-        v = v * base + d;
-    }
-    if (v > (uint64_t)INT64_MAX + neg)
+    uint64_t v;
+    if (!num_parse_u64(s, strlen(s), (uint64_t)INT64_MAX + neg, &v))
         return false;
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return true;

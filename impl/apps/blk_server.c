@@ -88,8 +88,7 @@ int32_t app_blk_server(void *args)
         enum iosim_err e;
         while ((e = iou_next_request(&s->ring, &q)) == IOSIM_OK) {
             int64_t st = blk_handle(s, &q);
-            while (iou_reply(&s->ring, q.user_data, st, 0) == IOSIM_EAGAIN)
-                (void)iou_enter(&s->ring, 0, 5000);
+            (void)iou_reply_wait(&s->ring, q.user_data, st, 0, 5000);
             (void)iou_enter(&s->ring, 0, 0); /* hand the answer to the kernel now */
         }
         if (e != IOSIM_EAGAIN)

@@ -58,8 +58,7 @@ static bool step(struct iou *u, struct client *c, struct ring_sqe64 *sqes, int64
     uint64_t base = c->next_tag;
     for (uint32_t i = 0; i < c->window; i++) {
         sqes[i].user_data = base + i;
-        while (iou_submit(u, &sqes[i]) == IOSIM_EAGAIN)
-            (void)iou_enter(u, 1, PORT_WAIT_FOREVER);
+        (void)iou_submit_wait(u, &sqes[i]);
     }
     c->next_tag += c->window;
     if (c->notify_via != NULL && !notify_peer(c))

@@ -108,8 +108,7 @@ static bool serve(struct echo *s, struct iou *ring)
     enum iosim_err e;
     while ((e = iou_next_request(ring, &q)) == IOSIM_OK) {
         int64_t st = echo_handle(s, &q);
-        while (iou_reply(ring, q.user_data, st, 0) == IOSIM_EAGAIN)
-            (void)iou_enter(ring, 0, ECHO_POLL_NS); /* let the kernel take answers */
+        (void)iou_reply_wait(ring, q.user_data, st, 0, ECHO_POLL_NS);
     }
     return e == IOSIM_EAGAIN;
 }

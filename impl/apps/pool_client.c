@@ -77,8 +77,7 @@ static bool submit_read(struct pc *c, uint32_t i, uint64_t offset)
                            .user_data = i + 1};
     sl->busy = true;
     sl->offset = offset;
-    while (iou_submit(&c->ring, &q) == IOSIM_EAGAIN)
-        (void)iou_enter(&c->ring, 1, PORT_WAIT_FOREVER);
+    (void)iou_submit_wait(&c->ring, &q);
     return true;
 }
 

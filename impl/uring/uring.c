@@ -176,6 +176,14 @@ enum iosim_err iou_reap(struct iou *u, struct ring_cqe64 *cqe)
     return e;
 }
 
+enum iosim_err iou_submit_wait(struct iou *u, const struct ring_sqe64 *sqe)
+{
+    enum iosim_err e;
+    while ((e = iou_submit(u, sqe)) == IOSIM_EAGAIN)
+        (void)iou_enter(u, 1, PORT_WAIT_FOREVER);
+    return e;
+}
+
 enum iosim_err iou_next_request(struct iou *u, struct ring_sqe64 *sqe)
 {
     assert(u->role == IOU_PRODUCER);
@@ -213,4 +221,13 @@ void iou_close(struct iou *u)
         (void)port_sys_close((uint64_t)u->setup_fd);
     u->fd = u->setup_fd = -1;
     u->role = IOU_NONE;
+}
+
+enum iosim_err iou_reply_wait(struct iou *u, uint64_t user_data, int64_t status, uint64_t extra,
+                              uint64_t poll_ns)
+{
+    enum iosim_err e;
+    while ((e = iou_reply(u, user_data, status, extra)) == IOSIM_EAGAIN)
+        (void)iou_enter(u, 0, poll_ns);
+    return e;
 }

@@ -81,10 +81,17 @@ enum iosim_err iou_adopt_peer(struct iou *u, int64_t attached_fd);
 /* consumer */
 enum iosim_err iou_submit(struct iou *u, const struct ring_sqe64 *sqe);
 enum iosim_err iou_reap(struct iou *u, struct ring_cqe64 *cqe);
+/* iou_submit that, while the SQ is full, enters to wait for a completion
+ * (which frees an entry). Any other error is returned. */
+enum iosim_err iou_submit_wait(struct iou *u, const struct ring_sqe64 *sqe);
 
 /* producer */
 enum iosim_err iou_next_request(struct iou *u, struct ring_sqe64 *sqe);
 enum iosim_err iou_reply(struct iou *u, uint64_t user_data, int64_t status, uint64_t extra);
+/* iou_reply that, while the CQ is full, enters (for up to poll_ns each
+ * time) so the consumer can take answers. Any other error is returned. */
+enum iosim_err iou_reply_wait(struct iou *u, uint64_t user_data, int64_t status, uint64_t extra,
+                              uint64_t poll_ns);
 
 /* Let the kernel do its part and wait for at least min entries for us
  * (CQEs for a consumer, SQEs for a producer). Returns how many, or -errno. */

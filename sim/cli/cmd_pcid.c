@@ -25,17 +25,6 @@ static const char pcid_usage[] =
     "resource). A BAR whose size the dump does not give is reported as absent.\n"
     "Exit status 2 for a dump that does not parse.\n";
 
-static const char *kind_name(enum pcid_bar_kind k)
-{
-    switch (k) {
-    case PCID_BAR_MEM32: return "mem32";
-    case PCID_BAR_MEM64: return "mem64";
-    case PCID_BAR_IO: return "io";
-    case PCID_BAR_NONE: break;
-    }
-    return "none";
-}
-
 static void print_func(const struct pcid_func *f)
 {
     char bdf[PCID_BDF_LEN], caps[96];
@@ -53,7 +42,7 @@ static void print_func(const struct pcid_func *f)
         const struct pcid_bar *b = &f->bar[k];
         if (b->kind == PCID_BAR_NONE)
             continue;
-        printf("  bar%u %s%s size %llu at 0x%llx\n", k, kind_name(b->kind),
+        printf("  bar%u %s%s size %llu at 0x%llx\n", k, pcid_bar_kind_name(b->kind),
                b->prefetch ? " prefetchable" : "", (unsigned long long)b->size,
                (unsigned long long)b->addr);
     }

@@ -11,9 +11,7 @@
 static enum iosim_err kernel_call(struct pci_client *c, struct ring_sqe64 *q, int64_t *status)
 {
     struct ring_cqe64 cqe;
-    enum iosim_err e;
-    while ((e = iou_submit(&c->k, q)) == IOSIM_EAGAIN)
-        (void)iou_enter(&c->k, 1, PORT_WAIT_FOREVER);
+    enum iosim_err e = iou_submit_wait(&c->k, q);
     if (e != IOSIM_OK)
         return e;
     for (uint32_t g = 0; g < WAIT_GUARD; g++) {
@@ -42,9 +40,7 @@ static enum iosim_err notify(struct pci_client *c)
 enum iosim_err pci_client_submit(struct pci_client *c, struct ring_sqe64 *sqe, uint64_t *tag)
 {
     sqe->user_data = c->next_tag++;
-    enum iosim_err e;
-    while ((e = iou_submit(&c->ring, sqe)) == IOSIM_EAGAIN)
-        (void)iou_enter(&c->ring, 1, PORT_WAIT_FOREVER); /* full: wait for answers */
+    enum iosim_err e = iou_submit_wait(&c->ring, sqe);
     if (e != IOSIM_OK)
         return e;
     *tag = sqe->user_data;

@@ -39,17 +39,6 @@ enum iosim_err pcid_init(struct pcid *d, const struct pcid_opts *opts, const str
 
 /* ---- what was found ------------------------------------------------------------------------ */
 
-static const char *bar_kind_name(enum pcid_bar_kind k)
-{
-    switch (k) {
-    case PCID_BAR_MEM32: return "mem32";
-    case PCID_BAR_MEM64: return "mem64";
-    case PCID_BAR_IO: return "io";
-    case PCID_BAR_NONE: break;
-    }
-    return "none";
-}
-
 static void cap_word(struct strbuf *sb, const char *word)
 {
     if (sb->len > 0)
@@ -86,7 +75,7 @@ static void trace_bars(const struct pcid_func *f, const char *bdf)
         if (b->kind == PCID_BAR_NONE)
             continue;
         port_trace_pcid_bar(&(struct port_trace_pci_bar){
-            .bdf = bdf, .bar = k, .kind = bar_kind_name(b->kind), .prefetch = b->prefetch,
+            .bdf = bdf, .bar = k, .kind = pcid_bar_kind_name(b->kind), .prefetch = b->prefetch,
             .size = b->size, .addr = b->addr, .assigned = b->assigned});
     }
     if (f->bridge && f->win_size != 0)

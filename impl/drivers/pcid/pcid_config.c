@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "impl/util/num.h"
 #include "impl/util/strbuf.h"
 
 /* The limits the messages spell out. */
@@ -72,29 +73,6 @@ static void skip_line(struct parser *ps)
     }
 }
 
-static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-    unsigned base = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
-    size_t i = base == 16 ? 2 : 0;
-    if (i == len)
-        return false;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        char c = s[i];
-        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-                                            : 99u;
-        if (d >= base)
-            return false;
-        v = v * base + d;
-        if (v > max)
-            return false;
-    }
-    *out = v;
-    return true;
-}
-
 struct key_def {
     const char *name;
     uint32_t bit;
@@ -131,7 +109,7 @@ static enum iosim_err match_key(struct parser *ps, struct pcid_rule *r, const st
         if (r->keys & k->bit)
             return fail_tok(ps, t->col, "", k->name, klen, " given twice");
         uint64_t n;
-        if (!parse_uint(v, vlen, k->max, &n))
+        if (!num_parse_u64(v, vlen, k->max, &n))
             return fail_tok(ps, t->col + (uint32_t)klen + 1, "", k->name, klen,
                             k->max == 0xff ? " must be an integer from 0 to 0xff"
                                            : " must be an integer from 0 to 0xffff");

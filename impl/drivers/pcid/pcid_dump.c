@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "impl/util/num.h"
 #include "impl/util/strbuf.h"
 
 /* The limits the messages spell out. */
@@ -140,17 +141,6 @@ static bool blank(char c)
     return c == ' ' || c == '\t';
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The value of n hex digits at l.s[i], or -1 if they are not all there. */
 static int32_t hex_at(struct line l, size_t i, size_t n)
 {
@@ -158,7 +148,7 @@ static int32_t hex_at(struct line l, size_t i, size_t n)
         return -1;
     int32_t v = 0;
     for (size_t k = 0; k < n; k++) {
-        int d = hex_digit(l.s[i + k]);
+        int d = num_hex_digit(l.s[i + k]);
         if (d < 0)
             return -1;
         v = v << 4 | d;
@@ -284,7 +274,7 @@ static enum iosim_err hex_line(struct parser *ps, struct line l, size_t digits)
         return fail(ps, 0, "hex dump before any function header");
     uint32_t off = 0;
     for (size_t k = 0; k < digits && off < PCI_CFG_EXT_SIZE; k++)
-        off = off << 4 | (uint32_t)hex_digit(l.s[k]);
+        off = off << 4 | (uint32_t)num_hex_digit(l.s[k]);
     if (off >= PCI_CFG_EXT_SIZE)
         return fail(ps, 0, "offset beyond the 4096 bytes of configuration space");
     if (digits < 2 || digits > 3)
@@ -462,7 +452,7 @@ static enum line_kind classify(struct line l, size_t *digits)
         return LINE_BLANK;
     if (i > 0)
         return LINE_INDENTED;
-    while (i < l.n && hex_digit(l.s[i]) >= 0)
+    while (i < l.n && num_hex_digit(l.s[i]) >= 0)
         i++;
     if (i == 0 || i == l.n || l.s[i] != ':')
         return LINE_OTHER;

@@ -317,3 +317,14 @@ const struct pcid_func *pcid_topology_find(const struct pcid_topology *t, uint8_
             return &t->funcs[i];
     return NULL;
 }
+
+const char *pcid_bar_kind_name(enum pcid_bar_kind k)
+{
+    switch (k) {
+    case PCID_BAR_MEM32: return "mem32";
+    case PCID_BAR_MEM64: return "mem64";
+    case PCID_BAR_IO: return "io";
+    case PCID_BAR_NONE: break;
+    }
+    return "none";
+}

@@ -134,6 +134,9 @@ enum iosim_err pcid_enumerate_function(const struct pcid_cfg *cfg,
                                        const struct pcid_enum_opts *opts, uint8_t bus,
                                        uint8_t dev, uint8_t fn, struct pcid_topology *out);
 
+/* "mem32", "mem64", "io" or "none", as traces and reports spell them. */
+const char *pcid_bar_kind_name(enum pcid_bar_kind k);
+
 /* The function at bus:dev.fn in the topology, or NULL. */
 const struct pcid_func *pcid_topology_find(const struct pcid_topology *t, uint8_t bus, uint8_t dev,
                                            uint8_t fn);

@@ -81,12 +81,6 @@ static int64_t accept_ring(struct pcid_proc *s, const struct ring_sqe64 *q)
     return st;
 }
 
-static void reply(struct iou *ring, uint64_t user_data, int64_t st, uint64_t extra)
-{
-    while (iou_reply(ring, user_data, st, extra) == IOSIM_EAGAIN)
-        (void)iou_enter(ring, 0, PCID_POLL_NS); /* let the peer take answers */
-}
-
 /* The scheme's kernel ring: only ring offers; false once it is shut down. */
 static bool serve_main(struct pcid_proc *s)
 {
@@ -94,7 +88,7 @@ static bool serve_main(struct pcid_proc *s)
     enum iosim_err e;
     while ((e = iou_next_request(&s->main, &q)) == IOSIM_OK) {
         int64_t st = q.opcode == RING_OP_DUP ? accept_ring(s, &q) : err(IOSIM_EACCES);
-        reply(&s->main, q.user_data, st, 0);
+        (void)iou_reply_wait(&s->main, q.user_data, st, 0, PCID_POLL_NS);
     }
     return e == IOSIM_EAGAIN;
 }
@@ -109,7 +103,7 @@ static void serve_peer(struct pcid_proc *s, struct pcid_client *c)
     while ((e = iou_next_request(ring, &q)) == IOSIM_OK) {
         uint64_t extra;
         int64_t st = pcid_serve_request(&s->d, c, &q, &extra);
-        reply(ring, q.user_data, st, extra);
+        (void)iou_reply_wait(ring, q.user_data, st, extra, PCID_POLL_NS);
         served++;
     }
     if (served > 0)
