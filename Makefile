@@ -1,7 +1,8 @@
 # Front door. Every target installs missing dependencies, configures and
 # builds as needed. See README.md.
 #   make run        build, run the default scenario suite, write traces + report
-#   make test       unit tests, scenario suites, determinism checks (ctest)
+#   make test       unit tests, scenario suites, determinism checks (ctest),
+#                   with the trace hash compared across eight builds
 #   make sanitize   the same tests under AddressSanitizer + UBSan
 #   make tsan       the native (real-thread) tests under ThreadSanitizer
 #   make bench      benchmarks (`bench: <name> <value> <unit>` lines)
@@ -11,7 +12,7 @@ CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build clang run test sanitize tsan bench clean
+.PHONY: all deps build run test sanitize tsan bench clean
 
 all: build
 
@@ -24,13 +25,6 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
-# The clang build of the CLI, used by the cross-compiler trace-hash test.
-build-clang/CMakeCache.txt: | deps
-	$(CMAKE) -S . -B build-clang -DCMAKE_C_COMPILER=clang -DIOSIM_TESTS=OFF
-
-clang: deps build-clang/CMakeCache.txt
-	$(CMAKE) --build build-clang -j $(JOBS) --target iosim
-
 run: build
 	@mkdir -p $(OUT)
 	@rm -f $(OUT)/traces.db $(OUT)/traces.db-wal $(OUT)/traces.db-shm
@@ -38,8 +32,12 @@ run: build
 	$(BUILD)/iosim report $(OUT)/traces.db -o $(OUT)/report.txt
 	@echo "traces: $(OUT)/traces.db  report: $(OUT)/report.txt  junit: $(OUT)/junit.xml"
 
-test: build clang
-	cd $(BUILD) && IOSIM_CLANG_BINARY=$(CURDIR)/build-clang/iosim ctest --output-on-failure -j $(JOBS)
+# The other builds of the CLI (gcc and clang x Release, RelWithDebInfo, Debug,
+# ASan+UBSan, under build-hash/) whose trace hashes must equal this build's:
+# scripts/hash-builds.sh builds them and names them for the determinism test.
+test: build
+	@builds=$$(scripts/hash-builds.sh $(JOBS)) && cd $(BUILD) && \
+	  IOSIM_HASH_BUILDS="$$builds" ctest --output-on-failure -j $(JOBS)
 
 build-asan/CMakeCache.txt: | deps
 	$(CMAKE) -S . -B build-asan -DCMAKE_C_COMPILER=clang -DIOSIM_SANITIZE=ON
@@ -66,4 +64,4 @@ bench: build-bench/CMakeCache.txt
 	@scripts/bench.sh build-bench
 
 clean:
-	rm -rf $(BUILD) build-clang build-asan build-tsan build-bench
+	rm -rf $(BUILD) build-hash build-asan build-tsan build-bench

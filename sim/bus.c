@@ -1,13 +1,14 @@
 /* MMIO bus; see bus.h. */
 #include "sim/bus.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+
 enum iosim_err sim_bus_init(struct sim_bus *bus)
 {
-    assert(bus != NULL);
+    ASSERT(bus != NULL);
     *bus = (struct sim_bus){0};
     bus->regions = calloc(SIM_BUS_REGIONS_MAX, sizeof *bus->regions);
     return bus->regions != NULL ? IOSIM_OK : IOSIM_ENOMEM;
@@ -15,7 +16,7 @@ enum iosim_err sim_bus_init(struct sim_bus *bus)
 
 void sim_bus_fini(struct sim_bus *bus)
 {
-    assert(bus != NULL);
+    ASSERT(bus != NULL);
     free(bus->regions);
     *bus = (struct sim_bus){0};
 }
@@ -54,7 +55,7 @@ static enum iosim_err insert_sorted(struct sim_bus *bus, const struct sim_mmio_r
 
 enum iosim_err sim_bus_add(struct sim_bus *bus, const struct sim_mmio_region *r, uint32_t *id)
 {
-    assert(bus != NULL && r != NULL && r->ops != NULL);
+    ASSERT(bus != NULL && r != NULL && r->ops != NULL);
     if (!range_ok(r->base, r->len) || r->name == NULL)
         return IOSIM_EINVAL;
     struct sim_mmio_region copy = *r;
@@ -70,7 +71,7 @@ enum iosim_err sim_bus_add(struct sim_bus *bus, const struct sim_mmio_region *r,
 
 struct sim_mmio_region *sim_bus_find(struct sim_bus *bus, uint64_t addr, uint64_t size)
 {
-    assert(bus != NULL && size > 0);
+    ASSERT(bus != NULL && size > 0);
     uint32_t i = lower_bound(bus, addr);
     if (i == bus->count)
         return NULL;
@@ -82,7 +83,7 @@ struct sim_mmio_region *sim_bus_find(struct sim_bus *bus, uint64_t addr, uint64_
 
 struct sim_mmio_region *sim_bus_get(struct sim_bus *bus, uint32_t id)
 {
-    assert(bus != NULL);
+    ASSERT(bus != NULL);
     for (uint32_t i = 0; i < bus->count; i++)
         if (bus->regions[i].id == id)
             return &bus->regions[i];
@@ -91,7 +92,7 @@ struct sim_mmio_region *sim_bus_get(struct sim_bus *bus, uint32_t id)
 
 enum iosim_err sim_bus_move(struct sim_bus *bus, uint32_t id, uint64_t new_base)
 {
-    assert(bus != NULL);
+    ASSERT(bus != NULL);
     uint32_t i = 0;
     while (i < bus->count && bus->regions[i].id != id)
         i++;
@@ -108,7 +109,7 @@ enum iosim_err sim_bus_move(struct sim_bus *bus, uint32_t id, uint64_t new_base)
     if (e != IOSIM_OK) {
         r.base = old;
         enum iosim_err back = insert_sorted(bus, &r);
-        assert(back == IOSIM_OK);
+        ASSERT(back == IOSIM_OK);
         (void)back;
     }
     return e;
@@ -116,7 +117,7 @@ enum iosim_err sim_bus_move(struct sim_bus *bus, uint32_t id, uint64_t new_base)
 
 enum iosim_err sim_bus_remove(struct sim_bus *bus, uint32_t id)
 {
-    assert(bus != NULL);
+    ASSERT(bus != NULL);
     for (uint32_t i = 0; i < bus->count; i++) {
         if (bus->regions[i].id != id)
             continue;
@@ -129,7 +130,7 @@ enum iosim_err sim_bus_remove(struct sim_bus *bus, uint32_t id)
 
 struct sim_mmio_region *sim_bus_by_name(struct sim_bus *bus, const char *name)
 {
-    assert(bus != NULL && name != NULL);
+    ASSERT(bus != NULL && name != NULL);
     for (uint32_t i = 0; i < bus->count; i++)
         if (strcmp(bus->regions[i].name, name) == 0)
             return &bus->regions[i];

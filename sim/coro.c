@@ -16,7 +16,6 @@
  */
 #include "sim/coro.h"
 
-#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +50,8 @@
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
+
+#include "impl/port/check.h"
 #define CORO_VALGRIND 1
 #endif
 #endif
@@ -116,14 +117,14 @@ struct coro_asm_frame {
     uint64_t ret;
     uint64_t pad[2]; /* the trampoline runs with 16-byte alignment */
 };
-static_assert(sizeof(struct coro_asm_frame) == 80, "frame layout");
+_Static_assert(sizeof(struct coro_asm_frame) == 80, "frame layout");
 #else
 struct coro_asm_frame {
     uint64_t x19_co, x20_entry, x21_28[8], x29, x30;
     uint64_t d8_15[8];
     uint64_t fpcr, pad;
 };
-static_assert(sizeof(struct coro_asm_frame) == 176, "frame layout");
+_Static_assert(sizeof(struct coro_asm_frame) == 176, "frame layout");
 #endif
 #endif /* CORO_HAVE_ASM */
 
@@ -161,7 +162,7 @@ static inline void coro_switch_in(struct sim_coro *co)
 #endif
     {
         int rc = swapcontext(&co->uc->host, &co->uc->co);
-        assert(rc == 0);
+        ASSERT(rc == 0);
         (void)rc;
     }
 #if CORO_ASAN
@@ -186,7 +187,7 @@ static inline void coro_switch_out(struct sim_coro *co, bool last)
 #endif
     {
         int rc = swapcontext(&co->uc->co, &co->uc->host);
-        assert(rc == 0);
+        ASSERT(rc == 0);
         (void)rc;
     }
 #if CORO_ASAN
@@ -197,8 +198,8 @@ static inline void coro_switch_out(struct sim_coro *co, bool last)
 /* Marks co finished and leaves it for good. */
 static _Noreturn void coro_finish(struct sim_coro *co)
 {
-    assert(co == coro_current);
-    assert(co->state == CORO_RUNNING);
+    ASSERT(co == coro_current);
+    ASSERT(co->state == CORO_RUNNING);
     co->state = CORO_FINISHED;
     coro_switch_out(co, true);
     /* A finished coroutine is never resumed (sim_coro_resume asserts). */
@@ -212,8 +213,8 @@ static _Noreturn void coro_main(struct sim_coro *co)
     /* First entry: no fake stack of ours to restore yet. */
     __sanitizer_finish_switch_fiber(NULL, &co->host_stack_lo, &co->host_stack_bytes);
 #endif
-    assert(co == coro_current);
-    assert(co->state == CORO_RUNNING);
+    ASSERT(co == coro_current);
+    ASSERT(co->state == CORO_RUNNING);
     co->fn(co->arg);
     coro_finish(co);
 }
@@ -227,24 +228,24 @@ static void coro_uc_entry(void)
 
 void sim_coro_resume(struct sim_coro *co)
 {
-    assert(co != NULL);
-    assert(coro_current == NULL); /* only the host resumes */
-    assert(co->state == CORO_NEW || co->state == CORO_SUSPENDED);
+    ASSERT(co != NULL);
+    ASSERT(coro_current == NULL); /* only the host resumes */
+    ASSERT(co->state == CORO_NEW || co->state == CORO_SUSPENDED);
     coro_current = co;
     co->state = CORO_RUNNING;
     coro_switch_in(co);
-    assert(co->state == CORO_SUSPENDED || co->state == CORO_FINISHED);
+    ASSERT(co->state == CORO_SUSPENDED || co->state == CORO_FINISHED);
     coro_current = NULL;
 }
 
 void sim_coro_yield(struct sim_coro *co)
 {
-    assert(co != NULL);
-    assert(co == coro_current);
-    assert(co->state == CORO_RUNNING);
+    ASSERT(co != NULL);
+    ASSERT(co == coro_current);
+    ASSERT(co->state == CORO_RUNNING);
     co->state = CORO_SUSPENDED;
     coro_switch_out(co, false);
-    assert(co->state == CORO_RUNNING);
+    ASSERT(co->state == CORO_RUNNING);
 #if CORO_ASAN
     if (co->killing)
         coro_finish(co);
@@ -253,14 +254,14 @@ void sim_coro_yield(struct sim_coro *co)
 
 _Noreturn void sim_coro_exit(struct sim_coro *co)
 {
-    assert(co != NULL);
-    assert(co == coro_current);
+    ASSERT(co != NULL);
+    ASSERT(co == coro_current);
     coro_finish(co);
 }
 
 bool sim_coro_finished(const struct sim_coro *co)
 {
-    assert(co != NULL);
+    ASSERT(co != NULL);
     return co->state == CORO_FINISHED;
 }
 
@@ -271,13 +272,13 @@ struct sim_coro *sim_coro_running(void)
 
 size_t sim_coro_stack_bytes(const struct sim_coro *co)
 {
-    assert(co != NULL);
+    ASSERT(co != NULL);
     return co->stack_bytes;
 }
 
 enum sim_coro_backend sim_coro_backend_of(const struct sim_coro *co)
 {
-    assert(co != NULL);
+    ASSERT(co != NULL);
     return co->backend;
 }
 
@@ -288,7 +289,7 @@ enum sim_coro_backend sim_coro_backend_of(const struct sim_coro *co)
 static enum iosim_err coro_check_opts(const struct sim_coro_opts *opts, size_t page_bytes,
                                       size_t *stack_bytes, enum sim_coro_backend *backend)
 {
-    assert(page_bytes > 0 && (page_bytes & (page_bytes - 1)) == 0);
+    ASSERT(page_bytes > 0 && (page_bytes & (page_bytes - 1)) == 0);
     size_t want = opts->stack_bytes ? opts->stack_bytes : SIM_CORO_STACK_DEFAULT_BYTES;
     if (want < SIM_CORO_STACK_MIN_BYTES || want > SIM_CORO_STACK_MAX_BYTES)
         return IOSIM_EINVAL;
@@ -313,8 +314,8 @@ static enum iosim_err coro_check_opts(const struct sim_coro_opts *opts, size_t p
 /* Maps guard page + stack for co. */
 static enum iosim_err coro_stack_map(struct sim_coro *co, size_t stack_bytes, size_t page_bytes)
 {
-    assert(co->map_base == NULL);
-    assert(stack_bytes % page_bytes == 0);
+    ASSERT(co->map_base == NULL);
+    ASSERT(stack_bytes % page_bytes == 0);
     int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 #ifdef MAP_STACK
     flags |= MAP_STACK;
@@ -339,8 +340,8 @@ static enum iosim_err coro_stack_map(struct sim_coro *co, size_t stack_bytes, si
 
 static void coro_stack_unmap(struct sim_coro *co)
 {
-    assert(co->map_base != NULL);
-    assert(co->stack_lo == co->map_base + (co->map_bytes - co->stack_bytes));
+    ASSERT(co->map_base != NULL);
+    ASSERT(co->stack_lo == co->map_base + (co->map_bytes - co->stack_bytes));
 #if CORO_VALGRIND
     VALGRIND_STACK_DEREGISTER(co->valgrind_stack_id);
 #endif
@@ -350,7 +351,7 @@ static void coro_stack_unmap(struct sim_coro *co)
     ASAN_UNPOISON_MEMORY_REGION(co->stack_lo, co->stack_bytes);
 #endif
     int rc = munmap(co->map_base, co->map_bytes);
-    assert(rc == 0);
+    ASSERT(rc == 0);
     (void)rc;
     co->map_base = NULL;
 }
@@ -361,8 +362,8 @@ static void coro_asm_prepare(struct sim_coro *co)
 {
     uintptr_t top = (uintptr_t)(co->stack_lo + co->stack_bytes) & ~(uintptr_t)15;
     struct coro_asm_frame *f = (void *)(top - sizeof *f);
-    assert((uintptr_t)f % 16 == 0);
-    assert((unsigned char *)f > co->stack_lo);
+    ASSERT((uintptr_t)f % 16 == 0);
+    ASSERT((unsigned char *)f > co->stack_lo);
     memset(f, 0, sizeof *f);
     void (*entry)(struct sim_coro *) = coro_main;
 #if defined(__x86_64__)
@@ -382,8 +383,8 @@ static void coro_asm_prepare(struct sim_coro *co)
 
 static enum iosim_err coro_uc_prepare(struct sim_coro *co)
 {
-    assert(co->uc == NULL);
-    assert(co->stack_lo != NULL);
+    ASSERT(co->uc == NULL);
+    ASSERT(co->stack_lo != NULL);
     co->uc = calloc(1, sizeof *co->uc);
     if (co->uc == NULL)
         return IOSIM_ENOMEM;
@@ -404,8 +405,8 @@ static enum iosim_err coro_uc_prepare(struct sim_coro *co)
 enum iosim_err sim_coro_create(struct sim_coro **out, const struct sim_coro_opts *opts,
                                sim_coro_fn fn, void *arg)
 {
-    assert(out != NULL);
-    assert(fn != NULL);
+    ASSERT(out != NULL);
+    ASSERT(fn != NULL);
     static const struct sim_coro_opts defaults = {0};
     size_t page_bytes = (size_t)sysconf(_SC_PAGESIZE);
     size_t stack_bytes = 0;
@@ -432,7 +433,7 @@ enum iosim_err sim_coro_create(struct sim_coro **out, const struct sim_coro_opts
         coro_asm_prepare(co);
 #endif
     }
-    assert(co->backend != SIM_CORO_BACKEND_DEFAULT);
+    ASSERT(co->backend != SIM_CORO_BACKEND_DEFAULT);
     *out = co;
     return IOSIM_OK;
 
@@ -447,8 +448,8 @@ void sim_coro_destroy(struct sim_coro *co)
 {
     if (co == NULL)
         return;
-    assert(co->state != CORO_RUNNING);
-    assert(co != coro_current);
+    ASSERT(co->state != CORO_RUNNING);
+    ASSERT(co != coro_current);
 #if CORO_ASAN
     /* A suspended coroutine owns an ASan fake stack that only the fiber
      * protocol can free: re-enter it once; its yield sees `killing` and
@@ -457,7 +458,7 @@ void sim_coro_destroy(struct sim_coro *co)
     if (co->state == CORO_SUSPENDED && co->fake_stack != NULL && coro_current == NULL) {
         co->killing = true;
         sim_coro_resume(co);
-        assert(co->state == CORO_FINISHED);
+        ASSERT(co->state == CORO_FINISHED);
     }
 #endif
     coro_stack_unmap(co);

@@ -2,8 +2,10 @@
  * queue orders by (time, tag), hence by (time, seq). */
 #include "sim/engine.h"
 
-#include <assert.h>
 #include <stdlib.h>
+
+#include "impl/port/check.h"
+#include "sim/check.h"
 
 #define ENGINE_SLOT_BITS 24u
 #define ENGINE_SLOTS_LIMIT (1u << ENGINE_SLOT_BITS)
@@ -11,7 +13,7 @@
 
 enum iosim_err sim_engine_init(struct sim_engine *eng, uint32_t events_max)
 {
-    assert(eng != NULL);
+    ASSERT(eng != NULL);
     *eng = (struct sim_engine){0};
     if (events_max == 0 || events_max > ENGINE_SLOTS_LIMIT - 1)
         return IOSIM_EINVAL;
@@ -33,7 +35,7 @@ enum iosim_err sim_engine_init(struct sim_engine *eng, uint32_t events_max)
 
 void sim_engine_fini(struct sim_engine *eng)
 {
-    assert(eng != NULL);
+    ASSERT(eng != NULL);
     sim_evq_fini(&eng->queue);
     free(eng->slots);
     *eng = (struct sim_engine){0};
@@ -41,7 +43,7 @@ void sim_engine_fini(struct sim_engine *eng)
 
 static void slot_release(struct sim_engine *eng, uint32_t slot)
 {
-    assert(slot < eng->slots_max);
+    ASSERT(slot < eng->slots_max);
     struct sim_event_slot *s = &eng->slots[slot];
     s->fn = NULL;
     s->gen++;
@@ -52,13 +54,14 @@ static void slot_release(struct sim_engine *eng, uint32_t slot)
 enum iosim_err sim_engine_at(struct sim_engine *eng, sim_time_ps at_ps, sim_event_fn fn,
                              void *ctx, uint64_t arg, struct sim_event_id *out)
 {
-    assert(eng != NULL && fn != NULL);
-    assert(at_ps >= eng->now_ps);
+    sim_check_outside("an event scheduled");
+    ASSERT(eng != NULL && fn != NULL);
+    ASSERT(at_ps >= eng->now_ps);
     if (eng->free_head == ENGINE_NO_SLOT)
         return IOSIM_ENOSPC;
     uint32_t slot = eng->free_head;
     uint64_t seq = eng->seq_next++;
-    assert(seq < (UINT64_C(1) << (64 - ENGINE_SLOT_BITS)));
+    ASSERT(seq < (UINT64_C(1) << (64 - ENGINE_SLOT_BITS)));
     enum iosim_err e = sim_evq_push(&eng->queue, at_ps, (seq << ENGINE_SLOT_BITS) | slot);
     if (e != IOSIM_OK)
         return e;
@@ -84,7 +87,7 @@ enum iosim_err sim_engine_after(struct sim_engine *eng, sim_time_ps delay_ps, si
 
 bool sim_engine_pending(const struct sim_engine *eng, struct sim_event_id id)
 {
-    assert(eng != NULL);
+    ASSERT(eng != NULL);
     if (id.slot >= eng->slots_max)
         return false;
     const struct sim_event_slot *s = &eng->slots[id.slot];
@@ -93,19 +96,20 @@ bool sim_engine_pending(const struct sim_engine *eng, struct sim_event_id id)
 
 bool sim_engine_cancel(struct sim_engine *eng, struct sim_event_id id)
 {
+    sim_check_outside("an event cancelled");
     if (!sim_engine_pending(eng, id))
         return false;
     /* The queue entry stays; popping it finds fn == NULL and frees the slot.
      * The generation changes only then, so the id stays "not pending". */
     eng->slots[id.slot].fn = NULL;
-    assert(eng->live > 0);
+    ASSERT(eng->live > 0);
     eng->live--;
     return true;
 }
 
 bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
 {
-    assert(eng != NULL);
+    ASSERT(eng != NULL);
     struct sim_evq_item it;
     for (;;) {
         if (!sim_evq_peek(&eng->queue, &it))
@@ -116,7 +120,7 @@ bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
             return false;
         }
         (void)sim_evq_pop(&eng->queue, &it);
-        assert(it.time_ps >= eng->now_ps);
+        ASSERT(it.time_ps >= eng->now_ps);
         eng->now_ps = it.time_ps;
         uint32_t slot = (uint32_t)(it.tag & (ENGINE_SLOTS_LIMIT - 1));
         struct sim_event_slot *s = &eng->slots[slot];
@@ -126,7 +130,7 @@ bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
         slot_release(eng, slot);
         if (fn == NULL)
             continue; /* cancelled */
-        assert(eng->live > 0);
+        ASSERT(eng->live > 0);
         eng->live--;
         eng->events_run++;
         fn(ctx, arg);
@@ -136,7 +140,7 @@ bool sim_engine_step(struct sim_engine *eng, sim_time_ps until_ps)
 
 sim_time_ps sim_engine_next_time(struct sim_engine *eng)
 {
-    assert(eng != NULL);
+    ASSERT(eng != NULL);
     struct sim_evq_item it;
     return sim_evq_peek(&eng->queue, &it) ? it.time_ps : SIM_TIME_MAX;
 }

@@ -5,14 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+
 #define EVQ_B SIM_EVQ_BLOCK_ITEMS
 #define EVQ_BUCKETS (SIM_EVQ_LEVELS * SIM_EVQ_DIGITS)
 
-static_assert((EVQ_B & (EVQ_B - 1)) == 0, "block size is a power of two");
-static_assert(SIM_EVQ_LEVELS * SIM_EVQ_DIGIT_BITS == 64, "digits cover 64 bits");
-static_assert(SIM_EVQ_DIGITS == 1 << SIM_EVQ_DIGIT_BITS, "digit range");
-static_assert(SIM_EVQ_MOVE_MAX <= SIM_EVQ_GATHER_MAX, "a moved bucket can be gathered");
-static_assert(2 * SIM_EVQ_GATHER_MAX <= SIM_EVQ_BOT_MAX, "demotions are paid for");
+_Static_assert((EVQ_B & (EVQ_B - 1)) == 0, "block size is a power of two");
+_Static_assert(SIM_EVQ_LEVELS * SIM_EVQ_DIGIT_BITS == 64, "digits cover 64 bits");
+_Static_assert(SIM_EVQ_DIGITS == 1 << SIM_EVQ_DIGIT_BITS, "digit range");
+_Static_assert(SIM_EVQ_MOVE_MAX <= SIM_EVQ_GATHER_MAX, "a moved bucket can be gathered");
+_Static_assert(2 * SIM_EVQ_GATHER_MAX <= SIM_EVQ_BOT_MAX, "demotions are paid for");
 
 static inline bool evq_less(struct sim_evq_item a, struct sim_evq_item b)
 {
@@ -54,7 +56,7 @@ static inline uint32_t evq_head_fill(uint32_t count)
 
 static inline void evq_block_free(struct sim_evq *q, uint32_t block)
 {
-    assert(q->blocks_used > 0);
+    ASSERT(q->blocks_used > 0);
     q->block_next[block] = q->free_block;
     q->free_block = block;
     q->blocks_used--;
@@ -63,8 +65,8 @@ static inline void evq_block_free(struct sim_evq *q, uint32_t block)
 /* Appends to bucket (level, digit) of x relative to q->ref. */
 static inline void evq_radix_push(struct sim_evq *q, struct sim_evq_item it)
 {
-    assert(it.time_ps >= q->ref);
-    assert(it.time_ps > q->bot_hi);
+    ASSERT(it.time_ps >= q->ref);
+    ASSERT(it.time_ps > q->bot_hi);
     uint32_t level = evq_level(it.time_ps, q->ref);
     uint32_t digit = evq_digit(it.time_ps, level);
     struct sim_evq_bucket *b = &q->buckets[level * SIM_EVQ_DIGITS + digit];
@@ -73,7 +75,7 @@ static inline void evq_radix_push(struct sim_evq *q, struct sim_evq_item it)
         /* The pool holds a block per SIM_EVQ_BLOCK_ITEMS items plus a
          * spare per bucket, so it cannot run dry while len <= items_max. */
         uint32_t block = q->free_block;
-        assert(block != SIM_EVQ_NIL);
+        ASSERT(block != SIM_EVQ_NIL);
         q->free_block = q->block_next[block];
         q->block_next[block] = b->head_block;
         b->head_block = block;
@@ -97,11 +99,11 @@ static bool evq_lowest(const struct sim_evq *q, uint32_t *level, uint32_t *digit
         if (bits != 0) {
             *level = l;
             *digit = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            assert(q->buckets[l * SIM_EVQ_DIGITS + *digit].count > 0);
+            ASSERT(q->buckets[l * SIM_EVQ_DIGITS + *digit].count > 0);
             return true;
         }
     }
-    assert(!"levels_nonempty out of step with the bitmap");
+    ASSERT(!"levels_nonempty out of step with the bitmap");
     return false;
 }
 
@@ -111,8 +113,8 @@ static struct sim_evq_bucket evq_bucket_detach(struct sim_evq *q, uint32_t level
 {
     struct sim_evq_bucket *b = &q->buckets[level * SIM_EVQ_DIGITS + digit];
     struct sim_evq_bucket taken = *b;
-    assert(taken.count > 0);
-    assert(taken.head_block != SIM_EVQ_NIL);
+    ASSERT(taken.count > 0);
+    ASSERT(taken.head_block != SIM_EVQ_NIL);
     b->count = 0;
     b->head_block = SIM_EVQ_NIL;
     uint64_t *word = &q->nonempty[level][digit / 64];
@@ -140,8 +142,8 @@ static void evq_redistribute(struct sim_evq *q, struct sim_evq_bucket chain)
     uint32_t block = chain.head_block;
     uint32_t n = evq_head_fill(chain.count);
     for (uint32_t left = chain.count; left > 0;) {
-        assert(block != SIM_EVQ_NIL);
-        assert(n <= left);
+        ASSERT(block != SIM_EVQ_NIL);
+        ASSERT(n <= left);
         uint32_t next = q->block_next[block];
         evq_prefetch_block(q, next);
         const struct sim_evq_item *src = evq_block(q, block);
@@ -152,7 +154,7 @@ static void evq_redistribute(struct sim_evq *q, struct sim_evq_bucket chain)
         block = next;
         n = EVQ_B;
     }
-    assert(block == SIM_EVQ_NIL);
+    ASSERT(block == SIM_EVQ_NIL);
 }
 
 /* Sorts a[0, n) by (time, tag): insertion sort, cheap for the small or
@@ -213,7 +215,7 @@ static bool evq_sorted(const struct sim_evq_item *a, uint32_t n)
 /* Next non-empty digit >= from at level, or SIM_EVQ_DIGITS if none. */
 static uint32_t evq_next_digit(const struct sim_evq *q, uint32_t level, uint32_t from)
 {
-    assert(level < SIM_EVQ_LEVELS);
+    ASSERT(level < SIM_EVQ_LEVELS);
     for (uint32_t w = from / 64; w < SIM_EVQ_DIGITS / 64; w++) {
         uint64_t bits = q->nonempty[level][w];
         if (w == from / 64)
@@ -229,12 +231,12 @@ static uint32_t evq_next_digit(const struct sim_evq *q, uint32_t level, uint32_t
  * stretch) and frees its blocks. */
 static void evq_chain_to_bottom(struct sim_evq *q, struct sim_evq_bucket chain)
 {
-    assert(q->bot_tail + chain.count <= q->bot_cap);
+    ASSERT(q->bot_tail + chain.count <= q->bot_cap);
     uint32_t pos = q->bot_tail + chain.count;
     uint32_t block = chain.head_block;
     uint32_t n = evq_head_fill(chain.count);
     while (block != SIM_EVQ_NIL) {
-        assert(n <= pos - q->bot_tail);
+        ASSERT(n <= pos - q->bot_tail);
         uint32_t next = q->block_next[block];
         pos -= n;
         memcpy(&q->bot[pos], evq_block(q, block), n * sizeof(struct sim_evq_item));
@@ -242,7 +244,7 @@ static void evq_chain_to_bottom(struct sim_evq *q, struct sim_evq_bucket chain)
         block = next;
         n = EVQ_B;
     }
-    assert(pos == q->bot_tail);
+    ASSERT(pos == q->bot_tail);
     q->bot_tail += chain.count;
 }
 
@@ -253,7 +255,7 @@ static void evq_chain_to_bottom(struct sim_evq *q, struct sim_evq_bucket chain)
  * so pushes there belong to the bottom too. */
 static void evq_gather(struct sim_evq *q, uint32_t level, uint32_t digit)
 {
-    assert(q->bot_head == q->bot_tail);
+    ASSERT(q->bot_head == q->bot_tail);
     uint32_t last = digit;
     q->bot_head = q->bot_tail = 0;
     for (uint32_t d = digit; d < SIM_EVQ_DIGITS; d = evq_next_digit(q, level, d + 1)) {
@@ -273,7 +275,7 @@ static void evq_gather(struct sim_evq *q, uint32_t level, uint32_t digit)
         evq_sort_insertion(q->bot, q->bot_tail);
     else if (!evq_sorted(q->bot, q->bot_tail))
         evq_sort_heap(q->bot, q->bot_tail);
-    assert(evq_sorted(q->bot, q->bot_tail));
+    ASSERT(evq_sorted(q->bot, q->bot_tail));
 }
 
 /* Makes the bottom non-empty from the radix part; false if that is empty
@@ -281,7 +283,7 @@ static void evq_gather(struct sim_evq *q, uint32_t level, uint32_t digit)
  * so there are at most SIM_EVQ_LEVELS rounds. */
 static bool evq_refill(struct sim_evq *q)
 {
-    assert(q->bot_head == q->bot_tail);
+    ASSERT(q->bot_head == q->bot_tail);
     for (uint32_t round = 0; round < SIM_EVQ_LEVELS; round++) {
         uint32_t level, digit;
         if (!evq_lowest(q, &level, &digit))
@@ -297,7 +299,7 @@ static bool evq_refill(struct sim_evq *q)
         q->ref = evq_bucket_lo(q->ref, level, digit);
         evq_redistribute(q, evq_bucket_detach(q, level, digit));
     }
-    assert(!"refill did not converge in SIM_EVQ_LEVELS rounds");
+    ASSERT(!"refill did not converge in SIM_EVQ_LEVELS rounds");
     return false;
 }
 
@@ -311,9 +313,9 @@ static bool evq_refill(struct sim_evq *q)
  * only a refill widens it), which pays for it. */
 static void evq_demote(struct sim_evq *q)
 {
-    assert(q->bot_lo < q->bot_hi);
-    assert(q->bot_lo <= q->floor_ps);
-    assert(q->floor_ps <= q->bot_hi);
+    ASSERT(q->bot_lo < q->bot_hi);
+    ASSERT(q->bot_lo <= q->floor_ps);
+    ASSERT(q->floor_ps <= q->bot_hi);
     uint32_t keep = q->bot_head;
     while (keep < q->bot_tail && q->bot[keep].time_ps == q->floor_ps)
         keep++;
@@ -332,12 +334,12 @@ static void evq_demote(struct sim_evq *q)
 /* Sorted insertion from the end (new events usually sort last). */
 static void evq_bottom_insert(struct sim_evq *q, struct sim_evq_item it)
 {
-    assert(it.time_ps <= q->bot_hi);
+    ASSERT(it.time_ps <= q->bot_hi);
     if (q->bot_tail == q->bot_cap) {
         /* bot_cap is twice items_max, so this runs at most once per
          * items_max insertions. */
         uint32_t n = q->bot_tail - q->bot_head;
-        assert(q->bot_head > 0);
+        ASSERT(q->bot_head > 0);
         memmove(q->bot, &q->bot[q->bot_head], n * sizeof(struct sim_evq_item));
         q->bot_head = 0;
         q->bot_tail = n;
@@ -353,7 +355,7 @@ static void evq_bottom_insert(struct sim_evq *q, struct sim_evq_item it)
 
 enum iosim_err sim_evq_init(struct sim_evq *q, uint32_t items_max)
 {
-    assert(q != NULL);
+    ASSERT(q != NULL);
     memset(q, 0, sizeof *q);
     if (items_max == 0 || items_max > SIM_EVQ_ITEMS_MAX)
         return IOSIM_EINVAL;
@@ -378,13 +380,13 @@ enum iosim_err sim_evq_init(struct sim_evq *q, uint32_t items_max)
     q->free_block = 0;
     q->items_max = items_max;
     /* The bottom starts as the single time 0 (level 0, ref 0). */
-    assert(sim_evq_check(q));
+    ASSERT(sim_evq_check(q));
     return IOSIM_OK;
 }
 
 void sim_evq_fini(struct sim_evq *q)
 {
-    assert(q != NULL);
+    ASSERT(q != NULL);
     free(q->bot);
     free(q->blocks);
     free(q->block_next);
@@ -394,8 +396,8 @@ void sim_evq_fini(struct sim_evq *q)
 
 enum iosim_err sim_evq_push(struct sim_evq *q, sim_time_ps time_ps, uint64_t tag)
 {
-    assert(q != NULL);
-    assert(q->bot != NULL);
+    ASSERT(q != NULL);
+    ASSERT(q->bot != NULL);
     if (time_ps < q->floor_ps)
         return IOSIM_EINVAL;
     if (q->len >= q->items_max)
@@ -418,14 +420,14 @@ enum iosim_err sim_evq_push(struct sim_evq *q, sim_time_ps time_ps, uint64_t tag
 
 bool sim_evq_pop(struct sim_evq *q, struct sim_evq_item *out)
 {
-    assert(q != NULL);
-    assert(out != NULL);
+    ASSERT(q != NULL);
+    ASSERT(out != NULL);
     if (q->bot_head == q->bot_tail && !evq_refill(q))
         return false;
     *out = q->bot[q->bot_head++];
     if (q->bot_head == q->bot_tail)
         q->bot_head = q->bot_tail = 0;
-    assert(out->time_ps >= q->floor_ps);
+    ASSERT(out->time_ps >= q->floor_ps);
     q->floor_ps = out->time_ps;
     q->len--;
     q->peek_ok = false;
@@ -441,12 +443,12 @@ static bool evq_scan_min(const struct sim_evq *q, struct sim_evq_item *out)
     if (!evq_lowest(q, &level, &digit))
         return false;
     const struct sim_evq_bucket *b = &q->buckets[level * SIM_EVQ_DIGITS + digit];
-    assert(b->count > 0);
+    ASSERT(b->count > 0);
     uint32_t block = b->head_block;
     uint32_t n = evq_head_fill(b->count);
     struct sim_evq_item best = evq_block(q, block)[0];
     for (uint32_t left = b->count; left > 0; left -= n, n = EVQ_B) {
-        assert(block != SIM_EVQ_NIL);
+        ASSERT(block != SIM_EVQ_NIL);
         const struct sim_evq_item *src = evq_block(q, block);
         for (uint32_t i = 0; i < n; i++)
             if (evq_less(src[i], best))
@@ -459,8 +461,8 @@ static bool evq_scan_min(const struct sim_evq *q, struct sim_evq_item *out)
 
 bool sim_evq_peek(struct sim_evq *q, struct sim_evq_item *out)
 {
-    assert(q != NULL);
-    assert(out != NULL);
+    ASSERT(q != NULL);
+    ASSERT(out != NULL);
     if (q->bot_head != q->bot_tail) {
         *out = q->bot[q->bot_head];
         return true;
@@ -476,13 +478,13 @@ bool sim_evq_peek(struct sim_evq *q, struct sim_evq_item *out)
 
 uint32_t sim_evq_len(const struct sim_evq *q)
 {
-    assert(q != NULL);
+    ASSERT(q != NULL);
     return q->len;
 }
 
 sim_time_ps sim_evq_floor(const struct sim_evq *q)
 {
-    assert(q != NULL);
+    ASSERT(q != NULL);
     return q->floor_ps;
 }
 
@@ -555,7 +557,7 @@ static bool evq_check_bucket(const struct sim_evq *q, uint32_t level, uint32_t d
 
 bool sim_evq_check(const struct sim_evq *q)
 {
-    assert(q != NULL);
+    ASSERT(q != NULL);
     EVQ_CHECK(q->bot && q->blocks && q->block_next && q->buckets);
     EVQ_CHECK(evq_check_bottom(q));
     uint64_t items = q->bot_tail - q->bot_head, blocks = 0;

@@ -69,7 +69,6 @@
 #ifndef IOSIM_SIM_EVQ_H
 #define IOSIM_SIM_EVQ_H
 
-#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -80,7 +79,7 @@ struct sim_evq_item {
     sim_time_ps time_ps;
     uint64_t tag;
 };
-static_assert(sizeof(struct sim_evq_item) == 16, "evq items are 16 bytes");
+_Static_assert(sizeof(struct sim_evq_item) == 16, "evq items are 16 bytes");
 
 /* Largest capacity sim_evq_init accepts. */
 #define SIM_EVQ_ITEMS_MAX (UINT32_C(1) << 30)

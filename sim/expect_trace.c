@@ -1,24 +1,25 @@
 /* The `trace:` expectations during a run; see expect_trace.h. */
 #include "sim/expect_trace.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static_assert(SIM_TRACE_TABLE_COUNT <= 32, "sim_expect_tally.tables has a bit per table");
-static_assert(SIM_SCN_EXPECTS_MAX <= UINT16_MAX + 1u, "sim_expect_tally.idx holds any index");
+#include "impl/port/check.h"
+
+_Static_assert(SIM_TRACE_TABLE_COUNT <= 32, "sim_expect_tally.tables has a bit per table");
+_Static_assert(SIM_SCN_EXPECTS_MAX <= UINT16_MAX + 1u, "sim_expect_tally.idx holds any index");
 
 bool sim_expect_tally_init(struct sim_expect_tally *ty, const struct sim_scenario *s)
 {
-    assert(ty != NULL && s != NULL);
+    ASSERT(ty != NULL && s != NULL);
     *ty = (struct sim_expect_tally){.s = s};
     for (uint32_t i = 0; i < s->expect_count; i++) {
         const struct sim_expect *x = &s->expects[i];
         if (x->kind != SIM_EXPECT_TRACE)
             continue;
-        assert(x->table < SIM_TRACE_TABLE_COUNT);
+        ASSERT(x->table < SIM_TRACE_TABLE_COUNT);
         ty->idx[ty->count++] = (uint16_t)i;
         ty->tables |= UINT32_C(1) << x->table;
     }
@@ -35,12 +36,12 @@ static bool where_holds(const struct sim_expect_where *w, const struct sim_trace
 bool sim_expect_trace_matches(const struct sim_expect *x, enum sim_trace_table table,
                               const struct sim_trace_value *cols, uint32_t ncols)
 {
-    assert(x != NULL && x->kind == SIM_EXPECT_TRACE);
+    ASSERT(x != NULL && x->kind == SIM_EXPECT_TRACE);
     if (x->table != (uint32_t)table)
         return false;
     for (uint32_t k = 0; k < x->where_count; k++) {
         const struct sim_expect_where *w = &x->where[k];
-        assert(w->col < ncols && "the loader checked the column against the table");
+        ASSERT(w->col < ncols && "the loader checked the column against the table");
         if (w->col >= ncols || !where_holds(w, &cols[w->col]))
             return false;
     }
@@ -65,7 +66,7 @@ void sim_expect_tally_row(void *ctx, enum sim_trace_table table, sim_time_ps t_p
 
 uint64_t sim_expect_tally_rows(const struct sim_expect_tally *ty, const struct sim_expect *x)
 {
-    assert(ty != NULL && x >= ty->s->expects && x < ty->s->expects + ty->s->expect_count);
+    ASSERT(ty != NULL && x >= ty->s->expects && x < ty->s->expects + ty->s->expect_count);
     return ty->hits[x - ty->s->expects];
 }
 
@@ -99,7 +100,7 @@ static void bounds_words(const struct sim_expect *x, char *buf, size_t cap)
 
 void sim_expect_trace_text(const struct sim_expect *x, uint64_t rows, char *buf, size_t cap)
 {
-    assert(x != NULL && x->kind == SIM_EXPECT_TRACE && buf != NULL && cap > 0);
+    ASSERT(x != NULL && x->kind == SIM_EXPECT_TRACE && buf != NULL && cap > 0);
     const struct sim_trace_table_info *ti = sim_trace_table_info((enum sim_trace_table)x->table);
     buf[0] = '\0';
     appendf(buf, cap, "trace %s", ti->name);

@@ -4,9 +4,9 @@
  * matched by the word's host address; the list is only ever scanned in
  * arrival order, so wake order never depends on an address's value.
  */
-#include <assert.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/io.h"
 #include "sim/sched.h"
 
@@ -26,7 +26,7 @@ void sim_io_unwait(struct sim_machine *m, struct sim_proc *p)
 static void wait_timeout(void *ctx, uint64_t arg)
 {
     struct sim_machine *m = ctx;
-    assert(arg < m->proc_count);
+    ASSERT(arg < m->proc_count);
     struct sim_proc *p = m->procs[arg];
     if (p->state != SIM_PROC_BLOCKED || p->wait_word == NULL)
         return;
@@ -38,7 +38,7 @@ static void wait_timeout(void *ctx, uint64_t arg)
 enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
                            uint32_t expected, sim_time_ps timeout_ps)
 {
-    assert(p == sim_current_proc() && p->cpu >= 0);
+    ASSERT(p == sim_current_proc() && p->cpu >= 0);
     uint32_t now;
     /* the check and the sleep are one step: nothing runs in between */
     sim_sb_read(&m->cpus[p->cpu].sb, word, &now, sizeof now);
@@ -46,7 +46,7 @@ enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint
         return IOSIM_OK;
     if (timeout_ps == 0)
         return IOSIM_ETIMEDOUT;
-    assert(m->waiter_count < SIM_PROCS_MAX);
+    ASSERT(m->waiter_count < SIM_PROCS_MAX);
     m->waiters[m->waiter_count++] = p;
     p->wait_word = word;
     if (timeout_ps != SIM_TIME_MAX &&

@@ -2,10 +2,11 @@
  * io.h (process side) and dev.h (device side). */
 #include "sim/io.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+#include "sim/check.h"
 #include "sim/dev.h"
 #include "sim/sched.h"
 #include "sim/trace.h"
@@ -33,6 +34,7 @@ bool sim_dev_cancel(struct sim_machine *m, struct sim_event_id id)
 enum iosim_err sim_dev_mmio_add(struct sim_machine *m, const struct sim_mmio_region *r,
                                 uint32_t *id)
 {
+    sim_check_outside("an MMIO region added");
     return sim_bus_add(&m->bus, r, id);
 }
 
@@ -43,11 +45,13 @@ struct sim_mmio_region *sim_dev_mmio_get(struct sim_machine *m, uint32_t id)
 
 enum iosim_err sim_dev_mmio_move(struct sim_machine *m, uint32_t id, uint64_t new_base)
 {
+    sim_check_outside("an MMIO region moved");
     return sim_bus_move(&m->bus, id, new_base);
 }
 
 enum iosim_err sim_dev_mmio_remove(struct sim_machine *m, uint32_t id)
 {
+    sim_check_outside("an MMIO region removed");
     return sim_bus_remove(&m->bus, id);
 }
 
@@ -145,7 +149,8 @@ static void irq_delayed(void *ctx, uint64_t arg)
 
 void sim_dev_irq_raise(struct sim_machine *m, uint32_t line, const char *device)
 {
-    assert(m != NULL && device != NULL);
+    sim_check_outside("an interrupt raised");
+    ASSERT(m != NULL && device != NULL);
     if (line >= SIM_IRQ_LINES)
         return;
     m->count.irq_raised++;
@@ -168,7 +173,7 @@ void sim_dev_irq_raise(struct sim_machine *m, uint32_t line, const char *device)
 static void irq_timeout(void *ctx, uint64_t arg)
 {
     struct sim_machine *m = ctx;
-    assert(arg < m->proc_count);
+    ASSERT(arg < m->proc_count);
     struct sim_proc *p = m->procs[arg];
     uint32_t line = p->irq_wait_line;
     if (p->state != SIM_PROC_BLOCKED || line == UINT32_MAX)
@@ -184,7 +189,7 @@ static void irq_timeout(void *ctx, uint64_t arg)
 enum iosim_err sim_io_irq_wait(struct sim_machine *m, struct sim_proc *p, uint32_t line,
                                sim_time_ps timeout_ps)
 {
-    assert(p == sim_current_proc());
+    ASSERT(p == sim_current_proc());
     if (line >= SIM_IRQ_LINES)
         return IOSIM_EINVAL;
     struct sim_irq_line *l = &m->irq[line];
@@ -223,6 +228,7 @@ static void dma_trace(struct sim_machine *m, const char *device, const char *dir
 void sim_dev_dma_disabled(struct sim_machine *m, const char *device, const char *dir,
                           uint64_t iova, size_t len_bytes)
 {
+    sim_check_outside("a DMA refused");
     m->count.dma_errors++;
     dma_trace(m, device, dir, iova, 0, len_bytes, "disabled");
 }
@@ -261,6 +267,7 @@ static enum iosim_err dma_resolve(struct sim_machine *m, const char *device, con
 static enum iosim_err dma_xfer(struct sim_machine *m, const char *device, uint64_t iova,
                                void *buf, size_t len, bool to_memory)
 {
+    sim_check_outside("a DMA transfer");
     const char *dir = to_memory ? "write" : "read";
     uint8_t *host;
     uint64_t pa;
@@ -283,14 +290,14 @@ static enum iosim_err dma_xfer(struct sim_machine *m, const char *device, uint64
 enum iosim_err sim_dev_dma_read(struct sim_machine *m, const char *device, uint64_t iova,
                                 void *dst, size_t len_bytes)
 {
-    assert(m != NULL && device != NULL && dst != NULL);
+    ASSERT(m != NULL && device != NULL && dst != NULL);
     return dma_xfer(m, device, iova, dst, len_bytes, false);
 }
 
 enum iosim_err sim_dev_dma_write(struct sim_machine *m, const char *device, uint64_t iova,
                                  const void *src, size_t len_bytes)
 {
-    assert(m != NULL && device != NULL && src != NULL);
+    ASSERT(m != NULL && device != NULL && src != NULL);
     return dma_xfer(m, device, iova, (void *)(uintptr_t)src, len_bytes, true);
 }
 
@@ -345,7 +352,8 @@ static bool mmio_aligned(uint64_t addr, unsigned size)
 
 uint64_t sim_io_mmio_read(struct sim_machine *m, struct sim_proc *p, uint64_t addr, unsigned size)
 {
-    assert(p == sim_current_proc() && p->cpu >= 0);
+    sim_check_outside("an MMIO read");
+    ASSERT(p == sim_current_proc() && p->cpu >= 0);
     struct sim_cpu *cpu = &m->cpus[p->cpu];
     sim_sb_drain_all(&cpu->sb); /* uncached accesses are ordered after earlier stores */
     if (!mmio_aligned(addr, size)) {
@@ -380,7 +388,7 @@ uint64_t sim_io_mmio_read(struct sim_machine *m, struct sim_proc *p, uint64_t ad
 static void mmio_write_arrive(void *ctx, uint64_t slot)
 {
     struct sim_machine *m = ctx;
-    assert(slot < SIM_POSTED_MAX);
+    ASSERT(slot < SIM_POSTED_MAX);
     struct sim_posted_write w = m->posted[slot];
     m->posted[slot].next_free = m->posted_free;
     m->posted_free = (uint32_t)slot;
@@ -401,7 +409,8 @@ static void mmio_write_arrive(void *ctx, uint64_t slot)
 void sim_io_mmio_write(struct sim_machine *m, struct sim_proc *p, uint64_t addr, unsigned size,
                        uint64_t value)
 {
-    assert(p == sim_current_proc() && p->cpu >= 0);
+    sim_check_outside("an MMIO write");
+    ASSERT(p == sim_current_proc() && p->cpu >= 0);
     struct sim_cpu *cpu = &m->cpus[p->cpu];
     sim_sb_drain_all(&cpu->sb); /* like writel: earlier stores first */
     if (!mmio_aligned(addr, size)) {

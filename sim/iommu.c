@@ -1,13 +1,15 @@
 /* I/O MMU; see iommu.h. */
 #include "sim/iommu.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+#include "sim/check.h"
+
 enum iosim_err sim_iommu_init(struct sim_iommu *mmu, bool enabled)
 {
-    assert(mmu != NULL);
+    ASSERT(mmu != NULL);
     *mmu = (struct sim_iommu){.enabled = enabled};
     if (!enabled)
         return IOSIM_OK;
@@ -17,7 +19,7 @@ enum iosim_err sim_iommu_init(struct sim_iommu *mmu, bool enabled)
 
 void sim_iommu_fini(struct sim_iommu *mmu)
 {
-    assert(mmu != NULL);
+    ASSERT(mmu != NULL);
     free(mmu->maps);
     *mmu = (struct sim_iommu){0};
 }
@@ -39,7 +41,8 @@ static uint32_t lower_bound(const struct sim_iommu *mmu, uint64_t iova)
 
 enum iosim_err sim_iommu_map(struct sim_iommu *mmu, uint64_t iova, uint64_t paddr, uint64_t len)
 {
-    assert(mmu != NULL);
+    sim_check_outside("an IOMMU mapping");
+    ASSERT(mmu != NULL);
     if (!mmu->enabled)
         return IOSIM_OK;
     if (len == 0 || iova + len < iova || paddr + len < paddr)
@@ -52,13 +55,14 @@ enum iosim_err sim_iommu_map(struct sim_iommu *mmu, uint64_t iova, uint64_t padd
     memmove(&mmu->maps[i + 1], &mmu->maps[i], (mmu->count - i) * sizeof *mmu->maps);
     mmu->maps[i] = (struct sim_iommu_map){iova, paddr, len};
     mmu->count++;
-    assert(i == 0 || mmu->maps[i - 1].iova + mmu->maps[i - 1].len <= iova);
+    ASSERT(i == 0 || mmu->maps[i - 1].iova + mmu->maps[i - 1].len <= iova);
     return IOSIM_OK;
 }
 
 enum iosim_err sim_iommu_unmap(struct sim_iommu *mmu, uint64_t iova, uint64_t len)
 {
-    assert(mmu != NULL);
+    sim_check_outside("an IOMMU unmapping");
+    ASSERT(mmu != NULL);
     if (!mmu->enabled)
         return IOSIM_OK;
     uint32_t i = lower_bound(mmu, iova);
@@ -72,7 +76,7 @@ enum iosim_err sim_iommu_unmap(struct sim_iommu *mmu, uint64_t iova, uint64_t le
 enum iosim_err sim_iommu_translate(const struct sim_iommu *mmu, uint64_t iova, uint64_t *paddr,
                                    uint64_t *span)
 {
-    assert(mmu != NULL && paddr != NULL && span != NULL);
+    ASSERT(mmu != NULL && paddr != NULL && span != NULL);
     if (!mmu->enabled) {
         *paddr = iova;
         *span = UINT64_MAX - iova;

@@ -2,11 +2,12 @@
  * device-facing I/O in io.c. See machine.h. */
 #include "sim/machine.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+#include "sim/check.h"
 #include "sim/coro.h"
 #include "sim/sched.h"
 
@@ -19,7 +20,7 @@ const char *const sim_counter_names[] = {
 
 bool sim_counter_get(const struct sim_counters *c, const char *name, uint64_t *value)
 {
-    assert(c != NULL && name != NULL && value != NULL);
+    ASSERT(c != NULL && name != NULL && value != NULL);
 #define SIM_COUNTER_LOOKUP(f, n)   \
     if (strcmp(name, n) == 0) {    \
         *value = c->f;             \
@@ -44,7 +45,7 @@ const char *sim_end_reason_name(enum sim_end_reason r)
 
 void sim_machine_config_default(struct sim_machine_config *cfg)
 {
-    assert(cfg != NULL);
+    ASSERT(cfg != NULL);
     *cfg = (struct sim_machine_config){
         .cpus = 1,
         .mem_bytes = 64ull << 20,
@@ -103,7 +104,7 @@ static enum iosim_err machine_init_parts(struct sim_machine *m)
 enum iosim_err sim_machine_create(const struct sim_machine_config *cfg, struct sim_trace *trace,
                                   struct sim_machine **out)
 {
-    assert(cfg != NULL && out != NULL);
+    ASSERT(cfg != NULL && out != NULL);
     if (cfg->cpus == 0 || cfg->cpus > SIM_CPUS_MAX || cfg->fault_count > SIM_FAULT_RULES_MAX ||
         (cfg->sched.policy == SIM_POLICY_PCT && cfg->sched.pct_depth == 0))
         return IOSIM_EINVAL;
@@ -155,7 +156,8 @@ void sim_machine_destroy(struct sim_machine *m)
 
 void sim_machine_fail(struct sim_machine *m, enum iosim_err e, const char *msg)
 {
-    assert(m != NULL && e != IOSIM_OK);
+    sim_check_outside("a machine failure");
+    ASSERT(m != NULL && e != IOSIM_OK);
     if (m->error == IOSIM_OK) {
         m->error = e;
         snprintf(m->error_msg, sizeof m->error_msg, "%s", msg);
@@ -165,13 +167,13 @@ void sim_machine_fail(struct sim_machine *m, enum iosim_err e, const char *msg)
 
 void sim_machine_set_kernel(struct sim_machine *m, const struct port_kernel_ops *ops)
 {
-    assert(m != NULL);
+    ASSERT(m != NULL);
     m->kernel = ops;
 }
 
 void sim_machine_set_spawner(struct sim_machine *m, const struct sim_spawner *sp)
 {
-    assert(m != NULL);
+    ASSERT(m != NULL);
     m->spawner = sp;
 }
 
@@ -201,7 +203,7 @@ static void sb_arm(struct sim_machine *m, struct sim_cpu *cpu)
 static void sb_due(void *ctx, uint64_t arg)
 {
     struct sim_machine *m = ctx;
-    assert(arg < m->cfg.cpus);
+    ASSERT(arg < m->cfg.cpus);
     struct sim_cpu *cpu = &m->cpus[arg];
     uint64_t before = cpu->sb.drained;
     sim_sb_drain_due(&cpu->sb, m->eng.now_ps);
@@ -213,7 +215,8 @@ static void sb_due(void *ctx, uint64_t arg)
 void sim_cpu_store(struct sim_machine *m, struct sim_cpu *cpu, void *host, const void *src,
                    size_t len_bytes)
 {
-    assert(m != NULL && cpu != NULL);
+    sim_check_outside("a store to shared memory");
+    ASSERT(m != NULL && cpu != NULL);
     if (!sim_machine_relaxed(m)) {
         memcpy(host, src, len_bytes);
         return;
@@ -225,7 +228,7 @@ void sim_cpu_store(struct sim_machine *m, struct sim_cpu *cpu, void *host, const
 
 void sim_machine_run(struct sim_machine *m)
 {
-    assert(m != NULL && sim_current_machine() == NULL);
+    ASSERT(m != NULL && sim_current_machine() == NULL);
     m->end = SIM_END_RUNNING;
     while (m->end == SIM_END_RUNNING) {
         if (m->live_nondaemon == 0 && m->proc_count > 0) {

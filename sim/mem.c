@@ -1,10 +1,12 @@
 /* Simulated physical memory; see mem.h. */
 #include "sim/mem.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include "impl/port/check.h"
+#include "sim/check.h"
 
 static uint64_t page_round(uint64_t v)
 {
@@ -13,7 +15,7 @@ static uint64_t page_round(uint64_t v)
 
 enum iosim_err sim_mem_init(struct sim_mem *mem, uint64_t size_bytes, uint64_t alloc_base)
 {
-    assert(mem != NULL);
+    ASSERT(mem != NULL);
     *mem = (struct sim_mem){0};
     if (size_bytes == 0 || size_bytes > SIM_MEM_BYTES_MAX || size_bytes % SIM_PAGE_SIZE != 0 ||
         alloc_base % SIM_PAGE_SIZE != 0 || alloc_base >= size_bytes)
@@ -37,7 +39,7 @@ enum iosim_err sim_mem_init(struct sim_mem *mem, uint64_t size_bytes, uint64_t a
 
 void sim_mem_fini(struct sim_mem *mem)
 {
-    assert(mem != NULL);
+    ASSERT(mem != NULL);
     if (mem->host != NULL)
         munmap(mem->host, (size_t)mem->size_bytes);
     free(mem->free);
@@ -46,7 +48,7 @@ void sim_mem_fini(struct sim_mem *mem)
 
 void *sim_mem_host(const struct sim_mem *mem, uint64_t paddr, uint64_t len)
 {
-    assert(mem != NULL);
+    ASSERT(mem != NULL);
     if (paddr >= mem->size_bytes || len > mem->size_bytes - paddr)
         return NULL;
     return mem->host + paddr;
@@ -54,7 +56,8 @@ void *sim_mem_host(const struct sim_mem *mem, uint64_t paddr, uint64_t len)
 
 bool sim_mem_phys(const struct sim_mem *mem, const void *host, uint64_t *paddr)
 {
-    assert(mem != NULL && paddr != NULL);
+    sim_check_outside("simulated memory allocated");
+    ASSERT(mem != NULL && paddr != NULL);
     uintptr_t p = (uintptr_t)host, base = (uintptr_t)mem->host;
     if (p < base || p - base >= mem->size_bytes)
         return false;
@@ -80,7 +83,7 @@ static enum iosim_err range_insert(struct sim_mem *mem, uint32_t i, uint64_t bas
 
 enum iosim_err sim_mem_alloc(struct sim_mem *mem, uint64_t len, uint64_t align, uint64_t *paddr)
 {
-    assert(mem != NULL && paddr != NULL);
+    ASSERT(mem != NULL && paddr != NULL);
     if (len == 0 || align == 0 || (align & (align - 1)) != 0 || len > mem->size_bytes)
         return IOSIM_EINVAL;
     if (align < SIM_PAGE_SIZE)
@@ -113,7 +116,8 @@ enum iosim_err sim_mem_alloc(struct sim_mem *mem, uint64_t len, uint64_t align, 
 
 enum iosim_err sim_mem_free(struct sim_mem *mem, uint64_t paddr, uint64_t len)
 {
-    assert(mem != NULL);
+    sim_check_outside("simulated memory freed");
+    ASSERT(mem != NULL);
     len = page_round(len);
     if (len == 0 || paddr < mem->alloc_base || paddr % SIM_PAGE_SIZE != 0 ||
         paddr >= mem->size_bytes || len > mem->size_bytes - paddr)
@@ -139,7 +143,7 @@ enum iosim_err sim_mem_free(struct sim_mem *mem, uint64_t paddr, uint64_t len)
     } else if (range_insert(mem, i, paddr, len) != IOSIM_OK) {
         return IOSIM_ENOSPC;
     }
-    assert(mem->allocated_bytes >= len);
+    ASSERT(mem->allocated_bytes >= len);
     mem->allocated_bytes -= len;
     return IOSIM_OK;
 }

@@ -8,16 +8,21 @@
  * Calls made outside any process (set-up code on the host context) act at
  * once, cost nothing and are sequentially consistent.
  */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/port.h"
+#include "sim/check.h"
 #include "sim/io.h"
 #include "sim/machine.h"
 #include "sim/trace.h"
 
 /* ---- helpers ----------------------------------------------------------- */
+
+/* Every port function but port_peek_* and port_bar_len starts here: a port
+ * call inside an assertion would exist only in builds with assertions. */
+#define PORT_CALL() sim_check_outside(__func__)
 
 static bool strong_store(enum port_order o)
 {
@@ -112,10 +117,10 @@ static void res_unlink(struct sim_res *r)
     r->next = r->prev = r;
 }
 
-
 #define SIM_ATOMIC_DEFS(T, W)                                                         \
     W port_load_##T(const port_atomic_##T *p, enum port_order o)                      \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         struct sim_cpu *cpu = sim_current_proc() ? yield_point(costs()->atomic_ps) : NULL; \
         W v;                                                                          \
@@ -124,6 +129,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     void port_store_##T(port_atomic_##T *p, W v, enum port_order o)                   \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         struct sim_cpu *cpu = NULL;                                                   \
         if (sim_current_proc() != NULL)                                               \
             cpu = yield_point(strong_store(o) ? costs()->rmw_ps : costs()->atomic_ps); \
@@ -131,6 +137,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     W port_xchg_##T(port_atomic_##T *p, W v, enum port_order o)                       \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         (void)rmw_begin();                                                            \
         W old = p->raw;                                                               \
@@ -139,6 +146,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     W port_fetch_add_##T(port_atomic_##T *p, W v, enum port_order o)                  \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         (void)rmw_begin();                                                            \
         W old = p->raw;                                                               \
@@ -147,6 +155,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     W port_fetch_sub_##T(port_atomic_##T *p, W v, enum port_order o)                  \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         (void)rmw_begin();                                                            \
         W old = p->raw;                                                               \
@@ -155,6 +164,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     W port_fetch_or_##T(port_atomic_##T *p, W v, enum port_order o)                   \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         (void)rmw_begin();                                                            \
         W old = p->raw;                                                               \
@@ -163,6 +173,7 @@ static void res_unlink(struct sim_res *r)
     }                                                                                 \
     W port_fetch_and_##T(port_atomic_##T *p, W v, enum port_order o)                  \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)o;                                                                      \
         (void)rmw_begin();                                                            \
         W old = p->raw;                                                               \
@@ -172,6 +183,7 @@ static void res_unlink(struct sim_res *r)
     bool port_cas_##T(port_atomic_##T *p, W *expected, W desired, enum port_order ok, \
                       enum port_order fail)                                           \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         (void)ok;                                                                     \
         (void)fail;                                                                   \
         (void)rmw_begin();                                                            \
@@ -186,8 +198,24 @@ static void res_unlink(struct sim_res *r)
 SIM_ATOMIC_DEFS(u32, uint32_t)
 SIM_ATOMIC_DEFS(u64, uint64_t)
 
+/* For assertions only (impl/port/check.h): what a load on this CPU would
+ * return now, without its yield point and cost. */
+#define SIM_PEEK_DEF(T, W)                                                            \
+    W port_peek_##T(const port_atomic_##T *p)                                         \
+    {                                                                                 \
+        sim_check_inside(__func__);                                                   \
+        W v;                                                                          \
+        mem_read(sim_current_proc() != NULL ? sim_current_cpu() : NULL, &p->raw, &v,  \
+                 sizeof v);                                                           \
+        return v;                                                                     \
+    }
+
+SIM_PEEK_DEF(u32, uint32_t)
+SIM_PEEK_DEF(u64, uint64_t)
+
 void port_fence(enum port_order o)
 {
+    PORT_CALL();
     if (sim_current_proc() == NULL)
         return;
     struct sim_cpu *cpu = yield_point(costs()->fence_ps);
@@ -197,6 +225,7 @@ void port_fence(enum port_order o)
 
 void port_spin_hint(void)
 {
+    PORT_CALL();
     if (sim_current_proc() != NULL)
         (void)yield_point(costs()->spin_ps);
 }
@@ -211,12 +240,14 @@ static sim_time_ps shm_cost(size_t len)
 
 void port_shm_read(void *dst, const void *shared_src, size_t len_bytes)
 {
+    PORT_CALL();
     struct sim_cpu *cpu = sim_current_proc() ? yield_point(shm_cost(len_bytes)) : NULL;
     mem_read(cpu, shared_src, dst, len_bytes);
 }
 
 void port_shm_write(void *shared_dst, const void *src, size_t len_bytes)
 {
+    PORT_CALL();
     struct sim_cpu *cpu = sim_current_proc() ? yield_point(shm_cost(len_bytes)) : NULL;
     mem_write(cpu, shared_dst, src, len_bytes, false);
 }
@@ -225,6 +256,7 @@ void port_shm_write(void *shared_dst, const void *src, size_t len_bytes)
 
 uint64_t port_clock_ns(void)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     return m != NULL ? m->eng.now_ps / SIM_NS : 0;
 }
@@ -241,6 +273,7 @@ static void sleep_done(void *ctx, uint64_t arg)
 
 void port_sleep_ns(uint64_t ns)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL)
         return;
@@ -270,9 +303,10 @@ static void dma_unmap_free(struct sim_machine *m, struct sim_proc *p, uint64_t b
 
 enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_dma *out)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     struct sim_proc *p = sim_current_proc();
-    assert(out != NULL);
+    ASSERT(out != NULL);
     if (m == NULL || p == NULL)
         return IOSIM_ENOSYS;
     if (len_bytes == 0 || (align_bytes & (align_bytes - 1)) != 0)
@@ -319,9 +353,10 @@ static struct sim_dma_res *dma_find(struct sim_proc *p, uint64_t bus)
 
 void port_dma_free(struct port_dma *dma)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     struct sim_proc *p = sim_current_proc();
-    assert(dma != NULL);
+    ASSERT(dma != NULL);
     if (dma->host == NULL || m == NULL || p == NULL)
         return;
     struct sim_dma_res *rec = dma_find(p, dma->bus_addr);
@@ -336,7 +371,7 @@ void port_dma_free(struct port_dma *dma)
 
 void sim_port_release(struct sim_proc *p)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     while (p->res.next != &p->res) {
         struct sim_res *r = p->res.next;
         res_unlink(r);
@@ -352,7 +387,8 @@ void sim_port_release(struct sim_proc *p)
 
 enum iosim_err port_bar_map(uint64_t phys_addr, uint64_t len_bytes, struct port_bar **out)
 {
-    assert(out != NULL);
+    PORT_CALL();
+    ASSERT(out != NULL);
     if (len_bytes == 0 || phys_addr + len_bytes < phys_addr)
         return IOSIM_EINVAL;
     struct port_bar *bar = calloc(1, sizeof *bar);
@@ -367,12 +403,14 @@ enum iosim_err port_bar_map(uint64_t phys_addr, uint64_t len_bytes, struct port_
 
 void port_bar_unmap(struct port_bar *bar)
 {
+    PORT_CALL();
     if (bar == NULL)
         return;
     res_unlink(&bar->res);
     free(bar);
 }
 
+/* A handle accessor, not an access: assertions may use it. */
 uint64_t port_bar_len(const struct port_bar *bar) { return bar->len_bytes; }
 
 static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
@@ -383,6 +421,7 @@ static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
 #define SIM_MMIO_DEFS(BITS)                                                           \
     uint##BITS##_t port_mmio_read##BITS(struct port_bar *bar, uint64_t off)          \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         struct sim_proc *p = sim_current_proc();                                      \
         if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
             return (uint##BITS##_t)~(uint##BITS##_t)0;                                \
@@ -390,6 +429,7 @@ static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
     }                                                                                 \
     void port_mmio_write##BITS(struct port_bar *bar, uint64_t off, uint##BITS##_t v)  \
     {                                                                                 \
+        PORT_CALL();                                                                  \
         struct sim_proc *p = sim_current_proc();                                      \
         if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
             return;                                                                   \
@@ -405,7 +445,8 @@ SIM_MMIO_DEFS(64)
 
 enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
 {
-    assert(out != NULL);
+    PORT_CALL();
+    ASSERT(out != NULL);
     if (line >= SIM_IRQ_LINES)
         return IOSIM_EINVAL;
     struct port_irq *irq = calloc(1, sizeof *irq);
@@ -419,6 +460,7 @@ enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
 
 void port_irq_close(struct port_irq *irq)
 {
+    PORT_CALL();
     if (irq == NULL)
         return;
     res_unlink(&irq->res);
@@ -427,6 +469,7 @@ void port_irq_close(struct port_irq *irq)
 
 enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL || irq == NULL)
         return IOSIM_EINVAL;
@@ -440,6 +483,7 @@ enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
 
 enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t timeout_ns)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL)
         return port_load_u32(word, PORT_RELAXED) == expected ? IOSIM_ETIMEDOUT : IOSIM_OK;
@@ -451,6 +495,7 @@ enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t 
 
 uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL)
@@ -467,6 +512,7 @@ uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
 
 enum iosim_err port_kmem_alloc(size_t len_bytes, void **out)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL || out == NULL || len_bytes == 0)
         return IOSIM_EINVAL;
@@ -480,6 +526,7 @@ enum iosim_err port_kmem_alloc(size_t len_bytes, void **out)
 
 void port_kmem_free(void *p, size_t len_bytes)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     uint64_t pa;
     if (p != NULL && m != NULL && sim_mem_phys(&m->mem, p, &pa))
@@ -488,6 +535,7 @@ void port_kmem_free(void *p, size_t len_bytes)
 
 uint64_t port_user_addr(const void *p)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     uint64_t pa;
     return m != NULL && p != NULL && sim_mem_phys(&m->mem, p, &pa) ? pa : UINT64_MAX;
@@ -495,6 +543,7 @@ uint64_t port_user_addr(const void *p)
 
 void *port_user_ptr(uint64_t addr, size_t len_bytes)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     return m != NULL ? sim_mem_host(&m->mem, addr, len_bytes == 0 ? 1 : len_bytes) : NULL;
 }
@@ -504,6 +553,7 @@ void *port_user_ptr(uint64_t addr, size_t len_bytes)
 void port_trace_ring(const void *ring_header, const char *side, const char *op, uint32_t head,
                      uint32_t tail, uint32_t count, int32_t status)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL || m->trace == NULL)
         return;
@@ -536,6 +586,7 @@ static void bufpool_count(struct sim_counters *c, const char *op, uint64_t len, 
 void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk, uint64_t offset,
                         uint64_t len_bytes, uint64_t addr, uint32_t guards, int32_t status)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL)
         return;
@@ -556,6 +607,7 @@ static int64_t trace_pid(void)
 
 void port_trace_pcid_func(const struct port_trace_pci_func *f)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL || m->trace == NULL)
         return;
@@ -566,6 +618,7 @@ void port_trace_pcid_func(const struct port_trace_pci_func *f)
 
 void port_trace_pcid_bar(const struct port_trace_pci_bar *b)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL || m->trace == NULL)
         return;
@@ -576,6 +629,7 @@ void port_trace_pcid_bar(const struct port_trace_pci_bar *b)
 void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, uint64_t offset,
                          uint64_t len, int64_t status, uint64_t extra)
 {
+    PORT_CALL();
     struct sim_machine *m = sim_current_machine();
     if (m == NULL || m->trace == NULL)
         return;
@@ -587,12 +641,14 @@ void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, u
 
 int64_t port_sys_getpid(void)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     return p != NULL ? (int64_t)p->pid : -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
 }
 
 void port_preempt_disable(void)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p != NULL)
         p->preempt_off++;
@@ -600,15 +656,17 @@ void port_preempt_disable(void)
 
 void port_preempt_enable(void)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL)
         return;
-    assert(p->preempt_off > 0);
+    ASSERT(p->preempt_off > 0);
     p->preempt_off--;
 }
 
 void port_sys_yield(void)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL)
         return;
@@ -618,8 +676,9 @@ void port_sys_yield(void)
 
 _Noreturn void port_sys_exit(int32_t status)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
-    assert(p != NULL && "port_sys_exit outside a simulated process");
+    ASSERT(p != NULL && "port_sys_exit outside a simulated process");
     if (p == NULL)
         abort();
     sim_proc_exit(p, status, false);
@@ -629,6 +688,7 @@ _Noreturn void port_sys_exit(int32_t status)
  * spawner the run attached knows the programs. */
 int64_t port_sys_spawn(const char *name, const char *program, const char *args, uint64_t flags)
 {
+    PORT_CALL();
     struct sim_proc *p = sim_current_proc();
     if (p == NULL)
         return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
@@ -672,36 +732,42 @@ static int64_t no_kernel(void)
 
 int64_t port_sys_open(const char *path, uint64_t flags)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->open(k->ctx, path, flags));
 }
 
 int64_t port_sys_close(uint64_t fd)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->close(k->ctx, fd));
 }
 
 int64_t port_sys_read(uint64_t fd, void *buf, uint64_t len)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->read(k->ctx, fd, buf, len));
 }
 
 int64_t port_sys_write(uint64_t fd, const void *buf, uint64_t len)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->write(k->ctx, fd, buf, len));
 }
 
 int64_t port_sys_dup(uint64_t fd, const char *suffix)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->dup(k->ctx, fd, suffix));
 }
 
 int64_t port_sys_fsync(uint64_t fd)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->fsync(k->ctx, fd));
 }
@@ -709,18 +775,21 @@ int64_t port_sys_fsync(uint64_t fd)
 int64_t port_sys_fmap(uint64_t fd, uint64_t offset, uint64_t len_bytes, uint64_t flags,
                       void **out_addr)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->fmap(k->ctx, fd, offset, len_bytes, flags, out_addr));
 }
 
 int64_t port_sys_funmap(void *addr, uint64_t len_bytes)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->funmap(k->ctx, addr, len_bytes));
 }
 
 int64_t port_sys_enter(uint64_t fd, uint64_t min_events, uint64_t timeout_ns)
 {
+    PORT_CALL();
     const struct port_kernel_ops *k = syscall_enter();
     KERNEL_CALL(k, k->enter(k->ctx, fd, min_events, timeout_ns));
 }

@@ -2,11 +2,11 @@
  * impl/port, as production code does. */
 #include "sim/program.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/port.h"
 #include "sim/machine.h"
 #include "sim/trace.h"
@@ -184,7 +184,7 @@ static void spin_until(struct sim_prog_ctx *c, struct sim_step *s)
 
 static struct port_bar *bar_for(struct sim_prog_ctx *c, const struct sim_step *s)
 {
-    assert(s->device < c->device_count);
+    ASSERT(s->device < c->device_count);
     if (c->bars[s->device] == NULL) {
         const struct sim_prog_device *d = &c->devices[s->device];
         if (port_bar_map(d->base, d->len, &c->bars[s->device]) != IOSIM_OK)
@@ -369,7 +369,7 @@ static uint32_t run_step(struct sim_prog_ctx *c, uint32_t i)
 
 static void run_steps(struct sim_prog_ctx *c, uint32_t first, uint32_t n)
 {
-    assert(first + n <= c->prog->count);
+    ASSERT(first + n <= c->prog->count);
     for (uint32_t i = first; i < first + n;)
         i += run_step(c, i);
 }
@@ -377,7 +377,7 @@ static void run_steps(struct sim_prog_ctx *c, uint32_t first, uint32_t n)
 int32_t sim_program_main(void *arg)
 {
     struct sim_prog_ctx *c = arg;
-    assert(c != NULL && c->prog != NULL);
+    ASSERT(c != NULL && c->prog != NULL);
     run_steps(c, 0, c->prog->count);
     return 0;
 }

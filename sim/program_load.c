@@ -1,11 +1,11 @@
 /* Parsing scenario programs (the `program:` lists of processes) into the
  * flat step arrays of program.h. Every error is positioned at its node. */
-#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/scenario.h"
 
 struct prog_parser {
@@ -579,7 +579,7 @@ enum iosim_err sim_program_load(const struct yml_doc *doc, const struct yml_node
                                 const struct sim_prog_device *devices, uint32_t device_count,
                                 struct sim_program *out, struct yml_error *err)
 {
-    assert(doc != NULL && seq != NULL && out != NULL && err != NULL);
+    ASSERT(doc != NULL && seq != NULL && out != NULL && err != NULL);
     struct prog_parser pp = {doc, devices, device_count, NULL, 0, err};
     pp.steps = calloc(SIM_PROG_STEPS_MAX, sizeof *pp.steps);
     if (pp.steps == NULL)

@@ -1,8 +1,10 @@
 /* xoshiro256** + SplitMix64; see rng.h for the why and the sources. */
 #include "sim/rng.h"
 
-#include <assert.h>
 #include <stddef.h>
+
+#include "impl/port/check.h"
+#include "sim/check.h"
 
 /* 64x64->128 multiplies; every 64-bit gcc/clang target has them. */
 __extension__ typedef unsigned __int128 rng_u128;
@@ -17,19 +19,19 @@ uint64_t sim_splitmix64(uint64_t *state)
 
 void sim_rng_seed(struct sim_rng *rng, uint64_t seed)
 {
-    assert(rng != NULL);
+    ASSERT(rng != NULL);
     uint64_t sm = seed;
     for (int i = 0; i < 4; i++)
         rng->s[i] = sim_splitmix64(&sm);
     /* SplitMix64 never yields four zeros in a row, the one bad state. */
-    assert((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) != 0);
+    ASSERT((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) != 0);
 }
 
 /* FNV-1a over the name, then mixed with the seed through SplitMix64 so that
  * neighbouring seeds give unrelated streams. */
 void sim_rng_stream(struct sim_rng *rng, uint64_t seed, const char *name)
 {
-    assert(rng != NULL && name != NULL);
+    ASSERT(rng != NULL && name != NULL);
     uint64_t h = 0xcbf29ce484222325ull;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         h = (h ^ *p) * 0x100000001b3ull;
@@ -45,6 +47,7 @@ static inline uint64_t rotl(uint64_t x, int k)
 
 uint64_t sim_rng_next(struct sim_rng *rng)
 {
+    sim_check_outside("a draw from a seeded stream");
     uint64_t *s = rng->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -59,7 +62,7 @@ uint64_t sim_rng_next(struct sim_rng *rng)
 
 uint64_t sim_rng_below(struct sim_rng *rng, uint64_t bound)
 {
-    assert(bound > 0);
+    ASSERT(bound > 0);
     rng_u128 m = (rng_u128)sim_rng_next(rng) * bound;
     uint64_t low = (uint64_t)m;
     if (low < bound) {
@@ -74,7 +77,7 @@ uint64_t sim_rng_below(struct sim_rng *rng, uint64_t bound)
 
 uint64_t sim_rng_range(struct sim_rng *rng, uint64_t lo, uint64_t hi)
 {
-    assert(lo <= hi);
+    ASSERT(lo <= hi);
     if (lo == 0 && hi == UINT64_MAX)
         return sim_rng_next(rng);
     return lo + sim_rng_below(rng, hi - lo + 1);
@@ -98,7 +101,7 @@ double sim_rng_unit(struct sim_rng *rng)
  * square-and-compare binary logarithm (16 fraction bits are plenty here). */
 static uint64_t neg_log2_q32(uint64_t x)
 {
-    assert(x != 0);
+    ASSERT(x != 0);
     int msb = 63 - __builtin_clzll(x);
     /* y in [1, 2) as Q1.63 */
     uint64_t y = x << (63 - msb);
@@ -118,7 +121,7 @@ static uint64_t neg_log2_q32(uint64_t x)
 
 uint64_t sim_rng_exp(struct sim_rng *rng, uint64_t mean)
 {
-    assert(mean >= 1);
+    ASSERT(mean >= 1);
     uint64_t x = sim_rng_next(rng);
     if (x == 0)
         x = 1;

@@ -1,13 +1,13 @@
 /* One run of a scenario; see run.h. */
 #include "sim/run.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "impl/kernel/kernel.h"
+#include "impl/port/check.h"
 #include "sim/dev.h"
 #include "sim/expect_trace.h"
 #include "models/pci/pci_generic.h"
@@ -92,7 +92,7 @@ static void check_process(struct run_state *rs, const struct sim_expect *x)
     const struct sim_proc *p = sim_proc_by_name(rs->m, x->name);
     char msg[SIM_RUN_MSG_MAX];
     if (p == NULL) { /* `spawned: true`: another process was to start it */
-        assert(x->spawned);
+        ASSERT(x->spawned);
         snprintf(msg, sizeof msg, "process %s: nobody started it", x->name);
         verdict(rs, "process", x->line, x->col, false, msg);
         return;
@@ -460,7 +460,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
 enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
                        struct sim_run_result *r)
 {
-    assert(s != NULL && o != NULL && r != NULL);
+    ASSERT(s != NULL && o != NULL && r != NULL);
     memset(r, 0, sizeof *r);
     r->run_id = -1;
     struct sim_machine_config cfg;

@@ -1,18 +1,18 @@
 /* The scenario loader; see scenario.h and docs/scenario-format.md. */
 #include "sim/scenario.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/scenario_internal.h"
 
 #define CHECK SIM_SCN_CHECK
 
 enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp)
 {
-    assert(text != NULL && sp != NULL);
+    ASSERT(text != NULL && sp != NULL);
     if (strcmp(text, "fifo") == 0) {
         sp->policy = SIM_POLICY_FIFO;
         return IOSIM_OK;
@@ -476,7 +476,7 @@ static enum iosim_err load_common(struct yml_doc *doc, struct sim_scenario **out
 enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
                                  struct yml_error *err)
 {
-    assert(path != NULL && out != NULL && err != NULL);
+    ASSERT(path != NULL && out != NULL && err != NULL);
     struct yml_doc *doc;
     CHECK(yml_load_file(path, &doc, err));
     return load_common(doc, out, err);
@@ -485,7 +485,7 @@ enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
 enum iosim_err sim_scenario_load_string(const char *name, const char *text, size_t len,
                                         struct sim_scenario **out, struct yml_error *err)
 {
-    assert(name != NULL && text != NULL && out != NULL && err != NULL);
+    ASSERT(name != NULL && text != NULL && out != NULL && err != NULL);
     struct yml_doc *doc;
     CHECK(yml_load_string(name, text, len, &doc, err));
     return load_common(doc, out, err);

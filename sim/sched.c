@@ -10,11 +10,12 @@
  */
 #include "sim/sched.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+#include "sim/check.h"
 #include "impl/port/sys.h"
 #include "sim/coro.h"
 #include "sim/io.h"
@@ -72,7 +73,7 @@ static bool eligible(const struct sim_proc *p, const struct sim_cpu *cpu)
 
 static void runq_push(struct sim_machine *m, struct sim_proc *p)
 {
-    assert(m->runq_len < SIM_PROCS_MAX);
+    ASSERT(m->runq_len < SIM_PROCS_MAX);
     p->state = SIM_PROC_RUNNABLE;
     p->cpu = -1;
     p->runq_order = m->runq_order_next++;
@@ -81,7 +82,7 @@ static void runq_push(struct sim_machine *m, struct sim_proc *p)
 
 static struct sim_proc *runq_take(struct sim_machine *m, uint32_t i)
 {
-    assert(i < m->runq_len);
+    ASSERT(i < m->runq_len);
     struct sim_proc *p = m->runq[i];
     memmove(&m->runq[i], &m->runq[i + 1], (m->runq_len - i - 1) * sizeof m->runq[0]);
     m->runq_len--;
@@ -152,7 +153,7 @@ static int32_t policy_pick(struct sim_machine *m, const struct sim_cpu *cpu,
 
 static void cpu_schedule(struct sim_machine *m, struct sim_cpu *cpu, sim_time_ps delay_ps)
 {
-    assert(!cpu->busy);
+    ASSERT(!cpu->busy);
     enum iosim_err e = sim_engine_after(&m->eng, delay_ps, cpu_event, m, cpu->idx, NULL);
     if (e != IOSIM_OK) {
         sim_machine_fail(m, e, "event list full (raise machine.events_max)");
@@ -164,7 +165,7 @@ static void cpu_schedule(struct sim_machine *m, struct sim_cpu *cpu, sim_time_ps
 static void cpu_dispatch_skip(struct sim_machine *m, struct sim_cpu *cpu, struct sim_proc *prev,
                               const struct sim_proc *skip)
 {
-    assert(cpu->cur == NULL && !cpu->busy);
+    ASSERT(cpu->cur == NULL && !cpu->busy);
     int32_t i = policy_pick(m, cpu, skip);
     if (i < 0)
         return; /* idle until a wake-up kicks this CPU */
@@ -307,13 +308,13 @@ static sim_time_ps jittered(struct sim_machine *m, sim_time_ps cost)
 
 void sim_machine_host_enter(struct sim_machine *m)
 {
-    assert(g_cur.m == NULL && g_cur.p == NULL);
+    ASSERT(g_cur.m == NULL && g_cur.p == NULL);
     g_cur.m = m;
 }
 
 void sim_machine_host_leave(struct sim_machine *m)
 {
-    assert(g_cur.m == m && g_cur.p == NULL);
+    ASSERT(g_cur.m == m && g_cur.p == NULL);
     (void)m;
     g_cur.m = NULL;
 }
@@ -344,7 +345,7 @@ static void proc_finish(struct sim_machine *m, struct sim_proc *p)
     if (p->failed)
         m->count.procs_failed++;
     if (!p->daemon) {
-        assert(m->live_nondaemon > 0);
+        ASSERT(m->live_nondaemon > 0);
         m->live_nondaemon--;
     }
     if (p->co != NULL) {
@@ -387,13 +388,13 @@ static void after_yield(struct sim_machine *m, struct sim_cpu *cpu, struct sim_p
     case SIM_OP_NONE:
         break;
     }
-    assert(!"a process yielded without a request");
+    ASSERT(!"a process yielded without a request");
 }
 
 static void cpu_run(struct sim_machine *m, struct sim_cpu *cpu)
 {
     struct sim_proc *p = cpu->cur;
-    assert(p != NULL && p->state == SIM_PROC_RUNNING && p->co != NULL);
+    ASSERT(p != NULL && p->state == SIM_PROC_RUNNING && p->co != NULL);
     g_cur.m = m;
     g_cur.p = p;
     g_cur.cpu = cpu;
@@ -409,7 +410,7 @@ static void cpu_run(struct sim_machine *m, struct sim_cpu *cpu)
 static void cpu_event(void *ctx, uint64_t arg)
 {
     struct sim_machine *m = ctx;
-    assert(arg < m->cfg.cpus);
+    ASSERT(arg < m->cfg.cpus);
     struct sim_cpu *cpu = &m->cpus[arg];
     cpu->busy = false;
     if (cpu->cur == NULL) {
@@ -437,7 +438,7 @@ static void proc_entry(void *arg)
 static void proc_start(void *ctx, uint64_t arg)
 {
     struct sim_machine *m = ctx;
-    assert(arg < m->proc_count);
+    ASSERT(arg < m->proc_count);
     struct sim_proc *p = m->procs[arg];
     if (p->state != SIM_PROC_BLOCKED)
         return; /* killed before it started */
@@ -481,7 +482,7 @@ static enum iosim_err proc_alloc(struct sim_machine *m, const struct sim_proc_de
 enum iosim_err sim_proc_spawn(struct sim_machine *m, const struct sim_proc_def *def,
                               struct sim_proc **out)
 {
-    assert(m != NULL && def != NULL && def->fn != NULL);
+    ASSERT(m != NULL && def != NULL && def->fn != NULL);
     struct sim_proc *p;
     enum iosim_err e = proc_alloc(m, def, &p);
     if (e != IOSIM_OK)
@@ -517,11 +518,12 @@ struct sim_proc *sim_proc_by_name(struct sim_machine *m, const char *name)
 
 static void yield_with(struct sim_proc *p, enum sim_op_kind op, sim_time_ps cost_ps)
 {
-    assert(p == g_cur.p && p->co == sim_coro_running());
+    sim_check_outside("a yield point");
+    ASSERT(p == g_cur.p && p->co == sim_coro_running());
     p->op = op;
     p->op_cost_ps = cost_ps;
     sim_coro_yield(p->co);
-    assert(p->state == SIM_PROC_RUNNING);
+    ASSERT(p->state == SIM_PROC_RUNNING);
 }
 
 void sim_proc_cost(struct sim_proc *p, sim_time_ps cost_ps)
@@ -532,14 +534,14 @@ void sim_proc_cost(struct sim_proc *p, sim_time_ps cost_ps)
 void sim_proc_stall(struct sim_proc *p) { yield_with(p, SIM_OP_STALL, 0); }
 void sim_proc_block(struct sim_proc *p)
 {
-    assert(p->preempt_off == 0 && "blocking with preemption disabled");
+    ASSERT(p->preempt_off == 0 && "blocking with preemption disabled");
     yield_with(p, SIM_OP_BLOCK, 0);
 }
 void sim_proc_yield_cpu(struct sim_proc *p) { yield_with(p, SIM_OP_YIELD, 0); }
 
 _Noreturn void sim_proc_exit(struct sim_proc *p, int32_t status, bool failed)
 {
-    assert(p == g_cur.p);
+    ASSERT(p == g_cur.p);
     p->exit_status = status;
     p->failed = p->failed || failed;
     p->op = SIM_OP_EXIT;
@@ -551,7 +553,7 @@ _Noreturn void sim_proc_exit(struct sim_proc *p, int32_t status, bool failed)
 void sim_proc_wake(struct sim_proc *p, enum iosim_err err, uint64_t value)
 {
     struct sim_machine *m = p->machine;
-    assert(p->state == SIM_PROC_BLOCKED);
+    ASSERT(p->state == SIM_PROC_BLOCKED);
     if (sim_engine_pending(&m->eng, p->timeout))
         (void)sim_engine_cancel(&m->eng, p->timeout);
     p->timeout = SIM_EVENT_NONE;
@@ -568,7 +570,7 @@ void sim_cpu_unstall(struct sim_proc *p, uint64_t value)
     if (p->state != SIM_PROC_RUNNING || p->op != SIM_OP_STALL)
         return; /* killed meanwhile */
     struct sim_cpu *cpu = &m->cpus[p->cpu];
-    assert(cpu->cur == p && !cpu->busy);
+    ASSERT(cpu->cur == p && !cpu->busy);
     p->wake_value = value;
     p->op = SIM_OP_COST;
     cpu_schedule(m, cpu, 0);
@@ -581,7 +583,7 @@ void sim_proc_kernel_enter(struct sim_proc *p)
 
 void sim_proc_kernel_leave(struct sim_proc *p)
 {
-    assert(p->in_kernel > 0);
+    ASSERT(p->in_kernel > 0);
     if (--p->in_kernel == 0 && p->kill_pending)
         sim_proc_exit(p, p->kill_status, true);
 }
@@ -589,7 +591,7 @@ void sim_proc_kernel_leave(struct sim_proc *p)
 void sim_proc_kill(struct sim_proc *p, int32_t status)
 {
     struct sim_machine *m = p->machine;
-    assert(p != g_cur.p);
+    ASSERT(p != g_cur.p);
     if (p->state == SIM_PROC_EXITED)
         return;
     if (p->in_kernel > 0) {

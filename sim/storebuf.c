@@ -1,9 +1,10 @@
 /* Store buffer; see storebuf.h. */
 #include "sim/storebuf.h"
 
-#include <assert.h>
 #include <stdbool.h>
 #include <string.h>
+
+#include "impl/port/check.h"
 
 static bool overlap(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -12,7 +13,7 @@ static bool overlap(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
 
 static void entry_commit(struct sim_storebuf *sb, uint32_t i)
 {
-    assert(i < sb->count);
+    ASSERT(i < sb->count);
     struct sim_sb_entry *e = &sb->entries[i];
     memcpy(e->host, e->data, e->len_bytes);
     memmove(&sb->entries[i], &sb->entries[i + 1], (sb->count - i - 1) * sizeof *e);
@@ -22,7 +23,7 @@ static void entry_commit(struct sim_storebuf *sb, uint32_t i)
 
 void sim_sb_drain_all(struct sim_storebuf *sb)
 {
-    assert(sb != NULL);
+    ASSERT(sb != NULL);
     for (uint32_t i = 0; i < sb->count; i++) {
         struct sim_sb_entry *e = &sb->entries[i];
         memcpy(e->host, e->data, e->len_bytes);
@@ -46,7 +47,7 @@ static sim_time_ps overlap_due(const struct sim_storebuf *sb, const uint8_t *p, 
 void sim_sb_write(struct sim_storebuf *sb, void *host, const void *src, size_t len_bytes,
                   sim_time_ps due_ps)
 {
-    assert(sb != NULL && host != NULL && src != NULL);
+    ASSERT(sb != NULL && host != NULL && src != NULL);
     uint8_t *dst = host;
     const uint8_t *from = src;
     while (len_bytes > 0) {
@@ -63,12 +64,12 @@ void sim_sb_write(struct sim_storebuf *sb, void *host, const void *src, size_t l
         from += n;
         len_bytes -= n;
     }
-    assert(sb->count <= SIM_SB_ENTRIES);
+    ASSERT(sb->count <= SIM_SB_ENTRIES);
 }
 
 void sim_sb_read(const struct sim_storebuf *sb, const void *host, void *dst, size_t len_bytes)
 {
-    assert(sb != NULL && host != NULL && dst != NULL);
+    ASSERT(sb != NULL && host != NULL && dst != NULL);
     const uint8_t *h = host;
     uint8_t *out = dst;
     memcpy(out, h, len_bytes);
@@ -86,7 +87,7 @@ void sim_sb_read(const struct sim_storebuf *sb, const void *host, void *dst, siz
 
 void sim_sb_drain_due(struct sim_storebuf *sb, sim_time_ps now_ps)
 {
-    assert(sb != NULL);
+    ASSERT(sb != NULL);
     /* index order is program order; an overlapping newer entry is never due
      * before an older one, so draining in index order keeps coherence */
     uint32_t i = 0;

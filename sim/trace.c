@@ -12,7 +12,6 @@
  */
 #include "sim/trace.h"
 
-#include <assert.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -20,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
+#include "sim/check.h"
 #include "sim/trace_internal.h"
 
 #ifndef IOSIM_BUILD_ID
@@ -28,13 +29,13 @@
 
 #define TRACE_HEAD sizeof(struct trace_wire_head)
 
-static_assert(sizeof(struct trace_wire_head) == 40, "no padding in the wire header");
+_Static_assert(sizeof(struct trace_wire_head) == 40, "no padding in the wire header");
 
 /* ---- the buffer ----------------------------------------------------------- */
 
 void trace_run_fail(struct sim_trace *tr, enum iosim_err e, const char *fmt, ...)
 {
-    assert(e != IOSIM_OK);
+    ASSERT(e != IOSIM_OK);
     if (tr->err == IOSIM_OK) {
         tr->err = e;
         va_list ap;
@@ -45,7 +46,7 @@ void trace_run_fail(struct sim_trace *tr, enum iosim_err e, const char *fmt, ...
     tr->buffering = false;
     tr->msg_rows = 0;
     tr->used = TRACE_HEAD;
-    assert(tr->err != IOSIM_OK);
+    ASSERT(tr->err != IOSIM_OK);
 }
 
 /* Room for need more bytes after *w (which points into the buffer and is
@@ -71,7 +72,7 @@ static bool trace_buf_grow(struct sim_trace *tr, unsigned char **w, size_t need)
 /* Back to the usual size after a long row went out. */
 static void trace_buf_shrink(struct sim_trace *tr)
 {
-    assert(tr->used == TRACE_HEAD);
+    ASSERT(tr->used == TRACE_HEAD);
     if (tr->db->store != NULL || tr->cap <= 2 * tr->cap_home)
         return; /* in-process, the buffer holds a batch: keep it */
     unsigned char *b = realloc(tr->buf, tr->cap_home);
@@ -101,8 +102,8 @@ static void trace_buf_sent(struct sim_trace *tr)
 static void trace_flush(struct sim_trace *tr)
 {
     struct sim_trace_db *db = tr->db;
-    assert(tr->buffering && db != NULL);
-    assert(tr->msg_rows > 0);
+    ASSERT(tr->buffering && db != NULL);
+    ASSERT(tr->msg_rows > 0);
     if (db->store != NULL) {
         trace_store_rows(db->store, tr->run_id, tr->msg_seq0, tr->msg_rows, tr->buf + TRACE_HEAD,
                          tr->used - TRACE_HEAD);
@@ -140,7 +141,7 @@ static enum iosim_err trace_begin_remote(struct sim_trace *tr, const struct sim_
     struct trace_wire_head h = {.type = TRACE_WIRE_RUN_BEGIN, .len = need - TRACE_HEAD,
                                 .arg = tr->batch_rows};
     memcpy(tr->buf, &h, sizeof h);
-    assert((size_t)(w - tr->buf) == need);
+    ASSERT((size_t)(w - tr->buf) == need);
     struct trace_wire_reply rep;
     enum iosim_err e = trace_db_call(tr->db, tr->buf, need, &rep);
     if (e != IOSIM_OK) {
@@ -187,7 +188,7 @@ static enum iosim_err trace_begin(struct sim_trace *tr, const struct sim_trace_r
 enum iosim_err sim_trace_init(struct sim_trace *tr, struct sim_trace_db *db,
                               const struct sim_trace_run_info *info)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     static const struct sim_trace_run_info no_info;
     memset(tr, 0, sizeof *tr);
     sim_trace_hasher_init(&tr->hash, 0);
@@ -209,7 +210,7 @@ enum iosim_err sim_trace_init(struct sim_trace *tr, struct sim_trace_db *db,
     db->live = tr;
     tr->live = true;
     tr->buffering = true;
-    assert(tr->run_id > 0);
+    ASSERT(tr->run_id > 0);
     return IOSIM_OK;
 }
 
@@ -262,9 +263,9 @@ static void trace_finish_local(struct sim_trace *tr, const struct sim_trace_resu
 
 enum iosim_err sim_trace_finish(struct sim_trace *tr, const struct sim_trace_result *res)
 {
-    assert(tr != NULL && tr->live);
-    assert(!tr->finished && "finish once");
-    assert(res != NULL);
+    ASSERT(tr != NULL && tr->live);
+    ASSERT(!tr->finished && "finish once");
+    ASSERT(res != NULL);
     if (res->result == NULL || (strcmp(res->result, "pass") != 0 &&
                                 strcmp(res->result, "fail") != 0 &&
                                 strcmp(res->result, "error") != 0))
@@ -301,14 +302,14 @@ static void trace_live_unlink(struct sim_trace *tr)
     struct sim_trace **p = &tr->db->live;
     while (*p != NULL && *p != tr)
         p = &(*p)->live_next;
-    assert(*p == tr && "a live run is on its db's list");
+    ASSERT(*p == tr && "a live run is on its db's list");
     *p = tr->live_next;
     tr->live_next = NULL;
 }
 
 void sim_trace_fini(struct sim_trace *tr)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     if (!tr->live)
         return;
     struct sim_trace_db *db = tr->db;
@@ -323,7 +324,7 @@ void sim_trace_fini(struct sim_trace *tr)
     }
     if (db != NULL) {
         trace_live_unlink(tr);
-        assert(db->runs_open > 0);
+        ASSERT(db->runs_open > 0);
         db->runs_open--;
     }
     free(tr->buf);
@@ -339,7 +340,8 @@ void sim_trace_fini(struct sim_trace *tr)
 static inline unsigned char *trace_row_begin(struct sim_trace *tr, enum sim_trace_table t,
                                              sim_time_ps t_ps)
 {
-    assert(tr->live && !tr->finished);
+    sim_check_outside("a trace row");
+    ASSERT(tr->live && !tr->finished);
     trace_hash_row_head(&tr->hash, t, t_ps);
     if (!tr->buffering)
         return NULL;
@@ -365,7 +367,7 @@ static inline void trace_row_end(struct sim_trace *tr, unsigned char *w)
     tr->used = (size_t)(w - tr->buf);
     tr->msg_rows++;
     tr->batch_left--;
-    assert(tr->used <= tr->cap && tr->msg_rows <= tr->batch_rows);
+    ASSERT(tr->used <= tr->cap && tr->msg_rows <= tr->batch_rows);
 }
 
 static inline void trace_put_INT(struct sim_trace *tr, unsigned char **w, int64_t v)
@@ -427,7 +429,7 @@ static void trace_tap(struct sim_trace *tr, enum sim_trace_table t, sim_time_ps 
 
 void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx)
 {
-    assert(tr != NULL && !tr->tapping);
+    ASSERT(tr != NULL && !tr->tapping);
     tr->tap = fn;
     tr->tap_ctx = fn != NULL ? ctx : NULL;
 }
@@ -441,7 +443,7 @@ void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx)
     void sim_trace_##table(struct sim_trace *tr,                                         \
                            sim_time_ps t_ps SIM_TRACE_EACH(TRACE_PARAM, __VA_ARGS__))    \
     {                                                                                    \
-        assert(!tr->tapping && "a tap must not emit into the run it taps");              \
+        ASSERT(!tr->tapping && "a tap must not emit into the run it taps");              \
         unsigned char *w_ = trace_row_begin(tr, SIM_TRACE_TABLE_##table, t_ps);          \
         SIM_TRACE_EACH(TRACE_PUT, __VA_ARGS__)                                           \
         trace_row_end(tr, w_);                                                           \
@@ -458,31 +460,31 @@ SIM_TRACE_TABLES(TRACE_EMIT)
 
 uint64_t sim_trace_hash(const struct sim_trace *tr)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     return sim_trace_hasher_digest(&tr->hash);
 }
 
 void sim_trace_hash_hex(const struct sim_trace *tr, char out[SIM_TRACE_HASH_HEX_LEN + 1])
 {
-    assert(tr != NULL && out != NULL);
+    ASSERT(tr != NULL && out != NULL);
     sim_trace_hash_format(sim_trace_hash(tr), out);
 }
 
 int64_t sim_trace_run_id(const struct sim_trace *tr)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     return tr->run_id;
 }
 
 uint64_t sim_trace_rows(const struct sim_trace *tr)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     return tr->rows;
 }
 
 enum iosim_err sim_trace_error(const struct sim_trace *tr, char *msg, size_t len)
 {
-    assert(tr != NULL);
+    ASSERT(tr != NULL);
     if (msg != NULL && len > 0)
         (void)snprintf(msg, len, "%s", tr->err == IOSIM_OK ? "" : tr->err_msg);
     return tr->err;

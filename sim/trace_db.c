@@ -13,7 +13,6 @@
  * is declared dead: the handle shuts the socket, reaps the process, and
  * every live run gets a sticky IOSIM_ESHUTDOWN saying so.
  */
-#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -26,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 #include "sim/trace_internal.h"
 
@@ -75,7 +75,7 @@ static void trace_db_reap(struct sim_trace_db *db, char *how, size_t len)
 /* The writer is gone (or is made to go): every live run fails. */
 static void trace_db_died(struct sim_trace_db *db)
 {
-    assert(db->fd >= 0);
+    ASSERT(db->fd >= 0);
     if (db->dead)
         return;
     pid_t pid = db->pid;
@@ -113,7 +113,7 @@ static void trace_db_ring(const struct sim_trace_db *db)
 /* Waits for the writer's doorbell, or for the socket to hang up. */
 static void trace_db_wait(const struct sim_trace_db *db)
 {
-    assert(db->bells[1] >= 0);
+    ASSERT(db->bells[1] >= 0);
     struct pollfd p[2] = {{.fd = db->bells[1], .events = POLLIN},
                           {.fd = db->fd, .events = POLLRDHUP}};
     uint64_t rings;
@@ -123,8 +123,8 @@ static void trace_db_wait(const struct sim_trace_db *db)
 
 enum iosim_err trace_db_send(struct sim_trace_db *db, const void *p, size_t len)
 {
-    assert(db != NULL && db->fd >= 0);
-    assert(p != NULL && len > 0);
+    ASSERT(db != NULL && db->fd >= 0);
+    ASSERT(p != NULL && len > 0);
     const unsigned char *b = p;
     while (len > 0 && !db->dead) {
         ssize_t n = send(db->fd, b, len, MSG_NOSIGNAL | trace_db_flags(db));
@@ -179,8 +179,8 @@ static bool trace_db_take(struct sim_trace_db *db, bool block, struct trace_wire
 
 enum iosim_err trace_db_recv(struct sim_trace_db *db, bool block, struct trace_wire_reply *out)
 {
-    assert(db != NULL && db->fd >= 0);
-    assert(!block || out != NULL);
+    ASSERT(db != NULL && db->fd >= 0);
+    ASSERT(!block || out != NULL);
     while (!db->dead) {
         ssize_t n = recv(db->fd, (char *)&db->in + db->in_have, sizeof db->in - db->in_have,
                          block ? trace_db_flags(db) : MSG_DONTWAIT);
@@ -199,7 +199,7 @@ enum iosim_err trace_db_recv(struct sim_trace_db *db, bool block, struct trace_w
             break;
         }
         db->in_have += (size_t)n;
-        assert(db->in_have <= sizeof db->in);
+        ASSERT(db->in_have <= sizeof db->in);
         if (db->in_have == sizeof db->in && trace_db_take(db, block, out))
             return IOSIM_OK;
     }
@@ -209,7 +209,7 @@ enum iosim_err trace_db_recv(struct sim_trace_db *db, bool block, struct trace_w
 enum iosim_err trace_db_call(struct sim_trace_db *db, const void *p, size_t len,
                              struct trace_wire_reply *out)
 {
-    assert(db != NULL && out != NULL);
+    ASSERT(db != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     enum iosim_err e = trace_db_send(db, p, len);
     return e == IOSIM_OK ? trace_db_recv(db, true, out) : e;
@@ -299,8 +299,8 @@ static void trace_db_free(struct sim_trace_db *db)
 enum iosim_err sim_trace_db_open_opts(const char *path, const struct sim_trace_db_opts *opts,
                                       struct sim_trace_db **out, char *msg, size_t msg_len)
 {
-    assert(path != NULL);
-    assert(out != NULL);
+    ASSERT(path != NULL);
+    ASSERT(out != NULL);
     *out = NULL;
     trace_msg(msg, msg_len, "%s", "");
     struct sim_trace_db *db = calloc(1, sizeof *db);
@@ -320,7 +320,7 @@ enum iosim_err sim_trace_db_open_opts(const char *path, const struct sim_trace_d
         trace_db_free(db);
         return e;
     }
-    assert((db->store != NULL) != (db->fd >= 0));
+    ASSERT((db->store != NULL) != (db->fd >= 0));
     *out = db;
     return IOSIM_OK;
 }
@@ -335,7 +335,7 @@ void sim_trace_db_close(struct sim_trace_db *db)
 {
     if (db == NULL)
         return;
-    assert(db->runs_open == 0 && db->live == NULL && "fini every run before closing its db");
+    ASSERT(db->runs_open == 0 && db->live == NULL && "fini every run before closing its db");
     trace_db_free(db);
 }
 
@@ -343,7 +343,7 @@ void sim_trace_db_close(struct sim_trace_db *db)
 
 enum iosim_err sim_trace_db_set_batch_rows(struct sim_trace_db *db, uint32_t rows)
 {
-    assert(db != NULL);
+    ASSERT(db != NULL);
     if (rows == 0 || rows > SIM_TRACE_BATCH_ROWS_MAX)
         return IOSIM_EINVAL;
     db->batch_rows = rows;
@@ -352,7 +352,7 @@ enum iosim_err sim_trace_db_set_batch_rows(struct sim_trace_db *db, uint32_t row
 
 enum iosim_err sim_trace_db_set_busy_timeout(struct sim_trace_db *db, uint32_t timeout_ms)
 {
-    assert(db != NULL);
+    ASSERT(db != NULL);
     if (timeout_ms > INT_MAX)
         return IOSIM_EINVAL;
     db->busy_timeout_ms = timeout_ms;
@@ -383,7 +383,7 @@ static enum iosim_err trace_db_ask(struct sim_trace_db *db, enum trace_wire_type
 
 enum iosim_err sim_trace_db_index(struct sim_trace_db *db, char *msg, size_t msg_len)
 {
-    assert(db != NULL);
+    ASSERT(db != NULL);
     trace_msg(msg, msg_len, "%s", "");
     if (db->store != NULL)
         return trace_store_index(db->store, msg, msg_len);
@@ -394,7 +394,7 @@ enum iosim_err sim_trace_db_index(struct sim_trace_db *db, char *msg, size_t msg
 enum iosim_err sim_trace_db_run_hash(struct sim_trace_db *db, int64_t run_id, uint64_t *hash_out,
                                      uint64_t *rows_out, char *msg, size_t msg_len)
 {
-    assert(db != NULL && hash_out != NULL);
+    ASSERT(db != NULL && hash_out != NULL);
     trace_msg(msg, msg_len, "%s", "");
     if (db->store != NULL)
         return trace_store_run_hash(db->store, run_id, hash_out, rows_out, msg, msg_len);
@@ -410,6 +410,6 @@ enum iosim_err sim_trace_db_run_hash(struct sim_trace_db *db, int64_t run_id, ui
 
 pid_t sim_trace_db_writer_pid(const struct sim_trace_db *db)
 {
-    assert(db != NULL);
+    ASSERT(db != NULL);
     return db->store != NULL ? 0 : db->pid;
 }

@@ -9,8 +9,9 @@
  */
 #include "sim/trace_hash.h"
 
-#include <assert.h>
 #include <string.h>
+
+#include "impl/port/check.h"
 
 #define P1 0x9E3779B185EBCA87ull
 #define P2 0xC2B2AE3D27D4EB4Full
@@ -56,7 +57,7 @@ static inline void xxh_stripe(uint64_t lane[4], uint64_t w0, uint64_t w1, uint64
 
 void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed)
 {
-    assert(h != NULL);
+    ASSERT(h != NULL);
     memset(h, 0, sizeof *h);
     h->seed = seed;
     h->lane[0] = seed + P1 + P2;
@@ -67,8 +68,8 @@ void sim_trace_hasher_init(struct sim_trace_hasher *h, uint64_t seed)
 
 void sim_trace_hasher_stripe_(struct sim_trace_hasher *h)
 {
-    assert(h != NULL);
-    assert(h->stash_len == 32);
+    ASSERT(h != NULL);
+    ASSERT(h->stash_len == 32);
     xxh_stripe(h->lane, h->stash[0], h->stash[1], h->stash[2], h->stash[3]);
     memset(h->stash, 0, sizeof h->stash);
     h->stripes++;
@@ -84,8 +85,8 @@ static inline void stash_byte(struct sim_trace_hasher *h, unsigned char b)
 
 void sim_trace_hasher_bytes(struct sim_trace_hasher *h, const void *p, size_t n)
 {
-    assert(h != NULL && h->stash_len < 32);
-    assert(p != NULL || n == 0);
+    ASSERT(h != NULL && h->stash_len < 32);
+    ASSERT(p != NULL || n == 0);
     const unsigned char *in = p;
     while (n > 0 && h->stash_len != 0) {
         stash_byte(h, *in++);
@@ -96,12 +97,12 @@ void sim_trace_hasher_bytes(struct sim_trace_hasher *h, const void *p, size_t n)
                    read_le64(in + 24));
     while (n-- > 0)
         stash_byte(h, *in++);
-    assert(h->stash_len < 32);
+    ASSERT(h->stash_len < 32);
 }
 
 void sim_trace_hasher_u64_slow_(struct sim_trace_hasher *h, uint64_t v)
 {
-    assert(h != NULL && (h->stash_len & 7u) != 0);
+    ASSERT(h != NULL && (h->stash_len & 7u) != 0);
     for (unsigned i = 0; i < 8; i++)
         stash_byte(h, (unsigned char)(v >> (8u * i)));
 }
@@ -114,7 +115,7 @@ static inline unsigned stash_at(const struct sim_trace_hasher *h, uint32_t i)
 
 uint64_t sim_trace_hasher_digest(const struct sim_trace_hasher *h)
 {
-    assert(h != NULL && h->stash_len < 32);
+    ASSERT(h != NULL && h->stash_len < 32);
     uint64_t acc;
     if (h->stripes > 0) {
         const uint64_t *v = h->lane;
@@ -149,7 +150,7 @@ uint64_t sim_trace_hasher_digest(const struct sim_trace_hasher *h)
 
 uint64_t sim_trace_xxh64(const void *p, size_t n, uint64_t seed)
 {
-    assert(p != NULL || n == 0);
+    ASSERT(p != NULL || n == 0);
     struct sim_trace_hasher h;
     sim_trace_hasher_init(&h, seed);
     sim_trace_hasher_bytes(&h, p, n);
@@ -159,7 +160,7 @@ uint64_t sim_trace_xxh64(const void *p, size_t n, uint64_t seed)
 void sim_trace_hash_format(uint64_t h, char out[SIM_TRACE_HASH_HEX_LEN + 1])
 {
     static const char digits[] = "0123456789abcdef";
-    assert(out != NULL);
+    ASSERT(out != NULL);
     for (int i = SIM_TRACE_HASH_HEX_LEN - 1; i >= 0; i--, h >>= 4)
         out[i] = digits[h & 0xf];
     out[SIM_TRACE_HASH_HEX_LEN] = '\0';

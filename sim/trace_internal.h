@@ -31,7 +31,6 @@
 #ifndef IOSIM_SIM_TRACE_INTERNAL_H
 #define IOSIM_SIM_TRACE_INTERNAL_H
 
-#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -39,6 +38,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 
 /* Hash encoding of a NULL string: this length with no bytes after it
@@ -359,7 +359,7 @@ static inline const char *trace_get_cstr(struct trace_cursor *c)
         return NULL;
     }
     c->p++;
-    assert(s == NULL || s[n] == '\0');
+    ASSERT(s == NULL || s[n] == '\0');
     (void)n;
     return s;
 }

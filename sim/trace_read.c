@@ -9,11 +9,11 @@
  * With the (run_id, seq) indexes (sim_trace_db_index) each table's part is
  * a range scan; without them, a scan of the table and a sort.
  */
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 #include "sim/trace_internal.h"
 
@@ -41,7 +41,7 @@ static void read_msg(char *msg, size_t len, const char *fmt, ...)
 static void read_hash_row(struct sim_trace_hasher *h, enum sim_trace_table t, sqlite3_stmt *st)
 {
     const struct sim_trace_table_info *ti = sim_trace_table_info(t);
-    assert(sqlite3_column_count(st) == 2 + (int)ti->ncols);
+    ASSERT(sqlite3_column_count(st) == 2 + (int)ti->ncols);
     trace_hash_row_head(h, t, (uint64_t)sqlite3_column_int64(st, 1));
     for (uint32_t c = 0; c < ti->ncols; c++) {
         int idx = 2 + (int)c;
@@ -107,8 +107,8 @@ static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], int64_t run_id,
 enum iosim_err trace_read_run_hash(sqlite3 *sql, int64_t run_id, uint64_t *hash_out,
                                    uint64_t *rows_out, char *msg, size_t msg_len)
 {
-    assert(sql != NULL);
-    assert(hash_out != NULL);
+    ASSERT(sql != NULL);
+    ASSERT(hash_out != NULL);
     read_msg(msg, msg_len, "%s", "");
     sqlite3_stmt *cur[SIM_TRACE_TABLE_COUNT] = {0};
     int rc[SIM_TRACE_TABLE_COUNT];

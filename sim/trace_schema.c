@@ -9,12 +9,12 @@
  * Files written before this layout (WITHOUT ROWID, primary key (run_id,
  * seq)) are still schema v1 and are written the same way.
  */
-#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 #include "sim/trace_internal.h"
 
@@ -58,9 +58,9 @@ static const struct sim_trace_table_info trace_tables[] = {SIM_TRACE_TABLES(TRAC
     [SIM_TRACE_TABLE_##table] = 9 SIM_TRACE_EACH(TRACE_COL_FIXED, __VA_ARGS__),
 const uint16_t trace_row_fixed[SIM_TRACE_TABLE_COUNT] = {SIM_TRACE_TABLES(TRACE_TABLE_FIXED)};
 
-static_assert(sizeof trace_tables / sizeof trace_tables[0] == SIM_TRACE_TABLE_COUNT,
+_Static_assert(sizeof trace_tables / sizeof trace_tables[0] == SIM_TRACE_TABLE_COUNT,
               "one description per table");
-static_assert(SIM_TRACE_TABLE_COUNT < 256, "table ids fit the row's first byte");
+_Static_assert(SIM_TRACE_TABLE_COUNT < 256, "table ids fit the row's first byte");
 
 #define TRACE_META_SQL "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)"
 #define TRACE_RUN_SQL                                                                      \
@@ -73,8 +73,8 @@ static_assert(SIM_TRACE_TABLE_COUNT < 256, "table ids fit the row's first byte")
 
 const struct sim_trace_table_info *sim_trace_table_info(enum sim_trace_table t)
 {
-    assert((unsigned)t < SIM_TRACE_TABLE_COUNT);
-    assert(trace_tables[t].ncols > 0 && trace_row_fixed[t] <= TRACE_ROW_FIXED_MAX);
+    ASSERT((unsigned)t < SIM_TRACE_TABLE_COUNT);
+    ASSERT(trace_tables[t].ncols > 0 && trace_row_fixed[t] <= TRACE_ROW_FIXED_MAX);
     return &trace_tables[t];
 }
 
@@ -82,7 +82,7 @@ const struct sim_trace_table_info *sim_trace_table_info(enum sim_trace_table t)
 
 enum iosim_err trace_err_from_sqlite(int rc)
 {
-    assert(rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW);
+    ASSERT(rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW);
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -131,8 +131,8 @@ static void trace_append(char *buf, size_t len, size_t *at, const char *text)
 
 bool trace_schema_insert_sql(enum sim_trace_table t, uint32_t rows, char *buf, size_t len)
 {
-    assert((unsigned)t < SIM_TRACE_TABLE_COUNT && rows > 0);
-    assert(buf != NULL && len > 0);
+    ASSERT((unsigned)t < SIM_TRACE_TABLE_COUNT && rows > 0);
+    ASSERT(buf != NULL && len > 0);
     const struct sim_trace_table_info *ti = &trace_tables[t];
     size_t at = 0;
     buf[0] = '\0';
@@ -198,7 +198,7 @@ static enum iosim_err trace_schema_check(sqlite3 *sql, const char *path, bool *f
         e = IOSIM_EPROTO;
     }
     sqlite3_finalize(st);
-    static_assert(SIM_TRACE_SCHEMA_VERSION == 1, "update the version string above");
+    _Static_assert(SIM_TRACE_SCHEMA_VERSION == 1, "update the version string above");
     return e;
 }
 
@@ -237,7 +237,7 @@ static enum iosim_err trace_schema_check_columns(sqlite3 *sql, const char *path,
     for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
         char q[1024];
         bool fits = trace_schema_insert_sql((enum sim_trace_table)t, 1, q, sizeof q);
-        assert(fits);
+        ASSERT(fits);
         (void)fits;
         rc = sqlite3_prepare_v2(sql, q, -1, &st, NULL);
         sqlite3_finalize(st);
@@ -263,14 +263,14 @@ static int trace_set_wal(sqlite3 *sql, uint32_t busy_timeout_ms)
             break;
         (void)sqlite3_sleep(PAUSE_MS);
     }
-    assert(rc != SQLITE_ROW);
+    ASSERT(rc != SQLITE_ROW);
     return rc;
 }
 
 int trace_schema_pragmas(sqlite3 *sql, uint32_t busy_timeout_ms)
 {
-    assert(sql != NULL);
-    assert(busy_timeout_ms <= INT_MAX);
+    ASSERT(sql != NULL);
+    ASSERT(busy_timeout_ms <= INT_MAX);
     sqlite3_extended_result_codes(sql, 1);
     sqlite3_busy_timeout(sql, (int)busy_timeout_ms);
     int rc = trace_exec(sql, "PRAGMA synchronous=NORMAL");
@@ -322,8 +322,8 @@ static enum iosim_err trace_schema_setup(sqlite3 *sql, const char *path, uint32_
 enum iosim_err trace_schema_open(const char *path, uint32_t busy_timeout_ms, sqlite3 **out,
                                  char *msg, size_t msg_len)
 {
-    assert(path != NULL && out != NULL);
-    assert(busy_timeout_ms <= INT_MAX);
+    ASSERT(path != NULL && out != NULL);
+    ASSERT(busy_timeout_ms <= INT_MAX);
     *out = NULL;
     sqlite3 *sql = NULL;
     int rc = sqlite3_open_v2(path, &sql,
@@ -369,8 +369,8 @@ static int trace_has_run_key(sqlite3 *sql, enum sim_trace_table t, bool *has)
 
 int trace_schema_index(sqlite3 *sql, const char **what)
 {
-    assert(sql != NULL && what != NULL);
-    assert(sqlite3_get_autocommit(sql));
+    ASSERT(sql != NULL && what != NULL);
+    ASSERT(sqlite3_get_autocommit(sql));
     *what = "BEGIN";
     int rc = trace_exec(sql, "BEGIN IMMEDIATE");
     for (unsigned t = 0; rc == SQLITE_OK && t < SIM_TRACE_TABLE_COUNT; t++) {

@@ -16,12 +16,12 @@
  * statement rolls the transaction back and fails every run that had rows
  * in it (sticky; the run row's message says why unless the file was busy).
  */
-#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 #include "sim/trace_internal.h"
 
@@ -30,7 +30,7 @@
 /* Bytes of a staged row before the encoded row: run_id, seq. */
 #define TRACE_STAGE_HEAD 16u
 
-static_assert(TRACE_GROUP_ROWS * (3 + 24) < 32766, "within SQLite's parameter limit");
+_Static_assert(TRACE_GROUP_ROWS * (3 + 24) < 32766, "within SQLite's parameter limit");
 
 /* Rows of one table waiting to fill a group: [run_id][seq][encoded row]... */
 struct trace_stage {
@@ -91,7 +91,7 @@ static int store_prepare_fixed(struct trace_store *st)
 
 enum iosim_err trace_store_open(sqlite3 *sql, uint32_t busy_timeout_ms, struct trace_store **out)
 {
-    assert(sql != NULL && out != NULL);
+    ASSERT(sql != NULL && out != NULL);
     *out = NULL;
     struct trace_store *st = calloc(1, sizeof *st);
     if (st == NULL) {
@@ -115,7 +115,7 @@ void trace_store_close(struct trace_store *st)
     if (st == NULL)
         return;
     trace_store_commit(st);
-    assert(!st->txn_open);
+    ASSERT(!st->txn_open);
     sqlite3_stmt *fixed[] = {st->begin,      st->commit,     st->rollback,
                              st->run_insert, st->run_finish, st->run_note};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -132,8 +132,8 @@ void trace_store_close(struct trace_store *st)
 
 void trace_store_set_busy_timeout(struct trace_store *st, uint32_t timeout_ms)
 {
-    assert(st != NULL);
-    assert(timeout_ms <= INT_MAX);
+    ASSERT(st != NULL);
+    ASSERT(timeout_ms <= INT_MAX);
     sqlite3_busy_timeout(st->sql, (int)timeout_ms);
 }
 
@@ -144,7 +144,7 @@ static sqlite3_stmt *store_insert_stmt(struct trace_store *st, enum sim_trace_ta
         return *slot;
     char q[8192];
     bool fits = trace_schema_insert_sql(t, group ? TRACE_GROUP_ROWS : 1, q, sizeof q);
-    assert(fits);
+    ASSERT(fits);
     (void)fits;
     if (sqlite3_prepare_v3(st->sql, q, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
         *slot = NULL;
@@ -166,7 +166,7 @@ static void store_run_forget(struct trace_store *st, int64_t run_id)
     struct trace_store_run *r = store_run(st, run_id);
     if (r == NULL)
         return;
-    assert(st->nruns > 0);
+    ASSERT(st->nruns > 0);
     *r = st->runs[--st->nruns];
 }
 
@@ -192,7 +192,7 @@ static void store_note_failure(struct trace_store *st, const struct trace_store_
 
 static void store_run_set_failed(struct trace_store_run *r, enum iosim_err e, const char *text)
 {
-    assert(e != IOSIM_OK);
+    ASSERT(e != IOSIM_OK);
     if (!r->failed) {
         r->failed = true;
         r->err = e;
@@ -207,7 +207,7 @@ static void store_run_set_failed(struct trace_store_run *r, enum iosim_err e, co
 static void store_txn_fail(struct trace_store *st, int rc, const char *what,
                            struct trace_store_run *culprit, uint64_t seq)
 {
-    assert(rc != SQLITE_OK && rc != SQLITE_DONE);
+    ASSERT(rc != SQLITE_OK && rc != SQLITE_DONE);
     enum iosim_err e = rc == SQLITE_NOTFOUND ? IOSIM_ENOENT : trace_err_from_sqlite(rc);
     char why[160]; /* copied before the rollback can overwrite it */
     (void)snprintf(why, sizeof why, "%s",
@@ -248,7 +248,7 @@ static const unsigned char *store_bind_row(sqlite3_stmt *s, int base, enum sim_t
 {
     const struct sim_trace_table_info *ti = sim_trace_table_info(t);
     struct trace_cursor c = {.p = p + 1, .end = end, .ok = true};
-    assert(p < end && *p == (unsigned char)t);
+    ASSERT(p < end && *p == (unsigned char)t);
     *rc = sqlite3_bind_int64(s, base + 3, (int64_t)trace_get_u64(&c));
     for (uint32_t col = 0; col < ti->ncols && *rc == SQLITE_OK; col++) {
         int idx = base + 4 + (int)col;
@@ -261,7 +261,7 @@ static const unsigned char *store_bind_row(sqlite3_stmt *s, int base, enum sim_t
         *rc = str == NULL ? sqlite3_bind_null(s, idx)
                           : sqlite3_bind_text(s, idx, str, (int)n, SQLITE_STATIC);
     }
-    assert(c.ok);
+    ASSERT(c.ok);
     return c.p;
 }
 
@@ -271,7 +271,7 @@ static bool store_insert_staged(struct trace_store *st, enum sim_trace_table t,
                                 const unsigned char **p, uint32_t n)
 {
     bool group = n == TRACE_GROUP_ROWS;
-    assert(n == 1 || group);
+    ASSERT(n == 1 || group);
     const unsigned char *end = st->stage[t].buf + st->stage[t].used;
     sqlite3_stmt *s = store_insert_stmt(st, t, group);
     const int width = 3 + (int)sim_trace_table_info(t)->ncols;
@@ -280,7 +280,7 @@ static bool store_insert_staged(struct trace_store *st, enum sim_trace_table t,
     uint64_t seq0 = 0;
     for (uint32_t r = 0; r < n && rc == SQLITE_OK; r++) {
         uint64_t seq;
-        assert(*p + TRACE_STAGE_HEAD < end);
+        ASSERT(*p + TRACE_STAGE_HEAD < end);
         memcpy(&run_id, *p, 8);
         memcpy(&seq, *p + 8, 8);
         seq0 = r == 0 ? seq : seq0;
@@ -310,7 +310,7 @@ static bool store_drain_stage(struct trace_store *st, enum sim_trace_table t)
         ok = store_insert_staged(st, t, &p, TRACE_GROUP_ROWS);
     for (; ok && left > 0; left--)
         ok = store_insert_staged(st, t, &p, 1);
-    assert(!ok || p == sg->buf + sg->used);
+    ASSERT(!ok || p == sg->buf + sg->used);
     sg->used = 0;
     sg->rows = 0;
     return ok;
@@ -349,7 +349,7 @@ static bool store_txn_begin(struct trace_store *st, struct trace_store_run *r)
 
 void trace_store_commit(struct trace_store *st)
 {
-    assert(st != NULL);
+    ASSERT(st != NULL);
     if (!st->txn_open)
         return;
     for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++)
@@ -372,8 +372,8 @@ enum iosim_err trace_store_run_begin(struct trace_store *st, const struct sim_tr
                                      uint32_t batch_rows, int64_t *run_id, char *msg,
                                      size_t msg_len)
 {
-    assert(st != NULL && in != NULL && run_id != NULL);
-    assert(batch_rows > 0);
+    ASSERT(st != NULL && in != NULL && run_id != NULL);
+    ASSERT(batch_rows > 0);
     if (st->nruns == st->runs_cap) {
         uint32_t cap = st->runs_cap ? 2 * st->runs_cap : 4;
         struct trace_store_run *runs = realloc(st->runs, cap * sizeof *runs);
@@ -406,7 +406,7 @@ enum iosim_err trace_store_run_begin(struct trace_store *st, const struct sim_tr
     }
     st->runs[st->nruns++] = (struct trace_store_run){
         .run_id = *run_id, .batch_rows = batch_rows};
-    assert(*run_id > 0);
+    ASSERT(*run_id > 0);
     return IOSIM_OK;
 }
 
@@ -451,8 +451,8 @@ static bool store_stage_row(struct trace_store *st, struct trace_store_run *r,
 void trace_store_rows(struct trace_store *st, int64_t run_id, uint64_t seq0, uint32_t n,
                       const unsigned char *p, size_t len)
 {
-    assert(st != NULL);
-    assert(p != NULL || len == 0);
+    ASSERT(st != NULL);
+    ASSERT(p != NULL || len == 0);
     struct trace_store_run *r = store_run(st, run_id);
     if (r == NULL || r->failed)
         return;
@@ -510,7 +510,7 @@ static int store_bind_outcome(struct trace_store *st, int64_t run_id, const stru
 enum iosim_err trace_store_finish(struct trace_store *st, int64_t run_id,
                                   const struct trace_finish *fin, char *msg, size_t msg_len)
 {
-    assert(st != NULL && fin != NULL && fin->res != NULL);
+    ASSERT(st != NULL && fin != NULL && fin->res != NULL);
     struct trace_store_run *r = store_run(st, run_id);
     if (r == NULL) {
         trace_msg(msg, msg_len, "trace run %lld: not being written", (long long)run_id);
@@ -546,7 +546,7 @@ enum iosim_err trace_store_finish(struct trace_store *st, int64_t run_id,
 
 void trace_store_abandon(struct trace_store *st, int64_t run_id)
 {
-    assert(st != NULL);
+    ASSERT(st != NULL);
     struct trace_store_run *r = store_run(st, run_id);
     if (r != NULL && r->in_txn)
         trace_store_commit(st);
@@ -556,7 +556,7 @@ void trace_store_abandon(struct trace_store *st, int64_t run_id)
 enum iosim_err trace_store_run_error(const struct trace_store *st, int64_t run_id, char *msg,
                                      size_t msg_len)
 {
-    assert(st != NULL);
+    ASSERT(st != NULL);
     const struct trace_store_run *r = store_run(st, run_id);
     if (r == NULL || !r->failed)
         return IOSIM_OK;
@@ -567,7 +567,7 @@ enum iosim_err trace_store_run_error(const struct trace_store *st, int64_t run_i
 bool trace_store_next_failure(struct trace_store *st, int64_t *run_id, enum iosim_err *e,
                               char *msg, size_t msg_len)
 {
-    assert(st != NULL && run_id != NULL && e != NULL);
+    ASSERT(st != NULL && run_id != NULL && e != NULL);
     for (uint32_t i = 0; i < st->nruns; i++) {
         struct trace_store_run *r = &st->runs[i];
         if (!r->failed || r->reported)
@@ -583,7 +583,7 @@ bool trace_store_next_failure(struct trace_store *st, int64_t *run_id, enum iosi
 
 enum iosim_err trace_store_index(struct trace_store *st, char *msg, size_t msg_len)
 {
-    assert(st != NULL);
+    ASSERT(st != NULL);
     trace_store_commit(st);
     if (st->txn_open) {
         trace_msg(msg, msg_len, "trace: cannot index: the open transaction failed to commit");
@@ -600,7 +600,7 @@ enum iosim_err trace_store_index(struct trace_store *st, char *msg, size_t msg_l
 enum iosim_err trace_store_run_hash(struct trace_store *st, int64_t run_id, uint64_t *hash,
                                     uint64_t *rows, char *msg, size_t msg_len)
 {
-    assert(st != NULL && hash != NULL);
+    ASSERT(st != NULL && hash != NULL);
     trace_store_commit(st);
     return trace_read_run_hash(st->sql, run_id, hash, rows, msg, msg_len);
 }

@@ -37,7 +37,6 @@
  * writer takes that CPU out of its own affinity mask (it never widens it
  * beyond what it inherited, and never empties it).
  */
-#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -53,6 +52,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 #include "sim/trace_internal.h"
 
@@ -290,7 +290,7 @@ static void writer_wait(const struct writer *w, const sigset_t *waiting_mask)
 static void writer_serve(struct writer *w, const sigset_t *waiting_mask)
 {
     while (writer_drain(w)) {
-        assert(w->cap > w->have);
+        ASSERT(w->cap > w->have);
         ssize_t n = recv(w->fd, w->in + w->have, w->cap - w->have, MSG_DONTWAIT);
         if (n > 0) {
             w->have += (size_t)n;
@@ -399,8 +399,8 @@ static void writer_bells(int bells[2])
 enum iosim_err trace_writer_start(const char *path, uint32_t busy_timeout_ms, int *fd_out,
                                   int bells_out[2], pid_t *pid_out, char *msg, size_t msg_len)
 {
-    assert(path != NULL && fd_out != NULL && bells_out != NULL && pid_out != NULL);
-    assert(busy_timeout_ms <= INT_MAX);
+    ASSERT(path != NULL && fd_out != NULL && bells_out != NULL && pid_out != NULL);
+    ASSERT(busy_timeout_ms <= INT_MAX);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         trace_msg(msg, msg_len, "%s: cannot start the trace writer: socketpair: %s", path,

@@ -6,9 +6,9 @@
  * events arrive: a hostile file costs at most YML_NODES_MAX nodes of work and
  * never recurses. While loading, nodes refer to each other by index (the
  * arrays move as they grow); a final pass turns indices into pointers. */
+#include "impl/port/check.h"
 #include "sim/yml_impl.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,8 +60,8 @@ struct yml_builder {
 enum iosim_err yml_vfail(struct yml_error *err, const char *name, uint32_t line, uint32_t col,
                          enum iosim_err code, const char *fmt, va_list ap)
 {
-    assert(err != NULL && name != NULL && fmt != NULL);
-    assert(code != IOSIM_OK);
+    ASSERT(err != NULL && name != NULL && fmt != NULL);
+    ASSERT(code != IOSIM_OK);
     size_t cap = sizeof err->msg;
     int n = snprintf(err->msg, cap, "%s:%u:%u: ", name, (unsigned)line, (unsigned)col);
     if (n >= 0 && (size_t)n < cap) {
@@ -86,7 +86,7 @@ enum iosim_err yml_fail(struct yml_error *err, const char *name, uint32_t line, 
 enum iosim_err yml_error_at(const struct yml_doc *doc, const struct yml_node *node,
                             struct yml_error *err, const char *fmt, ...)
 {
-    assert(doc != NULL && node != NULL);
+    ASSERT(doc != NULL && node != NULL);
     va_list ap;
     va_start(ap, fmt);
     enum iosim_err e = yml_vfail(err, doc->name, node->line, node->col, IOSIM_EPARSE, fmt, ap);
@@ -167,8 +167,8 @@ static size_t yml_escape_one(const unsigned char *s, size_t n, char *out, size_t
 
 char *yml_quote(char *buf, size_t cap, const char *text, size_t len)
 {
-    assert(buf != NULL && cap > 0);
-    assert(text != NULL || len == 0);
+    ASSERT(buf != NULL && cap > 0);
+    ASSERT(text != NULL || len == 0);
     if (cap < 8) {
         buf[0] = '\0';
         return buf;
@@ -196,7 +196,7 @@ char *yml_quote(char *buf, size_t cap, const char *text, size_t len)
         o += 3;
     }
     buf[o] = '\0';
-    assert(o < cap);
+    ASSERT(o < cap);
     return buf;
 }
 
@@ -283,7 +283,7 @@ static enum iosim_err yml_syntax_error(struct yml_builder *b, const yaml_parser_
  * buf untouched when out of memory. */
 static void *yml_grow(void *buf, size_t *cap, size_t need, size_t elem)
 {
-    assert(elem > 0 && need > 0);
+    ASSERT(elem > 0 && need > 0);
     if (need <= *cap)
         return buf;
     size_t n = *cap > 0 ? *cap : 64;
@@ -323,7 +323,7 @@ static enum iosim_err yml_check_props(struct yml_builder *b, yaml_mark_t m,
 static enum iosim_err yml_add_node(struct yml_builder *b, enum yml_kind kind, yaml_mark_t m,
                                    uint32_t *idx)
 {
-    assert(b->depth > 0 || b->n_nodes == 0); /* one root per document */
+    ASSERT(b->depth > 0 || b->n_nodes == 0); /* one root per document */
     if (b->n_nodes >= YML_NODES_MAX)
         return yml_fail_mark(b, m, IOSIM_EPARSE, "more than %u nodes (the limit for one file)",
                              (unsigned)YML_NODES_MAX);
@@ -388,7 +388,7 @@ static enum iosim_err yml_on_scalar(struct yml_builder *b, const yaml_event_t *e
         n->style = YML_STYLE_PLAIN;
         break;
     }
-    assert(n->style != YML_STYLE_NONE);
+    ASSERT(n->style != YML_STYLE_NONE);
     return IOSIM_OK;
 }
 
@@ -475,13 +475,13 @@ static enum iosim_err yml_find_dup(struct yml_builder *b, const uint32_t *childr
             *first = b->keys[run].node;
         }
     }
-    assert(*dup == UINT32_MAX || *first < *dup);
+    ASSERT(*dup == UINT32_MAX || *first < *dup);
     return IOSIM_OK;
 }
 
 static enum iosim_err yml_check_dups(struct yml_builder *b, const uint32_t *children, size_t n)
 {
-    assert(n % 2 == 0);
+    ASSERT(n % 2 == 0);
     uint32_t dup, first = 0;
     enum iosim_err e = yml_find_dup(b, children, n / 2, &dup, &first);
     if (e != IOSIM_OK || dup == UINT32_MAX)
@@ -497,9 +497,9 @@ static enum iosim_err yml_check_dups(struct yml_builder *b, const uint32_t *chil
 /* Closes the innermost collection: its children move from scratch to items. */
 static enum iosim_err yml_on_end(struct yml_builder *b)
 {
-    assert(b->depth > 0);
+    ASSERT(b->depth > 0);
     struct yml_frame f = b->stack[--b->depth];
-    assert(f.first <= b->n_scratch);
+    ASSERT(f.first <= b->n_scratch);
     size_t n = b->n_scratch - f.first;
     if (n > 0) {
         void *p = yml_grow(b->items, &b->cap_items, b->n_items + n, sizeof *b->items);
@@ -579,14 +579,14 @@ static enum iosim_err yml_parse(struct yml_builder *b)
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
-    assert(e != IOSIM_OK || (b->depth == 0 && b->n_nodes > 0));
+    ASSERT(e != IOSIM_OK || (b->depth == 0 && b->n_nodes > 0));
     return e;
 }
 
 /* Moves the builder's arrays into a document, indices becoming pointers. */
 static enum iosim_err yml_finish(struct yml_builder *b, struct yml_doc **out)
 {
-    assert(b->n_nodes > 0 && b->n_scratch == 0);
+    ASSERT(b->n_nodes > 0 && b->n_scratch == 0);
     struct yml_doc *doc = calloc(1, sizeof *doc);
     size_t name_len = strlen(b->name);
     char *name = malloc(name_len + 1);
@@ -621,8 +621,8 @@ static enum iosim_err yml_finish(struct yml_builder *b, struct yml_doc **out)
 enum iosim_err yml_load_string(const char *name, const char *text, size_t len,
                                struct yml_doc **out, struct yml_error *err)
 {
-    assert(name != NULL && out != NULL && err != NULL);
-    assert(text != NULL || len == 0);
+    ASSERT(name != NULL && out != NULL && err != NULL);
+    ASSERT(text != NULL || len == 0);
     err->msg[0] = '\0';
     if (len > YML_FILE_BYTES_MAX)
         return yml_fail(err, name, 1, 1, IOSIM_EPARSE,
@@ -673,7 +673,7 @@ static enum iosim_err yml_read_all(const char *path, int fd, char **buf, size_t 
     for (;;) {
         if (data != NULL && n == cap) {
             size_t want = cap * 2 > YML_FILE_BYTES_MAX + 1 ? YML_FILE_BYTES_MAX + 1 : cap * 2;
-            assert(want > cap);
+            ASSERT(want > cap);
             char *p = realloc(data, want);
             if (p == NULL)
                 free(data);
@@ -708,7 +708,7 @@ static enum iosim_err yml_read_all(const char *path, int fd, char **buf, size_t 
 
 enum iosim_err yml_load_file(const char *path, struct yml_doc **out, struct yml_error *err)
 {
-    assert(path != NULL && out != NULL && err != NULL);
+    ASSERT(path != NULL && out != NULL && err != NULL);
     char ebuf[128];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -742,88 +742,88 @@ void yml_free(struct yml_doc *doc)
 
 const struct yml_node *yml_root(const struct yml_doc *doc)
 {
-    assert(doc != NULL && doc->n_nodes > 0);
+    ASSERT(doc != NULL && doc->n_nodes > 0);
     return &doc->nodes[0];
 }
 
 const char *yml_doc_name(const struct yml_doc *doc)
 {
-    assert(doc != NULL);
+    ASSERT(doc != NULL);
     return doc->name;
 }
 
 enum yml_kind yml_kind(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return (enum yml_kind)node->kind;
 }
 
 uint32_t yml_line(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->line;
 }
 
 uint32_t yml_col(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->col;
 }
 
 const char *yml_scalar_text(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->kind == YML_SCALAR ? node->text : NULL;
 }
 
 size_t yml_scalar_len(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->kind == YML_SCALAR ? node->len : 0;
 }
 
 bool yml_scalar_plain(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->kind == YML_SCALAR && node->style == YML_STYLE_PLAIN;
 }
 
 size_t yml_seq_len(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->kind == YML_SEQ ? node->count : 0;
 }
 
 const struct yml_node *yml_seq_item(const struct yml_node *node, size_t i)
 {
-    assert(node != NULL && node->kind == YML_SEQ);
-    assert(i < node->count);
+    ASSERT(node != NULL && node->kind == YML_SEQ);
+    ASSERT(i < node->count);
     return node->items[i];
 }
 
 size_t yml_map_len(const struct yml_node *node)
 {
-    assert(node != NULL);
+    ASSERT(node != NULL);
     return node->kind == YML_MAP ? node->count : 0;
 }
 
 const struct yml_node *yml_map_key(const struct yml_node *node, size_t i)
 {
-    assert(node != NULL && node->kind == YML_MAP);
-    assert(i < node->count);
+    ASSERT(node != NULL && node->kind == YML_MAP);
+    ASSERT(i < node->count);
     return node->items[2 * i];
 }
 
 const struct yml_node *yml_map_value(const struct yml_node *node, size_t i)
 {
-    assert(node != NULL && node->kind == YML_MAP);
-    assert(i < node->count);
+    ASSERT(node != NULL && node->kind == YML_MAP);
+    ASSERT(i < node->count);
     return node->items[2 * i + 1];
 }
 
 const struct yml_node *yml_map_get(const struct yml_node *map, const char *key)
 {
-    assert(map != NULL && key != NULL);
+    ASSERT(map != NULL && key != NULL);
     if (map->kind != YML_MAP)
         return NULL;
     size_t len = strlen(key);

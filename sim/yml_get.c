@@ -2,9 +2,9 @@
  * arithmetic: a mantissa (integer part, up to 18 fraction digits) times a
  * unit, with overflow and inexact results refused rather than rounded. See
  * yml.h for the accepted syntax. */
+#include "impl/port/check.h"
 #include "sim/yml_impl.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +71,7 @@ static const char *yml_found(const struct yml_node *n, bool style, char *buf, si
         return "a mapping";
     if (n->kind == YML_SEQ)
         return "a sequence";
-    assert(n->kind == YML_SCALAR);
+    ASSERT(n->kind == YML_SCALAR);
     if (n->style == YML_STYLE_PLAIN && n->len == 0)
         return "an empty value";
     yml_quote(q, sizeof q, n->text, n->len);
@@ -100,7 +100,7 @@ static enum iosim_err yml_expected(const struct yml_doc *doc, const struct yml_n
 static enum iosim_err yml_need_plain(const struct yml_doc *doc, const struct yml_node *n,
                                      const char *what, struct yml_error *err)
 {
-    assert(doc != NULL && n != NULL && err != NULL);
+    ASSERT(doc != NULL && n != NULL && err != NULL);
     if (n->kind != YML_SCALAR || n->style != YML_STYLE_PLAIN || n->len == 0)
         return yml_expected(doc, n, what, true, NULL, err);
     return IOSIM_OK;
@@ -129,7 +129,7 @@ static enum iosim_err yml_range_error(const struct yml_doc *doc, const struct ym
 /* ", "-joined names (NULL-terminated if n == SIZE_MAX) into buf. */
 static const char *yml_join(char *buf, size_t cap, const char *const names[], size_t n)
 {
-    assert(cap > 4);
+    ASSERT(cap > 4);
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && names[i] != NULL; i++) {
@@ -256,7 +256,7 @@ static bool yml_num_parse(const char *s, size_t len, struct yml_num *n)
         i++;
     n->unit = s + i;
     n->unit_len = len - i;
-    assert(i <= len);
+    ASSERT(i <= len);
     if (n->unit_len > 0 && base != 10) {
         n->why = "a unit may only follow a decimal number";
         return false;
@@ -277,8 +277,8 @@ static const struct yml_unit *yml_unit_find(const struct yml_unit *units, size_t
  * the product is not a whole number. */
 static bool yml_scale(const struct yml_num *n, uint64_t mult, uint64_t *out, bool *exact)
 {
-    assert(n->frac_digits <= YML_FRAC_DIGITS_MAX);
-    assert(mult > 0);
+    ASSERT(n->frac_digits <= YML_FRAC_DIGITS_MAX);
+    ASSERT(mult > 0);
     yml_u128 p10 = 1;
     for (uint32_t i = 0; i < n->frac_digits; i++)
         p10 *= 10;
@@ -327,8 +327,8 @@ static const char *yml_fmt_time(char *buf, size_t cap, uint64_t v)
 enum iosim_err yml_get_u64(const struct yml_doc *doc, const struct yml_node *node,
                            uint64_t min, uint64_t max, uint64_t *out, struct yml_error *err)
 {
-    assert(out != NULL);
-    assert(min <= max);
+    ASSERT(out != NULL);
+    ASSERT(min <= max);
     struct yml_num n;
     enum iosim_err e = yml_need_plain(doc, node, "an integer", err);
     if (e != IOSIM_OK)
@@ -350,8 +350,8 @@ enum iosim_err yml_get_u64(const struct yml_doc *doc, const struct yml_node *nod
 enum iosim_err yml_get_i64(const struct yml_doc *doc, const struct yml_node *node,
                            int64_t min, int64_t max, int64_t *out, struct yml_error *err)
 {
-    assert(out != NULL);
-    assert(min <= max);
+    ASSERT(out != NULL);
+    ASSERT(min <= max);
     struct yml_num n;
     enum iosim_err e = yml_need_plain(doc, node, "an integer", err);
     if (e != IOSIM_OK)
@@ -380,7 +380,7 @@ enum iosim_err yml_get_i64(const struct yml_doc *doc, const struct yml_node *nod
 enum iosim_err yml_get_bool(const struct yml_doc *doc, const struct yml_node *node, bool *out,
                             struct yml_error *err)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     enum iosim_err e = yml_need_plain(doc, node, "true or false", err);
     if (e != IOSIM_OK)
         return e;
@@ -398,8 +398,8 @@ enum iosim_err yml_get_bool(const struct yml_doc *doc, const struct yml_node *no
 enum iosim_err yml_get_str(const struct yml_doc *doc, const struct yml_node *node,
                            const char **out, struct yml_error *err)
 {
-    assert(doc != NULL && node != NULL);
-    assert(out != NULL && err != NULL);
+    ASSERT(doc != NULL && node != NULL);
+    ASSERT(out != NULL && err != NULL);
     if (node->kind != YML_SCALAR)
         return yml_expected(doc, node, "a string", false, NULL, err);
     if (memchr(node->text, '\0', node->len) != NULL)
@@ -412,11 +412,11 @@ enum iosim_err yml_get_enum(const struct yml_doc *doc, const struct yml_node *no
                             const char *const names[], size_t n_names, size_t *out,
                             struct yml_error *err)
 {
-    assert(doc != NULL && node != NULL && err != NULL);
-    assert(names != NULL && n_names > 0 && out != NULL);
+    ASSERT(doc != NULL && node != NULL && err != NULL);
+    ASSERT(names != NULL && n_names > 0 && out != NULL);
     if (node->kind == YML_SCALAR) {
         for (size_t i = 0; i < n_names; i++) {
-            assert(names[i] != NULL);
+            ASSERT(names[i] != NULL);
             if (strlen(names[i]) == node->len && memcmp(names[i], node->text, node->len) == 0) {
                 *out = i;
                 return IOSIM_OK;
@@ -454,8 +454,8 @@ static enum iosim_err yml_get_quantity(const struct yml_doc *doc, const struct y
                                        const struct yml_quantity *qt, uint64_t min,
                                        uint64_t max, uint64_t *out, struct yml_error *err)
 {
-    assert(out != NULL);
-    assert(min <= max);
+    ASSERT(out != NULL);
+    ASSERT(min <= max);
     struct yml_num n;
     char why[128], q[YML_QUOTE_BYTES];
     enum iosim_err e = yml_need_plain(doc, node, qt->what, err);
@@ -507,8 +507,8 @@ static enum iosim_err yml_get_kind(const struct yml_doc *doc, const struct yml_n
                                    enum yml_kind kind, const struct yml_node **out,
                                    struct yml_error *err)
 {
-    assert(doc != NULL && node != NULL);
-    assert(out != NULL && err != NULL);
+    ASSERT(doc != NULL && node != NULL);
+    ASSERT(out != NULL && err != NULL);
     if (node->kind != kind)
         return yml_expected(doc, node, kind == YML_MAP ? "a mapping" : "a sequence", true, NULL,
                             err);
@@ -534,13 +534,13 @@ enum iosim_err yml_check_keys(const struct yml_doc *doc, const struct yml_node *
                               const char *const allowed[], const char *what,
                               struct yml_error *err)
 {
-    assert(allowed != NULL && what != NULL);
+    ASSERT(allowed != NULL && what != NULL);
     const struct yml_node *m = map;
     if (map == NULL || map->kind != YML_MAP)
         return yml_get_map(doc, map, &m, err); /* fails with the kind message */
     for (size_t i = 0; i < m->count; i++) {
         const struct yml_node *k = m->items[2 * i];
-        assert(k->kind == YML_SCALAR);
+        ASSERT(k->kind == YML_SCALAR);
         bool known = false;
         for (size_t j = 0; allowed[j] != NULL && !known; j++)
             known = strlen(allowed[j]) == k->len && memcmp(allowed[j], k->text, k->len) == 0;
@@ -560,8 +560,8 @@ enum iosim_err yml_require(const struct yml_doc *doc, const struct yml_node *map
                            const char *key, const char *what,
                            const struct yml_node **out, struct yml_error *err)
 {
-    assert(key != NULL && what != NULL);
-    assert(out != NULL);
+    ASSERT(key != NULL && what != NULL);
+    ASSERT(out != NULL);
     const struct yml_node *m = map;
     if (map == NULL || map->kind != YML_MAP)
         return yml_get_map(doc, map, &m, err); /* fails with the kind message */

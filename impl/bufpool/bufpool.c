@@ -2,10 +2,10 @@
  * The buffer pool: options, metadata, chunks, slices and guards. The index
  * of free ranges is bufpool_index.c; the design is in bufpool.h.
  */
-#include <assert.h>
 #include <string.h>
 
 #include "impl/bufpool/bufpool_internal.h"
+#include "impl/port/check.h"
 
 #define BP_ALIGN_MIN 8u
 #define BP_RES_MAX 4096u        /* align_max / align_min: bounds the window scan (bufpool.h) */
@@ -19,7 +19,7 @@ static bool pow2(size_t v)
 
 static uint32_t log2u(size_t v)
 {
-    assert(pow2(v));
+    ASSERT(pow2(v));
     return (uint32_t)__builtin_ctzll((unsigned long long)v);
 }
 
@@ -65,7 +65,7 @@ static int32_t neg(enum iosim_err e)
 
 void bufpool_opts_default(struct bufpool_opts *o)
 {
-    assert(o != NULL);
+    ASSERT(o != NULL);
     *o = (struct bufpool_opts){.size_min = 64, .size_max = 64u << 10, .align_min = 64,
                                .align_max = 4096, .boundary = 0, .slices_max = 4096,
                                .chunks_max = 64, .flags = 0, .name = "bufpool"};
@@ -132,7 +132,7 @@ static size_t layout(struct bufpool *p, uint8_t *base)
 
 enum iosim_err bufpool_init(struct bufpool *p, const struct bufpool_opts *o)
 {
-    assert(p != NULL && o != NULL);
+    ASSERT(p != NULL && o != NULL);
     struct bp_geom g;
     enum iosim_err e = geom_of(o, &g);
     if (e != IOSIM_OK)
@@ -160,7 +160,7 @@ enum iosim_err bufpool_init(struct bufpool *p, const struct bufpool_opts *o)
     }
     (void)layout(p, p->mem); /* zeroed memory: every bin empty, every record unused */
     sync_mutex_init(&p->lock);
-    assert(p->classes <= 16 && p->lmax <= BP_LMAX_MAX);
+    ASSERT(p->classes <= 16 && p->lmax <= BP_LMAX_MAX);
     return IOSIM_OK;
 }
 
@@ -169,23 +169,23 @@ enum iosim_err bufpool_init(struct bufpool *p, const struct bufpool_opts *o)
 static struct bp_block *rec_alloc(struct bufpool *p)
 {
     struct bp_block *b;
-    assert(p->recs_free > 0);
+    ASSERT(p->recs_free > 0);
     if (p->free_rec != 0) {
         b = &p->blocks[p->free_rec - 1];
         p->free_rec = b->free_next;
     } else {
-        assert(p->blocks_hwm < p->blocks_cap);
+        ASSERT(p->blocks_hwm < p->blocks_cap);
         b = &p->blocks[p->blocks_hwm++];
     }
     p->recs_free--;
-    assert(b->state == BP_UNUSED);
+    ASSERT(b->state == BP_UNUSED);
     *b = (struct bp_block){.gen = b->gen};
     return b;
 }
 
 static void rec_release(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->state == BP_FREE);
+    ASSERT(b->state == BP_FREE);
     b->state = BP_UNUSED;
     b->free_next = p->free_rec;
     p->free_rec = bp_idx1(p, b);
@@ -197,7 +197,7 @@ static void rec_release(struct bufpool *p, struct bp_block *b)
 static struct bp_block *free_block_new(struct bufpool *p, uint16_t chunk, uint32_t off,
                                        uint32_t len, struct bp_block *left)
 {
-    assert(len > 0);
+    ASSERT(len > 0);
     struct bp_block *f = rec_alloc(p);
     struct bp_chunk *c = &p->chunks[chunk];
     f->off = off;
@@ -276,7 +276,7 @@ static enum iosim_err chunk_add_locked(struct bufpool *p, void *host, size_t len
 enum iosim_err bufpool_chunk_add(struct bufpool *p, void *host, size_t len_bytes, uint64_t extra,
                                  bufpool_close_fn *close, void *close_ctx, uint32_t *out_chunk)
 {
-    assert(p != NULL && out_chunk != NULL);
+    ASSERT(p != NULL && out_chunk != NULL);
     bp_lock(p);
     enum iosim_err e = chunk_add_locked(p, host, len_bytes, extra, close, close_ctx, out_chunk);
     bp_unlock(p);
@@ -292,7 +292,7 @@ static void dma_close(void *ctx, void *host, size_t len_bytes, uint64_t extra)
 
 enum iosim_err bufpool_chunk_add_dma(struct bufpool *p, size_t len_bytes, uint32_t *out_chunk)
 {
-    assert(p != NULL && out_chunk != NULL);
+    ASSERT(p != NULL && out_chunk != NULL);
     size_t g = (size_t)1 << p->shift;
     if (len_bytes == 0 || len_bytes > SIZE_MAX / 2)
         return IOSIM_EINVAL;
@@ -318,9 +318,9 @@ static struct bp_chunk *chunk_lookup(struct bufpool *p, uint32_t id)
 /* Takes an empty chunk out of the pool; *gone receives what to close. */
 static void chunk_take_out(struct bufpool *p, struct bp_chunk *c, struct bp_chunk *gone)
 {
-    assert(c->used == 0 && c->leaked == 0);
+    ASSERT(c->used == 0 && c->leaked == 0);
     struct bp_block *b = bp_at(p, c->first);
-    assert(b->state == BP_FREE && b->off == 0 && b->len == c->len && b->next == 0);
+    ASSERT(b->state == BP_FREE && b->off == 0 && b->len == c->len && b->next == 0);
     uint32_t id = bp_chunk_id(p, (uint32_t)(c - p->chunks));
     bpi_remove(p, b);
     rec_release(p, b);
@@ -344,7 +344,7 @@ static void chunk_close(const struct bufpool *p, const struct bp_chunk *gone)
 
 enum iosim_err bufpool_chunk_remove(struct bufpool *p, uint32_t chunk)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     bp_lock(p);
     struct bp_chunk *c = chunk_lookup(p, chunk);
     if (c == NULL || c->used != 0) {
@@ -360,7 +360,7 @@ enum iosim_err bufpool_chunk_remove(struct bufpool *p, uint32_t chunk)
 
 uint32_t bufpool_shrink(struct bufpool *p)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     uint32_t removed = 0;
     for (uint32_t slot = 0; slot < p->opts.chunks_max; slot++) {
         bp_lock(p);
@@ -380,7 +380,7 @@ uint32_t bufpool_shrink(struct bufpool *p)
 
 uint32_t bufpool_destroy(struct bufpool *p)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     if (p->mem == NULL)
         return 0;
     uint32_t kept = 0;
@@ -411,7 +411,7 @@ static void carve(struct bufpool *p, struct bp_block *b, uint32_t s, uint32_t a)
 {
     uint32_t off = b->off, end = b->off + b->len;
     uint32_t at = (uint32_t)(((uint64_t)off + a - 1) & ~(uint64_t)(a - 1));
-    assert(at - off + s <= bp_usable(p, b));
+    ASSERT(at - off + s <= bp_usable(p, b));
     if (at > off)
         (void)free_block_new(p, b->chunk, off, at - off, bp_blk(p, b->prev));
     b->off = at;
@@ -441,7 +441,7 @@ static enum iosim_err alloc_args(const struct bufpool *p, size_t len, size_t ali
     uint32_t sg = (uint32_t)(round_up(len, g) >> p->shift);
     *s = sg < p->size_min_g ? p->size_min_g : sg;
     *k = align <= g ? 0 : log2u(align) - p->shift;
-    assert(*s <= p->size_max_g && *k < p->classes);
+    ASSERT(*s <= p->size_max_g && *k < p->classes);
     return IOSIM_OK;
 }
 
@@ -458,7 +458,7 @@ static void slice_out(struct bufpool *p, const struct bp_block *b, size_t len,
 enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_bytes,
                              struct bufpool_slice *out)
 {
-    assert(p != NULL && out != NULL);
+    ASSERT(p != NULL && out != NULL);
     uint32_t s, k;
     enum iosim_err e = alloc_args(p, len_bytes, align_bytes, &s, &k);
     if (e != IOSIM_OK)
@@ -517,7 +517,7 @@ static struct bp_block *lookup(struct bufpool *p, const struct bufpool_slice *s)
 /* A released slice whose guard was forfeited: its memory stays out of use. */
 static void leak(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->flags & BP_FLAG_FORFEIT);
+    ASSERT(b->flags & BP_FLAG_FORFEIT);
     uint64_t bytes = (uint64_t)b->len << p->shift;
     if (b->state == BP_DEFERRED)
         p->st.bytes_deferred -= bytes;
@@ -533,7 +533,7 @@ static void leak(struct bufpool *p, struct bp_block *b)
 /* Merges free neighbour n into b (n right after b), releasing n's record. */
 static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block *n)
 {
-    assert(b->next == bp_idx1(p, n) && n->state == BP_FREE);
+    ASSERT(b->next == bp_idx1(p, n) && n->state == BP_FREE);
     bpi_remove(p, n);
     b->len += n->len;
     b->next = n->next;
@@ -546,7 +546,7 @@ static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block 
 /* Gives a released slice's memory back: coalesces and indexes it. */
 static void reclaim(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->guards == 0 && !(b->flags & BP_FLAG_FORFEIT));
+    ASSERT(b->guards == 0 && !(b->flags & BP_FLAG_FORFEIT));
     /* both neighbours are looked at below: start both loads now */
     if (b->prev != 0)
         __builtin_prefetch(&p->blocks[b->prev - 1]);
@@ -585,7 +585,7 @@ static void reclaim(struct bufpool *p, struct bp_block *b)
             break;
         absorb_right(p, b, n);
     }
-    assert(b->next == 0 || bp_blk(p, b->next)->state != BP_FREE ||
+    ASSERT(b->next == 0 || bp_blk(p, b->next)->state != BP_FREE ||
            !bp_mergeable(p, b, bp_blk(p, b->next)));
     bpi_insert(p, b);
     p->st.free_ranges++;
@@ -594,7 +594,7 @@ static void reclaim(struct bufpool *p, struct bp_block *b)
 /* The slice is no longer held by its owner or by guards: reclaim or leak. */
 static void settle(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->guards == 0);
+    ASSERT(b->guards == 0);
     if (b->flags & BP_FLAG_FORFEIT)
         leak(p, b);
     else
@@ -603,7 +603,7 @@ static void settle(struct bufpool *p, struct bp_block *b)
 
 enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
@@ -626,7 +626,7 @@ enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
 
 enum iosim_err bufpool_guard(struct bufpool *p, const struct bufpool_slice *s)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
@@ -669,12 +669,12 @@ static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *
 
 enum iosim_err bufpool_unguard(struct bufpool *p, const struct bufpool_slice *s)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     return guard_drop(p, s, false);
 }
 
 enum iosim_err bufpool_forfeit(struct bufpool *p, const struct bufpool_slice *s)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     return guard_drop(p, s, true);
 }

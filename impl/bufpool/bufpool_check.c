@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "impl/bufpool/bufpool_internal.h"
+#include "impl/port/check.h"
 
 /* ---- introspection ----------------------------------------------------------------------- */
 
 void bufpool_stats_get(struct bufpool *p, struct bufpool_stats *out)
 {
-    assert(p != NULL && out != NULL);
+    ASSERT(p != NULL && out != NULL);
     bp_lock(p);
     *out = p->st;
     out->largest_free_bytes = (uint64_t)bpi_largest(p) << p->shift;
@@ -33,7 +34,7 @@ static enum bufpool_block_state walk_state(uint8_t s)
 
 void bufpool_walk(struct bufpool *p, bufpool_walk_fn *fn, void *ctx)
 {
-    assert(p != NULL && fn != NULL);
+    ASSERT(p != NULL && fn != NULL);
     bp_lock(p);
     for (uint32_t slot = 0; slot < p->opts.chunks_max; slot++) {
         if (p->chunks[slot].state != BP_CHUNK_ACTIVE)
@@ -148,7 +149,7 @@ static const char *check_all(struct bufpool *p)
 
 enum iosim_err bufpool_check(struct bufpool *p, char *why, size_t why_len)
 {
-    assert(p != NULL);
+    ASSERT(p != NULL);
     bp_lock(p);
     const char *w = check_all(p);
     bp_unlock(p);

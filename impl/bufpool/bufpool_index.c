@@ -6,10 +6,10 @@
  * the non-empty L. The searches and their bounds are described in
  * bufpool.h.
  */
-#include <assert.h>
 #include <string.h>
 
 #include "impl/bufpool/bufpool_internal.h"
+#include "impl/port/check.h"
 
 /* ---- three-level bitmaps ------------------------------------------------------------ */
 
@@ -20,7 +20,7 @@ static inline uint64_t bit(uint32_t i)
 
 static inline void bp_bits_set(struct bp_bits *b, uint32_t i)
 {
-    assert(i < (1u << 18));
+    ASSERT(i < (1u << 18));
     uint64_t *w0 = &b->l0[i >> 6], old0 = *w0;
     *w0 = old0 | bit(i);
     if (old0 != 0) /* the summaries already say so */
@@ -33,7 +33,7 @@ static inline void bp_bits_set(struct bp_bits *b, uint32_t i)
 
 static inline void bp_bits_clear(struct bp_bits *b, uint32_t i)
 {
-    assert(i < (1u << 18));
+    ASSERT(i < (1u << 18));
     if ((b->l0[i >> 6] &= ~bit(i)) != 0)
         return;
     if ((b->l1[i >> 12] &= ~bit(i >> 6)) != 0)
@@ -49,9 +49,9 @@ static inline bool bp_bits_test(const struct bp_bits *b, uint32_t i)
 /* Lowest set bit of word w of level 1 resolved down to a bit index. */
 static inline uint32_t bits_down_from_l1(const struct bp_bits *b, uint32_t w1)
 {
-    assert(b->l1[w1] != 0);
+    ASSERT(b->l1[w1] != 0);
     uint32_t w0 = (w1 << 6) | (uint32_t)__builtin_ctzll(b->l1[w1]);
-    assert(b->l0[w0] != 0);
+    ASSERT(b->l0[w0] != 0);
     return (w0 << 6) | (uint32_t)__builtin_ctzll(b->l0[w0]);
 }
 
@@ -126,14 +126,14 @@ static uint32_t row_first(struct bufpool *p, uint32_t l)
     for (uint32_t i = 0; i < p->row_words; i++)
         if (w[i] != 0)
             return (i << 6) | (uint32_t)__builtin_ctzll(w[i]);
-    assert(false && "row_first on an empty row");
+    ASSERT(false && "row_first on an empty row");
     return BP_NONE;
 }
 
 /* Bits [lo, hi] of word i that are set in w, as a residue, or BP_NONE. */
 static uint32_t word_range(const uint64_t *w, uint32_t lo, uint32_t hi)
 {
-    assert(lo <= hi);
+    ASSERT(lo <= hi);
     for (uint32_t i = lo >> 6; i <= hi >> 6; i++) {
         uint64_t m = w[i];
         if (i == lo >> 6)
@@ -152,7 +152,7 @@ static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t
 {
     const uint64_t *w = row(p, l);
     uint32_t a = 1u << k;
-    assert(d + 1 < a);
+    ASSERT(d + 1 < a);
     if (a <= 64) {
         /* residue 0 of each period of a, and its top d residues */
         uint64_t period = d == 0 ? 1u : 1u | (((1ull << d) - 1) << (a - d));
@@ -221,7 +221,7 @@ static inline void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool
 
 void bpi_insert(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->state == BP_FREE);
+    ASSERT(b->state == BP_FREE);
     uint32_t l = bin_len(p, b), r = residue(p, b);
     uint32_t bi = (l << p->res_shift) | r;
     uint32_t me = bp_idx1(p, b), head = p->heads[bi];
@@ -236,8 +236,8 @@ void bpi_insert(struct bufpool *p, struct bp_block *b)
 
 void bpi_remove(struct bufpool *p, struct bp_block *b)
 {
-    assert(b->state == BP_FREE);
-    assert(b->bin == ((bin_len(p, b) << p->res_shift) | residue(p, b)));
+    ASSERT(b->state == BP_FREE);
+    ASSERT(b->bin == ((bin_len(p, b) << p->res_shift) | residue(p, b)));
     uint32_t me = bp_idx1(p, b);
     struct bp_link lk = p->links[me - 1];
     if (lk.prev != 0)
@@ -254,9 +254,9 @@ void bpi_remove(struct bufpool *p, struct bp_block *b)
  * in cache). */
 static struct bp_block *bin_head(struct bufpool *p, uint32_t l, uint32_t r)
 {
-    assert(r != BP_NONE);
+    ASSERT(r != BP_NONE);
     struct bp_block *b = bp_at(p, p->heads[(l << p->res_shift) | r]);
-    assert(b->state == BP_FREE);
+    ASSERT(b->state == BP_FREE);
     return b;
 }
 
@@ -264,7 +264,7 @@ static struct bp_block *bin_head(struct bufpool *p, uint32_t l, uint32_t r)
  * BP_NONE: every residue when l leaves room for any padding. */
 static uint32_t row_fit(struct bufpool *p, uint32_t l, uint32_t s, uint32_t k)
 {
-    assert(l >= s);
+    ASSERT(l >= s);
     uint32_t d = l - s;
     if (d + 1 >= (1u << k))
         return row_first(p, l);
@@ -273,9 +273,9 @@ static uint32_t row_fit(struct bufpool *p, uint32_t l, uint32_t s, uint32_t k)
 
 struct bp_block *bpi_find(struct bufpool *p, uint32_t s, uint32_t k)
 {
-    assert(s >= 1 && s <= p->size_max_g && k < p->classes);
+    ASSERT(s >= 1 && s <= p->size_max_g && k < p->classes);
     uint32_t a = 1u << k;
-    assert(s + a - 1 <= p->lmax);
+    ASSERT(s + a - 1 <= p->lmax);
     /* the shortest ranges first: a tight fit wastes nothing */
     uint32_t first = bp_bits_next(&p->nonempty, s);
     if (first == BP_NONE)

@@ -11,9 +11,8 @@
 #ifndef IOSIM_BUFPOOL_INTERNAL_H
 #define IOSIM_BUFPOOL_INTERNAL_H
 
-#include <assert.h>
-
 #include "impl/bufpool/bufpool.h"
+#include "impl/port/check.h"
 
 #define BP_NONE UINT32_MAX
 
@@ -74,7 +73,7 @@ static inline struct bp_block *bp_blk(struct bufpool *p, uint32_t idx1)
 /* The block of an index known to be set (an invariant, not input). */
 static inline struct bp_block *bp_at(struct bufpool *p, uint32_t idx1)
 {
-    assert(idx1 != 0 && idx1 <= p->blocks_hwm);
+    ASSERT(idx1 != 0 && idx1 <= p->blocks_hwm);
     return &p->blocks[idx1 - 1];
 }
 
@@ -132,6 +131,5 @@ size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at);
 
 /* Index self-check for bufpool_check: NULL, or what is wrong. */
 const char *bpi_check(struct bufpool *p, uint32_t *free_blocks);
-
 
 #endif /* IOSIM_BUFPOOL_INTERNAL_H */

@@ -8,10 +8,10 @@
  * flight, so posting a CQE always succeeds, and a request an asynchronous
  * scheme cannot finish now is completed later by whoever finishes it.
  */
-#include <assert.h>
 #include <string.h>
 
 #include "impl/kernel/kern_internal.h"
+#include "impl/port/check.h"
 
 static uint32_t inst_index(const struct kern *k, const struct kern_inst *inst)
 {
@@ -371,7 +371,7 @@ void kern_uring_post(struct kern *k, struct kern_req *r)
     if (inst == NULL || inst->mode != KM_U2K)
         return;
     struct kern_producer *p = &inst->prod;
-    assert(p->inflight > 0);
+    ASSERT(p->inflight > 0);
     p->inflight--;
     uint64_t extra = r->call.op == RING_OP_FMAP && r->result >= 0
                          ? port_user_addr(r->call.out_addr) : 0;

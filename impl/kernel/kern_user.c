@@ -12,10 +12,10 @@
  * userspace -> kernel ring never blocks the kernel. Every request to a
  * served scheme is asynchronous too.
  */
-#include <assert.h>
 #include <string.h>
 
 #include "impl/kernel/kern_internal.h"
+#include "impl/port/check.h"
 
 /* ---- lists of requests ------------------------------------------------------- */
 
@@ -27,7 +27,7 @@ void kern_list_init(struct kern_list *l)
 void kern_list_push(struct kern *k, struct kern_list *l, struct kern_req *r,
                     enum kern_req_place place)
 {
-    assert(r->place == KQ_NONE);
+    ASSERT(r->place == KQ_NONE);
     uint32_t idx = (uint32_t)(r - k->reqs);
     r->next = KERN_NONE;
     r->place = place;

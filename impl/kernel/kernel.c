@@ -1,9 +1,9 @@
 /* The kernel core: lock, processes and file tables, schemes, requests, the
  * system-call entry points and the reaper. See kernel.h. */
-#include <assert.h>
 #include <string.h>
 
 #include "impl/kernel/kern_internal.h"
+#include "impl/port/check.h"
 
 int64_t kern_err(enum iosim_err e)
 {
@@ -30,7 +30,7 @@ void kern_lock(struct kern *k)
 
 void kern_unlock(struct kern *k)
 {
-    assert(port_load_u32(&k->lock, PORT_RELAXED) == 1);
+    ASSERT(port_peek_u32(&k->lock) == 1);
     port_store_u32(&k->lock, 0, PORT_RELEASE);
     port_preempt_enable();
 }
@@ -63,7 +63,7 @@ struct kern_file *kern_fd_get(struct kern *k, uint32_t pid, uint64_t fd)
 
 int64_t kern_fd_alloc(struct kern *k, uint32_t pid, struct kern_scheme *s, uint64_t handle)
 {
-    assert(s != NULL);
+    ASSERT(s != NULL);
     struct kern_proc *p = kern_proc_get(k, pid, true);
     if (p == NULL)
         return kern_err(IOSIM_ENOSPC);
@@ -118,7 +118,7 @@ struct kern_scheme *kern_scheme_find(struct kern *k, const char *name, size_t le
 
 struct kern_req *kern_req_alloc(struct kern *k, enum kern_req_route route)
 {
-    assert(route != KR_FREE);
+    ASSERT(route != KR_FREE);
     for (uint32_t i = 0; i < KERN_REQS_MAX; i++) {
         struct kern_req *r = &k->reqs[i];
         if (r->route != KR_FREE)
@@ -152,8 +152,8 @@ struct kern_req *kern_req_by_id(struct kern *k, uint64_t id)
 
 void kern_req_free(struct kern *k, struct kern_req *r)
 {
-    assert(r->route != KR_FREE && r->place == KQ_NONE);
-    assert(k->stats.requests_pending > 0);
+    ASSERT(r->route != KR_FREE && r->place == KQ_NONE);
+    ASSERT(k->stats.requests_pending > 0);
     r->route = KR_FREE;
     k->stats.requests_pending--;
 }
@@ -169,7 +169,7 @@ static int64_t to_caller(struct kern *k, struct kern_req *r, int64_t result)
 
 void kern_req_finish(struct kern *k, struct kern_req *r, int64_t result)
 {
-    assert(r->route != KR_FREE && result != KERN_PENDING);
+    ASSERT(r->route != KR_FREE && result != KERN_PENDING);
     r->place = KQ_NONE;
     if (r->on_answer != NULL)
         result = r->on_answer(k, r, result);
@@ -449,7 +449,7 @@ void kern_stop(struct kern *k)
 
 enum iosim_err kern_create(struct kern **out)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     void *mem;
     enum iosim_err e = port_kmem_alloc(sizeof(struct kern), &mem);
     if (e != IOSIM_OK)
@@ -458,7 +458,7 @@ enum iosim_err kern_create(struct kern **out)
     k->root = kern_scheme_add(k, "", &kern_root_ops, k);
     k->null = kern_scheme_add(k, "null", &kern_null_ops, k);
     k->uring = kern_scheme_add(k, "io_uring", &kern_uring_ops, k);
-    assert(k->root != KERN_NONE && k->null != KERN_NONE && k->uring != KERN_NONE);
+    ASSERT(k->root != KERN_NONE && k->null != KERN_NONE && k->uring != KERN_NONE);
     *out = k;
     return IOSIM_OK;
 }

@@ -53,6 +53,10 @@ _Static_assert(sizeof(port_atomic_u64) == 8, "port_atomic_u64 is one word");
     X(W, cas_##T, bool,                                                              \
       (port_atomic_##T *p, W *expected, W desired, enum port_order ok, enum port_order fail))
 
+/* port_peek_u32 / port_peek_u64 read a word for an assertion (check.h) and
+ * for nothing else: no yield point, no cost, no ordering, the calling CPU's
+ * own view. The simulator aborts when one runs outside an assertion, since a
+ * read that costs nothing would hide the races the port exists to expose. */
 #if defined(PORT_NATIVE)
 #include "impl/port/native/atomic_native.h"
 #elif defined(PORT_SIM)
@@ -60,6 +64,8 @@ _Static_assert(sizeof(port_atomic_u64) == 8, "port_atomic_u64 is one word");
 PORT_ATOMIC_FUNCS(PORT_ATOMIC_DECL, u32, uint32_t)
 PORT_ATOMIC_FUNCS(PORT_ATOMIC_DECL, u64, uint64_t)
 #undef PORT_ATOMIC_DECL
+uint32_t port_peek_u32(const port_atomic_u32 *p);
+uint64_t port_peek_u64(const port_atomic_u64 *p);
 void port_fence(enum port_order o);
 void port_spin_hint(void);
 #else

@@ -11,6 +11,7 @@
 #define IOSIM_PORT_H
 
 #include "impl/port/err.h"
+#include "impl/port/check.h"
 #include "impl/port/atomic.h"
 #include "impl/port/shm.h"
 #include "impl/port/clock.h"

@@ -2,10 +2,10 @@
  * the protocol, the checks against hostile peers and the memory orders. */
 #include "impl/ring/ring.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/trace.h"
 
 /*
@@ -32,7 +32,7 @@ static bool is_pow2(uint32_t v)
 
 enum iosim_err ring_header_init(struct ring_header *hdr, uint32_t count)
 {
-    assert(hdr != NULL);
+    ASSERT(hdr != NULL);
     if (!is_pow2(count) || count > RING_COUNT_MAX)
         return IOSIM_EINVAL;
     port_store_u32(&hdr->shared_head, 0, PORT_RELAXED);
@@ -81,7 +81,7 @@ static enum iosim_err geometry_attach(struct ring_geometry *g, struct ring_heade
                                       void *entries, uint32_t count, enum ring_entry_kind kind,
                                       uint32_t *head, uint32_t *tail)
 {
-    assert(hdr != NULL && entries != NULL);
+    ASSERT(hdr != NULL && entries != NULL);
     if (!is_pow2(count) || count > RING_COUNT_MAX)
         return IOSIM_EINVAL;
     *g = (struct ring_geometry){.shared_hdr = hdr, .shared_entries = entries, .count = count,
@@ -100,7 +100,7 @@ static enum iosim_err geometry_attach(struct ring_geometry *g, struct ring_heade
 enum iosim_err ring_pusher_attach(struct ring_pusher *r, struct ring_header *hdr, void *entries,
                                   uint32_t count, enum ring_entry_kind kind)
 {
-    assert(r != NULL);
+    ASSERT(r != NULL);
     *r = (struct ring_pusher){0};
     uint32_t head, tail;
     enum iosim_err e = geometry_attach(&r->g, hdr, entries, count, kind, &head, &tail);
@@ -115,7 +115,7 @@ enum iosim_err ring_pusher_attach(struct ring_pusher *r, struct ring_header *hdr
 enum iosim_err ring_popper_attach(struct ring_popper *r, struct ring_header *hdr, void *entries,
                                   uint32_t count, enum ring_entry_kind kind)
 {
-    assert(r != NULL);
+    ASSERT(r != NULL);
     *r = (struct ring_popper){0};
     uint32_t head, tail;
     enum iosim_err e = geometry_attach(&r->g, hdr, entries, count, kind, &head, &tail);
@@ -176,8 +176,8 @@ static enum iosim_err pusher_status(struct ring_pusher *r)
 
 enum iosim_err ring_push_batch(struct ring_pusher *r, const void *entries, uint32_t k)
 {
-    assert(r != NULL && entries != NULL);
-    assert(k >= 1 && k <= r->g.count);
+    ASSERT(r != NULL && entries != NULL);
+    ASSERT(k >= 1 && k <= r->g.count);
     const uint8_t *src = entries;
     for (uint32_t i = 0; i < k; i++)
         if (!ring_entry_reserved_clear(r->g.kind, src + (size_t)i * r->g.entry_size))
@@ -209,7 +209,7 @@ enum iosim_err ring_push(struct ring_pusher *r, const void *entry)
 
 enum iosim_err ring_push_space(struct ring_pusher *r, uint32_t *n)
 {
-    assert(r != NULL && n != NULL);
+    ASSERT(r != NULL && n != NULL);
     enum iosim_err e = pusher_status(r);
     uint32_t used;
     if (e == IOSIM_OK)
@@ -235,7 +235,7 @@ static void side_down(const struct ring_geometry *g, bool *down, uint32_t bit, c
 
 void ring_pusher_shutdown(struct ring_pusher *r)
 {
-    assert(r != NULL);
+    ASSERT(r != NULL);
     side_down(&r->g, &r->down, RING_STATUS_PUSHER_DOWN, "shutdown_push", r->head_seen, r->tail,
               &r->g.shared_hdr->shared_push_epoch, &r->epoch);
 }
@@ -297,7 +297,7 @@ static void read_slots(const struct ring_geometry *g, uint32_t from, uint8_t *ds
 
 enum iosim_err ring_pop_batch(struct ring_popper *r, void *out, uint32_t max, uint32_t *popped)
 {
-    assert(r != NULL && out != NULL && popped != NULL && max >= 1);
+    ASSERT(r != NULL && out != NULL && popped != NULL && max >= 1);
     *popped = 0;
     if (r->broken)
         return IOSIM_EPROTO;
@@ -336,7 +336,7 @@ enum iosim_err ring_pop(struct ring_popper *r, void *out)
 
 enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
 {
-    assert(r != NULL && n != NULL);
+    ASSERT(r != NULL && n != NULL);
     if (r->broken)
         return IOSIM_EPROTO;
     return popper_reload(r, n);
@@ -344,7 +344,7 @@ enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
 
 void ring_popper_shutdown(struct ring_popper *r)
 {
-    assert(r != NULL);
+    ASSERT(r != NULL);
     side_down(&r->g, &r->down, RING_STATUS_POPPER_DOWN, "shutdown_pop", r->head, r->tail_seen,
               &r->g.shared_hdr->shared_pop_epoch, &r->epoch);
 }
@@ -374,7 +374,7 @@ uint32_t ring_status(const struct ring_header *hdr)
 
 enum iosim_err ring_peek_used(const struct ring_header *hdr, uint32_t count, uint32_t *used)
 {
-    assert(hdr != NULL && used != NULL && is_pow2(count));
+    ASSERT(hdr != NULL && used != NULL && is_pow2(count));
     uint32_t mask2 = 2 * count - 1;
     uint32_t head = port_load_u32(&hdr->shared_head, PORT_ACQUIRE);
     uint32_t tail = port_load_u32(&hdr->shared_tail, PORT_ACQUIRE);

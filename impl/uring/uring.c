@@ -1,9 +1,9 @@
 /* The userspace side of io_uring instances; see uring.h. */
 #include "impl/uring/uring.h"
 
-#include <assert.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/port.h"
 
 static enum iosim_err from_status(int64_t st)
@@ -45,7 +45,7 @@ static enum iosim_err map_regions(struct iou *u, int64_t fd)
 enum iosim_err iou_create(struct iou *u, uint32_t sq_entries, uint32_t cq_entries,
                           uint32_t entry_bits)
 {
-    assert(u != NULL);
+    ASSERT(u != NULL);
     memset(u, 0, sizeof *u);
     u->fd = u->setup_fd = -1;
     int64_t fd = port_sys_open(URING_SCHEME, 0);
@@ -155,7 +155,7 @@ static void sqe_widen(const struct ring_sqe32 *s, struct ring_sqe64 *out)
 
 enum iosim_err iou_submit(struct iou *u, const struct ring_sqe64 *sqe)
 {
-    assert(u->role == IOU_CONSUMER);
+    ASSERT(u->role == IOU_CONSUMER);
     if (u->ci.entry_bits == URING_ENTRIES_64)
         return ring_push(&u->push, sqe);
     struct ring_sqe32 s;
@@ -165,7 +165,7 @@ enum iosim_err iou_submit(struct iou *u, const struct ring_sqe64 *sqe)
 
 enum iosim_err iou_reap(struct iou *u, struct ring_cqe64 *cqe)
 {
-    assert(u->role == IOU_CONSUMER);
+    ASSERT(u->role == IOU_CONSUMER);
     if (u->ci.entry_bits == URING_ENTRIES_64)
         return ring_pop(&u->pop, cqe);
     struct ring_cqe32 c;
@@ -186,7 +186,7 @@ enum iosim_err iou_submit_wait(struct iou *u, const struct ring_sqe64 *sqe)
 
 enum iosim_err iou_next_request(struct iou *u, struct ring_sqe64 *sqe)
 {
-    assert(u->role == IOU_PRODUCER);
+    ASSERT(u->role == IOU_PRODUCER);
     if (u->ci.entry_bits == URING_ENTRIES_64)
         return ring_pop(&u->pop, sqe);
     struct ring_sqe32 s;
@@ -198,7 +198,7 @@ enum iosim_err iou_next_request(struct iou *u, struct ring_sqe64 *sqe)
 
 enum iosim_err iou_reply(struct iou *u, uint64_t user_data, int64_t status, uint64_t extra)
 {
-    assert(u->role == IOU_PRODUCER);
+    ASSERT(u->role == IOU_PRODUCER);
     if (u->ci.entry_bits == URING_ENTRIES_64) {
         struct ring_cqe64 c = {.user_data = user_data, .status = (uint64_t)status, .extra = extra};
         return ring_push(&u->push, &c);

@@ -1,12 +1,13 @@
 /* Short strings without stdio; see strbuf.h. */
 #include "impl/util/strbuf.h"
 
-#include <assert.h>
 #include <string.h>
+
+#include "impl/port/check.h"
 
 void strbuf_init(struct strbuf *s, char *buf, size_t cap)
 {
-    assert(buf != NULL && cap >= 1);
+    ASSERT(buf != NULL && cap >= 1);
     *s = (struct strbuf){.buf = buf, .cap = cap};
     buf[0] = '\0';
 }

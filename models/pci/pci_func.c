@@ -6,9 +6,10 @@
  */
 #include "models/pci/pci_func.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "impl/port/check.h"
 
 /* ---- little helpers ------------------------------------------------------------------- */
 
@@ -30,7 +31,7 @@ static uint32_t get(const uint8_t *a, uint32_t off, unsigned size)
 static void reg(struct pci_func *f, uint32_t off, unsigned size, uint32_t value, uint32_t rw,
                 uint32_t w1c)
 {
-    assert(off + size <= PCI_CFG_EXT_SIZE);
+    ASSERT(off + size <= PCI_CFG_EXT_SIZE);
     put(f->cfg, off, size, value);
     put(f->rw, off, size, rw);
     put(f->w1c, off, size, w1c);
@@ -233,7 +234,7 @@ static void build_caps(struct pci_func *f)
         reg(f, at + PCI_MSIX_TABLE, 4, d->msix.table_off | d->msix.table_bar, 0, 0);
         reg(f, at + PCI_MSIX_PBA, 4, d->msix.pba_off | d->msix.pba_bar, 0, 0);
     }
-    assert(at <= PCI_CFG_SIZE - PCI_MSIX_SIZE);
+    ASSERT(at <= PCI_CFG_SIZE - PCI_MSIX_SIZE);
 }
 
 /* Read-only bits as the dump has them; writable and W1C bits stay at reset. */
@@ -307,7 +308,7 @@ void pci_func_reset(struct pci_func *f)
 static enum iosim_err init_common(struct pci_func *f, const struct pci_func_desc *d,
                                   const uint8_t *image, uint32_t len)
 {
-    assert(f != NULL && d != NULL);
+    ASSERT(f != NULL && d != NULL);
     if (pci_func_desc_problem(d) != NULL || len > PCI_CFG_EXT_SIZE ||
         (image == NULL && len != 0))
         return IOSIM_EINVAL;
@@ -362,7 +363,7 @@ static bool access_ok(uint32_t off, unsigned size)
 
 uint32_t pci_func_cfg_read(const struct pci_func *f, uint32_t off, unsigned size, bool *bad)
 {
-    assert(f != NULL);
+    ASSERT(f != NULL);
     if (!access_ok(off, size)) {
         if (bad != NULL)
             *bad = true;
@@ -389,7 +390,7 @@ static uint32_t change_of(const struct pci_func *f, uint32_t off)
 
 uint32_t pci_func_cfg_write(struct pci_func *f, uint32_t off, unsigned size, uint32_t value)
 {
-    assert(f != NULL);
+    ASSERT(f != NULL);
     if (!access_ok(off, size))
         return PCI_FUNC_CHG_BAD;
     uint32_t changed = 0;
@@ -595,7 +596,7 @@ static enum pci_irq_route signal_msi(struct pci_func *f, uint32_t v, struct pci_
 
 enum pci_irq_route pci_func_signal(struct pci_func *f, uint32_t vector, struct pci_msg *msg)
 {
-    assert(f != NULL && msg != NULL);
+    ASSERT(f != NULL && msg != NULL);
     if (msix_enabled(f))
         return signal_msix(f, vector, msg);
     if (msi_enabled(f))

@@ -5,11 +5,11 @@
  */
 #include "models/pci/pci_root.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "sim/trace.h"
 
 #define PCI_MSGS_MAX 256u /* messages on their way to the interrupt controller */
@@ -160,7 +160,7 @@ static void bar_stop(struct pci_fn *f, unsigned i)
     if (f->bar_region[i] == 0)
         return;
     enum iosim_err e = sim_dev_mmio_remove(f->root->m, f->bar_region[i] - 1);
-    assert(e == IOSIM_OK);
+    ASSERT(e == IOSIM_OK);
     (void)e;
     f->bar_region[i] = 0;
 }
@@ -225,7 +225,7 @@ static void msg_arrive(void *ctx, uint64_t slot)
 {
     struct pci_root *r = ctx;
     struct pci_msg_slot s = r->msgs[slot];
-    assert(s.used);
+    ASSERT(s.used);
     r->msgs[slot].used = false;
     msg_deliver(r, s.fn, &s.msg);
 }
@@ -412,7 +412,7 @@ sim_time_ps pci_fn_dma_time_ps(const struct pci_fn *f, uint64_t bytes)
 enum iosim_err pci_root_create(struct sim_machine *m, const struct pci_root_config *cfg,
                                struct pci_root **out)
 {
-    assert(m != NULL && cfg != NULL && out != NULL);
+    ASSERT(m != NULL && cfg != NULL && out != NULL);
     if (cfg->buses == 0 || cfg->buses > PCI_BUSES || (cfg->ecam_base & (PCI_ECAM_BYTES_PER_BUS - 1)))
         return IOSIM_EINVAL;
     struct pci_root *r = calloc(1, sizeof *r);
@@ -496,7 +496,7 @@ static const char *add_problem(struct pci_root *r, const struct pci_fn_config *c
 enum iosim_err pci_root_add(struct pci_root *r, const struct pci_fn_config *c, struct pci_fn **out,
                             const char **why)
 {
-    assert(r != NULL && c != NULL);
+    ASSERT(r != NULL && c != NULL);
     struct pci_fn *parent;
     enum iosim_err e;
     const char *w = add_problem(r, c, &parent, &e);

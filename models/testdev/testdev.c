@@ -1,10 +1,10 @@
 /* The iosim test device; see testdev.h and testdev_regs.h. */
 #include "models/testdev/testdev.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "impl/port/check.h"
 #include "models/testdev/testdev_regs.h"
 #include "sim/dev.h"
 #include "sim/trace.h"
@@ -25,7 +25,7 @@ struct testdev {
 
 void testdev_config_default(struct testdev_config *cfg)
 {
-    assert(cfg != NULL);
+    ASSERT(cfg != NULL);
     *cfg = (struct testdev_config){
         .name = "testdev",
         .mmio_base = 0xfe000000u,
@@ -172,7 +172,7 @@ static const struct sim_mmio_ops testdev_ops = {reg_read, reg_write};
 enum iosim_err testdev_create(struct sim_machine *m, const struct testdev_config *cfg,
                               struct testdev **out)
 {
-    assert(m != NULL && cfg != NULL && out != NULL);
+    ASSERT(m != NULL && cfg != NULL && out != NULL);
     if (cfg->bytes_per_s == 0 || cfg->name == NULL)
         return IOSIM_EINVAL;
     struct testdev *d = calloc(1, sizeof *d);

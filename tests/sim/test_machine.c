@@ -6,18 +6,7 @@
 #include "impl/port/port.h"
 #include "sim/dev.h"
 #include "sim/machine.h"
-
-static struct sim_machine *make(uint32_t cpus, enum sim_policy_kind pol, uint64_t seed)
-{
-    struct sim_machine_config cfg;
-    sim_machine_config_default(&cfg);
-    cfg.cpus = cpus;
-    cfg.sched.policy = pol;
-    cfg.seed = seed;
-    struct sim_machine *m = NULL;
-    cr_assert_eq(sim_machine_create(&cfg, NULL, &m), IOSIM_OK);
-    return m;
-}
+#include "tests/sim/machine_test_util.h"
 
 static struct sim_machine *make_cfg(const struct sim_machine_config *cfg)
 {
@@ -76,7 +65,7 @@ Test(sched, fifo_runs_each_process_to_completion_in_spawn_order_on_one_cpu)
 {
     static struct log l;
     memset(&l, 0, sizeof l);
-    struct sim_machine *m = make(1, SIM_POLICY_FIFO, 1);
+    struct sim_machine *m = mt_make(1, SIM_POLICY_FIFO, 1);
     run_steppers(m, &l, 3, 5);
     for (uint32_t i = 0; i < 15; i++)
         cr_expect_eq(l.who[i], i / 5 + 1, "entry %u", i);
@@ -88,7 +77,7 @@ static uint64_t interleaving_hash(enum sim_policy_kind pol, uint64_t seed, uint3
 {
     static struct log l;
     memset(&l, 0, sizeof l);
-    struct sim_machine *m = make(cpus, pol, seed);
+    struct sim_machine *m = mt_make(cpus, pol, seed);
     run_steppers(m, &l, 4, 50);
     uint64_t h = 1469598103934665603ull;
     for (uint32_t i = 0; i < 200; i++)
@@ -203,7 +192,7 @@ Test(sched, sys_yield_alternates_two_processes_on_one_cpu)
 {
     static struct log l;
     memset(&l, 0, sizeof l);
-    struct sim_machine *m = make(1, SIM_POLICY_FIFO, 1);
+    struct sim_machine *m = mt_make(1, SIM_POLICY_FIFO, 1);
     spawn(m, "a", yielder_main, &l, -1);
     spawn(m, "b", yielder_main, &l, -1);
     sim_machine_run(m);
@@ -224,7 +213,7 @@ Test(sched, pinned_processes_run_only_on_their_cpu)
 {
     static struct log l;
     memset(&l, 0, sizeof l);
-    struct sim_machine *m = make(4, SIM_POLICY_RANDOM, 5);
+    struct sim_machine *m = mt_make(4, SIM_POLICY_RANDOM, 5);
     for (int i = 0; i < 8; i++)
         spawn(m, "pinned", pinned_main, &l, 2);
     sim_machine_run(m);
@@ -235,7 +224,7 @@ Test(sched, pinned_processes_run_only_on_their_cpu)
 
 Test(sched, spawn_refuses_a_cpu_the_machine_lacks)
 {
-    struct sim_machine *m = make(2, SIM_POLICY_FIFO, 1);
+    struct sim_machine *m = mt_make(2, SIM_POLICY_FIFO, 1);
     struct sim_proc_def d = {.name = "x", .fn = pinned_main, .cpu = 2};
     cr_expect_eq(sim_proc_spawn(m, &d, NULL), IOSIM_EINVAL);
     sim_machine_destroy(m);
@@ -398,7 +387,7 @@ Test(wait, sleepers_wake_in_arrival_order_and_only_when_woken)
 {
     static struct waitbox w;
     memset(&w, 0, sizeof w);
-    struct sim_machine *m = make(2, SIM_POLICY_FIFO, 1);
+    struct sim_machine *m = mt_make(2, SIM_POLICY_FIFO, 1);
     spawn(m, "w1", word_waiter, &w, -1);
     spawn(m, "w2", word_waiter, &w, -1);
     spawn(m, "w3", word_waiter, &w, -1);
@@ -428,7 +417,7 @@ Test(wait, a_wait_times_out_and_a_changed_word_returns_at_once)
 {
     static struct waitbox w;
     memset(&w, 0, sizeof w);
-    struct sim_machine *m = make(1, SIM_POLICY_FIFO, 1);
+    struct sim_machine *m = mt_make(1, SIM_POLICY_FIFO, 1);
     spawn(m, "t", word_timeout, &w, -1);
     sim_machine_run(m);
     cr_assert_eq(m->end, SIM_END_ALL_EXITED);

@@ -351,6 +351,38 @@ Test(trace, hash_only_run_counts_and_finishes_when_no_db)
     sim_trace_fini(&tr); /* harmless twice */
 }
 
+/* The run row describes the run (the build that ran it among its columns);
+ * the hash covers only what the simulation did. */
+static uint64_t hash_of_rows_with_info(struct sim_trace_db *db, const char *build_id,
+                                       const char *command)
+{
+    struct sim_trace tr;
+    struct sim_trace_run_info info = {.scenario = "boot", .scenario_file = "s/boot.yaml",
+                                      .policy = "fifo", .seed = 3, .build_id = build_id,
+                                      .command = command};
+    cr_assert_eq(sim_trace_init(&tr, db, &info), IOSIM_OK);
+    sim_trace_sched(&tr, 5, 0, 1, "dispatch", -1, 0);
+    sim_trace_irq(&tr, 9, 3, "raise", -1, "xhci0");
+    cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+    uint64_t h = sim_trace_hash(&tr);
+    sim_trace_fini(&tr);
+    return h;
+}
+
+Test(trace, hash_is_the_same_when_only_the_build_or_command_differs)
+{
+    struct sim_trace_db *db = db_open_mode(DB_IN_PROCESS);
+    uint64_t a = hash_of_rows_with_info(db, "0.1.0-GNU-Release", "iosim run a.yaml");
+    uint64_t b = hash_of_rows_with_info(db, "0.1.0-Clang-Debug", "./iosim run ./a.yaml");
+    uint64_t c = hash_of_rows_with_info(NULL, "0.1.0-GNU-RelWithDebInfo", NULL);
+    sim_trace_db_close(db);
+    cr_expect_eq(a, b);
+    cr_expect_eq(a, c);
+    cr_expect_str_eq(sql_text("SELECT group_concat(build_id, ' ') FROM run"),
+                     "0.1.0-GNU-Release 0.1.0-Clang-Debug");
+    cr_expect_str_eq(sql_text("SELECT count(DISTINCT trace_hash) FROM run"), "1");
+}
+
 static void finish_refuses(enum db_mode mode)
 {
     struct sim_trace_db *db = db_open_mode(mode);

@@ -1,9 +1,9 @@
 /* pcid's bring-up and driver start; see pcid.h. Requests: pcid_serve.c. */
 #include "impl/drivers/pcid/pcid.h"
 
-#include <assert.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/port.h"
 #include "impl/util/strbuf.h"
 
@@ -27,7 +27,7 @@ void pcid_bdf(const struct pcid_func *f, char out[PCID_BDF_LEN])
 enum iosim_err pcid_init(struct pcid *d, const struct pcid_opts *opts, const struct pcid_cfg *cfg,
                          const char *driver_table, struct pcid_config_error *err)
 {
-    assert(d != NULL && opts != NULL && cfg != NULL && err != NULL);
+    ASSERT(d != NULL && opts != NULL && cfg != NULL && err != NULL);
     memset(d, 0, sizeof *d);
     d->cfg = *cfg;
     d->opts = *opts;

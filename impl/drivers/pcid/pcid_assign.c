@@ -9,8 +9,9 @@
  */
 #include "impl/drivers/pcid/pcid_assign.h"
 
-#include <assert.h>
 #include <stddef.h>
+
+#include "impl/port/check.h"
 
 #define FOUR_GIB (1ull << 32)
 #define ROOT UINT32_MAX
@@ -220,7 +221,7 @@ static bool aperture_ok(uint64_t base, uint64_t limit)
 enum iosim_err pcid_assign(const struct pcid_cfg *cfg, const struct pcid_apertures *ap,
                            struct pcid_topology *t)
 {
-    assert(t != NULL);
+    ASSERT(t != NULL);
     if (cfg == NULL || cfg->read == NULL || cfg->write == NULL || ap == NULL ||
         !aperture_ok(ap->mem32_base, ap->mem32_limit) || ap->mem32_limit > FOUR_GIB ||
         !aperture_ok(ap->mem64_base, ap->mem64_limit) || !aperture_ok(ap->io_base, ap->io_limit))

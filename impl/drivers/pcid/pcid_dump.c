@@ -5,9 +5,9 @@
  */
 #include "impl/drivers/pcid/pcid_dump.h"
 
-#include <assert.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/util/num.h"
 #include "impl/util/strbuf.h"
 
@@ -43,7 +43,7 @@ static struct pcid_dump_func *find_mut(struct pcid_dump *d, uint16_t domain, uin
 static struct pcid_dump_func *append(struct pcid_dump *d, uint16_t domain, uint8_t bus,
                                      uint8_t dev, uint8_t fn)
 {
-    assert(d->count < PCID_DUMP_FUNCS_MAX);
+    ASSERT(d->count < PCID_DUMP_FUNCS_MAX);
     struct pcid_dump_func *f = &d->funcs[d->count++];
     memset(f, 0, sizeof *f);
     f->domain = domain;
@@ -254,7 +254,7 @@ static enum iosim_err row_bytes(struct parser *ps, struct line l, size_t i)
         }
         if (ps->row_bytes == HEX_ROW)
             return fail(ps, t, "more than 16 bytes on a hex line");
-        assert(ps->row_off + ps->row_bytes < PCI_CFG_EXT_SIZE);
+        ASSERT(ps->row_off + ps->row_bytes < PCI_CFG_EXT_SIZE);
         f->cfg[ps->row_off + ps->row_bytes++] = (uint8_t)b;
     }
     if (ps->row_bytes == HEX_ROW) {

@@ -4,8 +4,9 @@
  */
 #include "impl/drivers/pcid/pcid_enum.h"
 
-#include <assert.h>
 #include <string.h>
+
+#include "impl/port/check.h"
 
 struct walk {
     const struct pcid_cfg *cfg;
@@ -276,7 +277,7 @@ static void walk_bus(struct walk *w, uint8_t bus, uint32_t parent, uint32_t dept
 enum iosim_err pcid_enumerate(const struct pcid_cfg *cfg, const struct pcid_enum_opts *opts,
                               struct pcid_topology *out)
 {
-    assert(opts != NULL && out != NULL);
+    ASSERT(opts != NULL && out != NULL);
     bool writes = opts->assign_buses || opts->size_bars;
     if (cfg == NULL || cfg->read == NULL || (writes && cfg->write == NULL))
         return IOSIM_EINVAL;
@@ -290,7 +291,7 @@ enum iosim_err pcid_enumerate_function(const struct pcid_cfg *cfg,
                                        const struct pcid_enum_opts *opts, uint8_t bus,
                                        uint8_t dev, uint8_t fn, struct pcid_topology *out)
 {
-    assert(opts != NULL && out != NULL);
+    ASSERT(opts != NULL && out != NULL);
     bool writes = opts->assign_buses || opts->size_bars;
     if (cfg == NULL || cfg->read == NULL || (writes && cfg->write == NULL) ||
         dev >= PCI_DEVS_PER_BUS || fn >= PCI_FNS_PER_DEV)

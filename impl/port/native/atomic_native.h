@@ -66,6 +66,16 @@ PORT_NATIVE_ATOMIC_DEFS(u32, uint32_t)
 PORT_NATIVE_ATOMIC_DEFS(u64, uint64_t)
 #undef PORT_NATIVE_ATOMIC_DEFS
 
+static inline uint32_t port_peek_u32(const port_atomic_u32 *p)
+{
+    return __atomic_load_n(&p->raw, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t port_peek_u64(const port_atomic_u64 *p)
+{
+    return __atomic_load_n(&p->raw, __ATOMIC_RELAXED);
+}
+
 static inline void port_fence(enum port_order o)
 {
     __atomic_thread_fence(port_native_order(o));

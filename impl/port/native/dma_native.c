@@ -3,12 +3,12 @@
  * so the bus address is the virtual one (see dma.h). Alignment beyond a page
  * is obtained by over-mapping and trimming both ends.
  */
-#include <assert.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "impl/port/check.h"
 #include "impl/port/dma.h"
 
 static size_t native_page_size(void)
@@ -24,7 +24,7 @@ static size_t round_up(size_t v, size_t align)
 
 enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_dma *out)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     size_t page = native_page_size();
     if (align_bytes == 0)
         align_bytes = page;
@@ -51,13 +51,13 @@ enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_
     out->host = (void *)start;
     out->bus_addr = (uint64_t)start;
     out->len_bytes = len;
-    assert((out->bus_addr & (align_bytes - 1)) == 0);
+    ASSERT((out->bus_addr & (align_bytes - 1)) == 0);
     return IOSIM_OK;
 }
 
 void port_dma_free(struct port_dma *dma)
 {
-    assert(dma != NULL);
+    ASSERT(dma != NULL);
     if (dma->host != NULL)
         munmap(dma->host, dma->len_bytes);
     memset(dma, 0, sizeof *dma);

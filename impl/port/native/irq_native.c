@@ -2,13 +2,13 @@
  * Native interrupts: one latch per line (mutex + condition variable), raised
  * by port_native_irq_raise() from whatever plays the device in a test.
  */
-#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "impl/port/check.h"
 #include "impl/port/irq.h"
 #include "impl/port/native/native.h"
 
@@ -43,7 +43,7 @@ static void lines_init(void)
 
 enum iosim_err port_irq_open(uint32_t line, struct port_irq **out)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     if (line >= NATIVE_IRQ_LINES)
         return IOSIM_EINVAL;
     pthread_once(&g_once, lines_init);
@@ -84,9 +84,9 @@ static struct timespec deadline_after(uint64_t timeout_ns)
 
 enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
 {
-    assert(irq != NULL && irq->line < NATIVE_IRQ_LINES);
+    ASSERT(irq != NULL && irq->line < NATIVE_IRQ_LINES);
     struct native_line *l = &g_lines[irq->line];
-    assert(l->initialised);
+    ASSERT(l->initialised);
     struct timespec deadline = deadline_after(timeout_ns);
     enum iosim_err result = IOSIM_OK;
     pthread_mutex_lock(&l->lock);

@@ -4,13 +4,13 @@
  * volatile and bounds-checked: out of range or misaligned reads all ones and
  * drops writes, as mmio.h promises.
  */
-#include <assert.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "impl/port/atomic.h"
+#include "impl/port/check.h"
 #include "impl/port/mmio.h"
 #include "impl/port/native/native.h"
 
@@ -23,7 +23,7 @@ struct port_bar {
 
 enum iosim_err port_native_bar_wrap(void *mem, uint64_t len_bytes, struct port_bar **out)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     if (mem == NULL || len_bytes == 0)
         return IOSIM_EINVAL;
     struct port_bar *bar = calloc(1, sizeof *bar);
@@ -37,7 +37,7 @@ enum iosim_err port_native_bar_wrap(void *mem, uint64_t len_bytes, struct port_b
 
 enum iosim_err port_bar_map(uint64_t phys_addr, uint64_t len_bytes, struct port_bar **out)
 {
-    assert(out != NULL);
+    ASSERT(out != NULL);
     long page = sysconf(_SC_PAGESIZE);
     uint64_t mask = (uint64_t)(page > 0 ? page : 4096) - 1;
     if (len_bytes == 0 || phys_addr + len_bytes < phys_addr)
@@ -75,13 +75,13 @@ void port_bar_unmap(struct port_bar *bar)
 
 uint64_t port_bar_len(const struct port_bar *bar)
 {
-    assert(bar != NULL);
+    ASSERT(bar != NULL);
     return bar->len_bytes;
 }
 
 static bool bar_ok(const struct port_bar *bar, uint64_t off, uint64_t size)
 {
-    assert(bar != NULL);
+    ASSERT(bar != NULL);
     return off < bar->len_bytes && size <= bar->len_bytes - off && (off & (size - 1)) == 0;
 }
 
