@@ -6,13 +6,15 @@
 #   make sanitize   the same tests under AddressSanitizer + UBSan
 #   make tsan       the native (real-thread) tests under ThreadSanitizer
 #   make bench      benchmarks (`bench: <name> <value> <unit>` lines)
+#   make hashes     record every scenario's trace hashes anew (after a change
+#                   meant to alter what simulations do; see docs/architecture.md)
 
 JOBS    ?= 2
 CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build run test sanitize tsan bench clean
+.PHONY: all deps build run test hashes sanitize tsan bench clean
 
 all: build
 
@@ -38,6 +40,9 @@ run: build
 test: build
 	@builds=$$(scripts/hash-builds.sh $(JOBS)) && cd $(BUILD) && \
 	  IOSIM_HASH_BUILDS="$$builds" ctest --output-on-failure -j $(JOBS)
+
+hashes: build
+	tests/scripts/hash_record.sh $(CURDIR)/$(BUILD)/iosim scenarios tests/fixtures/hashes/scenarios.txt --update
 
 build-asan/CMakeCache.txt: | deps
 	$(CMAKE) -S . -B build-asan -DCMAKE_C_COMPILER=clang -DIOSIM_SANITIZE=ON
