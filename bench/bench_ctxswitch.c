@@ -16,7 +16,7 @@
 #include <time.h>
 #include <ucontext.h>
 
-#include "sim/coro.h"
+#include "sim/engine/coro.h"
 
 enum { REPEATS = 7 };
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/evq.h"
-#include "sim/rng.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
 
 #define INC_BITS 20
 #define INC_MEAN_PS 1000000u /* 1 us mean increment */

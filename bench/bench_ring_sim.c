@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "impl/ring/ring.h"
-#include "sim/machine.h"
+#include "sim/machine/machine.h"
 
 #define OPS 1000000u
 #define RING_N 64u

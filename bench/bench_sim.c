@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/run.h"
-#include "sim/trace.h"
+#include "sim/run/run.h"
+#include "sim/trace/trace.h"
 #include "bench/bench_util.h"
 
 #define ROUNDS 9

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 struct row {
     int64_t cpu, pid, addr, offset, size, value, latency_ps;

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <yaml.h>
 
-#include "sim/yml.h"
+#include "sim/scenario/yml.h"
 
 enum { REPEATS = 5, ENTRIES = 40000 };
 

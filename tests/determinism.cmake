@@ -2,7 +2,7 @@
 # same in separate processes and in every build type and compiler
 # (tests/scripts/hash_builds.sh; `make test` passes the other builds in
 # IOSIM_HASH_BUILDS). The in-process 100-repeat check is
-# tests/sim/test_determinism.c.
+# tests/sim/run/test_determinism.c.
 add_test(NAME determinism.every_build
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/hash_builds.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR}/scenarios)

@@ -11,7 +11,7 @@
  * ASSERT enforces it where it matters, in the builds that run assertions: in
  * the simulator it brackets the condition with port_check_begin/end, and
  * every place that touches the simulated machine refuses to run inside the
- * bracket (it aborts naming the assertion; sim/check.h). Natively the bracket
+ * bracket (it aborts naming the assertion; sim/engine/check.h). Natively the bracket
  * is empty and ASSERT is the C library's assert with a different name.
  *
  * An assertion that must look at shared memory reads it with port_peek_u32 /
@@ -42,7 +42,7 @@ static inline void port_check_begin(const char *file, uint32_t line)
 }
 static inline void port_check_end(void) {}
 #elif defined(PORT_SIM)
-/* The bracket around an assertion's condition (sim/check.c). */
+/* The bracket around an assertion's condition (sim/engine/check.c). */
 void port_check_begin(const char *file, uint32_t line);
 void port_check_end(void);
 #else

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "impl/port/spec/pci_regs.h"
-#include "sim/dev.h" /* the error enum, as models get it */
+#include "sim/machine/dev.h" /* the error enum, as models get it */
 
 enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_MEM32, PCI_BAR_MEM64, PCI_BAR_IO };
 

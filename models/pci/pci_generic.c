@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "impl/port/spec/pci_generic_regs.h"
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 struct pci_generic {
     struct pci_fn *fn;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "impl/port/check.h"
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 #define PCI_MSGS_MAX 256u /* messages on their way to the interrupt controller */
 

@@ -48,7 +48,7 @@
 #include <stdint.h>
 
 #include "models/pci/pci_func.h"
-#include "sim/dev.h"
+#include "sim/machine/dev.h"
 
 #define PCI_ROOT_FUNCS_MAX 64u
 

@@ -6,8 +6,8 @@
 
 #include "impl/port/check.h"
 #include "models/testdev/testdev_regs.h"
-#include "sim/dev.h"
-#include "sim/trace.h"
+#include "sim/machine/dev.h"
+#include "sim/trace/trace.h"
 
 struct testdev {
     char name[48];

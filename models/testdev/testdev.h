@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#include "sim/dev.h"
+#include "sim/machine/dev.h"
 
 struct sim_machine;
 struct testdev;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/run.h"
+#include "sim/run/run.h"
 
 #define CLI_EXIT_PASS 0
 #define CLI_EXIT_FAIL 1

@@ -11,7 +11,7 @@
 #include "impl/drivers/pcid/pcid.h"
 #include "impl/drivers/pcid/pcid_dump.h"
 #include "sim/cli/cli.h"
-#include "sim/pci_dump_file.h"
+#include "sim/scenario/pci_dump_file.h"
 
 static const char pcid_usage[] =
     "usage: iosim pcid DUMP [--domain N]\n"

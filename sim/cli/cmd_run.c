@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 static const char run_usage[] =
     "usage: iosim run SCENARIO [--seed N] [--policy P] [--trace FILE.db]\n"

@@ -15,7 +15,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/junit.h"
-#include "sim/trace.h"
+#include "sim/trace/trace.h"
 
 static const char suite_usage[] =
     "usage: iosim suite PATH... [-j N] [--junit FILE] [--trace FILE.db] [--seed N] [--policy P]\n"

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "sim/run.h"
+#include "sim/run/run.h"
 
 enum junit_outcome { JUNIT_PASS, JUNIT_FAIL, JUNIT_ERROR };
 

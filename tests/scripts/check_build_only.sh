@@ -18,14 +18,14 @@ set -u
 root=${1:?usage: check_build_only.sh ROOT}
 cd "$root" || exit 2
 
-mechanism='^(impl/port/check\.h|sim/check\.h)$'
-sanitizer_ok='^(sim/coro\.c)$'
+mechanism='^(impl/port/check\.h|sim/engine/check\.h)$'
+sanitizer_ok='^(sim/engine/coro\.c)$'
 
 files=$(find impl sim models -name '*.[chS]' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "build-only: no sources under $root"; exit 2; }
 
 # shellcheck disable=SC2086
-awk -v sanitizer_files="sim/coro.c" -v sq="'" -v mechanism="$mechanism" -v sanitizer_ok="$sanitizer_ok" '
+awk -v sanitizer_files="sim/engine/coro.c" -v sq="'" -v mechanism="$mechanism" -v sanitizer_ok="$sanitizer_ok" '
 function report(msg) { printf "%s:%d: %s\n", FILENAME, FNR, msg; bad = 1 }
 function report_at(ln, msg) { printf "%s:%d: %s\n", FILENAME, ln, msg; bad = 1 }
 

@@ -5,7 +5,13 @@
 #                        may use OS headers (pthread, mman, unistd, fcntl, ...).
 #   models/**         -> never impl/** (hardware knows no driver), but for the
 #                        spec facts of impl/port/spec/ (constants, no code) and
-#                        the assertion macro of impl/port/check.h.
+#                        the assertion macro of impl/port/check.h; of sim/ only
+#                        the device API (sim/machine/dev.h) and the trace
+#                        (sim/trace/trace.h).
+#   sim/ rooms        -> one way: engine <- trace <- machine <- scenario <- run <- cli.
+#                        sim/engine/ knows no machine, no file format and no SQLite;
+#                        sim/trace/ no machine; nothing below sim/run/ includes a
+#                        model family.
 #   reports/**        -> never sim/ engine headers, models/ or impl/ beyond port/err.h.
 # Usage: check_layering.sh ROOT   (exit 1 and a list of violations when any)
 set -u
@@ -50,9 +56,42 @@ while IFS= read -r f; do
         case "$h" in
             impl/port/spec/*|impl/port/check.h) ;;
             impl/*) report "$line: models/ may not include $h" ;;
+            sim/machine/dev.h|sim/trace/trace.h) ;;
+            sim/*) report "$line: models/ see the machine through sim/machine/dev.h only, not $h" ;;
         esac
     done < <(incs "$f")
 done < <(find models -name '*.[ch]' 2>/dev/null | sort)
+
+# The rooms of sim/, each with the rooms it may include (its own included).
+room_may() { # room -> extended regex of the sim/ and models/ paths it may include
+    case "$1" in
+        engine)   echo '^sim/engine/' ;;
+        trace)    echo '^sim/(engine|trace)/' ;;
+        machine)  echo '^sim/(engine|trace|machine)/' ;;
+        scenario) echo '^(sim/(engine|trace|machine|scenario)/|models/pci/pci_root\.h|models/testdev/testdev(_regs)?\.h)' ;; # until the device registry
+        run)      echo '^(sim/(engine|trace|machine|scenario|run)/|models/)' ;;
+        cli)      echo '^(sim/|models/)' ;;
+        *)        echo '^$' ;;
+    esac
+}
+while IFS= read -r f; do
+    room=${f#sim/}; room=${room%%/*}
+    may=$(room_may "$room")
+    while IFS= read -r line; do
+        h=${line##*:}
+        case "$h" in
+            sim/*|models/*)
+                [[ "$h" =~ $may ]] || report "$line: sim/$room/ may not include $h (rooms depend one way: engine <- trace <- machine <- scenario <- run <- cli)" ;;
+            sqlite3.h)
+                [[ "$room" =~ ^(trace|cli)$ ]] || report "$line: only sim/trace/ speaks SQLite, not sim/$room/" ;;
+            yaml.h)
+                [ "$room" = scenario ] || report "$line: only sim/scenario/ reads YAML, not sim/$room/" ;;
+        esac
+    done < <(incs "$f")
+done < <(find sim -mindepth 2 -name '*.[ch]' 2>/dev/null | sort)
+find sim -maxdepth 1 -name '*.[chS]' 2>/dev/null | sort | while IFS= read -r f; do
+    echo "layering: $f: every file of sim/ belongs to a room (sim/<room>/)"
+done | grep . && bad=1
 
 while IFS= read -r f; do
     while IFS= read -r line; do

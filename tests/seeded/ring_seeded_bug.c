@@ -10,7 +10,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "tests/sim/ring_sim_harness.h"
+#include "tests/sim/stack/ring_sim_harness.h"
 
 #define SEEDS 20
 

@@ -14,8 +14,8 @@
 
 #include "impl/drivers/pcid/pcid_enum.h"
 #include "models/pci/pci_root.h"
-#include "sim/machine.h"
-#include "sim/rng.h"
+#include "sim/machine/machine.h"
+#include "sim/engine/rng.h"
 
 #define ECAM 0xe0000000ull
 

@@ -6,7 +6,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "../../sim/scenario_sweep.h"
+#include "tests/sim/run/scenario_sweep.h"
 
 static const char *const policies[] = {"random", "pct:2", "pct:3", "fifo", NULL};
 

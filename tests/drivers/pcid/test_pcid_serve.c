@@ -13,7 +13,7 @@
 
 #include "impl/apps/apps.h"
 #include "impl/drivers/pcid/pci_client.h"
-#include "../../sim/kernel_test_util.h"
+#include "tests/sim/stack/kernel_test_util.h"
 #include "models/pci/pci_generic.h"
 #include "models/pci/pci_root.h"
 

@@ -11,7 +11,7 @@
 #include "models/pci/pci_generic.h"
 #include "impl/port/spec/pci_generic_regs.h"
 #include "models/pci/pci_root.h"
-#include "sim/machine.h"
+#include "sim/machine/machine.h"
 
 #define ECAM 0xe0000000ull
 

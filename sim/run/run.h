@@ -1,0 +1,64 @@
+/*
+ * run.h - one simulation run of a scenario, start to verdict.
+ *
+ * Builds the machine a scenario describes, starts its devices and
+ * processes, runs it, checks every expectation and finishes the trace. The
+ * caller (the CLI, a test) decides what to print; nothing here prints.
+ *
+ *     struct sim_run_opts o = { .seed = 7, .seed_set = true };
+ *     struct sim_run_result r;
+ *     enum iosim_err e = sim_run(scenario, &o, &r);
+ *     if (e != IOSIM_OK) ... the simulator failed (r.message says why)
+ *     else if (!r.passed) ... r.failures lists what did not hold, r.repro how to rerun
+ *
+ * Ownership: the scenario is borrowed (its assertion tallies are written);
+ * opts->db is borrowed. The result is a plain value.
+ */
+#ifndef IOSIM_SIM_RUN_H
+#define IOSIM_SIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "impl/port/err.h"
+#include "sim/machine/machine.h"
+#include "sim/scenario/scenario.h"
+
+struct sim_trace_db;
+
+#define SIM_RUN_FAILURES_MAX 8u
+#define SIM_RUN_MSG_MAX 512u
+
+struct sim_run_opts {
+    uint64_t seed;
+    bool seed_set;                 /* else the scenario's seed */
+    const char *policy;            /* NULL: the scenario's */
+    struct sim_trace_db *db;       /* NULL: hash only */
+    const char *program;           /* argv[0] for the repro command ("iosim") */
+};
+
+struct sim_run_result {
+    bool passed;
+    uint64_t seed;
+    char policy[SIM_POLICY_TEXT_MAX];
+    uint64_t trace_hash;
+    uint64_t trace_rows;
+    int64_t run_id;                /* row id in the trace database, or -1 */
+    sim_time_ps end_ps;
+    enum sim_end_reason end;
+    uint32_t expectations_passed;
+    uint32_t expectations_failed;
+    uint32_t failure_count;        /* messages kept (at most SIM_RUN_FAILURES_MAX) */
+    char failures[SIM_RUN_FAILURES_MAX][SIM_RUN_MSG_MAX];
+    char repro[SIM_RUN_MSG_MAX * 2];
+    char message[SIM_RUN_MSG_MAX]; /* simulator failure, when sim_run fails */
+    struct sim_counters counters;
+};
+
+/* IOSIM_OK when the run happened (passed or not); an error when the
+ * simulator could not run it (bad policy text, out of memory, trace write
+ * failure), with r->message. */
+enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *opts,
+                       struct sim_run_result *r);
+
+#endif /* IOSIM_SIM_RUN_H */

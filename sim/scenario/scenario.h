@@ -1,0 +1,168 @@
+/*
+ * scenario.h - a scenario file, validated and ready to run.
+ *
+ * The loader reads a YAML scenario (docs/scenario-format.md), checks every
+ * key, type, range and cross-reference, and fills a struct sim_scenario. It
+ * never runs anything half-way: either the whole file is valid, or the
+ * first problem is reported as `file:line:col: message` and nothing is
+ * built.
+ *
+ *     struct sim_scenario *s;
+ *     struct yml_error err;
+ *     if (sim_scenario_load("scenarios/suite/x.yaml", &s, &err) != IOSIM_OK) {
+ *         fprintf(stderr, "%s\n", err.msg);     exit status 2
+ *     }
+ *     ... sim_run(s, &opts, &result) ...
+ *     sim_scenario_free(s);
+ *
+ * Ownership: the scenario owns everything in it (programs, strings).
+ */
+#ifndef IOSIM_SIM_SCENARIO_H
+#define IOSIM_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "impl/port/err.h"
+#include "impl/apps/apps.h"
+#include "models/pci/pci_root.h"
+#include "models/testdev/testdev.h"
+#include "sim/machine/machine.h"
+#include "sim/scenario/program.h"
+#include "sim/scenario/yml.h"
+
+/* Loader-internal: return the first error of a chain of loader calls. */
+#define SIM_SCN_CHECK(expr)                \
+    do {                                   \
+        enum iosim_err e_ = (expr);        \
+        if (e_ != IOSIM_OK)                \
+            return e_;                     \
+    } while (0)
+
+#define SIM_SCN_DEVICES_MAX PCI_ROOT_FUNCS_MAX /* a dump's functions are devices too */
+#define SIM_SCN_PROCS_MAX 256u
+#define SIM_SCN_EXPECTS_MAX 256u
+#define SIM_SCN_TEXT_MAX 256u
+#define SIM_POLICY_TEXT_MAX 16u
+
+enum sim_device_type {
+    SIM_DEV_TESTDEV,
+    SIM_DEV_PCI,
+    SIM_DEV_PCI_BRIDGE,
+    SIM_DEV_PCI_IMAGE,               /* one function of a `pci_dump` */
+};
+
+struct sim_scn_device {
+    char name[SIM_NAME_MAX];
+    enum sim_device_type type;
+    struct testdev_config testdev;   /* type testdev; .name points at `name` */
+    struct pci_fn_config pci;        /* types pci, pci_bridge; names point into this struct */
+    char behind[SIM_NAME_MAX];       /* the bridge above, or "" */
+    uint32_t pci_regs;               /* type pci: its register file */
+    uint8_t *image;                  /* SIM_DEV_PCI_IMAGE: the dumped bytes, owned */
+    int32_t dump_bus;                /* SIM_DEV_PCI_IMAGE: its bus in the dump */
+};
+
+#define SIM_APP_STR_MAX 48u     /* an argument key */
+#define SIM_APP_TEXT_MAX 4096u  /* a string argument (pcid's driver table is one) */
+
+struct sim_scn_process {
+    char name[SIM_NAME_MAX];
+    int32_t cpu;
+    bool daemon;
+    sim_time_ps start_ps;
+    struct sim_program prog;          /* when app == NULL */
+    const struct app_def *app;        /* `run:` an app (impl/apps) instead */
+    struct app_args args;             /* its strings point into arg_key / arg_text */
+    char arg_key[APP_ARGS_MAX][SIM_APP_STR_MAX];
+    char *arg_text[APP_ARGS_MAX];     /* owned, NULL for numbers */
+};
+
+enum sim_expect_kind {
+    SIM_EXPECT_MEMORY,   /* a value in memory at the end */
+    SIM_EXPECT_PROCESS,  /* a process's exit status / state */
+    SIM_EXPECT_COUNTER,  /* a machine counter */
+    SIM_EXPECT_END_TIME, /* simulated end time within bounds */
+    SIM_EXPECT_END,      /* how the run ended */
+    SIM_EXPECT_TRACE,    /* how many trace rows of a table match column values */
+};
+
+/* A `trace` expectation's `where:` holds up to SIM_EXPECT_WHERE_MAX
+ * columns; a string value is at most SIM_EXPECT_WHERE_STR_MAX - 1 bytes. */
+#define SIM_EXPECT_WHERE_MAX 8u
+#define SIM_EXPECT_WHERE_STR_MAX 64u
+
+/* One column of `where:`: the row's column `col` must equal the value. */
+struct sim_expect_where {
+    uint32_t col;                   /* index among the table's own columns */
+    bool is_int;                    /* an INT column: `value`; SYM/TEXT: `str` */
+    int64_t value;                  /* uint64 values as their bit pattern */
+    char str[SIM_EXPECT_WHERE_STR_MAX];
+};
+
+struct sim_expect {
+    enum sim_expect_kind kind;
+    uint32_t line, col;
+    char name[SIM_NAME_MAX];        /* process or counter name */
+    uint64_t addr;
+    uint8_t size;
+    bool has_eq, has_ne, has_min, has_max;
+    uint64_t eq, ne, min, max;      /* for memory, counter, end_time (ps), trace (count = eq) */
+    bool has_exit;
+    int32_t exit_status;
+    bool has_state;
+    bool spawned;                   /* process: started at run time by another process */
+    enum sim_proc_state state;
+    enum sim_end_reason end;
+    uint32_t table;                 /* trace: an enum sim_trace_table */
+    uint32_t where_count;           /* trace: columns in where[], in file order */
+    struct sim_expect_where where[SIM_EXPECT_WHERE_MAX];
+};
+
+/* `kind: kill` faults: the process ends at `at` (exit status -9), however
+ * far it got: the peer that dies with requests in flight. */
+#define SIM_SCN_KILLS_MAX 16u
+
+struct sim_scn_kill {
+    char process[SIM_NAME_MAX];
+    sim_time_ps at_ps;
+};
+
+struct sim_scenario {
+    char file[SIM_SCN_TEXT_MAX];
+    char name[SIM_NAME_MAX * 2];
+    char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
+    struct sim_machine_config machine;  /* includes seed, policy, faults */
+    bool kernel;                        /* machine.kernel: run impl/kernel */
+    bool pci;                           /* machine.pci: a PCI root complex */
+    struct pci_root_config pci_root;
+    struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
+    uint32_t device_count;
+    struct sim_prog_device prog_devices[SIM_PROG_DEVICES_MAX]; /* fixed windows programs name:
+                                                                 testdevs, and "pci" (ECAM) */
+    uint32_t prog_device_count;
+    struct sim_scn_process procs[SIM_SCN_PROCS_MAX];
+    uint32_t proc_count;
+    struct sim_expect expects[SIM_SCN_EXPECTS_MAX];
+    uint32_t expect_count;
+    bool end_expected;                  /* an explicit `end:` expectation exists */
+    struct sim_scn_kill kills[SIM_SCN_KILLS_MAX];
+    uint32_t kill_count;
+};
+
+enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
+                                 struct yml_error *err);
+enum iosim_err sim_scenario_load_string(const char *name, const char *text, size_t len,
+                                        struct sim_scenario **out, struct yml_error *err);
+void sim_scenario_free(struct sim_scenario *s);
+
+/* "fifo", "random", "pct:D" (1 <= D <= 16) into params; EINVAL otherwise. */
+enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp);
+
+/* Parses one program (a sequence of steps) from a node; used by the loader
+ * and by tests. `devices` resolves mmio_* device names. */
+enum iosim_err sim_program_load(const struct yml_doc *doc, const struct yml_node *seq,
+                                const struct sim_prog_device *devices, uint32_t device_count,
+                                struct sim_program *out, struct yml_error *err);
+
+#endif /* IOSIM_SIM_SCENARIO_H */

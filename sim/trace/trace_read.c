@@ -1,0 +1,145 @@
+/*
+ * trace_read.c - recomputing a stored run's trace hash from its rows.
+ *
+ * The rows of a run are spread over the row tables; each table is read in
+ * seq order and the tables are merged by seq (a linear pick among the
+ * table cursors: there are only a dozen), feeding the same canonical
+ * stream as sim/trace/trace.c's emit path. Everything is read in one read
+ * transaction, so a concurrent writer cannot change the view half-way.
+ * With the (run_id, seq) indexes (sim_trace_db_index) each table's part is
+ * a range scan; without them, a scan of the table and a sort.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "impl/port/check.h"
+#include "sim/trace/trace.h"
+#include "sim/trace/trace_internal.h"
+
+#define READ_COL_LIST(kind, col) "," #col
+#define READ_TABLE_SELECT(table, ...)                                                    \
+    [SIM_TRACE_TABLE_##table] = "SELECT seq,t_ps" SIM_TRACE_EACH(READ_COL_LIST,           \
+                                                                 __VA_ARGS__) " FROM " #table \
+                                                                              " WHERE run_id = ?1 ORDER BY seq",
+static const char *const read_select_sql[] = {SIM_TRACE_TABLES(READ_TABLE_SELECT)};
+
+static void read_msg(char *msg, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void read_msg(char *msg, size_t len, const char *fmt, ...)
+{
+    if (msg == NULL || len == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Feeds the current row of cursor st (a row of table t) to the hasher. */
+static void read_hash_row(struct sim_trace_hasher *h, enum sim_trace_table t, sqlite3_stmt *st)
+{
+    const struct sim_trace_table_info *ti = sim_trace_table_info(t);
+    ASSERT(sqlite3_column_count(st) == 2 + (int)ti->ncols);
+    trace_hash_row_head(h, t, (uint64_t)sqlite3_column_int64(st, 1));
+    for (uint32_t c = 0; c < ti->ncols; c++) {
+        int idx = 2 + (int)c;
+        if (ti->col_kinds[c] == SIM_TRACE_KIND_INT) {
+            sim_trace_hasher_u64(h, (uint64_t)sqlite3_column_int64(st, idx));
+            continue;
+        }
+        const char *s = (const char *)sqlite3_column_text(st, idx);
+        trace_hash_str(h, s, s != NULL ? (uint64_t)sqlite3_column_bytes(st, idx) : 0);
+    }
+}
+
+static enum iosim_err read_run_exists(sqlite3 *sql, int64_t run_id, char *msg, size_t msg_len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(sql, "SELECT 1 FROM run WHERE id = ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_bind_int64(st, 1, run_id)) == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return IOSIM_OK;
+    if (rc == SQLITE_DONE) {
+        read_msg(msg, msg_len, "no run %lld in this trace", (long long)run_id);
+        return IOSIM_ENOENT;
+    }
+    read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id, sqlite3_errmsg(sql));
+    return trace_err_from_sqlite(rc);
+}
+
+/* The merge: repeatedly hashes the cursor with the lowest seq, which must
+ * be the next seq (0, 1, 2, ...). live[t] is the last step's SQLITE_ROW. */
+static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], int64_t run_id,
+                                 struct sim_trace_hasher *h, uint64_t *rows, char *msg,
+                                 size_t msg_len)
+{
+    for (uint64_t want = 0;; want++) {
+        int best = -1;
+        for (int t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+            if (rc[t] != SQLITE_ROW && rc[t] != SQLITE_DONE) {
+                read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id,
+                         sqlite3_errstr(rc[t]));
+                return trace_err_from_sqlite(rc[t]);
+            }
+            if (rc[t] == SQLITE_ROW &&
+                (best < 0 || sqlite3_column_int64(cur[t], 0) < sqlite3_column_int64(cur[best], 0)))
+                best = t;
+        }
+        if (best < 0) {
+            *rows = want;
+            return IOSIM_OK;
+        }
+        int64_t seq = sqlite3_column_int64(cur[best], 0);
+        if (seq != (int64_t)want) {
+            read_msg(msg, msg_len, "run %lld: row seq %lld where %llu was expected",
+                     (long long)run_id, (long long)seq, (unsigned long long)want);
+            return IOSIM_EPROTO;
+        }
+        read_hash_row(h, (enum sim_trace_table)best, cur[best]);
+        rc[best] = sqlite3_step(cur[best]);
+    }
+}
+
+enum iosim_err trace_read_run_hash(sqlite3 *sql, int64_t run_id, uint64_t *hash_out,
+                                   uint64_t *rows_out, char *msg, size_t msg_len)
+{
+    ASSERT(sql != NULL);
+    ASSERT(hash_out != NULL);
+    read_msg(msg, msg_len, "%s", "");
+    sqlite3_stmt *cur[SIM_TRACE_TABLE_COUNT] = {0};
+    int rc[SIM_TRACE_TABLE_COUNT];
+    int brc = sqlite3_exec(sql, "BEGIN", NULL, NULL, NULL);
+    if (brc != SQLITE_OK) {
+        read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id, sqlite3_errmsg(sql));
+        return trace_err_from_sqlite(brc);
+    }
+    enum iosim_err e = read_run_exists(sql, run_id, msg, msg_len);
+    for (int t = 0; t < SIM_TRACE_TABLE_COUNT && e == IOSIM_OK; t++) {
+        rc[t] = sqlite3_prepare_v2(sql, read_select_sql[t], -1, &cur[t], NULL);
+        if (rc[t] == SQLITE_OK && (rc[t] = sqlite3_bind_int64(cur[t], 1, run_id)) == SQLITE_OK)
+            rc[t] = sqlite3_step(cur[t]);
+        if (rc[t] != SQLITE_ROW && rc[t] != SQLITE_DONE) {
+            read_msg(msg, msg_len, "reading table %s: %s", sim_trace_table_info(t)->name,
+                     sqlite3_errmsg(sql));
+            e = trace_err_from_sqlite(rc[t]);
+        }
+    }
+    struct sim_trace_hasher h;
+    sim_trace_hasher_init(&h, 0);
+    uint64_t rows = 0;
+    if (e == IOSIM_OK)
+        e = read_merge(cur, rc, run_id, &h, &rows, msg, msg_len);
+    for (int t = 0; t < SIM_TRACE_TABLE_COUNT; t++)
+        sqlite3_finalize(cur[t]);
+    (void)sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
+    if (e == IOSIM_OK) {
+        *hash_out = sim_trace_hasher_digest(&h);
+        if (rows_out != NULL)
+            *rows_out = rows;
+    }
+    return e;
+}
