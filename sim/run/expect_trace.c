@@ -8,20 +8,21 @@
 
 #include "impl/port/check.h"
 
-_Static_assert(SIM_TRACE_TABLE_COUNT <= 32, "sim_expect_tally.tables has a bit per table");
+_Static_assert(SIM_TRACE_TABLES_MAX <= 64, "sim_expect_tally.tables has a bit per table");
 _Static_assert(SIM_SCN_EXPECTS_MAX <= UINT16_MAX + 1u, "sim_expect_tally.idx holds any index");
 
 bool sim_expect_tally_init(struct sim_expect_tally *ty, const struct sim_scenario *s)
 {
     ASSERT(ty != NULL && s != NULL);
     *ty = (struct sim_expect_tally){.s = s};
+    const uint32_t ntables = sim_trace_table_count();
     for (uint32_t i = 0; i < s->expect_count; i++) {
         const struct sim_expect *x = &s->expects[i];
         if (x->kind != SIM_EXPECT_TRACE)
             continue;
-        ASSERT(x->table < SIM_TRACE_TABLE_COUNT);
+        ASSERT(x->table < ntables);
         ty->idx[ty->count++] = (uint16_t)i;
-        ty->tables |= UINT32_C(1) << x->table;
+        ty->tables |= UINT64_C(1) << x->table;
     }
     return ty->count > 0;
 }
@@ -33,11 +34,11 @@ static bool where_holds(const struct sim_expect_where *w, const struct sim_trace
     return v->kind != SIM_TRACE_KIND_INT && v->str != NULL && strcmp(v->str, w->str) == 0;
 }
 
-bool sim_expect_trace_matches(const struct sim_expect *x, enum sim_trace_table table,
+bool sim_expect_trace_matches(const struct sim_expect *x, uint32_t table,
                               const struct sim_trace_value *cols, uint32_t ncols)
 {
     ASSERT(x != NULL && x->kind == SIM_EXPECT_TRACE);
-    if (x->table != (uint32_t)table)
+    if (x->table != table)
         return false;
     for (uint32_t k = 0; k < x->where_count; k++) {
         const struct sim_expect_where *w = &x->where[k];
@@ -50,12 +51,12 @@ bool sim_expect_trace_matches(const struct sim_expect *x, enum sim_trace_table t
 
 /* Most rows belong to tables nobody counts (sched above all), so the
  * table's bit is tested before any expectation is looked at. */
-void sim_expect_tally_row(void *ctx, enum sim_trace_table table, sim_time_ps t_ps,
+void sim_expect_tally_row(void *ctx, uint32_t table, sim_time_ps t_ps,
                           const struct sim_trace_value *cols, uint32_t ncols)
 {
     struct sim_expect_tally *ty = ctx;
     (void)t_ps;
-    if ((ty->tables & (UINT32_C(1) << table)) == 0)
+    if ((ty->tables & (UINT64_C(1) << table)) == 0)
         return;
     for (uint32_t i = 0; i < ty->count; i++) {
         uint16_t at = ty->idx[i];
@@ -101,7 +102,7 @@ static void bounds_words(const struct sim_expect *x, char *buf, size_t cap)
 void sim_expect_trace_text(const struct sim_expect *x, uint64_t rows, char *buf, size_t cap)
 {
     ASSERT(x != NULL && x->kind == SIM_EXPECT_TRACE && buf != NULL && cap > 0);
-    const struct sim_trace_table_info *ti = sim_trace_table_info((enum sim_trace_table)x->table);
+    const struct sim_trace_table_info *ti = sim_trace_table_info(x->table);
     buf[0] = '\0';
     appendf(buf, cap, "trace %s", ti->name);
     for (uint32_t k = 0; k < x->where_count; k++) {

@@ -30,7 +30,7 @@
  * private to sim/run/expect_trace.c. */
 struct sim_expect_tally {
     const struct sim_scenario *s;
-    uint32_t tables;                    /* bit t: some expectation counts table t */
+    uint64_t tables;                    /* bit t: some expectation counts table t */
     uint32_t count;                     /* trace expectations */
     uint16_t idx[SIM_SCN_EXPECTS_MAX];  /* their indices in s->expects, in order */
     uint64_t hits[SIM_SCN_EXPECTS_MAX]; /* rows matched, by index in s->expects */
@@ -41,7 +41,7 @@ struct sim_expect_tally {
 bool sim_expect_tally_init(struct sim_expect_tally *ty, const struct sim_scenario *s);
 
 /* The tap (ctx: the tally): counts the row for every expectation it matches. */
-void sim_expect_tally_row(void *ctx, enum sim_trace_table table, sim_time_ps t_ps,
+void sim_expect_tally_row(void *ctx, uint32_t table, sim_time_ps t_ps,
                           const struct sim_trace_value *cols, uint32_t ncols);
 
 /* Rows counted so far for x, a trace expectation of the tally's scenario. */
@@ -50,7 +50,7 @@ uint64_t sim_expect_tally_rows(const struct sim_expect_tally *ty, const struct s
 /* Whether a row of `table` with columns cols[0..ncols) matches trace
  * expectation x: the same table, and every `where` column equal (an INT by
  * value, a SYM or TEXT by content; a NULL string equals no string). */
-bool sim_expect_trace_matches(const struct sim_expect *x, enum sim_trace_table table,
+bool sim_expect_trace_matches(const struct sim_expect *x, uint32_t table,
                               const struct sim_trace_value *cols, uint32_t ncols);
 
 /* The verdict's message, cut to cap bytes:

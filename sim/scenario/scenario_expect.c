@@ -191,8 +191,8 @@ static enum iosim_err trace_table(struct loader *l, const struct yml_node *v, ui
     const char *t;
     char list[512] = "", q[YML_QUOTE_BYTES];
     CHECK(yml_get_str(l->doc, v, &t, l->err));
-    for (uint32_t i = 0; i < SIM_TRACE_TABLE_COUNT; i++) {
-        const char *name = sim_trace_table_info((enum sim_trace_table)i)->name;
+    for (uint32_t i = 0; i < sim_trace_table_count(); i++) {
+        const char *name = sim_trace_table_info(i)->name;
         bool counted = i != SIM_TRACE_TABLE_expectation;
         if (strcmp(name, t) == 0 && !counted)
             return yml_error_at(l->doc, v, l->err,
@@ -276,7 +276,7 @@ static enum iosim_err where_str(struct loader *l, const struct yml_node *v, cons
  * refuses duplicate keys), kept in file order for the message. */
 static enum iosim_err trace_where(struct loader *l, const struct yml_node *n, struct sim_expect *x)
 {
-    const struct sim_trace_table_info *ti = sim_trace_table_info((enum sim_trace_table)x->table);
+    const struct sim_trace_table_info *ti = sim_trace_table_info(x->table);
     CHECK(yml_get_map(l->doc, n, &n, l->err));
     for (size_t i = 0; i < yml_map_len(n); i++) {
         const struct yml_node *key = yml_map_key(n, i), *v = yml_map_value(n, i);

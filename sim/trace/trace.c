@@ -1,6 +1,6 @@
 /*
- * trace.c - runs: the emit functions, the canonical hash, and the row
- * buffer.
+ * trace.c - runs: the emit functions (typed ones for the core tables,
+ * sim_trace_row for any table), the canonical hash, and the row buffer.
  *
  * A run with a db encodes each row into its buffer (the format is in
  * sim/trace/trace_internal.h), after a message header that is filled in when the
@@ -335,14 +335,15 @@ void sim_trace_fini(struct sim_trace *tr)
 
 /* ---- emit --------------------------------------------------------------- */
 
-/* Starts a row: hashes its head and returns where its columns go in the
- * buffer, or NULL when rows are not buffered (no db, or a sticky error). */
-static inline unsigned char *trace_row_begin(struct sim_trace *tr, enum sim_trace_table t,
+/* Starts a row of table t (hashed as hash_id): hashes its head and returns
+ * where its columns go in the buffer, or NULL when rows are not buffered
+ * (no db, or a sticky error). */
+static inline unsigned char *trace_row_begin(struct sim_trace *tr, uint32_t t, uint64_t hash_id,
                                              sim_time_ps t_ps)
 {
     sim_check_outside("a trace row");
     ASSERT(tr->live && !tr->finished);
-    trace_hash_row_head(&tr->hash, t, t_ps);
+    trace_hash_row_head(&tr->hash, hash_id, t_ps);
     if (!tr->buffering)
         return NULL;
     if (tr->batch_left == 0 || tr->used >= tr->send_at) {
@@ -402,24 +403,8 @@ static inline void trace_put_str(struct sim_trace *tr, unsigned char **w, const 
 #define trace_put_SYM trace_put_str
 #define trace_put_TEXT trace_put_str
 
-/* A column as the tap sees it. */
-static inline struct sim_trace_value trace_tap_INT(int64_t v)
-{
-    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_INT, .value = v};
-}
-
-static inline struct sim_trace_value trace_tap_SYM(const char *s)
-{
-    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_SYM, .str = s};
-}
-
-static inline struct sim_trace_value trace_tap_TEXT(const char *s)
-{
-    return (struct sim_trace_value){.kind = SIM_TRACE_KIND_TEXT, .str = s};
-}
-
 /* Out of line: the common case (no tap) keeps only the NULL test inline. */
-static void trace_tap(struct sim_trace *tr, enum sim_trace_table t, sim_time_ps t_ps,
+static void trace_tap(struct sim_trace *tr, uint32_t t, sim_time_ps t_ps,
                       const struct sim_trace_value *cols, uint32_t ncols)
 {
     tr->tapping = true;
@@ -438,13 +423,14 @@ void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx)
  * hashed and buffered, and nothing it does can change that. */
 #define TRACE_PARAM(kind, col) , SIM_TRACE_CTYPE_##kind col
 #define TRACE_PUT(kind, col) trace_put_##kind(tr, &w_, col);
-#define TRACE_TAP(kind, col) trace_tap_##kind(col),
+#define TRACE_TAP(kind, col) SIM_TRACE_VALUE_##kind(col),
 #define TRACE_EMIT(table, ...)                                                           \
     void sim_trace_##table(struct sim_trace *tr,                                         \
                            sim_time_ps t_ps SIM_TRACE_EACH(TRACE_PARAM, __VA_ARGS__))    \
     {                                                                                    \
         ASSERT(!tr->tapping && "a tap must not emit into the run it taps");              \
-        unsigned char *w_ = trace_row_begin(tr, SIM_TRACE_TABLE_##table, t_ps);          \
+        unsigned char *w_ = trace_row_begin(tr, SIM_TRACE_TABLE_##table,                 \
+                                            SIM_TRACE_TABLE_##table, t_ps);              \
         SIM_TRACE_EACH(TRACE_PUT, __VA_ARGS__)                                           \
         trace_row_end(tr, w_);                                                           \
         if (tr->tap != NULL) {                                                           \
@@ -455,6 +441,45 @@ void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx)
         }                                                                                \
     }
 SIM_TRACE_TABLES(TRACE_EMIT)
+
+/* Whether cols fit table t: a known table, its column count, its kinds. */
+static bool trace_row_fits(uint32_t t, const struct sim_trace_value *cols, uint32_t ncols)
+{
+    if (t >= sim_trace_table_count())
+        return false;
+    const struct sim_trace_table_info *ti = sim_trace_table_info(t);
+    if (ncols != ti->ncols || (ncols > 0 && cols == NULL))
+        return false;
+    for (uint32_t c = 0; c < ncols; c++)
+        if (cols[c].kind != ti->col_kinds[c])
+            return false;
+    return true;
+}
+
+void sim_trace_row(struct sim_trace *tr, uint32_t table, sim_time_ps t_ps,
+                   const struct sim_trace_value *cols, uint32_t ncols)
+{
+    ASSERT(tr != NULL);
+    ASSERT(!tr->tapping && "a tap must not emit into the run it taps");
+    bool fits = trace_row_fits(table, cols, ncols);
+    ASSERT(fits && "a registered table, and its own columns with their kinds");
+    if (!fits) {
+        trace_run_fail(tr, IOSIM_EINVAL,
+                       "trace run %lld: a row for table %lu that does not fit it (row %llu)",
+                       (long long)tr->run_id, (unsigned long)table, (unsigned long long)tr->rows);
+        return;
+    }
+    unsigned char *w = trace_row_begin(tr, table, trace_table_hash_id(table), t_ps);
+    for (uint32_t c = 0; c < ncols; c++) {
+        if (cols[c].kind == SIM_TRACE_KIND_INT)
+            trace_put_INT(tr, &w, cols[c].value);
+        else
+            trace_put_str(tr, &w, cols[c].str);
+    }
+    trace_row_end(tr, w);
+    if (tr->tap != NULL)
+        trace_tap(tr, table, t_ps, cols, ncols);
+}
 
 /* ---- accessors ---------------------------------------------------------- */
 

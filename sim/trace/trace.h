@@ -5,8 +5,8 @@
  * A campaign file (struct sim_trace_db) holds many runs, possibly written by
  * several processes at once (WAL mode, BEGIN IMMEDIATE batches, a generous
  * busy timeout). A run (struct sim_trace, caller storage) records rows
- * through the generated emit functions, one per table of
- * sim/trace/trace_tables.h, and hashes them as it goes:
+ * through the generated emit functions, one per table, and hashes them as
+ * it goes:
  *
  *     struct sim_trace_db *db;
  *     char msg[256];
@@ -39,6 +39,16 @@
  * sim_trace_db_open_opts or the environment variable
  * IOSIM_TRACE_INPROCESS=1; both ways write the same rows.
  *
+ * Tables. The core tables are declared at compile time in
+ * sim/trace/trace_tables.h (ids 0.. in list order; sim_trace_<table>() each).
+ * A model family describes its own tables in its own folder with
+ * SIM_TRACE_TABLE_DEF and registers them at program start-up
+ * (sim_trace_table_register): they get the ids after the core ones, in
+ * registration order, and are written, hashed, tapped and read back like
+ * core tables. Registration is closed once a database has been opened in the
+ * process (its writer process and schema know a fixed set of tables).
+ * sim_trace_table_count/info/find describe every table, core or registered.
+ *
  * Emit functions never fail and never print: a database error becomes a
  * sticky error of the run (returned by finish, readable any time with
  * sim_trace_error; with a writer process it is seen when the writer has
@@ -49,21 +59,25 @@
  * its rows, and a run whose process dies stays 'incomplete' with the rows
  * committed (in-process) or sent to the writer (writer process) before.
  *
- * Trace hash: XXH64 (sim/trace/trace_hash.h), seed 0, over the canonical stream of
- * the run's rows in emission order. Each row contributes its table id and
- * t_ps, then each own column: INT as 8 bytes little-endian; SYM and TEXT as
- * their byte length (8 bytes little-endian) followed by their bytes
- * zero-padded to a multiple of 8; NULL as the length 0xffffffffffffffff
- * alone. run_id, seq, pointers and the presence of a database do not
- * enter it. It is computed by the simulating process, whichever way rows
- * are written. docs/trace-schema.md has the details and a recipe to
- * recompute it from a file.
+ * Trace hash: XXH64 (sim/trace/trace_hash.h), seed 0, over the canonical
+ * stream of the run's rows in emission order. Each row contributes its
+ * table's hash id and t_ps, then each own column: INT as 8 bytes
+ * little-endian; SYM and TEXT as their byte length (8 bytes little-endian)
+ * followed by their bytes zero-padded to a multiple of 8; NULL as the length
+ * 0xffffffffffffffff alone. A core table's hash id is its id (its position
+ * in the list); a registered table's is the XXH64 (seed 0) of its name's
+ * bytes with bit 63 set, so it never equals a core id and does not depend on
+ * the order in which tables were registered. run_id, seq, pointers,
+ * registration order and the presence of a database do not enter it. It is
+ * computed by the simulating process, whichever way rows are written.
+ * docs/trace-schema.md has the details and a recipe to recompute it from a
+ * file.
  *
  * Row tap. A run may carry one tap (sim_trace_set_tap): a callback that
- * every emit function calls after the row is hashed and encoded, with the
- * row's table, t_ps and own columns. It sees every row in emission order,
- * with or without a db and after a sticky error alike (the rows the hash
- * covers), and it changes neither the hash nor any row. With no tap an emit
+ * every emit function (sim_trace_row too) calls after the row is hashed and
+ * encoded, with the row's table id, t_ps and own columns. It sees every row
+ * in emission order, with or without a db and after a sticky error alike
+ * (the rows the hash covers), and it changes neither the hash nor any row. With no tap an emit
  * function pays one NULL test. It is how a run watches its own trace (the
  * scenario's `trace:` expectations) without reading the database back,
  * which a hash-only run does not have.
@@ -73,7 +87,9 @@
  * borrows its db and must not be moved while live (the db lists its live
  * runs). SYM strings are borrowed until the run's finish/fini; TEXT strings
  * and run info/result strings are copied before the call returns.
- * Threading: a db and its runs belong to one thread; parallelism is
+ * Registered table descriptions are borrowed for the life of the process.
+ * Threading: table registration is process-global and not thread-safe (do
+ * it at start-up); a db and its runs belong to one thread; parallelism is
  * separate processes, each with its own db handle on the shared file.
  * Processes: a writer is a fork of the process that opens the db, so that
  * process must not hold another SQLite connection to the same file at that
@@ -179,19 +195,25 @@ struct sim_trace_result {
     const char *message; /* may be NULL */
 };
 
-/* One column value of a row, as a tap sees it: an INT column in `value`,
- * a SYM or TEXT column in `str` (NULL for a NULL string). */
+/* One column value of a row, as a tap sees it and as sim_trace_row takes
+ * it: an INT column in `value`, a SYM or TEXT column in `str` (NULL for a
+ * NULL string). */
 struct sim_trace_value {
     enum sim_trace_kind kind;
     int64_t value;
     const char *str;
 };
 
+/* Initialisers of a struct sim_trace_value of each kind. */
+#define SIM_TRACE_VALUE_INT(v) {.kind = SIM_TRACE_KIND_INT, .value = (v)}
+#define SIM_TRACE_VALUE_SYM(s) {.kind = SIM_TRACE_KIND_SYM, .str = (s)}
+#define SIM_TRACE_VALUE_TEXT(s) {.kind = SIM_TRACE_KIND_TEXT, .str = (s)}
+
 /* A row tap. cols holds the row's ncols own columns in table order (the
  * columns of sim_trace_table_info(table)); cols and the strings in it are
  * borrowed for the call only. A tap must not emit rows into the run it
  * taps (asserted). */
-typedef void sim_trace_tap_fn(void *ctx, enum sim_trace_table table, sim_time_ps t_ps,
+typedef void sim_trace_tap_fn(void *ctx, uint32_t table, sim_time_ps t_ps,
                               const struct sim_trace_value *cols, uint32_t ncols);
 
 /* One run. Caller storage; every field is private to sim/trace*.c.
@@ -230,13 +252,25 @@ struct sim_trace {
 enum iosim_err sim_trace_init(struct sim_trace *tr, struct sim_trace_db *db,
                               const struct sim_trace_run_info *info);
 
-/* The emit functions, one per table: columns in table order. */
+/* The emit functions, one per core table: columns in table order. */
 #define SIM_TRACE_PARAM_(kind, col) , SIM_TRACE_CTYPE_##kind col
 #define SIM_TRACE_PROTO_(table, ...)                              \
     void sim_trace_##table(struct sim_trace *tr, sim_time_ps t_ps \
                                SIM_TRACE_EACH(SIM_TRACE_PARAM_, __VA_ARGS__));
 SIM_TRACE_TABLES(SIM_TRACE_PROTO_)
 #undef SIM_TRACE_PROTO_
+
+/* Emits one row into table `table` (any table, core or registered): cols are
+ * the own columns in order, kinds must match (a SYM string must live until
+ * the run ends, as for the typed emitters; TEXT is copied). Hashes, buffers
+ * and taps exactly like the typed emitters do; a core table's row emitted
+ * this way is byte-identical in the file and the hash to one from
+ * sim_trace_<table>(). An unregistered id or a wrong column count/kind is a
+ * programmer bug: ASSERT, and in builds without assertions the row is
+ * dropped and the run gets a sticky IOSIM_EINVAL (never a crash, never an
+ * out-of-bounds access). */
+void sim_trace_row(struct sim_trace *tr, uint32_t table, sim_time_ps t_ps,
+                   const struct sim_trace_value *cols, uint32_t ncols);
 
 /* Installs fn as the run's row tap, called with ctx for every row emitted
  * from now on (NULL removes it). Set it after sim_trace_init, which clears
@@ -266,7 +300,14 @@ uint64_t sim_trace_rows(const struct sim_trace *tr);
 /* The sticky error (IOSIM_OK if none) and its text, copied into msg. */
 enum iosim_err sim_trace_error(const struct sim_trace *tr, char *msg, size_t len);
 
-/* ---- schema description (for readers and tests) ------------------------- */
+/* ---- tables: description and registration ------------------------------ */
+
+/* Tables a process may know: the core ones and the registered ones. */
+#define SIM_TRACE_TABLES_MAX 64u
+/* The id of a table that is not registered. */
+#define SIM_TRACE_TABLE_NONE UINT32_MAX
+/* Longest table or column name of a registered table, in bytes. */
+#define SIM_TRACE_NAME_MAX 63u
 
 struct sim_trace_table_info {
     const char *name;
@@ -276,7 +317,77 @@ struct sim_trace_table_info {
     const char *create_sql;           /* CREATE TABLE IF NOT EXISTS ... */
 };
 
-/* Description of table t (t < SIM_TRACE_TABLE_COUNT). */
-const struct sim_trace_table_info *sim_trace_table_info(enum sim_trace_table t);
+/* A table a model family owns, described once (usually by
+ * SIM_TRACE_TABLE_DEF). The def and its arrays are borrowed for the life of
+ * the process once registered. */
+struct sim_trace_table_def {
+    const char *name;                 /* [a-z][a-z0-9_]*, unique among all tables */
+    uint32_t ncols;                   /* 1..24 own columns */
+    const char *const *col_names;     /* none may be run_id, seq or t_ps */
+    const enum sim_trace_kind *col_kinds;
+    uint32_t id;                      /* SIM_TRACE_TABLE_NONE until registered */
+};
+
+/* Registers def (sets def->id) after the core tables and any registered
+ * before. Registering the same def twice is a no-op returning IOSIM_OK.
+ * IOSIM_EINVAL: a bad name, column count, column name or kind, or a name
+ * clash. Names (of the table and of each column) are [a-z][a-z0-9_]* of at
+ * most SIM_TRACE_NAME_MAX bytes; a table may not be called meta or run
+ * (the file's other tables), nor start with sqlite_ or end with _run (the
+ * names of the (run_id, seq) indexes); columns are distinct and none is
+ * run_id, seq or t_ps. IOSIM_ENOSPC: SIM_TRACE_TABLES_MAX reached.
+ * IOSIM_EBUSY: a trace database has already been opened in this process
+ * (its writer process and schema know a fixed set of tables). A def whose id
+ * is neither SIM_TRACE_TABLE_NONE nor the one its registration gave it is
+ * IOSIM_EINVAL too. On an error nothing changes. Process-global; not
+ * thread-safe. */
+enum iosim_err sim_trace_table_register(struct sim_trace_table_def *def);
+
+/* Tables known: the core ones plus the registered ones. Ids are 0..count-1. */
+uint32_t sim_trace_table_count(void);
+
+/* Description of table t (t < sim_trace_table_count(), asserted; NULL
+ * otherwise). */
+const struct sim_trace_table_info *sim_trace_table_info(uint32_t t);
+
+/* Whether a table called name is known, and its id in *id (id may be NULL). */
+bool sim_trace_table_find(const char *name, uint32_t *id);
+
+/*
+ * In a model's .c file,
+ *
+ *     SIM_TRACE_TABLE_DEF(blink_op, (INT, reg), (SYM, op), (TEXT, note));
+ *
+ * defines `struct sim_trace_table_def blink_op_table` (not static, so the
+ * family's descriptor can list &blink_op_table; its id starts
+ * SIM_TRACE_TABLE_NONE) and an emitter calling sim_trace_row:
+ *
+ *     static inline void sim_trace_blink_op(struct sim_trace *tr, sim_time_ps t_ps,
+ *                                           int64_t reg, const char *op, const char *note);
+ *
+ * Columns are (KIND, name) pairs as in sim/trace/trace_tables.h, 1 to 24 of
+ * them. Emitting before the table is registered is the unregistered-id bug
+ * sim_trace_row describes.
+ */
+#define SIM_TRACE_TABLE_DEF(table, ...)                                                   \
+    static const char *const sim_trace_def_cols_##table[] = {                             \
+        SIM_TRACE_EACH(SIM_TRACE_DEF_NAME_, __VA_ARGS__)};                                \
+    static const enum sim_trace_kind sim_trace_def_kinds_##table[] = {                    \
+        SIM_TRACE_EACH(SIM_TRACE_DEF_KIND_, __VA_ARGS__)};                                \
+    struct sim_trace_table_def table##_table = {                                          \
+        #table, sizeof sim_trace_def_kinds_##table / sizeof sim_trace_def_kinds_##table[0], \
+        sim_trace_def_cols_##table, sim_trace_def_kinds_##table, SIM_TRACE_TABLE_NONE};   \
+    __attribute__((unused)) static inline void sim_trace_##table(                         \
+        struct sim_trace *tr, sim_time_ps t_ps SIM_TRACE_EACH(SIM_TRACE_PARAM_, __VA_ARGS__)) \
+    {                                                                                     \
+        const struct sim_trace_value v_[] = {SIM_TRACE_EACH(SIM_TRACE_DEF_VALUE_, __VA_ARGS__)}; \
+        sim_trace_row(tr, table##_table.id, t_ps, v_, (uint32_t)(sizeof v_ / sizeof v_[0])); \
+    }                                                                                     \
+    _Static_assert(sizeof sim_trace_def_kinds_##table / sizeof sim_trace_def_kinds_##table[0] \
+                       <= 24,                                                             \
+                   "a table has 1 to 24 own columns")
+#define SIM_TRACE_DEF_NAME_(kind, col) #col,
+#define SIM_TRACE_DEF_KIND_(kind, col) SIM_TRACE_KIND_##kind,
+#define SIM_TRACE_DEF_VALUE_(kind, col) SIM_TRACE_VALUE_##kind(col),
 
 #endif /* IOSIM_SIM_TRACE_H */

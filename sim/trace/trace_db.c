@@ -321,6 +321,7 @@ enum iosim_err sim_trace_db_open_opts(const char *path, const struct sim_trace_d
         return e;
     }
     ASSERT((db->store != NULL) != (db->fd >= 0));
+    trace_tables_freeze(); /* the file and a writer know the tables registered so far */
     *out = db;
     return IOSIM_OK;
 }

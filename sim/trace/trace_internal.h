@@ -8,8 +8,11 @@
  *   trace_db.c      the campaign handle: open (schema checks), close,
  *                   settings, and which way rows go: straight to a store in
  *                   this process, or to a writer process
- *   trace_schema.c  the generated schema, schema checks and creation, the
- *                   SQLite error mapping
+ *   trace_table.c   the tables: the core ones generated from
+ *                   sim/trace/trace_tables.h and the registered ones, their
+ *                   descriptions, CREATE statements and hash ids
+ *   trace_schema.c  SQL from the table descriptions, schema checks and
+ *                   creation, indexes, the SQLite error mapping
  *   trace_store.c   a store: one SQLite connection writing encoded rows with
  *                   multi-row INSERTs in batched transactions (used
  *                   in-process and by the writer process alike, so both
@@ -19,11 +22,12 @@
  *   trace_read.c    recomputing a stored run's hash
  *
  * Row encoding (the payload of a rows message; native byte order, as the
- * writer is a fork of the encoder on the same host): per row, one byte of
- * table id, t_ps as 8 bytes, then each own column in order: INT as 8 bytes,
- * SYM and TEXT alike as a 4-byte length (TRACE_WIRE_NULL for NULL) followed
- * by that many bytes. run_id and seq are not encoded: a rows message names
- * its run and the seq of its first row; the rest follow in order.
+ * writer is a fork of the encoder on the same host, with the same tables
+ * registered): per row, one byte of table id, t_ps as 8 bytes, then each
+ * own column in order: INT as 8 bytes, SYM and TEXT alike as a 4-byte
+ * length (TRACE_WIRE_NULL for NULL) followed by that many bytes. run_id
+ * and seq are not encoded: a rows message names its run and the seq of its
+ * first row; the rest follow in order.
  *
  * Ownership: a store owns its connection and statements and is used by one
  * thread of one process.
@@ -48,10 +52,29 @@
 /* Wire length of a NULL string (real strings are at most INT_MAX bytes). */
 #define TRACE_WIRE_NULL UINT32_MAX
 
+/* Own columns of a table, at most. */
+#define TRACE_COLS_MAX 24u
+
 /* Encoded bytes of a row before its strings' bytes: table id, t_ps, 8 per
  * INT, 4 per SYM/TEXT length. TRACE_ROW_FIXED_MAX bounds every table's. */
-#define TRACE_ROW_FIXED_MAX (1 + 8 + 8 * 24)
-extern const uint16_t trace_row_fixed[SIM_TRACE_TABLE_COUNT];
+#define TRACE_ROW_FIXED_MAX (1 + 8 + 8 * TRACE_COLS_MAX)
+
+_Static_assert(SIM_TRACE_TABLES_MAX <= 256, "table ids fit the row's first byte");
+
+/* Room for any statement built from a table description: the INSERT of a
+ * group of rows or the SELECT of a table of 24 columns with the longest
+ * names (under 2600 bytes), its CREATE TABLE (under 2000). */
+#define TRACE_SQL_MAX 4096u
+#define TRACE_CREATE_SQL_MAX 2048u
+
+/* ---- tables (trace_table.c) ---------------------------------------------- */
+
+/* The id table t's rows hash with: t for a core table, the one derived from
+ * the name for a registered table (sim/trace/trace.h). t < the count. */
+uint64_t trace_table_hash_id(uint32_t t);
+
+/* A db is open: registration is closed for the rest of the process. */
+void trace_tables_freeze(void);
 
 /* ---- errors and messages ------------------------------------------------- */
 
@@ -77,8 +100,13 @@ int trace_schema_pragmas(sqlite3 *sql, uint32_t busy_timeout_ms);
 int trace_schema_index(sqlite3 *sql, const char **what);
 
 /* INSERT of `rows` rows into table t ("... VALUES (?,...),(?,...)"),
- * written into buf (NUL-terminated); false if it does not fit. */
-bool trace_schema_insert_sql(enum sim_trace_table t, uint32_t rows, char *buf, size_t len);
+ * written into buf (NUL-terminated), which must hold it (asserted:
+ * TRACE_SQL_MAX bytes hold any up to TRACE_GROUP_ROWS rows). */
+void trace_schema_insert_sql(uint32_t t, uint32_t rows, char *buf, size_t len);
+
+/* SELECT seq, t_ps and the own columns of table t's rows of run ?1 in seq
+ * order, written into buf as above. */
+void trace_schema_select_sql(uint32_t t, char *buf, size_t len);
 
 /* ---- reading (trace_read.c) ---------------------------------------------- */
 
@@ -238,11 +266,12 @@ static inline bool trace_would_block(int err)
 
 /* ---- the canonical hash stream ------------------------------------------- */
 
-/* Row header and string encodings of the canonical hash stream. */
-static inline void trace_hash_row_head(struct sim_trace_hasher *h, enum sim_trace_table t,
+/* Row header and string encodings of the canonical hash stream. hash_id is
+ * the table's (trace_table_hash_id; for a core table, its id). */
+static inline void trace_hash_row_head(struct sim_trace_hasher *h, uint64_t hash_id,
                                        uint64_t t_ps)
 {
-    sim_trace_hasher_u64(h, (uint64_t)t);
+    sim_trace_hasher_u64(h, hash_id);
     sim_trace_hasher_u64(h, t_ps);
 }
 
@@ -299,6 +328,31 @@ static inline unsigned char *trace_put_wire_cstr(unsigned char *p, const char *s
     p = trace_put_wire_str(p, s, n);
     *p = '\0';
     return p + 1;
+}
+
+/* ---- SQL text ------------------------------------------------------------- */
+
+/* Appends text at *at in buf (an output that would not fit sets *at to len,
+ * so later appends do nothing and the caller sees *at == len). */
+static inline void trace_sql_append(char *buf, size_t len, size_t *at, const char *text)
+{
+    size_t n = strlen(text);
+    if (*at >= len || len - *at <= n) {
+        *at = len;
+        return;
+    }
+    memcpy(buf + *at, text, n + 1);
+    *at += n;
+}
+
+/* Appends a table or column name as an SQL identifier: double-quoted, so a
+ * name that is also an SQL keyword works. Every name here is a core name or
+ * one registration checked to be [a-z][a-z0-9_]*: none holds a quote. */
+static inline void trace_sql_ident(char *buf, size_t len, size_t *at, const char *name)
+{
+    trace_sql_append(buf, len, at, "\"");
+    trace_sql_append(buf, len, at, name);
+    trace_sql_append(buf, len, at, "\"");
 }
 
 /* A reader over encoded bytes that fails (ok = false) instead of reading

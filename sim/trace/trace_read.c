@@ -1,10 +1,12 @@
 /*
  * trace_read.c - recomputing a stored run's trace hash from its rows.
  *
- * The rows of a run are spread over the row tables; each table is read in
- * seq order and the tables are merged by seq (a linear pick among the
- * table cursors: there are only a dozen), feeding the same canonical
- * stream as sim/trace/trace.c's emit path. Everything is read in one read
+ * The rows of a run are spread over the row tables this process knows
+ * (core and registered; a table of the file it does not know is not read,
+ * so a run with rows there shows a gap); each table is read in seq order
+ * and the tables are merged by seq (a linear pick among the table cursors:
+ * there are a few dozen at most), feeding the same canonical stream as
+ * sim/trace/trace.c's emit path. Everything is read in one read
  * transaction, so a concurrent writer cannot change the view half-way.
  * With the (run_id, seq) indexes (sim_trace_db_index) each table's part is
  * a range scan; without them, a scan of the table and a sort.
@@ -16,13 +18,6 @@
 #include "impl/port/check.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/trace_internal.h"
-
-#define READ_COL_LIST(kind, col) "," #col
-#define READ_TABLE_SELECT(table, ...)                                                    \
-    [SIM_TRACE_TABLE_##table] = "SELECT seq,t_ps" SIM_TRACE_EACH(READ_COL_LIST,           \
-                                                                 __VA_ARGS__) " FROM " #table \
-                                                                              " WHERE run_id = ?1 ORDER BY seq",
-static const char *const read_select_sql[] = {SIM_TRACE_TABLES(READ_TABLE_SELECT)};
 
 static void read_msg(char *msg, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -38,11 +33,11 @@ static void read_msg(char *msg, size_t len, const char *fmt, ...)
 }
 
 /* Feeds the current row of cursor st (a row of table t) to the hasher. */
-static void read_hash_row(struct sim_trace_hasher *h, enum sim_trace_table t, sqlite3_stmt *st)
+static void read_hash_row(struct sim_trace_hasher *h, uint32_t t, sqlite3_stmt *st)
 {
     const struct sim_trace_table_info *ti = sim_trace_table_info(t);
     ASSERT(sqlite3_column_count(st) == 2 + (int)ti->ncols);
-    trace_hash_row_head(h, t, (uint64_t)sqlite3_column_int64(st, 1));
+    trace_hash_row_head(h, trace_table_hash_id(t), (uint64_t)sqlite3_column_int64(st, 1));
     for (uint32_t c = 0; c < ti->ncols; c++) {
         int idx = 2 + (int)c;
         if (ti->col_kinds[c] == SIM_TRACE_KIND_INT) {
@@ -73,13 +68,13 @@ static enum iosim_err read_run_exists(sqlite3 *sql, int64_t run_id, char *msg, s
 
 /* The merge: repeatedly hashes the cursor with the lowest seq, which must
  * be the next seq (0, 1, 2, ...). live[t] is the last step's SQLITE_ROW. */
-static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], int64_t run_id,
+static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], uint32_t ntables, int64_t run_id,
                                  struct sim_trace_hasher *h, uint64_t *rows, char *msg,
                                  size_t msg_len)
 {
     for (uint64_t want = 0;; want++) {
         int best = -1;
-        for (int t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+        for (int t = 0; t < (int)ntables; t++) {
             if (rc[t] != SQLITE_ROW && rc[t] != SQLITE_DONE) {
                 read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id,
                          sqlite3_errstr(rc[t]));
@@ -99,7 +94,7 @@ static enum iosim_err read_merge(sqlite3_stmt *cur[], int rc[], int64_t run_id,
                      (long long)run_id, (long long)seq, (unsigned long long)want);
             return IOSIM_EPROTO;
         }
-        read_hash_row(h, (enum sim_trace_table)best, cur[best]);
+        read_hash_row(h, (uint32_t)best, cur[best]);
         rc[best] = sqlite3_step(cur[best]);
     }
 }
@@ -110,16 +105,19 @@ enum iosim_err trace_read_run_hash(sqlite3 *sql, int64_t run_id, uint64_t *hash_
     ASSERT(sql != NULL);
     ASSERT(hash_out != NULL);
     read_msg(msg, msg_len, "%s", "");
-    sqlite3_stmt *cur[SIM_TRACE_TABLE_COUNT] = {0};
-    int rc[SIM_TRACE_TABLE_COUNT];
+    const uint32_t n = sim_trace_table_count();
+    sqlite3_stmt *cur[SIM_TRACE_TABLES_MAX] = {0};
+    int rc[SIM_TRACE_TABLES_MAX];
     int brc = sqlite3_exec(sql, "BEGIN", NULL, NULL, NULL);
     if (brc != SQLITE_OK) {
         read_msg(msg, msg_len, "reading run %lld: %s", (long long)run_id, sqlite3_errmsg(sql));
         return trace_err_from_sqlite(brc);
     }
     enum iosim_err e = read_run_exists(sql, run_id, msg, msg_len);
-    for (int t = 0; t < SIM_TRACE_TABLE_COUNT && e == IOSIM_OK; t++) {
-        rc[t] = sqlite3_prepare_v2(sql, read_select_sql[t], -1, &cur[t], NULL);
+    for (uint32_t t = 0; t < n && e == IOSIM_OK; t++) {
+        char q[TRACE_SQL_MAX];
+        trace_schema_select_sql(t, q, sizeof q);
+        rc[t] = sqlite3_prepare_v2(sql, q, -1, &cur[t], NULL);
         if (rc[t] == SQLITE_OK && (rc[t] = sqlite3_bind_int64(cur[t], 1, run_id)) == SQLITE_OK)
             rc[t] = sqlite3_step(cur[t]);
         if (rc[t] != SQLITE_ROW && rc[t] != SQLITE_DONE) {
@@ -132,8 +130,8 @@ enum iosim_err trace_read_run_hash(sqlite3 *sql, int64_t run_id, uint64_t *hash_
     sim_trace_hasher_init(&h, 0);
     uint64_t rows = 0;
     if (e == IOSIM_OK)
-        e = read_merge(cur, rc, run_id, &h, &rows, msg, msg_len);
-    for (int t = 0; t < SIM_TRACE_TABLE_COUNT; t++)
+        e = read_merge(cur, rc, n, run_id, &h, &rows, msg, msg_len);
+    for (uint32_t t = 0; t < n; t++)
         sqlite3_finalize(cur[t]);
     (void)sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
     if (e == IOSIM_OK) {

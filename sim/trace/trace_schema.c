@@ -1,7 +1,10 @@
 /*
- * trace_schema.c - schema v1 generated from sim/trace/trace_tables.h: table
- * descriptions, CREATE and INSERT statements, the checks an existing file
- * must pass, its creation, and the (run_id, seq) indexes.
+ * trace_schema.c - schema v1 from the table descriptions (core and
+ * registered, sim/trace/trace_table.c): INSERT and SELECT statements, the
+ * checks an existing file must pass, its creation (and that of the tables it
+ * lacks), and the (run_id, seq) indexes. A file may hold tables this
+ * process does not know (registered by another program): they are left
+ * alone.
  *
  * Physical layout: row tables are plain rowid tables with no key, so a
  * write appends to the end of each table's b-tree and nothing else; the
@@ -30,38 +33,6 @@
 /* Per connection: ample for the right-hand edges of every table. */
 #define TRACE_CACHE_KIB 65536
 
-#define TRACE_COL_NAME(kind, col) #col,
-#define TRACE_COL_KIND(kind, col) SIM_TRACE_KIND_##kind,
-#define TRACE_COL_DECL(kind, col) ", " #col " " SIM_TRACE_SQLTYPE_##kind
-#define TRACE_FIXED_INT 8
-#define TRACE_FIXED_SYM 4
-#define TRACE_FIXED_TEXT 4
-#define TRACE_COL_FIXED(kind, col) +TRACE_FIXED_##kind
-
-#define TRACE_TABLE_ARRAYS(table, ...)                                                  \
-    static const char *const trace_cols_##table[] = {                                  \
-        SIM_TRACE_EACH(TRACE_COL_NAME, __VA_ARGS__)};                                   \
-    static const enum sim_trace_kind trace_kinds_##table[] = {                          \
-        SIM_TRACE_EACH(TRACE_COL_KIND, __VA_ARGS__)};
-SIM_TRACE_TABLES(TRACE_TABLE_ARRAYS)
-
-#define TRACE_TABLE_INFO(table, ...)                                                    \
-    [SIM_TRACE_TABLE_##table] = {                                                       \
-        #table, sizeof trace_kinds_##table / sizeof trace_kinds_##table[0],             \
-        trace_cols_##table, trace_kinds_##table,                                        \
-        "CREATE TABLE IF NOT EXISTS " #table "(run_id INTEGER NOT NULL REFERENCES run(id)" \
-        ", seq INTEGER NOT NULL, t_ps INTEGER NOT NULL" SIM_TRACE_EACH(TRACE_COL_DECL,  \
-                                                                      __VA_ARGS__) ")"},
-static const struct sim_trace_table_info trace_tables[] = {SIM_TRACE_TABLES(TRACE_TABLE_INFO)};
-
-#define TRACE_TABLE_FIXED(table, ...) \
-    [SIM_TRACE_TABLE_##table] = 9 SIM_TRACE_EACH(TRACE_COL_FIXED, __VA_ARGS__),
-const uint16_t trace_row_fixed[SIM_TRACE_TABLE_COUNT] = {SIM_TRACE_TABLES(TRACE_TABLE_FIXED)};
-
-_Static_assert(sizeof trace_tables / sizeof trace_tables[0] == SIM_TRACE_TABLE_COUNT,
-              "one description per table");
-_Static_assert(SIM_TRACE_TABLE_COUNT < 256, "table ids fit the row's first byte");
-
 #define TRACE_META_SQL "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)"
 #define TRACE_RUN_SQL                                                                      \
     "CREATE TABLE IF NOT EXISTS run(id INTEGER PRIMARY KEY, scenario TEXT,"               \
@@ -70,13 +41,6 @@ _Static_assert(SIM_TRACE_TABLE_COUNT < 256, "table ids fit the row's first byte"
     " result TEXT CHECK(result IN ('pass','fail','error')), trace_hash TEXT,"              \
     " end_time_ps INTEGER, rows INTEGER, expectations_passed INTEGER,"                    \
     " expectations_failed INTEGER, message TEXT)"
-
-const struct sim_trace_table_info *sim_trace_table_info(enum sim_trace_table t)
-{
-    ASSERT((unsigned)t < SIM_TRACE_TABLE_COUNT);
-    ASSERT(trace_tables[t].ncols > 0 && trace_row_fixed[t] <= TRACE_ROW_FIXED_MAX);
-    return &trace_tables[t];
-}
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -117,40 +81,48 @@ void trace_msg(char *msg, size_t len, const char *fmt, ...)
 
 /* ---- statements ---------------------------------------------------------- */
 
-/* Appends text at *at (an output that would not fit sets *at to len). */
-static void trace_append(char *buf, size_t len, size_t *at, const char *text)
+/* The table's own columns, each after a comma, as identifiers. */
+static void trace_append_cols(char *buf, size_t len, size_t *at,
+                              const struct sim_trace_table_info *ti)
 {
-    size_t n = strlen(text);
-    if (*at >= len || len - *at <= n) {
-        *at = len;
-        return;
+    for (uint32_t c = 0; c < ti->ncols; c++) {
+        trace_sql_append(buf, len, at, ",");
+        trace_sql_ident(buf, len, at, ti->col_names[c]);
     }
-    memcpy(buf + *at, text, n + 1);
-    *at += n;
 }
 
-bool trace_schema_insert_sql(enum sim_trace_table t, uint32_t rows, char *buf, size_t len)
+void trace_schema_insert_sql(uint32_t t, uint32_t rows, char *buf, size_t len)
 {
-    ASSERT((unsigned)t < SIM_TRACE_TABLE_COUNT && rows > 0);
-    ASSERT(buf != NULL && len > 0);
-    const struct sim_trace_table_info *ti = &trace_tables[t];
+    ASSERT(rows > 0 && buf != NULL && len > 0);
+    const struct sim_trace_table_info *ti = sim_trace_table_info(t); /* t is asserted there */
     size_t at = 0;
     buf[0] = '\0';
-    trace_append(buf, len, &at, "INSERT INTO ");
-    trace_append(buf, len, &at, ti->name);
-    trace_append(buf, len, &at, "(run_id,seq,t_ps");
-    for (uint32_t c = 0; c < ti->ncols; c++) {
-        trace_append(buf, len, &at, ",");
-        trace_append(buf, len, &at, ti->col_names[c]);
-    }
-    trace_append(buf, len, &at, ") VALUES");
+    trace_sql_append(buf, len, &at, "INSERT INTO ");
+    trace_sql_ident(buf, len, &at, ti->name);
+    trace_sql_append(buf, len, &at, "(run_id,seq,t_ps");
+    trace_append_cols(buf, len, &at, ti);
+    trace_sql_append(buf, len, &at, ") VALUES");
     for (uint32_t r = 0; r < rows; r++) {
-        trace_append(buf, len, &at, r > 0 ? ",(?,?,?" : "(?,?,?");
+        trace_sql_append(buf, len, &at, r > 0 ? ",(?,?,?" : "(?,?,?");
         for (uint32_t c = 0; c < ti->ncols; c++)
-            trace_append(buf, len, &at, ",?");
-        trace_append(buf, len, &at, ")");
+            trace_sql_append(buf, len, &at, ",?");
+        trace_sql_append(buf, len, &at, ")");
     }
-    return at < len;
+    ASSERT(at < len && "the buffer holds the statement");
+}
+
+void trace_schema_select_sql(uint32_t t, char *buf, size_t len)
+{
+    ASSERT(buf != NULL && len > 0);
+    const struct sim_trace_table_info *ti = sim_trace_table_info(t); /* t is asserted there */
+    size_t at = 0;
+    buf[0] = '\0';
+    trace_sql_append(buf, len, &at, "SELECT seq,t_ps");
+    trace_append_cols(buf, len, &at, ti);
+    trace_sql_append(buf, len, &at, " FROM ");
+    trace_sql_ident(buf, len, &at, ti->name);
+    trace_sql_append(buf, len, &at, " WHERE run_id = ?1 ORDER BY seq");
+    ASSERT(at < len && "the buffer holds the statement");
 }
 
 /* ---- checking and creating a file ---------------------------------------- */
@@ -202,15 +174,16 @@ static enum iosim_err trace_schema_check(sqlite3 *sql, const char *path, bool *f
     return e;
 }
 
-/* Creates what is missing: everything in a fresh file, tables added to the
- * list since an existing file was written. Inside the caller's transaction. */
+/* Creates what is missing: everything in a fresh file; in an existing one,
+ * tables added to the list since it was written and registered tables it
+ * lacks. Inside the caller's transaction. */
 static int trace_schema_create(sqlite3 *sql, bool fresh)
 {
     int rc = trace_exec(sql, TRACE_META_SQL);
     if (rc == SQLITE_OK)
         rc = trace_exec(sql, TRACE_RUN_SQL);
-    for (unsigned t = 0; rc == SQLITE_OK && t < SIM_TRACE_TABLE_COUNT; t++)
-        rc = trace_exec(sql, trace_tables[t].create_sql);
+    for (uint32_t t = 0; rc == SQLITE_OK && t < sim_trace_table_count(); t++)
+        rc = trace_exec(sql, sim_trace_table_info(t)->create_sql);
     if (rc == SQLITE_OK && fresh)
         rc = trace_exec(sql, "INSERT INTO meta(key, value) VALUES ('schema_version', '1'),"
                              " ('created_by', 'iosim " IOSIM_BUILD_ID "')");
@@ -234,16 +207,14 @@ static enum iosim_err trace_schema_check_columns(sqlite3 *sql, const char *path,
                   sqlite3_errmsg(sql));
         return IOSIM_EPROTO;
     }
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
-        char q[1024];
-        bool fits = trace_schema_insert_sql((enum sim_trace_table)t, 1, q, sizeof q);
-        ASSERT(fits);
-        (void)fits;
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
+        char q[TRACE_SQL_MAX];
+        trace_schema_insert_sql(t, 1, q, sizeof q);
         rc = sqlite3_prepare_v2(sql, q, -1, &st, NULL);
         sqlite3_finalize(st);
         if (rc != SQLITE_OK) {
             trace_msg(msg, msg_len, "%s: table %s does not match schema v1: %s", path,
-                      trace_tables[t].name, sqlite3_errmsg(sql));
+                      sim_trace_table_info(t)->name, sqlite3_errmsg(sql));
             return IOSIM_EPROTO;
         }
     }
@@ -349,7 +320,7 @@ enum iosim_err trace_schema_open(const char *path, uint32_t busy_timeout_ms, sql
 
 /* Whether table t already leads with (run_id, seq) in some key: the primary
  * key of the WITHOUT ROWID layout, or the index made here. */
-static int trace_has_run_key(sqlite3 *sql, enum sim_trace_table t, bool *has)
+static int trace_has_run_key(sqlite3 *sql, uint32_t t, bool *has)
 {
     static const char q[] =
         "SELECT count(*) FROM pragma_index_list(?1) l"
@@ -358,7 +329,7 @@ static int trace_has_run_key(sqlite3 *sql, enum sim_trace_table t, bool *has)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(sql, q, -1, &st, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text(st, 1, trace_tables[t].name, -1, SQLITE_STATIC);
+        rc = sqlite3_bind_text(st, 1, sim_trace_table_info(t)->name, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         *has = sqlite3_column_int64(st, 0) > 0;
         rc = SQLITE_OK;
@@ -373,15 +344,21 @@ int trace_schema_index(sqlite3 *sql, const char **what)
     ASSERT(sqlite3_get_autocommit(sql));
     *what = "BEGIN";
     int rc = trace_exec(sql, "BEGIN IMMEDIATE");
-    for (unsigned t = 0; rc == SQLITE_OK && t < SIM_TRACE_TABLE_COUNT; t++) {
+    for (uint32_t t = 0; rc == SQLITE_OK && t < sim_trace_table_count(); t++) {
         bool has = false;
-        *what = trace_tables[t].name;
-        rc = trace_has_run_key(sql, (enum sim_trace_table)t, &has);
+        const char *name = sim_trace_table_info(t)->name;
+        *what = name;
+        rc = trace_has_run_key(sql, t, &has);
         if (rc != SQLITE_OK || has)
             continue;
-        char q[160];
-        (void)snprintf(q, sizeof q, "CREATE INDEX IF NOT EXISTS %s_run ON %s(run_id, seq)",
-                       trace_tables[t].name, trace_tables[t].name);
+        char q[64 + 2 * SIM_TRACE_NAME_MAX];
+        size_t at = 0; /* CREATE INDEX IF NOT EXISTS "<table>_run" ON "<table>"(run_id, seq) */
+        trace_sql_append(q, sizeof q, &at, "CREATE INDEX IF NOT EXISTS \"");
+        trace_sql_append(q, sizeof q, &at, name);
+        trace_sql_append(q, sizeof q, &at, "_run\" ON ");
+        trace_sql_ident(q, sizeof q, &at, name);
+        trace_sql_append(q, sizeof q, &at, "(run_id, seq)");
+        ASSERT(at < sizeof q && "names are at most SIM_TRACE_NAME_MAX bytes");
         rc = trace_exec(sql, q);
     }
     if (rc == SQLITE_OK) {

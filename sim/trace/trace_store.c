@@ -1,8 +1,9 @@
 /*
  * trace_store.c - one SQLite connection writing encoded rows.
  *
- * Rows arrive encoded (sim/trace/trace_internal.h), in seq order per run. Each
- * row is copied into its table's stage; when a stage holds
+ * Rows arrive encoded (sim/trace/trace_internal.h), in seq order per run, of
+ * any table this process knows (core or registered). Each row is copied
+ * into its table's stage; when a stage holds
  * TRACE_GROUP_ROWS rows they go in with one multi-row INSERT, which costs
  * much less per row than one statement per row. Before a commit, what is
  * left in the stages goes in one row at a time. So every commit holds all
@@ -54,10 +55,10 @@ struct trace_store_run {
 
 struct trace_store {
     sqlite3 *sql;
-    sqlite3_stmt *ins1[SIM_TRACE_TABLE_COUNT]; /* one row; prepared when first needed */
-    sqlite3_stmt *insn[SIM_TRACE_TABLE_COUNT]; /* TRACE_GROUP_ROWS rows */
+    sqlite3_stmt *ins1[SIM_TRACE_TABLES_MAX]; /* one row; prepared when first needed */
+    sqlite3_stmt *insn[SIM_TRACE_TABLES_MAX]; /* TRACE_GROUP_ROWS rows */
     sqlite3_stmt *begin, *commit, *rollback, *run_insert, *run_finish, *run_note;
-    struct trace_stage stage[SIM_TRACE_TABLE_COUNT];
+    struct trace_stage stage[SIM_TRACE_TABLES_MAX]; /* [t] for t < sim_trace_table_count() */
     bool txn_open;
     uint32_t txn_rows;
     struct trace_store_run *runs; /* unordered */
@@ -120,7 +121,7 @@ void trace_store_close(struct trace_store *st)
                              st->run_insert, st->run_finish, st->run_note};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         sqlite3_finalize(fixed[i]);
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
         sqlite3_finalize(st->ins1[t]);
         sqlite3_finalize(st->insn[t]);
         free(st->stage[t].buf);
@@ -137,15 +138,13 @@ void trace_store_set_busy_timeout(struct trace_store *st, uint32_t timeout_ms)
     sqlite3_busy_timeout(st->sql, (int)timeout_ms);
 }
 
-static sqlite3_stmt *store_insert_stmt(struct trace_store *st, enum sim_trace_table t, bool group)
+static sqlite3_stmt *store_insert_stmt(struct trace_store *st, uint32_t t, bool group)
 {
     sqlite3_stmt **slot = group ? &st->insn[t] : &st->ins1[t];
     if (*slot != NULL)
         return *slot;
-    char q[8192];
-    bool fits = trace_schema_insert_sql(t, group ? TRACE_GROUP_ROWS : 1, q, sizeof q);
-    ASSERT(fits);
-    (void)fits;
+    char q[TRACE_SQL_MAX];
+    trace_schema_insert_sql(t, group ? TRACE_GROUP_ROWS : 1, q, sizeof q);
     if (sqlite3_prepare_v3(st->sql, q, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
         *slot = NULL;
     return *slot;
@@ -230,7 +229,7 @@ static void store_txn_fail(struct trace_store *st, int rc, const char *what,
         store_run_set_failed(r, e, text);
         store_note_failure(st, r);
     }
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
         st->stage[t].used = 0;
         st->stage[t].rows = 0;
     }
@@ -242,7 +241,7 @@ static void store_txn_fail(struct trace_store *st, int rc, const char *what,
 
 /* Binds one staged row (after its head, ending by end) at parameters
  * base+3...; returns the byte after it. The row was checked when staged. */
-static const unsigned char *store_bind_row(sqlite3_stmt *s, int base, enum sim_trace_table t,
+static const unsigned char *store_bind_row(sqlite3_stmt *s, int base, uint32_t t,
                                            const unsigned char *p, const unsigned char *end,
                                            int *rc)
 {
@@ -267,7 +266,7 @@ static const unsigned char *store_bind_row(sqlite3_stmt *s, int base, enum sim_t
 
 /* Inserts n staged rows of table t from *p (n = 1 or TRACE_GROUP_ROWS);
  * on failure fails the transaction. */
-static bool store_insert_staged(struct trace_store *st, enum sim_trace_table t,
+static bool store_insert_staged(struct trace_store *st, uint32_t t,
                                 const unsigned char **p, uint32_t n)
 {
     bool group = n == TRACE_GROUP_ROWS;
@@ -300,7 +299,7 @@ static bool store_insert_staged(struct trace_store *st, enum sim_trace_table t,
 }
 
 /* Writes what table t's stage holds: groups, then single rows. */
-static bool store_drain_stage(struct trace_store *st, enum sim_trace_table t)
+static bool store_drain_stage(struct trace_store *st, uint32_t t)
 {
     struct trace_stage *sg = &st->stage[t];
     const unsigned char *p = sg->buf;
@@ -352,8 +351,8 @@ void trace_store_commit(struct trace_store *st)
     ASSERT(st != NULL);
     if (!st->txn_open)
         return;
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++)
-        if (st->stage[t].rows > 0 && !store_drain_stage(st, (enum sim_trace_table)t))
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++)
+        if (st->stage[t].rows > 0 && !store_drain_stage(st, t))
             return;
     int rc = store_step_once(st->commit);
     if (rc != SQLITE_DONE) {
@@ -412,7 +411,7 @@ enum iosim_err trace_store_run_begin(struct trace_store *st, const struct sim_tr
 
 /* Length of the encoded row at p of table t (at most avail bytes), or 0
  * when it is malformed. */
-static size_t store_row_len(enum sim_trace_table t, const unsigned char *p, size_t avail)
+static size_t store_row_len(uint32_t t, const unsigned char *p, size_t avail)
 {
     const struct sim_trace_table_info *ti = sim_trace_table_info(t);
     struct trace_cursor c = {.p = p + 9, .end = p + avail, .ok = avail >= 9};
@@ -429,7 +428,7 @@ static size_t store_row_len(enum sim_trace_table t, const unsigned char *p, size
 
 /* Stages one row; its group goes in when full. */
 static bool store_stage_row(struct trace_store *st, struct trace_store_run *r,
-                            enum sim_trace_table t, const unsigned char *row, size_t len)
+                            uint32_t t, const unsigned char *row, size_t len)
 {
     struct trace_stage *sg = &st->stage[t];
     if (!store_stage_reserve(sg, TRACE_STAGE_HEAD + len)) {
@@ -470,14 +469,13 @@ void trace_store_rows(struct trace_store *st, int64_t run_id, uint64_t seq0, uin
             trace_store_commit(st);
         if (r->failed || !store_txn_begin(st, r))
             return;
-        size_t rl = p < end && *p < SIM_TRACE_TABLE_COUNT
-                        ? store_row_len((enum sim_trace_table)*p, p, (size_t)(end - p))
-                        : 0;
+        bool known = p < end && *p < sim_trace_table_count();
+        size_t rl = known ? store_row_len(*p, p, (size_t)(end - p)) : 0;
         if (rl == 0) {
             store_txn_fail(st, SQLITE_CORRUPT, "rows (malformed)", r, r->next_seq);
             return;
         }
-        if (!store_stage_row(st, r, (enum sim_trace_table)*p, p, rl))
+        if (!store_stage_row(st, r, *p, p, rl))
             return;
         p += rl;
     }

@@ -27,7 +27,10 @@
  * Adding a table is one entry here (append it: a table's id is its position
  * in the list and is part of the trace hash), plus its section in
  * docs/trace-schema.md. A table has 1 to 24 own columns; a column may not be
- * called run_id, seq or t_ps.
+ * called run_id, seq or t_ps. These are the core tables, the ones the
+ * simulator itself emits; a model family declares its own tables in its own
+ * folder and registers them at start-up instead (SIM_TRACE_TABLE_DEF and
+ * sim_trace_table_register in sim/trace/trace.h), after these.
  *
  * Usage (a generator): define a macro taking (table, (KIND, col), ...) and
  * walk the columns with SIM_TRACE_EACH:
@@ -87,7 +90,8 @@
       (INT, len), (INT, status), (INT, extra))
 /* clang-format on */
 
-/* The table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order. */
+/* The core table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order
+ * (registered tables follow from SIM_TRACE_TABLE_COUNT on). */
 enum sim_trace_table {
 #define SIM_TRACE_ENUM_(table, ...) SIM_TRACE_TABLE_##table,
     SIM_TRACE_TABLES(SIM_TRACE_ENUM_)

@@ -181,11 +181,11 @@ Test(trace_expect, unknown_table_is_refused_with_the_tables_it_may_count)
     char want[1024];
     int n = snprintf(want, sizeof want, "t.yaml:7:20: unknown table 'bogus' (expected one of: ");
     const char *sep = "";
-    for (uint32_t t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
         if (t == SIM_TRACE_TABLE_expectation)
             continue;
         n += snprintf(want + n, sizeof want - (size_t)n, "%s%s", sep,
-                      sim_trace_table_info((enum sim_trace_table)t)->name);
+                      sim_trace_table_info(t)->name);
         sep = ", ";
     }
     snprintf(want + n, sizeof want - (size_t)n, ")");
@@ -254,6 +254,33 @@ Test(trace_expect, rows_match_on_table_and_every_where_column)
     cr_expect(!sim_expect_trace_matches(both, SIM_TRACE_TABLE_irq, row, 4), "NULL is no string");
     row[3].str = NULL;
     cr_expect(!sim_expect_trace_matches(empty, SIM_TRACE_TABLE_irq, row, 4), "NULL is not ''");
+    sim_scenario_free(s);
+}
+
+/* A table a model family registers at start-up is counted like a core one
+ * (each Test runs in a process of its own, so the registration stays here). */
+SIM_TRACE_TABLE_DEF(usb_xfer, (INT, slot), (SYM, status));
+
+Test(trace_expect, registered_table_is_accepted_and_its_rows_are_counted)
+{
+    cr_assert_eq(sim_trace_table_register(&usb_xfer_table), IOSIM_OK);
+    struct sim_scenario *s =
+        load_ok("  - trace: {table: usb_xfer, where: {status: stall}, min: 1}\n");
+    const struct sim_expect *x = &s->expects[0];
+    cr_expect_eq(x->table, usb_xfer_table.id);
+    struct sim_expect_tally ty;
+    cr_assert(sim_expect_tally_init(&ty, s));
+    struct sim_trace tr;
+    cr_assert_eq(sim_trace_init(&tr, NULL, NULL), IOSIM_OK);
+    sim_trace_set_tap(&tr, sim_expect_tally_row, &ty);
+    sim_trace_usb_xfer(&tr, 1, 2, "stall");
+    sim_trace_usb_xfer(&tr, 2, 2, "ok");
+    sim_trace_irq(&tr, 3, 40, "deliver", 1, "dev0");
+    cr_expect_eq(sim_expect_tally_rows(&ty, x), 1);
+    char msg[SIM_RUN_MSG_MAX];
+    sim_expect_trace_text(x, 1, msg, sizeof msg);
+    cr_expect_str_eq(msg, "trace usb_xfer where status=stall: 1 row, expected at least 1");
+    sim_trace_fini(&tr);
     sim_scenario_free(s);
 }
 

@@ -4,7 +4,11 @@
  * one-shot XXH64, and against what SQL reads back; for both ways of
  * writing (a writer process, in-process), which must also store identical
  * rows for the same emissions. Also: every single changed value changes
- * the hash; equal emissions give equal hashes. */
+ * the hash; equal emissions give equal hashes. Most tests also register two
+ * tables the way a model family does, so their rows are drawn among the
+ * core tables' (registration is process-global, and Criterion runs each
+ * Test in a process of its own, so a test registers what it uses and
+ * nothing carries over to the next). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +30,7 @@ struct mval {
 };
 
 struct mrow {
-    enum sim_trace_table t;
+    uint32_t t;
     sim_time_ps t_ps;
     uint32_t n;
     struct mval v[COLS_MAX];
@@ -112,31 +116,73 @@ static const char *gen_TEXT(struct gen *g)
     return gen_record(g, s);
 }
 
+/* Tables a model family would own, described as one does (in its own file). */
+#define MODEL_TABLES(T)                                                              \
+    T(model_xfer, (INT, slot), (SYM, kind), (TEXT, note), (INT, len))                \
+    T(model_trb, (SYM, type), (INT, addr))
+#define MODEL_DEF(table, ...) SIM_TRACE_TABLE_DEF(table, __VA_ARGS__);
+MODEL_TABLES(MODEL_DEF)
+
+#define MODEL_REGISTER(table, ...) \
+    cr_assert_eq(sim_trace_table_register(&table##_table), IOSIM_OK, #table);
+static void model_register(void)
+{
+    MODEL_TABLES(MODEL_REGISTER)
+    cr_assert_eq(sim_trace_table_count(), SIM_TRACE_TABLE_COUNT + 2);
+}
+
+/* The table id a row hashes with, as docs/trace-schema.md defines it. */
+static uint64_t model_hash_id(uint32_t t)
+{
+    if (t < SIM_TRACE_TABLE_COUNT)
+        return t;
+    const char *name = sim_trace_table_info(t)->name;
+    return sim_trace_xxh64(name, strlen(name), 0) | (UINT64_C(1) << 63);
+}
+
 #define GEN_FIELD(kind, col) SIM_TRACE_CTYPE_##kind col;
 #define GEN_COL(kind, col) r.col = gen_##kind(g);
 #define GEN_ARG(kind, col) , r.col
-#define GEN_CASE(table, ...)                                                  \
-    case SIM_TRACE_TABLE_##table: {                                           \
+/* Draws a row of `table` and emits it into every run of trs. */
+#define GEN_EMIT(table, ...)                                                  \
+    {                                                                         \
         struct {                                                              \
             SIM_TRACE_EACH(GEN_FIELD, __VA_ARGS__)                            \
         } r;                                                                  \
         SIM_TRACE_EACH(GEN_COL, __VA_ARGS__)                                  \
         for (size_t i = 0; i < ntr; i++)                                      \
             sim_trace_##table(trs[i], t_ps SIM_TRACE_EACH(GEN_ARG, __VA_ARGS__)); \
-        break;                                                                \
+    }
+#define GEN_CASE(table, ...)                                                  \
+    case SIM_TRACE_TABLE_##table:                                             \
+        GEN_EMIT(table, __VA_ARGS__)                                          \
+        break;
+/* A registered table's row, through its generated emitter. */
+#define GEN_REGISTERED(table, ...)                                            \
+    if (t == table##_table.id) {                                              \
+        GEN_EMIT(table, __VA_ARGS__)                                          \
+        return;                                                               \
     }
 
-/* Emits one random row of table t into every run of trs and records it. */
-static void gen_row(struct gen *g, struct mrow *row, enum sim_trace_table t, sim_time_ps t_ps,
-                    struct sim_trace **trs, size_t ntr)
+static void gen_emit(struct gen *g, uint32_t t, sim_time_ps t_ps, struct sim_trace **trs,
+                     size_t ntr)
 {
-    *row = (struct mrow){.t = t, .t_ps = t_ps};
-    g->row = row;
-    switch (t) {
+    MODEL_TABLES(GEN_REGISTERED)
+    cr_assert_lt(t, SIM_TRACE_TABLE_COUNT, "no such table");
+    switch ((enum sim_trace_table)t) {
         SIM_TRACE_TABLES(GEN_CASE)
     case SIM_TRACE_TABLE_COUNT:
         cr_assert_fail("no such table");
     }
+}
+
+/* Emits one random row of table t into every run of trs and records it. */
+static void gen_row(struct gen *g, struct mrow *row, uint32_t t, sim_time_ps t_ps,
+                    struct sim_trace **trs, size_t ntr)
+{
+    *row = (struct mrow){.t = t, .t_ps = t_ps};
+    g->row = row;
+    gen_emit(g, t, t_ps, trs, ntr);
     memset(g->text, 'X', sizeof g->text); /* TEXT must have been copied */
     cr_assert_eq(row->n, sim_trace_table_info(t)->ncols);
 }
@@ -169,7 +215,7 @@ static void model_emit(struct model *m, uint64_t seed, size_t n, uint64_t pertur
     sim_time_ps t_ps = 0;
     for (size_t r = 0; r < n; r++) {
         t_ps += sim_rng_below(&g.rng, 3) * 1000;
-        enum sim_trace_table t = (enum sim_trace_table)sim_rng_below(&g.rng, SIM_TRACE_TABLE_COUNT);
+        uint32_t t = (uint32_t)sim_rng_below(&g.rng, sim_trace_table_count());
         gen_row(&g, &m->rows[r], t, t_ps, trs, ntr);
     }
 }
@@ -190,7 +236,7 @@ static uint64_t model_hash(const struct model *m)
     for (size_t r = 0; r < m->n; r++) {
         const struct mrow *row = &m->rows[r];
         const struct sim_trace_table_info *ti = sim_trace_table_info(row->t);
-        put_le64(&p, (uint64_t)row->t);
+        put_le64(&p, model_hash_id(row->t));
         put_le64(&p, row->t_ps);
         for (uint32_t c = 0; c < row->n; c++) {
             if (ti->col_kinds[c] == SIM_TRACE_KIND_INT) {
@@ -218,8 +264,8 @@ static void model_check_db(const struct model *m, int64_t run_id, uint64_t seed)
 {
     sqlite3 *s = sql_open();
     size_t seen = 0;
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
-        const struct sim_trace_table_info *ti = sim_trace_table_info((enum sim_trace_table)t);
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
+        const struct sim_trace_table_info *ti = sim_trace_table_info(t);
         char q[256];
         snprintf(q, sizeof q, "SELECT * FROM %s WHERE run_id = %lld ORDER BY seq", ti->name,
                  (long long)run_id);
@@ -305,6 +351,7 @@ static void model_random_runs(enum db_mode mode)
 
 Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
 {
+    model_register();
     for (size_t k = 0; k < 2; k++) {
         scratch_renew();
         model_random_runs(db_modes[k]);
@@ -316,8 +363,8 @@ Test(trace_model, matches_reference_model_when_random_rows_of_every_table)
 static int64_t rows_not_in(sqlite3 *s, const char *a, const char *b)
 {
     int64_t missing = 0;
-    for (unsigned t = 0; t < SIM_TRACE_TABLE_COUNT; t++) {
-        const char *name = sim_trace_table_info((enum sim_trace_table)t)->name;
+    for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
+        const char *name = sim_trace_table_info(t)->name;
         char q[256];
         snprintf(q, sizeof q,
                  "SELECT count(*) FROM (SELECT * FROM %s.%s EXCEPT SELECT * FROM %s.%s)", a,
@@ -335,6 +382,7 @@ static int64_t rows_not_in(sqlite3 *s, const char *a, const char *b)
  * writer is not forked for a file this process writes in-process). */
 Test(trace_model, both_ways_store_identical_rows_when_emissions_are_equal)
 {
+    model_register();
     char other[sizeof g_path + 8];
     snprintf(other, sizeof other, "%s.2", g_path);
     struct sim_trace_db *remote = db_open_mode(DB_WRITER), *local = NULL;
@@ -378,6 +426,7 @@ Test(trace_model, both_ways_store_identical_rows_when_emissions_are_equal)
 Test(trace_model, hash_changes_when_any_single_value_changes)
 {
     enum { ROWS = 25 };
+    model_register();
     struct sim_trace base;
     struct model m;
     sim_trace_init(&base, NULL, NULL);
@@ -485,6 +534,28 @@ Test(trace_model, hash_matches_pinned_value_when_fixed_rows)
     char hex[SIM_TRACE_HASH_HEX_LEN + 1];
     sim_trace_hash_hex(&tr, hex);
     cr_expect_str_eq(hex, "71f983aa11506b66");
+    model_free(&m);
+    sim_trace_fini(&tr);
+}
+
+/* The same with the two registered tables drawn too: pins the hash ids of
+ * registered tables (derived from their names), which must not move either. */
+Test(trace_model, hash_matches_pinned_value_when_registered_tables_are_drawn_too)
+{
+    model_register();
+    struct sim_trace tr;
+    struct model m;
+    sim_trace_init(&tr, NULL, NULL);
+    struct sim_trace *one[] = {&tr};
+    model_emit(&m, 2024, 400, UINT64_MAX, one, 1);
+    size_t registered = 0;
+    for (size_t r = 0; r < m.n; r++)
+        registered += m.rows[r].t >= SIM_TRACE_TABLE_COUNT;
+    cr_assert_gt(registered, 0);
+    cr_expect_eq(sim_trace_hash(&tr), model_hash(&m));
+    char hex[SIM_TRACE_HASH_HEX_LEN + 1];
+    sim_trace_hash_hex(&tr, hex);
+    cr_expect_str_eq(hex, "843bb5a3b382fe39");
     model_free(&m);
     sim_trace_fini(&tr);
 }

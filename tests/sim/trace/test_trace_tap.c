@@ -16,7 +16,7 @@ struct seen {
     char text[4096];
 };
 
-static void record(void *ctx, enum sim_trace_table table, sim_time_ps t_ps,
+static void record(void *ctx, uint32_t table, sim_time_ps t_ps,
                    const struct sim_trace_value *cols, uint32_t ncols)
 {
     struct seen *sn = ctx;
@@ -150,4 +150,25 @@ Test(trace_tap, sees_every_row_and_changes_no_stored_row_when_a_db_is_attached)
         scratch_renew();
         tap_with_db(db_modes[m]);
     }
+}
+
+/* A table a model family registers (each Test runs in a process of its
+ * own, so the registration stays in this one). */
+SIM_TRACE_TABLE_DEF(tap_blink, (INT, reg), (SYM, op), (TEXT, note));
+
+Test(trace_tap, sees_registered_rows_and_core_rows_through_sim_trace_row)
+{
+    static struct seen sn;
+    cr_assert_eq(sim_trace_table_register(&tap_blink_table), IOSIM_OK);
+    struct sim_trace tr;
+    cr_assert_eq(sim_trace_init(&tr, NULL, NULL), IOSIM_OK);
+    sim_trace_set_tap(&tr, record, &sn);
+    sim_trace_tap_blink(&tr, 5, 3, "on", NULL);
+    const struct sim_trace_value log[] = {SIM_TRACE_VALUE_INT(-1), SIM_TRACE_VALUE_SYM("program"),
+                                          SIM_TRACE_VALUE_TEXT("hello")};
+    sim_trace_row(&tr, SIM_TRACE_TABLE_log, 6, log, 3);
+    cr_expect_str_eq(sn.text, "tap_blink@5 3 on NULL\n"
+                              "log@6 -1 program hello\n");
+    cr_expect_eq(sim_trace_rows(&tr), 2);
+    sim_trace_fini(&tr);
 }
