@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/cli/opts.h"
 #include "sim/run/run.h"
 
 #define CLI_EXIT_PASS 0
@@ -22,13 +23,11 @@ int cli_suite(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_pcid(int argc, char **argv);
 
-/* Strict unsigned parse of a whole argument (decimal or 0x hex). */
-bool cli_parse_u64(const char *s, uint64_t *out);
-
-/* --seed and --policy values, shared by the commands that take them: false
- * (after saying why on stderr, naming `cmd`) when the text is not valid. */
-bool cli_seed_arg(const char *cmd, const char *text, uint64_t *seed);
-bool cli_policy_arg(const char *cmd, const char *text);
+/* The --seed and --policy options of the commands that run scenarios, with
+ * the line their --help shows: one declaration of what a valid value is.
+ * --seed sets *seed and *seed_set; --policy points *policy at its text. */
+struct cli_opt cli_seed_opt(const char *help, uint64_t *seed, bool *seed_set);
+struct cli_opt cli_policy_opt(const char *help, const char **policy);
 
 /* Prints a run's verdict block (result, failures, end, trace-hash, repro). */
 void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_run_result *r);

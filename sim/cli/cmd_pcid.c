@@ -5,25 +5,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "impl/drivers/pcid/pcid.h"
 #include "impl/drivers/pcid/pcid_dump.h"
 #include "sim/cli/cli.h"
 #include "sim/scenario/pci_dump_file.h"
-
-static const char pcid_usage[] =
-    "usage: iosim pcid DUMP [--domain N]\n"
-    "\n"
-    "Runs pcid's enumeration on the configuration space of a real machine and\n"
-    "prints what it finds: per function its address, IDs, class, kind (and a\n"
-    "bridge's bus numbers), the capabilities pcid understood and any problems,\n"
-    "then one line per BAR (kind, size by the sizing protocol, address). DUMP is\n"
-    "lspci output with hex dumps (lspci -xxx or -vvvxxxx; sizes from its Region\n"
-    "lines) or a directory like /sys/bus/pci/devices (config files; sizes from\n"
-    "resource). A BAR whose size the dump does not give is reported as absent.\n"
-    "Exit status 2 for a dump that does not parse.\n";
 
 static void print_func(const struct pcid_func *f)
 {
@@ -48,30 +35,41 @@ static void print_func(const struct pcid_func *f)
     }
 }
 
+/* Reads the command line into *path and *domain: what cli_opts_parse returns. */
+static int parse_pcid_args(int argc, char **argv, const char **path, uint64_t *domain)
+{
+    const struct cli_opt opts[] = {
+        {.name = "domain", .metavar = "N", .parse = cli_opt_u64, .dest = domain, .max = 0xffff,
+         .wants = "0..0xffff",
+         .help = "the PCI domain (segment) to enumerate, 0..0xffff (default: 0)"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "pcid",
+        .about = "Runs pcid's enumeration on the configuration space of a real machine and\n"
+                 "prints what it finds: per function its address, IDs, class, kind (and a\n"
+                 "bridge's bus numbers), the capabilities pcid understood and any problems,\n"
+                 "then one line per BAR (kind, size by the sizing protocol, address). DUMP is\n"
+                 "lspci output with hex dumps (lspci -xxx or -vvvxxxx; sizes from its Region\n"
+                 "lines) or a directory like /sys/bus/pci/devices (config files; sizes from\n"
+                 "resource). A BAR whose size the dump does not give is reported as absent.\n",
+        .notes = "Ends with the line `N functions, problems P`. Exit status 2 for a dump that\n"
+                 "does not parse.\n",
+        .opts = opts,
+        .operand = {.metavar = "DUMP", .parse = cli_opt_text, .dest = path},
+        .max_operands = 1,
+        .missing = "no dump given",
+    };
+    return cli_opts_parse(&cmd, argc, argv);
+}
+
 int cli_pcid(int argc, char **argv)
 {
     const char *path = NULL;
     uint64_t domain = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(pcid_usage, stdout);
-            return CLI_EXIT_PASS;
-        } else if (strcmp(argv[i], "--domain") == 0 && i + 1 < argc) {
-            if (!cli_parse_u64(argv[++i], &domain) || domain > 0xffff) {
-                fprintf(stderr, "iosim pcid: --domain wants 0..0xffff, got '%s'\n", argv[i]);
-                return CLI_EXIT_USAGE;
-            }
-        } else if (argv[i][0] == '-' || path != NULL) {
-            fprintf(stderr, "iosim pcid: unexpected argument '%s'\n\n%s", argv[i], pcid_usage);
-            return CLI_EXIT_USAGE;
-        } else {
-            path = argv[i];
-        }
-    }
-    if (path == NULL) {
-        fprintf(stderr, "iosim pcid: no dump given\n\n%s", pcid_usage);
-        return CLI_EXIT_USAGE;
-    }
+    int parsed = parse_pcid_args(argc, argv, &path, &domain);
+    if (parsed != CLI_OPTS_GO_ON)
+        return parsed;
     struct stat st;
     bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
     struct pcid_dump *dump = calloc(1, sizeof *dump);

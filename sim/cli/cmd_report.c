@@ -1,38 +1,37 @@
 /* `iosim report`: summarise a trace database (reports/ does the reading). */
 #include <stdio.h>
-#include <string.h>
 
 #include "reports/summary.h"
 #include "sim/cli/cli.h"
 
-static const char report_usage[] =
-    "usage: iosim report DB [-o FILE]\n"
-    "\n"
-    "Summarises the runs recorded in a trace database: verdicts, seeds, policies,\n"
-    "simulated end times, trace hashes, failures with their repro commands, and rows\n"
-    "per table. Writes to FILE (or standard output). Exit status 2 when DB is not a\n"
-    "readable iosim trace.\n";
+/* Reads the command line into *db and *out_path: what cli_opts_parse returns. */
+static int parse_report_args(int argc, char **argv, const char **db, const char **out_path)
+{
+    const struct cli_opt opts[] = {
+        {.letter = 'o', .metavar = "FILE", .parse = cli_opt_text, .dest = out_path,
+         .help = "write the summary to FILE (default: standard output)"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "report",
+        .about = "Summarises the runs recorded in a trace database: verdicts, seeds, policies,\n"
+                 "simulated end times, trace hashes, failures with their repro commands, and "
+                 "rows\nper table. Writes to FILE (or standard output).\n",
+        .notes = "Exit status 2 when DB is not a readable iosim trace.\n",
+        .opts = opts,
+        .operand = {.metavar = "DB", .parse = cli_opt_text, .dest = db},
+        .max_operands = 1,
+        .missing = "no database given",
+    };
+    return cli_opts_parse(&cmd, argc, argv);
+}
 
 int cli_report(int argc, char **argv)
 {
     const char *db = NULL, *out_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(report_usage, stdout);
-            return CLI_EXIT_PASS;
-        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
-            out_path = argv[++i];
-        } else if (argv[i][0] == '-' || db != NULL) {
-            fprintf(stderr, "iosim report: unexpected argument '%s'\n\n%s", argv[i], report_usage);
-            return CLI_EXIT_USAGE;
-        } else {
-            db = argv[i];
-        }
-    }
-    if (db == NULL) {
-        fprintf(stderr, "iosim report: no database given\n\n%s", report_usage);
-        return CLI_EXIT_USAGE;
-    }
+    int st = parse_report_args(argc, argv, &db, &out_path);
+    if (st != CLI_OPTS_GO_ON)
+        return st;
     FILE *out = out_path != NULL ? fopen(out_path, "w") : stdout;
     if (out == NULL) {
         fprintf(stderr, "iosim report: cannot write %s\n", out_path);

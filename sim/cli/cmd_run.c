@@ -6,17 +6,6 @@
 #include "sim/cli/cli.h"
 #include "sim/trace/trace.h"
 
-static const char run_usage[] =
-    "usage: iosim run SCENARIO [--seed N] [--policy P] [--trace FILE.db]\n"
-    "\n"
-    "Runs one scenario file and checks its expectations.\n"
-    "  --seed N          seed of the run (default: the scenario's `seed:`, else 1)\n"
-    "  --policy P        scheduler policy: fifo, random or pct:D (default: the scenario's)\n"
-    "  --trace FILE.db   record the run in an SQLite trace database (created if missing)\n"
-    "\n"
-    "Prints the verdict, `trace-hash: <16 hex digits>` and, on failure, the command that\n"
-    "reproduces it. Exit status: 0 every expectation held, 1 one failed, 2 bad input.\n";
-
 void cli_format_time(uint64_t ps, char *buf, size_t cap)
 {
     if (ps >= SIM_S)
@@ -59,44 +48,60 @@ struct run_args {
     bool seed_set;
 };
 
+static bool parse_policy(const struct cli_opt *o, const char *text)
+{
+    struct sim_sched_params sp;
+    if (strlen(text) >= SIM_POLICY_TEXT_MAX || sim_policy_parse(text, &sp) != IOSIM_OK)
+        return false;
+    *(const char **)o->dest = text;
+    return true;
+}
+
+struct cli_opt cli_seed_opt(const char *help, uint64_t *seed, bool *seed_set)
+{
+    return (struct cli_opt){.name = "seed", .metavar = "N", .help = help, .parse = cli_opt_u64,
+                            .dest = seed, .max = UINT64_MAX, .seen = seed_set,
+                            .wants = "a non-negative integer"};
+}
+
+struct cli_opt cli_policy_opt(const char *help, const char **policy)
+{
+    return (struct cli_opt){.name = "policy", .metavar = "P", .help = help,
+                            .parse = parse_policy, .dest = policy,
+                            .wants = "fifo, random or pct:D (D 1..16)"};
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(run_usage, stdout);
-            return -1;
-        } else if (strcmp(arg, "--seed") == 0 && has_value) {
-            if (!cli_seed_arg("run", argv[++i], &a->seed))
-                return CLI_EXIT_USAGE;
-            a->seed_set = true;
-        } else if (strcmp(arg, "--policy") == 0 && has_value) {
-            a->policy = argv[++i];
-            if (!cli_policy_arg("run", a->policy))
-                return CLI_EXIT_USAGE;
-        } else if (strcmp(arg, "--trace") == 0 && has_value) {
-            a->trace = argv[++i];
-        } else if (arg[0] == '-' || a->path != NULL) {
-            fprintf(stderr, "iosim run: unexpected argument '%s'\n\n%s", arg, run_usage);
-            return CLI_EXIT_USAGE;
-        } else {
-            a->path = arg;
-        }
-    }
-    if (a->path == NULL) {
-        fprintf(stderr, "iosim run: no scenario given\n\n%s", run_usage);
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
+    const struct cli_opt opts[] = {
+        cli_seed_opt("seed of the run (default: the scenario's `seed:`, else 1)", &a->seed,
+                     &a->seed_set),
+        cli_policy_opt("scheduler policy: fifo, random or pct:D (default: the scenario's)",
+                       &a->policy),
+        {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
+         .help = "record the run in an SQLite trace database (created if missing)"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "run",
+        .about = "Runs one scenario file and checks its expectations.\n",
+        .notes = "Prints the verdict, `trace-hash: <16 hex digits>` and, on failure, the command "
+                 "that\nreproduces it. Exit status: 0 every expectation held, 1 one failed, 2 "
+                 "bad input.\n",
+        .opts = opts,
+        .operand = {.metavar = "SCENARIO", .parse = cli_opt_text, .dest = &a->path},
+        .max_operands = 1,
+        .missing = "no scenario given",
+    };
+    return cli_opts_parse(&cmd, argc, argv);
 }
 
 int cli_run(int argc, char **argv)
 {
     struct run_args a = {0};
     int st = parse_run_args(argc, argv, &a);
-    if (st != 0)
-        return st < 0 ? CLI_EXIT_PASS : st;
+    if (st != CLI_OPTS_GO_ON)
+        return st;
     struct sim_scenario *s;
     struct yml_error err;
     if (sim_scenario_load(a.path, &s, &err) != IOSIM_OK) {

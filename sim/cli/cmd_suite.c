@@ -17,20 +17,6 @@
 #include "sim/cli/junit.h"
 #include "sim/trace/trace.h"
 
-static const char suite_usage[] =
-    "usage: iosim suite PATH... [-j N] [--junit FILE] [--trace FILE.db] [--seed N] [--policy P]\n"
-    "\n"
-    "Runs every scenario (*.yaml, *.yml) found in the paths (directories recursively,\n"
-    "in sorted order), N at a time in separate processes (default: 2).\n"
-    "  -j N              parallel worker processes (1..64)\n"
-    "  --junit FILE      write a JUnit XML report\n"
-    "  --trace FILE.db   record every run in one SQLite trace database\n"
-    "  --seed N          override every scenario's seed\n"
-    "  --policy P        override every scenario's policy (fifo, random, pct:D)\n"
-    "\n"
-    "Ends with `N passed, N failed`. Exit status: 0 all passed, 1 an expectation failed,\n"
-    "2 bad input (a scenario that does not load counts as failed and makes the status 2).\n";
-
 #define SUITE_FILES_MAX 100000u
 
 struct suite_msg {
@@ -55,7 +41,7 @@ struct suite_job {
 struct suite_args {
     const char *paths[256];
     size_t path_count;
-    unsigned jobs;
+    uint64_t jobs;
     const char *junit;
     const char *trace;
     const char *policy;
@@ -297,46 +283,42 @@ static bool write_junit(const char *path, struct suite_job *jobs, size_t n)
 
 /* ---- the command ------------------------------------------------------------------------ */
 
+/* One PATH operand. Paths past the 256th are dropped, as they always were. */
+static bool add_path(const struct cli_opt *o, const char *text)
+{
+    struct suite_args *a = o->dest;
+    if (a->path_count < sizeof a->paths / sizeof a->paths[0])
+        a->paths[a->path_count++] = text;
+    return true;
+}
+
 static int parse_suite_args(int argc, char **argv, struct suite_args *a)
 {
     a->jobs = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        bool has_value = i + 1 < argc;
-        uint64_t v;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(suite_usage, stdout);
-            return -1;
-        } else if (strcmp(arg, "-j") == 0 && has_value) {
-            if (!cli_parse_u64(argv[++i], &v) || v < 1 || v > 64) {
-                fprintf(stderr, "iosim suite: -j wants 1..64, got '%s'\n", argv[i]);
-                return CLI_EXIT_USAGE;
-            }
-            a->jobs = (unsigned)v;
-        } else if (strcmp(arg, "--junit") == 0 && has_value) {
-            a->junit = argv[++i];
-        } else if (strcmp(arg, "--trace") == 0 && has_value) {
-            a->trace = argv[++i];
-        } else if (strcmp(arg, "--seed") == 0 && has_value) {
-            if (!cli_seed_arg("suite", argv[++i], &a->seed))
-                return CLI_EXIT_USAGE;
-            a->seed_set = true;
-        } else if (strcmp(arg, "--policy") == 0 && has_value) {
-            a->policy = argv[++i];
-            if (!cli_policy_arg("suite", a->policy))
-                return CLI_EXIT_USAGE;
-        } else if (arg[0] == '-') {
-            fprintf(stderr, "iosim suite: unexpected argument '%s'\n\n%s", arg, suite_usage);
-            return CLI_EXIT_USAGE;
-        } else if (a->path_count < sizeof a->paths / sizeof a->paths[0]) {
-            a->paths[a->path_count++] = arg;
-        }
-    }
-    if (a->path_count == 0) {
-        fprintf(stderr, "iosim suite: no path given\n\n%s", suite_usage);
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
+    const struct cli_opt opts[] = {
+        {.letter = 'j', .metavar = "N", .help = "parallel worker processes (1..64)",
+         .parse = cli_opt_u64, .dest = &a->jobs, .min = 1, .max = 64, .wants = "1..64"},
+        {.name = "junit", .metavar = "FILE", .help = "write a JUnit XML report",
+         .parse = cli_opt_text, .dest = &a->junit},
+        {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
+         .help = "record every run in one SQLite trace database"},
+        cli_seed_opt("override every scenario's seed", &a->seed, &a->seed_set),
+        cli_policy_opt("override every scenario's policy (fifo, random, pct:D)", &a->policy),
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "suite",
+        .about = "Runs every scenario (*.yaml, *.yml) found in the paths (directories "
+                 "recursively,\nin sorted order), N at a time in separate processes "
+                 "(default: 2).\n",
+        .notes = "Ends with `N passed, N failed`. Exit status: 0 all passed, 1 an expectation "
+                 "failed,\n2 bad input (a scenario that does not load counts as failed and "
+                 "makes the status 2).\n",
+        .opts = opts,
+        .operand = {.metavar = "PATH...", .parse = add_path, .dest = a},
+        .missing = "no path given",
+    };
+    return cli_opts_parse(&cmd, argc, argv);
 }
 
 /* Creates (or checks) the database once, before workers race to do it;
@@ -401,8 +383,8 @@ int cli_suite(int argc, char **argv)
 {
     struct suite_args a = {0};
     int st = parse_suite_args(argc, argv, &a);
-    if (st != 0)
-        return st < 0 ? CLI_EXIT_PASS : st;
+    if (st != CLI_OPTS_GO_ON)
+        return st;
     struct file_list files = {0};
     if (!collect(&a, &files))
         return CLI_EXIT_USAGE;

@@ -1,7 +1,5 @@
 /* iosim: one binary, subcommands. See README.md and `iosim --help`. */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/cli.h"
@@ -16,37 +14,6 @@ static const char usage[] =
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
-
-bool cli_parse_u64(const char *s, uint64_t *out)
-{
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
-bool cli_seed_arg(const char *cmd, const char *text, uint64_t *seed)
-{
-    if (cli_parse_u64(text, seed))
-        return true;
-    fprintf(stderr, "iosim %s: --seed wants a non-negative integer, got '%s'\n", cmd, text);
-    return false;
-}
-
-bool cli_policy_arg(const char *cmd, const char *text)
-{
-    struct sim_sched_params sp;
-    if (strlen(text) < SIM_POLICY_TEXT_MAX && sim_policy_parse(text, &sp) == IOSIM_OK)
-        return true;
-    fprintf(stderr, "iosim %s: --policy wants fifo, random or pct:D (D 1..16), got '%s'\n", cmd,
-            text);
-    return false;
-}
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The command line's contracts: exit statuses, the `file:line:col:` error
 # form, `trace-hash:`, the repro line and that it reproduces, `N passed, N
-# failed`, JUnit output, the trace database and the report.
+# failed`, JUnit output, the trace database and the report; the GNU option
+# forms on every subcommand, one form for every usage mistake, and a --help
+# that lists every option the command accepts.
 # Usage: cli_test.sh IOSIM SOURCE_DIR WORK_DIR
 set -u
 iosim=${1:?}; src=${2:?}; work=${3:?}
@@ -71,6 +73,118 @@ check "... and finds its six functions" [ "$(tail -n 1 "$work/out")" = "6 functi
 check "pcid on a file that is no dump exits 2" [ "$(status_of "$iosim" pcid "$fx/pass.yaml")" = 2 ]
 check "pcid on a dump that does not parse exits 2, with file:line:col" \
     bash -c "printf '00:01.0 x\\n00: zz\\n' > '$work/bad.txt'; '$iosim' pcid '$work/bad.txt' 2>&1 >/dev/null | grep -q '^$work/bad.txt:2:5: '; [ \${PIPESTATUS[0]} = 2 ]"
+
+# ---- GNU option forms (sim/cli/opts.c), command by command ----------------------
+
+hash_of() { grep -o 'trace-hash: [0-9a-f]*' "$1"; }
+# mistake CMD WHAT ARGS...: iosim CMD ARGS... exits 2 with "iosim CMD: WHAT",
+# a blank line and the usage on stderr.
+mistake() {
+    local cmd=$1 what=$2; shift 2
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    check "iosim $cmd $*: exit 2, '$what', then the usage" \
+        bash -c 'err=$0 want=$1 cmd=$2; shift 2
+                 [ "$("$@" >/dev/null 2>"$err"; echo $?)" = 2 ] &&
+                 [ "$(sed -n 1p "$err")" = "$want" ] && [ -z "$(sed -n 2p "$err")" ] &&
+                 sed -n 3p "$err" | grep -q "^usage: iosim $cmd "' \
+        "$work/mistake" "iosim $cmd: $what" "$cmd" "$iosim" "$cmd" "$@"
+}
+planted=$src/scenarios/planted/lost-update.yaml
+cp "$fx/pass.yaml" "$work/-pass.yaml"
+
+status_of "$iosim" run "$planted" --policy random --seed 5 >/dev/null; cp "$work/out" "$work/sep"
+check "run --seed=5 --policy=random: the same run as --seed 5 --policy random" \
+    [ "$(status_of "$iosim" run "$planted" --policy=random --seed=5)" = 1 ]
+check "... the same seed line and trace-hash line" \
+    bash -c "diff <(grep -E '^(seed|trace-hash):' '$work/sep') <(grep -E '^(seed|trace-hash):' '$work/out')"
+check "... and seed 6 is another run (the seed took effect)" \
+    [ "$("$iosim" run "$planted" --policy=random --seed=6 | hash_of /dev/stdin)" != "$(hash_of "$work/out")" ]
+check "run with options before the scenario: the same run" \
+    [ "$("$iosim" run --seed 5 --policy random "$planted" | hash_of /dev/stdin)" = "$(hash_of "$work/sep")" ]
+check "run --se=5 --pol=random (unique prefixes): the same run" \
+    [ "$("$iosim" run "$planted" --se=5 --pol=random | hash_of /dev/stdin)" = "$(hash_of "$work/sep")" ]
+check "run --trace=FILE records the run" \
+    bash -c "'$iosim' run '$fx/pass.yaml' --trace='$work/eq.db' >/dev/null && '$iosim' report '$work/eq.db' | grep -q ' 1 runs '"
+check "run -- -pass.yaml: an operand starting with '-' after --" \
+    [ "$(cd "$work" && status_of "$iosim" run -- -pass.yaml)" = 0 ]
+mistake run "unrecognized option '--bogus'" "$fx/pass.yaml" --bogus
+mistake run "unrecognized option '-x'" -x "$fx/pass.yaml"
+mistake run "option '--seed' requires an argument" "$fx/pass.yaml" --seed
+mistake run "option '--help' takes no value" "$fx/pass.yaml" --help=1
+mistake run "--seed wants a non-negative integer, got 'x1'" "$fx/pass.yaml" --seed=x1
+mistake run "--policy wants fifo, random or pct:D (D 1..16), got 'lifo'" "$fx/pass.yaml" --policy lifo
+mistake run "unexpected argument 'extra'" "$fx/pass.yaml" extra
+mistake run "no scenario given" --seed 1
+
+check "suite -j2: the same as -j 2" \
+    bash -c "[ \"\$('$iosim' suite '$fx/pass.yaml' -j2 | tail -n 1)\" = '1 passed, 0 failed' ]"
+status_of "$iosim" suite "$planted" --seed 5 --policy random >/dev/null; cp "$work/out" "$work/sep"
+check "suite --seed=5 --policy=random: the same run as --seed 5 --policy random" \
+    [ "$("$iosim" suite --seed=5 --policy=random "$planted" | hash_of /dev/stdin)" = "$(hash_of "$work/sep")" ]
+check "suite --trace=FILE --junit=FILE -j1 writes both" \
+    bash -c "'$iosim' suite --trace='$work/s.db' --junit='$work/s.xml' -j1 '$fx/pass.yaml' >/dev/null &&
+             '$iosim' report '$work/s.db' | grep -q ' 1 runs ' && grep -q '<testcase ' '$work/s.xml'"
+check "suite -- -pass.yaml: an operand starting with '-' after --" \
+    [ "$(cd "$work" && status_of "$iosim" suite -j 1 -- -pass.yaml)" = 0 ]
+mistake suite "unrecognized option '--jobs'" "$fx/pass.yaml" --jobs 2
+mistake suite "option '-j' requires an argument" "$fx/pass.yaml" -j
+mistake suite "option '--junit' requires an argument" "$fx/pass.yaml" --junit
+mistake suite "-j wants 1..64, got '0'" "$fx/pass.yaml" -j 0
+mistake suite "-j wants 1..64, got '65'" "$fx/pass.yaml" -j65
+mistake suite "--seed wants a non-negative integer, got '-1'" "$fx/pass.yaml" --seed=-1
+mistake suite "no path given" -j 2
+
+"$iosim" report "$db" -o "$work/r1.txt"
+check "report -oFILE DB: the same report as DB -o FILE" \
+    bash -c "'$iosim' report -o'$work/r2.txt' '$db' && cmp -s '$work/r1.txt' '$work/r2.txt'"
+cp "$db" "$work/-t.db"
+check "report -- -t.db: an operand starting with '-' after --" \
+    bash -c "cd '$work' && diff <('$iosim' report -- -t.db | tail -n +2) <(tail -n +2 '$work/r1.txt')"
+mistake report "unrecognized option '--out'" "$db" --out x
+mistake report "option '-o' requires an argument" "$db" -o
+mistake report "unexpected argument 'extra'" "$db" extra
+mistake report "no database given" -o "$work/r3.txt"
+
+n1sdp=$pci/lspci-arm-n1sdp/lspci-vvvxxxx.txt
+"$iosim" pcid "$n1sdp" --domain 1 >"$work/d1"
+check "pcid --domain=1: the same as --domain 1, before or after the dump" \
+    bash -c "'$iosim' pcid --domain=1 '$n1sdp' | cmp -s - '$work/d1'"
+check "... and another domain than 0" [ "$(tail -n 1 "$work/d1")" = "1 functions, problems 0" ]
+cp "$n1sdp" "$work/-dump.txt"
+check "pcid -- -dump.txt: an operand starting with '-' after --" \
+    bash -c "cd '$work' && '$iosim' pcid -- -dump.txt | tail -n 1 | grep -qx '15 functions, problems 0'"
+mistake pcid "unrecognized option '-d'" -d 1 "$n1sdp"
+mistake pcid "option '--domain' requires an argument" "$n1sdp" --domain
+mistake pcid "--domain wants 0..0xffff, got '0x10000'" "$n1sdp" --domain=0x10000
+mistake pcid "no dump given" --domain 0
+
+# ---- --help lists every option, and every option it lists is accepted -----------
+
+# the contract options of each command (README.md, Usage), by name
+declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
+                     [report]="-o" [pcid]="--domain")
+for c in run suite report pcid; do
+    "$iosim" $c --help >"$work/help"
+    check "iosim $c --help: the first line is its usage" \
+        bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"
+    # the option list, one form a line: "  -j N   help" -> "-j N";
+    # "  -x, --ex V   help" -> "-x V" and "--ex V"
+    listed=$(sed -n '/^options:$/,/^$/p' "$work/help" | sed -n 's/^  \(-[^ ].*\)$/\1/p' |
+             sed -E 's/ {2,}.*//; s/^(-[^-]), (--[^ ]+)(.*)$/\1\3\n\2\3/')
+    for o in ${contract[$c]} -h --help; do
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        check "iosim $c --help lists $o" \
+            bash -c 'printf "%s\n" "$0" | grep -qxE -- "$1( .*)?"' "$listed" "$o"
+    done
+    while IFS= read -r line; do
+        opt=${line%% *}; value=${line#"$opt"}
+        args=("$opt"); [ -n "$value" ] && args+=(x)
+        # an operand that does not exist: the command stops before doing anything
+        (cd "$work" && "$iosim" $c "$work/does-not-exist" "${args[@]}" >/dev/null 2>"$work/err")
+        check "iosim $c accepts the listed option $opt" \
+            bash -c "! grep -qE 'unrecognized option|requires an argument|takes no value' '$work/err'"
+    done <<<"$listed"
+done
 
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]
