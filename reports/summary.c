@@ -7,10 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Row tables of schema v1, in the order the report lists them. */
-static const char *const row_tables[] = {"process", "sched", "mmio", "dma", "iommu", "irq",
-                                         "ring_op", "fault", "expectation", "log"};
-
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -107,24 +103,31 @@ static enum iosim_err print_failures(sqlite3 *db, FILE *out, char *msg, size_t l
     return IOSIM_OK;
 }
 
-static void print_table_sizes(sqlite3 *db, FILE *out)
+/* The named tables the file has, with their row counts; a name is quoted
+ * as an identifier (the caller's names are the trace schema's). */
+static void print_table_sizes(sqlite3 *db, const char *const *tables, size_t ntables, FILE *out)
 {
+    const char *sep = "";
     fputs("\nrows per table:", out);
-    for (size_t i = 0; i < sizeof row_tables / sizeof row_tables[0]; i++) {
-        char sql[96];
+    for (size_t i = 0; i < ntables; i++) {
+        char sql[160];
         sqlite3_stmt *st;
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", row_tables[i]);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        if (strchr(tables[i], '"') != NULL ||
+            (size_t)snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", tables[i]) >= sizeof sql)
             continue;
-        if (sqlite3_step(st) == SQLITE_ROW)
-            fprintf(out, " %s %" PRId64 "%s", row_tables[i], col_i64(st, 0),
-                    i + 1 < sizeof row_tables / sizeof row_tables[0] ? "," : "");
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            continue; /* a table this file does not have */
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(out, "%s %s %" PRId64, sep, tables[i], col_i64(st, 0));
+            sep = ",";
+        }
         sqlite3_finalize(st);
     }
     fputc('\n', out);
 }
 
-enum iosim_err report_summary(const char *db_path, FILE *out, char *msg, size_t msg_len)
+enum iosim_err report_summary(const char *db_path, const char *const *tables, size_t ntables,
+                              FILE *out, char *msg, size_t msg_len)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -140,7 +143,7 @@ enum iosim_err report_summary(const char *db_path, FILE *out, char *msg, size_t 
     if (e == IOSIM_OK)
         e = print_failures(db, out, msg, msg_len);
     if (e == IOSIM_OK)
-        print_table_sizes(db, out);
+        print_table_sizes(db, tables, ntables, out);
     sqlite3_close(db);
     return e;
 }

@@ -35,6 +35,10 @@ struct testdev_config {
 /* Fills the documented defaults (docs/scenario-format.md). */
 void testdev_config_default(struct testdev_config *cfg);
 
+/* The family that loads `type: testdev` (testdev_family.c). */
+struct sim_family;
+extern const struct sim_family testdev_family;
+
 enum iosim_err testdev_create(struct sim_machine *m, const struct testdev_config *cfg,
                               struct testdev **out);
 void testdev_destroy(struct testdev *dev);

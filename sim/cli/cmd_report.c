@@ -3,6 +3,7 @@
 
 #include "reports/summary.h"
 #include "sim/cli/cli.h"
+#include "sim/trace/trace.h"
 
 /* Reads the command line into *db and *out_path: what cli_opts_parse returns. */
 static int parse_report_args(int argc, char **argv, const char **db, const char **out_path)
@@ -37,8 +38,13 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "iosim report: cannot write %s\n", out_path);
         return CLI_EXIT_USAGE;
     }
+    /* every table this binary knows: the core ones and the families' */
+    const char *tables[SIM_TRACE_TABLES_MAX];
+    uint32_t n = sim_trace_table_count();
+    for (uint32_t i = 0; i < n; i++)
+        tables[i] = sim_trace_table_info(i)->name;
     char msg[256];
-    enum iosim_err e = report_summary(db, out, msg, sizeof msg);
+    enum iosim_err e = report_summary(db, tables, n, out, msg, sizeof msg);
     if (out != stdout && fclose(out) != 0)
         e = e == IOSIM_OK ? IOSIM_EIO : e;
     if (e != IOSIM_OK) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/scenario/family.h"
 
 static const char usage[] =
     "usage: iosim <command> [options]\n"
@@ -19,6 +20,12 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    /* Before anything opens a trace database: the families' tables are in
+     * every file this process writes. */
+    if (sim_families_init() != IOSIM_OK) {
+        fputs("iosim: a built-in device family failed to register\n", stderr);
         return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];

@@ -61,6 +61,20 @@ void sim_dev_dma_disabled(struct sim_machine *m, const char *device, const char 
 /* Raises an interrupt line (subject to injected irq faults). */
 void sim_dev_irq_raise(struct sim_machine *m, uint32_t line, const char *device);
 
+/* A counter a model family owns: its dotted name ("xhci.doorbells") and,
+ * once its family is registered (sim_counter_register, machine.h), its
+ * index among the machine's counters; SIM_COUNTER_NONE before. Scenarios
+ * expect it by name like the machine's own. */
+#define SIM_COUNTER_NONE UINT32_MAX
+struct sim_counter_def {
+    const char *name;
+    uint32_t id;
+};
+
+/* Adds n to a registered counter of this machine (an unregistered one is
+ * a programmer bug: asserted, and ignored without assertions). */
+void sim_dev_count(struct sim_machine *m, const struct sim_counter_def *c, uint64_t n);
+
 /* The run's trace (for model-specific tables) and seeded streams. */
 struct sim_trace *sim_dev_trace(struct sim_machine *m);
 struct sim_rng *sim_dev_rng_jitter(struct sim_machine *m);

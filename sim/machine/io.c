@@ -56,6 +56,13 @@ enum iosim_err sim_dev_mmio_remove(struct sim_machine *m, uint32_t id)
 }
 
 struct sim_trace *sim_dev_trace(struct sim_machine *m) { return m->trace; }
+
+void sim_dev_count(struct sim_machine *m, const struct sim_counter_def *c, uint64_t n)
+{
+    ASSERT(m != NULL && c != NULL && c->id < SIM_COUNTERS_EXT_MAX);
+    if (c->id < SIM_COUNTERS_EXT_MAX)
+        m->count.ext[c->id] += n;
+}
 struct sim_rng *sim_dev_rng_jitter(struct sim_machine *m) { return &m->rng_jitter; }
 struct sim_rng *sim_dev_rng_faults(struct sim_machine *m) { return &m->rng_faults; }
 

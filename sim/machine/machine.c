@@ -11,12 +11,43 @@
 #include "sim/engine/coro.h"
 #include "sim/machine/sched.h"
 
-const char *const sim_counter_names[] = {
+static const char *const core_counter_names[] = {
 #define SIM_COUNTER_NAME(f, name) name,
     SIM_COUNTERS(SIM_COUNTER_NAME)
 #undef SIM_COUNTER_NAME
-    NULL,
 };
+#define CORE_COUNTERS ((uint32_t)(sizeof core_counter_names / sizeof core_counter_names[0]))
+
+static struct sim_counter_def *ext_counters[SIM_COUNTERS_EXT_MAX];
+static uint32_t ext_count;
+
+static bool counter_name_ok(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (dot == NULL || dot == name || dot[1] == '\0' || strlen(name) >= SIM_NAME_MAX)
+        return false;
+    for (const char *c = name; *c != '\0'; c++)
+        if (!(*c == '.' || *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+            return false;
+    return true;
+}
+
+enum iosim_err sim_counter_register(struct sim_counter_def *def)
+{
+    ASSERT(def != NULL && def->name != NULL);
+    for (uint32_t i = 0; i < ext_count; i++)
+        if (ext_counters[i] == def)
+            return IOSIM_OK;
+    uint64_t v;
+    struct sim_counters zero = {0};
+    if (!counter_name_ok(def->name) || sim_counter_get(&zero, def->name, &v))
+        return IOSIM_EINVAL;
+    if (ext_count == SIM_COUNTERS_EXT_MAX)
+        return IOSIM_ENOSPC;
+    def->id = ext_count;
+    ext_counters[ext_count++] = def;
+    return IOSIM_OK;
+}
 
 bool sim_counter_get(const struct sim_counters *c, const char *name, uint64_t *value)
 {
@@ -28,7 +59,21 @@ bool sim_counter_get(const struct sim_counters *c, const char *name, uint64_t *v
     }
     SIM_COUNTERS(SIM_COUNTER_LOOKUP)
 #undef SIM_COUNTER_LOOKUP
+    for (uint32_t i = 0; i < ext_count; i++) {
+        if (strcmp(name, ext_counters[i]->name) == 0) {
+            *value = c->ext[i];
+            return true;
+        }
+    }
     return false;
+}
+
+uint32_t sim_counter_count(void) { return CORE_COUNTERS + ext_count; }
+
+const char *sim_counter_name(uint32_t i)
+{
+    ASSERT(i < sim_counter_count());
+    return i < CORE_COUNTERS ? core_counter_names[i] : ext_counters[i - CORE_COUNTERS]->name;
 }
 
 const char *sim_end_reason_name(enum sim_end_reason r)

@@ -165,17 +165,31 @@ void sim_machine_config_default(struct sim_machine_config *cfg);
     X(bufpool_leaked_bytes, "bufpool.leaked_bytes")      \
     X(bufpool_bad_handles, "bufpool.bad_handles")
 
+/* Counters a model family owns (its descriptor lists them, sim/scenario/family.h)
+ * are registered at start-up after the machine's own, and live in ext[] at
+ * their registration index. */
+#define SIM_COUNTERS_EXT_MAX 64u
+
 struct sim_counters {
 #define SIM_COUNTER_FIELD(f, name) uint64_t f;
     SIM_COUNTERS(SIM_COUNTER_FIELD)
 #undef SIM_COUNTER_FIELD
+    uint64_t ext[SIM_COUNTERS_EXT_MAX];
 };
 
-/* Counter by its dotted name; false if no counter has that name. */
+/* Registers def (sets def->id); the same def again is a no-op. EINVAL: a name
+ * that is not DOMAIN.NAME in [a-z0-9_] or that some counter already has;
+ * ENOSPC: SIM_COUNTERS_EXT_MAX reached. Process-global; register before any
+ * machine runs (one thread). def and its name are borrowed for the process. */
+enum iosim_err sim_counter_register(struct sim_counter_def *def);
+
+/* Counter by its dotted name, the machine's or a registered one; false if
+ * no counter has that name. */
 bool sim_counter_get(const struct sim_counters *c, const char *name, uint64_t *value);
 
-/* The dotted names, NULL-terminated (for error messages). */
-extern const char *const sim_counter_names[];
+/* Every counter name, the machine's first (for error messages and reports). */
+uint32_t sim_counter_count(void);
+const char *sim_counter_name(uint32_t i);
 
 /* ---- processes --------------------------------------------------------- */
 

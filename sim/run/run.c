@@ -11,8 +11,6 @@
 #include "sim/machine/dev.h"
 #include "sim/run/expect_trace.h"
 #include "sim/run/program_exec.h"
-#include "models/pci/pci_generic.h"
-#include "models/testdev/testdev.h"
 #include "sim/run/run_spawn.h"
 #include "sim/trace/trace.h"
 
@@ -225,43 +223,49 @@ static void check_all(struct run_state *rs)
 
 /* ---- building and running ----------------------------------------------------- */
 
-/* What the devices of a run are made of, to be taken down after it. */
+/* What the devices of a run are made of, to be taken down after it: each
+ * family's shared part (by registry index) and each device's instance. */
 struct run_devices {
-    struct testdev *testdevs[SIM_SCN_DEVICES_MAX];
-    struct pci_generic *pci_generics[SIM_SCN_DEVICES_MAX];
-    struct pci_root *pci;
+    void *shared[SIM_FAMILIES_MAX];
+    bool attached[SIM_FAMILIES_MAX];
+    void *instance[SIM_SCN_DEVICES_MAX];
 };
 
-static enum iosim_err add_device(struct run_state *rs, struct run_devices *rd, uint32_t i,
-                                 const char **why)
+static bool family_used(const struct sim_scenario *s, uint32_t fi)
 {
-    const struct sim_scn_device *d = &rs->s->devices[i];
-    switch (d->type) {
-    case SIM_DEV_TESTDEV: return testdev_create(rs->m, &d->testdev, &rd->testdevs[i]);
-    case SIM_DEV_PCI:
-        return pci_generic_create(rd->pci, &d->pci, d->pci_regs, &rd->pci_generics[i], why);
-    case SIM_DEV_PCI_BRIDGE:
-    case SIM_DEV_PCI_IMAGE: return pci_root_add(rd->pci, &d->pci, NULL, why);
-    }
-    return IOSIM_EINVAL;
+    if (s->family_machine[fi] != NULL)
+        return true;
+    for (uint32_t i = 0; i < s->device_count; i++)
+        if (s->devices[i].family == sim_family_at(fi))
+            return true;
+    return false;
 }
 
+/* Families in registry order, then devices in file order. */
 static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
 {
-    if (rs->s->pci) {
-        enum iosim_err e = pci_root_create(rs->m, &rs->s->pci_root, &rd->pci);
+    const struct sim_scenario *s = rs->s;
+    for (uint32_t fi = 0; fi < sim_family_count(); fi++) {
+        const struct sim_family *f = sim_family_at(fi);
+        if (f->attach == NULL || !family_used(s, fi))
+            continue;
+        const char *why = NULL;
+        enum iosim_err e = f->attach(rs->m, s->family_machine[fi], &rd->shared[fi], &why);
         if (e != IOSIM_OK) {
-            snprintf(rs->r->message, sizeof rs->r->message, "PCI root complex: %s",
-                     iosim_err_text(e));
+            snprintf(rs->r->message, sizeof rs->r->message, "%s: %s",
+                     why != NULL ? why : f->name, iosim_err_text(e));
             return e;
         }
+        rd->attached[fi] = true;
     }
-    for (uint32_t i = 0; i < rs->s->device_count; i++) {
+    for (uint32_t i = 0; i < s->device_count; i++) {
+        const struct sim_scn_device *d = &s->devices[i];
         const char *why = NULL;
-        enum iosim_err e = add_device(rs, rd, i, &why);
+        void *shared = rd->shared[sim_family_index(d->family)];
+        enum iosim_err e = d->family->create(rs->m, shared, d, &rd->instance[i], &why);
         if (e != IOSIM_OK) {
-            snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s",
-                     rs->s->devices[i].name, why != NULL ? why : iosim_err_text(e));
+            snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s", d->name,
+                     why != NULL ? why : iosim_err_text(e));
             return e;
         }
     }
@@ -271,10 +275,13 @@ static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
 static void remove_devices(struct run_state *rs, struct run_devices *rd)
 {
     for (uint32_t i = 0; i < rs->s->device_count; i++) {
-        testdev_destroy(rd->testdevs[i]);
-        pci_generic_destroy(rd->pci_generics[i]);
+        const struct sim_family *f = rs->s->devices[i].family;
+        if (rd->instance[i] != NULL && f->destroy != NULL)
+            f->destroy(rd->instance[i]);
     }
-    pci_root_destroy(rd->pci);
+    for (uint32_t fi = 0; fi < sim_family_count(); fi++)
+        if (rd->attached[fi] && sim_family_at(fi)->detach != NULL)
+            sim_family_at(fi)->detach(rd->shared[fi]);
 }
 
 /* The kernel of machine.kernel: created on the machine's memory, attached

@@ -25,43 +25,16 @@
 
 #include "impl/port/err.h"
 #include "impl/apps/apps.h"
-#include "models/pci/pci_root.h"
-#include "models/testdev/testdev.h"
 #include "sim/machine/machine.h"
+#include "sim/scenario/family.h"
 #include "sim/scenario/program.h"
 #include "sim/scenario/yml.h"
 
-/* Loader-internal: return the first error of a chain of loader calls. */
-#define SIM_SCN_CHECK(expr)                \
-    do {                                   \
-        enum iosim_err e_ = (expr);        \
-        if (e_ != IOSIM_OK)                \
-            return e_;                     \
-    } while (0)
-
-#define SIM_SCN_DEVICES_MAX PCI_ROOT_FUNCS_MAX /* a dump's functions are devices too */
+#define SIM_SCN_DEVICES_MAX 256u   /* a dump's functions are devices too */
 #define SIM_SCN_PROCS_MAX 256u
 #define SIM_SCN_EXPECTS_MAX 256u
 #define SIM_SCN_TEXT_MAX 256u
 #define SIM_POLICY_TEXT_MAX 16u
-
-enum sim_device_type {
-    SIM_DEV_TESTDEV,
-    SIM_DEV_PCI,
-    SIM_DEV_PCI_BRIDGE,
-    SIM_DEV_PCI_IMAGE,               /* one function of a `pci_dump` */
-};
-
-struct sim_scn_device {
-    char name[SIM_NAME_MAX];
-    enum sim_device_type type;
-    struct testdev_config testdev;   /* type testdev; .name points at `name` */
-    struct pci_fn_config pci;        /* types pci, pci_bridge; names point into this struct */
-    char behind[SIM_NAME_MAX];       /* the bridge above, or "" */
-    uint32_t pci_regs;               /* type pci: its register file */
-    uint8_t *image;                  /* SIM_DEV_PCI_IMAGE: the dumped bytes, owned */
-    int32_t dump_bus;                /* SIM_DEV_PCI_IMAGE: its bus in the dump */
-};
 
 #define SIM_APP_STR_MAX 48u     /* an argument key */
 #define SIM_APP_TEXT_MAX 4096u  /* a string argument (pcid's driver table is one) */
@@ -134,12 +107,13 @@ struct sim_scenario {
     char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
     struct sim_machine_config machine;  /* includes seed, policy, faults */
     bool kernel;                        /* machine.kernel: run impl/kernel */
-    bool pci;                           /* machine.pci: a PCI root complex */
-    struct pci_root_config pci_root;
-    struct sim_scn_device devices[SIM_SCN_DEVICES_MAX];
+    /* each registered family's `machine.<key>` config (owned), by registry
+     * index; NULL when the key is absent */
+    void *family_machine[SIM_FAMILIES_MAX];
+    struct sim_scn_device devices[SIM_SCN_DEVICES_MAX]; /* file order; configs owned */
     uint32_t device_count;
-    struct sim_prog_device prog_devices[SIM_PROG_DEVICES_MAX]; /* fixed windows programs name:
-                                                                 testdevs, and "pci" (ECAM) */
+    struct sim_prog_device prog_devices[SIM_PROG_DEVICES_MAX]; /* fixed windows programs
+                                                                 name, added by families */
     uint32_t prog_device_count;
     struct sim_scn_process procs[SIM_SCN_PROCS_MAX];
     uint32_t proc_count;

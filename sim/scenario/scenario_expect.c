@@ -96,12 +96,12 @@ static void counter_suggestions(const char *t, char *out, size_t out_len)
     const char *dot = strchr(t, '.');
     size_t dlen = dot != NULL ? (size_t)(dot - t) + 1 : 0;
     bool known = false;
-    for (size_t i = 0; dlen > 0 && sim_counter_names[i] != NULL; i++)
-        known |= strncmp(sim_counter_names[i], t, dlen) == 0;
+    for (uint32_t i = 0; dlen > 0 && i < sim_counter_count(); i++)
+        known |= strncmp(sim_counter_name(i), t, dlen) == 0;
     snprintf(out, out_len, "%s", known ? "expected one of: " : "counters are DOMAIN.NAME, domains: ");
     const char *last = "";
-    for (size_t i = 0; sim_counter_names[i] != NULL; i++) {
-        const char *c = sim_counter_names[i];
+    for (uint32_t i = 0; i < sim_counter_count(); i++) {
+        const char *c = sim_counter_name(i);
         size_t cd = (size_t)(strchr(c, '.') - c);
         if (known ? strncmp(c, t, dlen) != 0 : strncmp(c, last, cd + 1) == 0)
             continue;

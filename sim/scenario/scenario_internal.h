@@ -1,7 +1,8 @@
 /*
  * scenario_internal.h - what the parts of the scenario loader share:
  * scenario.c (the document, machine, processes, faults),
- * scenario_devices.c and scenario_expect.c. Internal to sim/.
+ * scenario_devices.c (devices through the family registry, and the helpers
+ * of family.h) and scenario_expect.c. Internal to sim/scenario/.
  */
 #ifndef IOSIM_SIM_SCENARIO_INTERNAL_H
 #define IOSIM_SIM_SCENARIO_INTERNAL_H
@@ -17,18 +18,9 @@ struct loader {
 /* A name: 1..cap-1 letters, digits, '_', '-', '.'. */
 enum iosim_err sim_scn_name(struct loader *l, const struct yml_node *n, char *buf, size_t cap);
 
-/* machine.pci, and the keys of a `pci` / `pci_bridge` device (scenario_pci.c). */
-enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n);
-enum iosim_err sim_scn_pci_device(struct loader *l, const struct yml_node *n,
-                                  struct sim_scn_device *d);
-
-/* A `pci_dump` device: its functions become devices NAME-BB.DD.F
- * (scenario_pci_dump.c). */
-enum iosim_err sim_scn_pci_dump(struct loader *l, const struct yml_node *map, const char *name);
-
-/* Adds a fixed window programs can name (unique name and range). */
-enum iosim_err sim_scn_prog_device(struct loader *l, const struct yml_node *n,
-                                   const struct sim_prog_device *pd);
+/* A family's section under `machine:` (`key` is one of the registry's). */
+enum iosim_err sim_scn_family_machine(struct loader *l, const struct yml_node *n,
+                                      const char *key);
 
 /* One item of `devices:` / `expect:`. */
 enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n);

@@ -1,6 +1,7 @@
 /* sim/io + port_sim MMIO, interrupts, DMA and fault rules, against a small
  * register-file device defined here. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "impl/port/port.h"
@@ -400,7 +401,62 @@ Test(machine, counters_are_found_by_their_dotted_names)
     cr_expect_eq(v, 3);
     cr_expect(!sim_counter_get(&c, "iommu.refusedx", &v));
     size_t n = 0;
-    while (sim_counter_names[n] != NULL)
-        cr_expect(sim_counter_get(&c, sim_counter_names[n++], &v));
-    cr_expect_eq(n, sizeof c / sizeof(uint64_t));
+    while (n < sim_counter_count())
+        cr_expect(sim_counter_get(&c, sim_counter_name(n++), &v));
+    cr_expect_eq(n, (sizeof c - sizeof c.ext) / sizeof(uint64_t));
+}
+
+/* Registration is process-global: Criterion runs each test in its own
+ * process, so these do not leak into other tests. */
+Test(machine, registered_counters_are_found_and_counted)
+{
+    static struct sim_counter_def ops = {"blink.ops", SIM_COUNTER_NONE};
+    static struct sim_counter_def bytes = {"blink.bytes", SIM_COUNTER_NONE};
+    uint32_t core = sim_counter_count();
+    cr_assert_eq(sim_counter_register(&ops), IOSIM_OK);
+    cr_assert_eq(sim_counter_register(&bytes), IOSIM_OK);
+    cr_expect_eq(sim_counter_register(&ops), IOSIM_OK, "the same def again is a no-op");
+    cr_expect_eq(ops.id, 0);
+    cr_expect_eq(bytes.id, 1);
+    cr_expect_eq(sim_counter_count(), core + 2);
+    cr_expect_str_eq(sim_counter_name(core + 1), "blink.bytes");
+    struct sim_machine *m = NULL;
+    struct sim_machine_config cfg;
+    sim_machine_config_default(&cfg);
+    cr_assert_eq(sim_machine_create(&cfg, NULL, &m), IOSIM_OK);
+    sim_dev_count(m, &bytes, 40);
+    sim_dev_count(m, &bytes, 2);
+    uint64_t v = 0;
+    cr_expect(sim_counter_get(&m->count, "blink.bytes", &v));
+    cr_expect_eq(v, 42);
+    cr_expect(sim_counter_get(&m->count, "blink.ops", &v));
+    cr_expect_eq(v, 0);
+    sim_machine_destroy(m);
+}
+
+Test(machine, counter_registration_refuses_bad_and_taken_names)
+{
+    const char *bad[] = {"nodot", ".ops", "blink.", "Blink.ops", "blink.op-s", "iommu.refused",
+                         "a.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static struct sim_counter_def defs[8];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        defs[i] = (struct sim_counter_def){bad[i], SIM_COUNTER_NONE};
+        cr_expect_eq(sim_counter_register(&defs[i]), IOSIM_EINVAL, "%s", bad[i]);
+        cr_expect_eq(defs[i].id, SIM_COUNTER_NONE);
+    }
+    static struct sim_counter_def a = {"x.y", SIM_COUNTER_NONE}, b = {"x.y", SIM_COUNTER_NONE};
+    cr_expect_eq(sim_counter_register(&a), IOSIM_OK);
+    cr_expect_eq(sim_counter_register(&b), IOSIM_EINVAL, "a name some counter already has");
+}
+
+Test(machine, counter_registration_ends_at_the_capacity)
+{
+    static struct sim_counter_def defs[SIM_COUNTERS_EXT_MAX + 1];
+    static char names[SIM_COUNTERS_EXT_MAX + 1][16];
+    for (uint32_t i = 0; i <= SIM_COUNTERS_EXT_MAX; i++) {
+        snprintf(names[i], sizeof names[i], "cap.c%u", i);
+        defs[i] = (struct sim_counter_def){names[i], SIM_COUNTER_NONE};
+        cr_expect_eq(sim_counter_register(&defs[i]),
+                     i < SIM_COUNTERS_EXT_MAX ? IOSIM_OK : IOSIM_ENOSPC, "counter %u", i);
+    }
 }

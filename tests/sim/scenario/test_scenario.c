@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/testdev/testdev.h"
 #include "sim/scenario/scenario.h"
 
 static const char *const header =
@@ -73,9 +74,11 @@ Test(scenario, full_scenario_loads_every_section)
     cr_expect_eq(s->machine.costs.atomic_ps, 2 * SIM_NS);
     cr_expect_eq(s->machine.costs.context_switch_ps, 3 * SIM_US);
     cr_expect_eq(s->device_count, 1);
-    cr_expect_eq(s->devices[0].testdev.irq_line, 7);
-    cr_expect_eq(s->devices[0].testdev.setup_ps, 2 * SIM_US);
-    cr_expect_eq(s->devices[0].testdev.bytes_per_s, 4000000000ull);
+    cr_expect_eq(s->devices[0].family, &testdev_family);
+    const struct testdev_config *tc = s->devices[0].config;
+    cr_expect_eq(tc->irq_line, 7);
+    cr_expect_eq(tc->setup_ps, 2 * SIM_US);
+    cr_expect_eq(tc->bytes_per_s, 4000000000ull);
     cr_expect_eq(s->proc_count, 1);
     cr_expect_eq(s->procs[0].cpu, 3);
     cr_expect(s->procs[0].daemon);
@@ -389,31 +392,3 @@ Test(scenario, pci_dumps_are_refused_with_the_function_at_fault)
     }
 }
 
-Test(scenario, a_pci_dump_becomes_one_device_per_function)
-{
-    char text[1024];
-    snprintf(text, sizeof text,
-             "scenario: t\nmachine: {cpus: 1, memory: 16MiB, pci: {ecam: 0xe0000000}}\n"
-             "devices:\n  - {name: n1, type: pci_dump, lspci: %s/tests/fixtures/pci/"
-             "lspci-arm-n1sdp/lspci-vvvxxxx.txt}\n"
-             "processes: [{name: p, program: [yield]}]\n",
-             IOSIM_SOURCE_DIR);
-    struct sim_scenario *s = load_ok(text);
-    cr_expect_eq(s->device_count, 15, "domain 0 of the N1SDP");
-    cr_expect_str_eq(s->devices[0].name, "n1-00.00.0");
-    bool found = false;
-    for (uint32_t i = 0; i < s->device_count; i++) {
-        const struct sim_scn_device *d = &s->devices[i];
-        cr_expect_eq(d->type, SIM_DEV_PCI_IMAGE);
-        if (strcmp(d->name, "n1-08.00.0") == 0) {
-            found = true;
-            cr_expect_str_eq(d->behind, "n1-02.14.0", "behind the bridge whose secondary is 08");
-            cr_expect_eq(d->pci.desc.vendor, 0x104c);
-            cr_expect(d->pci.desc.msix.present);
-            cr_expect_eq(d->pci.desc.at.msix, 0xc0, "where the dump has it");
-            cr_expect_eq(d->pci.image_len, 256);
-        }
-    }
-    cr_expect(found);
-    sim_scenario_free(s);
-}

@@ -18,12 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "impl/drivers/pcid/pcid_dump.h"
+#include "models/pci/pci_family.h"
 #include "sim/scenario/pci_dump_file.h"
-#include "sim/scenario/scenario_internal.h"
+
+#define CHECK SIM_SCN_CHECK
 
 struct dump_load {
-    struct loader *l;
+    struct sim_family_loader *l;
     const struct yml_node *at;       /* where errors point */
     char name[SIM_NAME_MAX];         /* the entry's (a copy: its slot becomes a function) */
     struct pcid_dump *dump;
@@ -41,16 +42,6 @@ static uint16_t get16(const uint8_t *b, uint32_t off)
 }
 
 /* ---- reading the dump ------------------------------------------------------------------------ */
-
-/* `rel` relative to the scenario file's directory (absolute stays). */
-static void resolve(const struct loader *l, const char *rel, char *out, size_t cap)
-{
-    const char *slash = strrchr(l->s->file, '/');
-    if (rel[0] == '/' || slash == NULL)
-        snprintf(out, cap, "%s", rel);
-    else
-        snprintf(out, cap, "%.*s/%s", (int)(slash - l->s->file), l->s->file, rel);
-}
 
 static enum iosim_err read_dump(struct dump_load *dl, const struct yml_node *v, const char *path,
                                 bool sysfs)
@@ -186,7 +177,7 @@ struct placing {
     struct dump_load *dl;
     uint16_t domain;
     bool want[PCID_DUMP_FUNCS_MAX];     /* selected by `functions:` */
-    int32_t device[PCID_DUMP_FUNCS_MAX]; /* index in s->devices once placed, else -1 */
+    int32_t device[PCID_DUMP_FUNCS_MAX]; /* its device index once placed, else -1 */
 };
 
 /* The dumped, selected bridge whose secondary bus is `bus`, or -1. */
@@ -205,25 +196,24 @@ static int32_t bridge_of_bus(const struct placing *pl, uint8_t bus)
 
 /* Slot free, and function 0 of the device there first, multi-function. */
 static enum iosim_err slot_ok(struct dump_load *dl, const struct pcid_dump_func *f,
-                              const char *behind)
+                              const struct pci_dev_config *self)
 {
-    const struct sim_scenario *s = dl->l->s;
-    const struct sim_scn_device *fn0 = NULL;
-    for (uint32_t i = 0; i < s->device_count; i++) {
-        const struct sim_scn_device *o = &s->devices[i];
-        if (o->type == SIM_DEV_TESTDEV || strcmp(o->behind, behind) != 0 || o->pci.dev != f->dev)
+    const struct pci_dev_config *fn0 = NULL;
+    for (uint32_t i = 0; i < sim_family_device_count(dl->l); i++) {
+        const struct pci_dev_config *o = pci_family_config(dl->l, i);
+        if (o == NULL || o == self || strcmp(o->behind, self->behind) != 0 || o->fn.dev != f->dev)
             continue;
-        if (o->pci.fn == f->fn)
+        if (o->fn.fn == f->fn)
             return refuse(dl, f, "its slot is taken (its bus's bridge is not in the dump, so it "
                                  "sits on bus 0)");
         if (o->dump_bus != (int32_t)f->bus)
             return refuse(dl, f, "a function of another bus of the dump already sits at its "
                                  "device on bus 0 (their bridges are not in the dump); leave "
                                  "one out with `functions:`");
-        if (o->pci.fn == 0)
+        if (o->fn.fn == 0)
             fn0 = o;
     }
-    if (f->fn != 0 && (fn0 == NULL || !fn0->pci.desc.multifunction))
+    if (f->fn != 0 && (fn0 == NULL || !fn0->fn.desc.multifunction))
         return refuse(dl, f, "function 0 of its device is not in the dump (or is not "
                              "multi-function), so enumeration could not find it; leave it out "
                              "with `functions:`");
@@ -233,32 +223,29 @@ static enum iosim_err slot_ok(struct dump_load *dl, const struct pcid_dump_func 
 static enum iosim_err place_one(struct placing *pl, uint32_t i, int32_t parent)
 {
     struct dump_load *dl = pl->dl;
-    struct sim_scenario *s = dl->l->s;
     const struct pcid_dump_func *f = &dl->dump->funcs[i];
-    if (s->device_count == SIM_SCN_DEVICES_MAX)
-        return yml_error_at(dl->l->doc, dl->at, dl->l->err, "more than %u devices",
-                            SIM_SCN_DEVICES_MAX);
-    struct sim_scn_device *d = &s->devices[s->device_count];
-    *d = (struct sim_scn_device){.type = SIM_DEV_PCI_IMAGE, .dump_bus = f->bus};
-    snprintf(d->name, sizeof d->name, "%.*s-%02x.%02x.%x", (int)(SIM_NAME_MAX - 10), dl->name,
-             f->bus, f->dev, f->fn);
+    char name[SIM_NAME_MAX];
+    snprintf(name, sizeof name, "%.*s-%02x.%02x.%x", (int)(SIM_NAME_MAX - 10), dl->name, f->bus,
+             f->dev, f->fn);
+    struct sim_scn_device *d;
+    CHECK(pci_family_add(dl->l, dl->at, name, PCI_FAMILY_DUMP, &d));
+    struct pci_dev_config *c = d->config;
+    c->dump_bus = f->bus;
     if (parent >= 0) /* names have the same bound */
-        memcpy(d->behind, s->devices[pl->device[parent]].name, sizeof d->behind);
-    enum iosim_err e = describe(dl, f, &d->pci.desc);
-    if (e == IOSIM_OK)
-        e = slot_ok(dl, f, d->behind);
-    if (e != IOSIM_OK)
-        return e;
-    d->image = malloc(f->len);
-    if (d->image == NULL)
+        memcpy(c->behind, sim_family_device_at(dl->l, pl->device[parent])->name, sizeof c->behind);
+    struct pci_func_desc desc;
+    CHECK(describe(dl, f, &desc));
+    CHECK(slot_ok(dl, f, c));
+    c->image = malloc(f->len);
+    if (c->image == NULL)
         return yml_error_at(dl->l->doc, dl->at, dl->l->err, "out of memory");
-    memcpy(d->image, f->cfg, f->len);
+    memcpy(c->image, f->cfg, f->len);
     uint8_t line = f->cfg[PCI_INTERRUPT_LINE];
-    d->pci = (struct pci_fn_config){.name = d->name, .behind = parent >= 0 ? d->behind : NULL,
-                                    .dev = f->dev, .fn = f->fn, .desc = d->pci.desc,
-                                    .image = d->image, .image_len = f->len,
-                                    .intx_line = line}; /* firmware's routing, 255: unknown */
-    pl->device[i] = (int32_t)s->device_count++;
+    c->fn = (struct pci_fn_config){.name = d->name, .behind = parent >= 0 ? c->behind : NULL,
+                                   .dev = f->dev, .fn = f->fn, .desc = desc,
+                                   .image = c->image, .image_len = f->len,
+                                   .intx_line = line}; /* firmware's routing, 255: unknown */
+    pl->device[i] = (int32_t)(sim_family_device_count(dl->l) - 1);
     return IOSIM_OK;
 }
 
@@ -311,13 +298,13 @@ static enum iosim_err parse_bdf(struct dump_load *dl, const struct yml_node *n, 
 static enum iosim_err load_bar_sizes(struct dump_load *dl, uint16_t domain,
                                      const struct yml_node *map)
 {
-    struct loader *l = dl->l;
+    struct sim_family_loader *l = dl->l;
     const struct yml_node *m;
-    SIM_SCN_CHECK(yml_get_map(l->doc, map, &m, l->err));
+    CHECK(yml_get_map(l->doc, map, &m, l->err));
     for (size_t i = 0; i < yml_map_len(m); i++) {
         const struct yml_node *key = yml_map_key(m, i), *seq = yml_map_value(m, i);
         unsigned bus, dev, fn;
-        SIM_SCN_CHECK(parse_bdf(dl, key, &bus, &dev, &fn));
+        CHECK(parse_bdf(dl, key, &bus, &dev, &fn));
         if (pcid_dump_find(dl->dump, domain, (uint8_t)bus, (uint8_t)dev, (uint8_t)fn) == NULL)
             return yml_error_at(l->doc, key, l->err, "%s is not in the dump",
                                 yml_scalar_text(key));
@@ -325,7 +312,7 @@ static enum iosim_err load_bar_sizes(struct dump_load *dl, uint16_t domain,
             return yml_error_at(l->doc, seq, l->err, "expected a sequence of 1 to 6 BAR sizes");
         for (size_t b = 0; b < yml_seq_len(seq); b++) {
             uint64_t size;
-            SIM_SCN_CHECK(yml_get_size(l->doc, yml_seq_item(seq, b), 0, UINT64_MAX / 2, &size, l->err));
+            CHECK(yml_get_size(l->doc, yml_seq_item(seq, b), 0, UINT64_MAX / 2, &size, l->err));
             if (pcid_dump_set_bar_size(dl->dump, domain, (uint8_t)bus, (uint8_t)dev, (uint8_t)fn,
                                        (unsigned)b, size) != IOSIM_OK)
                 return yml_error_at(l->doc, yml_seq_item(seq, b), l->err,
@@ -349,7 +336,7 @@ static enum iosim_err select_functions(struct placing *pl, const struct yml_node
     for (size_t k = 0; k < yml_seq_len(v); k++) {
         const struct yml_node *item = yml_seq_item(v, k);
         unsigned bus, dev, fn;
-        SIM_SCN_CHECK(parse_bdf(dl, item, &bus, &dev, &fn));
+        CHECK(parse_bdf(dl, item, &bus, &dev, &fn));
         const struct pcid_dump_func *f =
             pcid_dump_find(d, pl->domain, (uint8_t)bus, (uint8_t)dev, (uint8_t)fn);
         if (f == NULL)
@@ -360,12 +347,11 @@ static enum iosim_err select_functions(struct placing *pl, const struct yml_node
     return IOSIM_OK;
 }
 
-enum iosim_err sim_scn_pci_dump(struct loader *l, const struct yml_node *map, const char *name)
+enum iosim_err pci_family_load_dump(struct sim_family_loader *l, const struct yml_node *map,
+                                    const char *name)
 {
     static const char *const k[] = {"name",   "type",      "lspci",     "sysfs",
                                     "domain", "functions", "bar_sizes", NULL};
-    if (!l->s->pci)
-        return yml_error_at(l->doc, map, l->err, "a PCI device needs `pci:` under `machine:`");
     enum iosim_err e = yml_check_keys(l->doc, map, k, "pci_dump device", l->err);
     if (e != IOSIM_OK)
         return e;
@@ -387,7 +373,7 @@ enum iosim_err sim_scn_pci_dump(struct loader *l, const struct yml_node *map, co
         return yml_error_at(l->doc, map, l->err, "out of memory");
     }
     char path[1024];
-    resolve(l, rel, path, sizeof path);
+    sim_family_path(l, rel, path, sizeof path);
     e = read_dump(&dl, src, path, sysfs != NULL);
     const struct yml_node *v = yml_map_get(map, "domain");
     uint64_t dom = 0;

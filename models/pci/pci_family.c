@@ -1,26 +1,30 @@
 /*
- * The scenario loader's PCI parts: `machine.pci` (the root complex) and
- * devices of type `pci` (the generic device, models/pci/pci_generic) and
- * `pci_bridge`. Everything a function could not be is refused here, with
- * its position, so a run never starts with a topology the root would
- * refuse. See docs/scenario-format.md.
+ * The PCI family (sim/scenario/family.h): `machine.pci` (the root complex,
+ * attached before any device), devices of type `pci` (the generic device,
+ * models/pci/pci_generic) and `pci_bridge`, and `pci_dump`
+ * (pci_family_dump.c). Everything a function could not be is refused at
+ * load, with its position, so a run never starts with a topology the root
+ * would refuse. See docs/scenario-format.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/port/spec/pci_generic_regs.h"
-#include "sim/scenario/scenario_internal.h"
+#include "models/pci/pci_family.h"
+#include "models/pci/pci_generic.h"
 
 #define CHECK SIM_SCN_CHECK
 
 /* ---- machine.pci ----------------------------------------------------------------------- */
 
-enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n)
+static enum iosim_err load_machine(struct sim_family_loader *l, const struct yml_node *n,
+                                   void *machine_config)
 {
     static const char *const k[] = {"ecam", "buses", "config_latency", "mmio_latency",
                                     "dma_latency", "msi_latency", NULL};
-    struct sim_scenario *s = l->s;
-    struct pci_root_config *rc = &s->pci_root;
+    struct pci_root_config *rc = machine_config;
     const struct yml_node *v;
     uint64_t u;
     CHECK(yml_get_map(l->doc, n, &n, l->err));
@@ -38,7 +42,7 @@ enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n)
     } else {
         v = n;
     }
-    if (rc->ecam_base < s->machine.mem_bytes)
+    if (rc->ecam_base < l->mem_bytes)
         return yml_error_at(l->doc, v, l->err, "the ECAM window at 0x%llx overlaps memory",
                             (unsigned long long)rc->ecam_base);
     struct { const char *key; sim_time_ps *a, *b, *c; } lat[] = {
@@ -56,14 +60,13 @@ enum iosim_err sim_scn_pci_machine(struct loader *l, const struct yml_node *n)
         if (lat[i].b != NULL)
             *lat[i].b = *lat[i].c = t;
     }
-    s->pci = true;
-    struct sim_prog_device ecam = {"pci", rc->ecam_base, (uint64_t)rc->buses << PCI_ECAM_BUS_SHIFT};
-    return sim_scn_prog_device(l, n, &ecam);
+    return sim_family_prog_window(l, n, "pci", rc->ecam_base,
+                                  (uint64_t)rc->buses << PCI_ECAM_BUS_SHIFT);
 }
 
 /* ---- devices ----------------------------------------------------------------------------- */
 
-static enum iosim_err get_u8(struct loader *l, const struct yml_node *map, const char *key,
+static enum iosim_err get_u8(struct sim_family_loader *l, const struct yml_node *map, const char *key,
                              uint64_t max, uint8_t *out)
 {
     const struct yml_node *v = yml_map_get(map, key);
@@ -75,7 +78,7 @@ static enum iosim_err get_u8(struct loader *l, const struct yml_node *map, const
     return IOSIM_OK;
 }
 
-static enum iosim_err get_u16(struct loader *l, const struct yml_node *map, const char *key,
+static enum iosim_err get_u16(struct sim_family_loader *l, const struct yml_node *map, const char *key,
                               bool required, uint16_t *out)
 {
     const struct yml_node *v = yml_map_get(map, key);
@@ -88,7 +91,7 @@ static enum iosim_err get_u16(struct loader *l, const struct yml_node *map, cons
 }
 
 /* `at: "DD.F"`: device and function in hexadecimal, as lspci prints them. */
-static enum iosim_err load_at(struct loader *l, const struct yml_node *map, struct pci_fn_config *c)
+static enum iosim_err load_at(struct sim_family_loader *l, const struct yml_node *map, struct pci_fn_config *c)
 {
     const struct yml_node *v;
     const char *t;
@@ -105,7 +108,7 @@ static enum iosim_err load_at(struct loader *l, const struct yml_node *map, stru
     return IOSIM_OK;
 }
 
-static enum iosim_err load_bars(struct loader *l, const struct yml_node *map,
+static enum iosim_err load_bars(struct sim_family_loader *l, const struct yml_node *map,
                                 struct pci_func_desc *d)
 {
     static const char *const k[] = {"bar", "kind", "size", "prefetch", NULL};
@@ -142,7 +145,7 @@ static enum iosim_err load_bars(struct loader *l, const struct yml_node *map,
     return IOSIM_OK;
 }
 
-static enum iosim_err load_msi(struct loader *l, const struct yml_node *map, struct pci_func_desc *d)
+static enum iosim_err load_msi(struct sim_family_loader *l, const struct yml_node *map, struct pci_func_desc *d)
 {
     static const char *const k[] = {"vectors", "addr64", "mask", NULL};
     const struct yml_node *m = yml_map_get(map, "msi"), *v;
@@ -165,7 +168,7 @@ static enum iosim_err load_msi(struct loader *l, const struct yml_node *map, str
     return IOSIM_OK;
 }
 
-static enum iosim_err load_place(struct loader *l, const struct yml_node *parent, const char *key,
+static enum iosim_err load_place(struct sim_family_loader *l, const struct yml_node *parent, const char *key,
                                  uint8_t *bar, uint32_t *off)
 {
     static const char *const k[] = {"bar", "offset", NULL};
@@ -183,7 +186,7 @@ static enum iosim_err load_place(struct loader *l, const struct yml_node *parent
     return IOSIM_OK;
 }
 
-static enum iosim_err load_msix(struct loader *l, const struct yml_node *map, struct pci_func_desc *d)
+static enum iosim_err load_msix(struct sim_family_loader *l, const struct yml_node *map, struct pci_func_desc *d)
 {
     static const char *const k[] = {"vectors", "table", "pba", NULL};
     const struct yml_node *m = yml_map_get(map, "msix"), *v;
@@ -203,7 +206,7 @@ static enum iosim_err load_msix(struct loader *l, const struct yml_node *map, st
     return IOSIM_OK;
 }
 
-static enum iosim_err load_pcie(struct loader *l, const struct yml_node *map, struct pci_func_desc *d)
+static enum iosim_err load_pcie(struct sim_family_loader *l, const struct yml_node *map, struct pci_func_desc *d)
 {
     static const char *const k[] = {"gen", "width", "type", NULL};
     static const char *const types[] = {"endpoint", "root_port", "rc_endpoint"};
@@ -231,42 +234,46 @@ static enum iosim_err load_pcie(struct loader *l, const struct yml_node *map, st
 }
 
 /* Where the function goes: the bridge above, a free slot, the
- * multi-function rule (pci_root_add checks the same). */
-static enum iosim_err load_place_in_topology(struct loader *l, const struct yml_node *map,
-                                             struct sim_scn_device *d)
+ * multi-function rule (pci_root_add checks the same). c is the function
+ * being loaded, already among the scenario's devices. */
+static enum iosim_err load_place_in_topology(struct sim_family_loader *l,
+                                             const struct yml_node *map,
+                                             struct pci_dev_config *c)
 {
-    const struct sim_scenario *s = l->s;
     const struct yml_node *v = yml_map_get(map, "behind");
     if (v != NULL) {
-        CHECK(sim_scn_name(l, v, d->behind, sizeof d->behind));
+        CHECK(sim_family_name(l, v, c->behind, sizeof c->behind));
         bool found = false;
-        for (uint32_t i = 0; i < s->device_count && !found; i++)
-            found = s->devices[i].type != SIM_DEV_TESTDEV && s->devices[i].pci.desc.bridge &&
-                    strcmp(s->devices[i].name, d->behind) == 0;
+        for (uint32_t i = 0; i < sim_family_device_count(l) && !found; i++) {
+            const struct pci_dev_config *o = pci_family_config(l, i);
+            found = o != NULL && o != c && o->fn.desc.bridge &&
+                    strcmp(sim_family_device_at(l, i)->name, c->behind) == 0;
+        }
         if (!found)
             return yml_error_at(l->doc, v, l->err, "no pci_bridge named '%s' before this device",
-                                d->behind);
-        d->pci.behind = d->behind;
+                                c->behind);
+        c->fn.behind = c->behind;
     }
-    const struct sim_scn_device *fn0 = NULL;
-    for (uint32_t i = 0; i < s->device_count; i++) {
-        const struct sim_scn_device *o = &s->devices[i];
-        if (o->type == SIM_DEV_TESTDEV || strcmp(o->behind, d->behind) != 0 || o->pci.dev != d->pci.dev)
+    const struct pci_dev_config *fn0 = NULL;
+    for (uint32_t i = 0; i < sim_family_device_count(l); i++) {
+        const struct pci_dev_config *o = pci_family_config(l, i);
+        if (o == NULL || o == c || strcmp(o->behind, c->behind) != 0 || o->fn.dev != c->fn.dev)
             continue;
-        if (o->pci.fn == d->pci.fn)
-            return yml_error_at(l->doc, map, l->err, "'%s' is already at %02x.%x", o->name,
-                                d->pci.dev, d->pci.fn);
-        if (o->pci.fn == 0)
+        if (o->fn.fn == c->fn.fn)
+            return yml_error_at(l->doc, map, l->err, "'%s' is already at %02x.%x",
+                                sim_family_device_at(l, i)->name, c->fn.dev, c->fn.fn);
+        if (o->fn.fn == 0)
             fn0 = o;
     }
-    if (d->pci.fn != 0 && (fn0 == NULL || !fn0->pci.desc.multifunction))
+    if (c->fn.fn != 0 && (fn0 == NULL || !fn0->fn.desc.multifunction))
         return yml_error_at(l->doc, map, l->err,
                             "function %x needs function 0 of device %02x first, with "
-                            "`multifunction: true`", d->pci.fn, d->pci.dev);
+                            "`multifunction: true`", c->fn.fn, c->fn.dev);
     return IOSIM_OK;
 }
 
-static enum iosim_err load_ids(struct loader *l, const struct yml_node *map, struct pci_func_desc *d)
+static enum iosim_err load_ids(struct sim_family_loader *l, const struct yml_node *map,
+                               struct pci_func_desc *d)
 {
     CHECK(get_u16(l, map, "vendor", true, &d->vendor));
     CHECK(get_u16(l, map, "device", true, &d->device));
@@ -284,59 +291,148 @@ static enum iosim_err load_ids(struct loader *l, const struct yml_node *map, str
     return IOSIM_OK;
 }
 
-static enum iosim_err load_intx(struct loader *l, const struct yml_node *map, struct sim_scn_device *d)
+static enum iosim_err load_intx(struct sim_family_loader *l, const struct yml_node *map,
+                                struct pci_fn_config *c)
 {
     const struct yml_node *irq = yml_map_get(map, "irq"), *pin = yml_map_get(map, "pin");
     uint64_t u;
     if (irq != NULL) {
         CHECK(yml_get_u64(l->doc, irq, 0, SIM_IRQ_LINES - 1, &u, l->err));
-        d->pci.intx_line = (uint32_t)u;
-        d->pci.desc.int_pin = 1;
+        c->intx_line = (uint32_t)u;
+        c->desc.int_pin = 1;
     }
     if (pin != NULL) {
         CHECK(yml_get_u64(l->doc, pin, 0, 4, &u, l->err));
         if (u != 0 && irq == NULL)
             return yml_error_at(l->doc, pin, l->err, "an interrupt pin needs the `irq` line it drives");
-        d->pci.desc.int_pin = (uint8_t)u;
+        c->desc.int_pin = (uint8_t)u;
     }
     return IOSIM_OK;
 }
 
-enum iosim_err sim_scn_pci_device(struct loader *l, const struct yml_node *map,
-                                  struct sim_scn_device *d)
+static enum iosim_err load_regs(struct sim_family_loader *l, const struct yml_node *map,
+                                struct pci_dev_config *c)
+{
+    const struct yml_node *v = yml_map_get(map, "regs");
+    uint64_t u;
+    c->regs = PCIGEN_FILE_REGS_DEFAULT;
+    if (v == NULL)
+        return IOSIM_OK;
+    if (c->fn.desc.bridge)
+        return yml_error_at(l->doc, v, l->err, "a bridge has no register file");
+    CHECK(yml_get_u64(l->doc, v, 1, PCIGEN_FILE_REGS_MAX, &u, l->err));
+    c->regs = (uint32_t)u;
+    return IOSIM_OK;
+}
+
+/* A `pci` or `pci_bridge` entry: one function. */
+static enum iosim_err load_function(struct sim_family_loader *l, const struct yml_node *map,
+                                    enum pci_family_type type, const char *name)
 {
     static const char *const k[] = {"name", "type", "at", "behind", "vendor", "device", "class",
                                     "subclass", "prog_if", "revision", "subsystem_vendor",
                                     "subsystem", "multifunction", "pin", "irq", "bars", "msi",
                                     "msix", "pcie", "pm", "regs", NULL};
-    const struct yml_node *v;
-    if (!l->s->pci)
-        return yml_error_at(l->doc, map, l->err, "a PCI device needs `pci:` under `machine:`");
     CHECK(yml_check_keys(l->doc, map, k, "pci device", l->err));
-    struct pci_fn_config *c = &d->pci;
-    c->name = d->name;
-    c->desc.bridge = d->type == SIM_DEV_PCI_BRIDGE;
-    if (c->desc.bridge) {
-        c->desc.class_code = PCI_CLASS_BRIDGE;
-        c->desc.subclass = PCI_SUBCLASS_BRIDGE_PCI;
+    struct sim_scn_device *d;
+    CHECK(pci_family_add(l, map, name, type, &d));
+    struct pci_dev_config *c = d->config;
+    c->fn.desc.bridge = type == PCI_FAMILY_BRIDGE;
+    if (c->fn.desc.bridge) {
+        c->fn.desc.class_code = PCI_CLASS_BRIDGE;
+        c->fn.desc.subclass = PCI_SUBCLASS_BRIDGE_PCI;
     }
-    CHECK(load_at(l, map, c));
-    CHECK(load_ids(l, map, &c->desc));
-    CHECK(load_intx(l, map, d));
-    CHECK(load_bars(l, map, &c->desc));
-    CHECK(load_msi(l, map, &c->desc));
-    CHECK(load_msix(l, map, &c->desc));
-    CHECK(load_pcie(l, map, &c->desc));
-    d->pci_regs = PCIGEN_FILE_REGS_DEFAULT;
-    if ((v = yml_map_get(map, "regs")) != NULL) {
-        uint64_t u;
-        if (c->desc.bridge)
-            return yml_error_at(l->doc, v, l->err, "a bridge has no register file");
-        CHECK(yml_get_u64(l->doc, v, 1, PCIGEN_FILE_REGS_MAX, &u, l->err));
-        d->pci_regs = (uint32_t)u;
-    }
-    const char *why = pci_func_desc_problem(&c->desc);
+    CHECK(load_at(l, map, &c->fn));
+    CHECK(load_ids(l, map, &c->fn.desc));
+    CHECK(load_intx(l, map, &c->fn));
+    CHECK(load_bars(l, map, &c->fn.desc));
+    CHECK(load_msi(l, map, &c->fn.desc));
+    CHECK(load_msix(l, map, &c->fn.desc));
+    CHECK(load_pcie(l, map, &c->fn.desc));
+    CHECK(load_regs(l, map, c));
+    const char *why = pci_func_desc_problem(&c->fn.desc);
     if (why != NULL)
         return yml_error_at(l->doc, map, l->err, "%s", why);
-    return load_place_in_topology(l, map, d);
+    return load_place_in_topology(l, map, c);
 }
+
+/* ---- the family ------------------------------------------------------------------------- */
+
+const struct pci_dev_config *pci_family_config(const struct sim_family_loader *ld, uint32_t i)
+{
+    const struct sim_scn_device *d = sim_family_device_at(ld, i);
+    return d->family == &pci_family ? d->config : NULL;
+}
+
+enum iosim_err pci_family_add(struct sim_family_loader *ld, const struct yml_node *at,
+                              const char *name, enum pci_family_type type,
+                              struct sim_scn_device **out)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sim_family_device_count(ld); i++)
+        n += pci_family_config(ld, i) != NULL;
+    if (n == PCI_ROOT_FUNCS_MAX)
+        return yml_error_at(ld->doc, at, ld->err, "more than %u PCI functions",
+                            PCI_ROOT_FUNCS_MAX);
+    CHECK(sim_family_device_add(ld, at, name, type, out));
+    struct pci_dev_config *c = (*out)->config;
+    c->fn.name = (*out)->name;
+    c->dump_bus = -1;
+    return IOSIM_OK;
+}
+
+static enum iosim_err load(struct sim_family_loader *ld, const struct yml_node *map,
+                           uint32_t type, const char *name)
+{
+    if (ld->machine_config == NULL)
+        return yml_error_at(ld->doc, map, ld->err, "a PCI device needs `pci:` under `machine:`");
+    if (type == PCI_FAMILY_DUMP)
+        return pci_family_load_dump(ld, map, name);
+    return load_function(ld, map, (enum pci_family_type)type, name);
+}
+
+static void config_free(void *config)
+{
+    struct pci_dev_config *c = config;
+    free(c->image);
+}
+
+static enum iosim_err attach(struct sim_machine *m, const void *machine_config, void **shared,
+                             const char **why)
+{
+    *why = "PCI root complex";
+    return pci_root_create(m, machine_config, (struct pci_root **)shared);
+}
+
+static void detach(void *shared) { pci_root_destroy(shared); }
+
+/* A generic device is a model of its own on its function; a bridge and a
+ * dumped function are the root complex's alone (no instance). */
+static enum iosim_err create(struct sim_machine *m, void *shared, const struct sim_scn_device *d,
+                             void **instance, const char **why)
+{
+    const struct pci_dev_config *c = d->config;
+    (void)m;
+    if (d->type == PCI_FAMILY_PCI)
+        return pci_generic_create(shared, &c->fn, c->regs, (struct pci_generic **)instance, why);
+    return pci_root_add(shared, &c->fn, NULL, why);
+}
+
+static void destroy(void *instance) { pci_generic_destroy(instance); }
+
+static const char *const types[] = {"pci", "pci_bridge", "pci_dump", NULL};
+
+const struct sim_family pci_family = {
+    .name = "pci",
+    .types = types,
+    .config_size = sizeof(struct pci_dev_config),
+    .load = load,
+    .config_free = config_free,
+    .machine_key = "pci",
+    .machine_config_size = sizeof(struct pci_root_config),
+    .load_machine = load_machine,
+    .attach = attach,
+    .detach = detach,
+    .create = create,
+    .destroy = destroy,
+};
