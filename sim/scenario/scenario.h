@@ -87,7 +87,7 @@ struct sim_expect {
     bool spawned;                   /* process: started at run time by another process */
     enum sim_proc_state state;
     enum sim_end_reason end;
-    uint32_t table;                 /* trace: an enum sim_trace_table */
+    uint32_t table;                 /* trace: a table id (core or registered) */
     uint32_t where_count;           /* trace: columns in where[], in file order */
     struct sim_expect_where where[SIM_EXPECT_WHERE_MAX];
 };
