@@ -9,14 +9,7 @@
 
 #include "impl/port/spec/pci_generic_regs.h"
 #include "impl/port/spec/pci_regs.h"
-
-struct fact {
-    const char *what;   /* as the spec names it */
-    uint32_t value;
-    uint32_t spec;      /* the spec's number */
-};
-
-#define FACT(macro, spec_value) {#macro, macro, spec_value}
+#include "tests/impl/spec/spec_test_util.h"
 
 /* [LB 6.1, figure 6-1]: the type 0 header */
 static const struct fact header[] = {
@@ -76,16 +69,9 @@ static const struct fact caps[] = {
     FACT(PCI_SUBCLASS_BRIDGE_PCI, 0x04),
 };
 
-static void check(const struct fact *t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        cr_expect_eq(t[i].value, t[i].spec, "%s is 0x%x, the spec says 0x%x", t[i].what,
-                     t[i].value, t[i].spec);
-}
-
-Test(pci_regs, the_header_offsets_are_the_specs) { check(header, sizeof header / sizeof header[0]); }
-Test(pci_regs, the_register_bits_are_the_specs) { check(bits, sizeof bits / sizeof bits[0]); }
-Test(pci_regs, the_capability_layouts_are_the_specs) { check(caps, sizeof caps / sizeof caps[0]); }
+Test(pci_regs, the_header_offsets_are_the_specs) { spec_check_facts(FACTS(header)); }
+Test(pci_regs, the_register_bits_are_the_specs) { spec_check_facts(FACTS(bits)); }
+Test(pci_regs, the_capability_layouts_are_the_specs) { spec_check_facts(FACTS(caps)); }
 
 Test(pci_regs, ecam_gives_every_function_4_kib_and_every_bus_1_mib)
 {
@@ -126,5 +112,5 @@ Test(pci_regs, the_generic_device_map_is_the_documented_one)
         FACT(PCIGEN_DMA_REFUSED, 2), FACT(PCIGEN_DMA_FAILED, 3), FACT(PCIGEN_DMA_BUSY, 4),
         FACT(PCIGEN_DMA_GO_READ, 1), FACT(PCIGEN_DMA_GO_WRITE, 2),
     };
-    check(map, sizeof map / sizeof map[0]);
+    spec_check_facts(FACTS(map));
 }
