@@ -5,7 +5,7 @@
  *
  *   [USB2]  Universal Serial Bus Specification, Revision 2.0
  *   [USB32] Universal Serial Bus 3.2 Specification
- *   [ref]   /work/shared/reference/usb-stack.md, the project's reference;
+ *   [ref]   usb-stack.md, the steering repository's USB reference (shared/reference/);
  *           [ref 3] rows name their public source (mostly Linux ch9.h and
  *           usb/core/config.c)
  *

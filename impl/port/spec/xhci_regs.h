@@ -4,7 +4,7 @@
  *
  *   [xHCI] eXtensible Host Controller Interface for Universal Serial Bus,
  *          Revision 1.2 (Intel document 625472)
- *   [ref]  /work/shared/reference/usb-stack.md, the project's reference; a
+ *   [ref]  usb-stack.md, the steering repository's USB reference (shared/reference/); a
  *          row is cited as [ref 1.3] where the spec's own number is not
  *          certain to us, and the reference names the public source
  *
