@@ -2,12 +2,13 @@
 # Installs the Debian packages iosim needs that are not installed yet.
 # Idempotent: when everything is present it does nothing and touches no network.
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh bench    also the libraries the benchmarks compare against
+#   scripts/install-deps.sh bench    also the libraries the benchmarks compare against,
+#                                    and GNU time (scripts/bench.sh reads their peak memory)
 set -euo pipefail
 
 pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3)
 if [ "${1:-}" = bench ]; then
-    pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev)
+    pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev time)
 fi
 
 missing=()
