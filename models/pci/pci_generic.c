@@ -103,7 +103,7 @@ static void gen_write(void *ctx, unsigned bar, uint64_t off, unsigned size, uint
     uint32_t v = (uint32_t)value;
     switch (off) {
     case PCIGEN_REG_SCRATCH: g->scratch = v; return;
-    case PCIGEN_REG_IRQ: pci_fn_interrupt(g->fn, v); return;
+    case PCIGEN_REG_IRQ: (void)pci_fn_interrupt(g->fn, v); return;
     case PCIGEN_REG_IRQ_ACK: pci_fn_intx_clear(g->fn); return;
     case PCIGEN_REG_DMA_ADDR_LO: g->dma_lo = v; return;
     case PCIGEN_REG_DMA_ADDR_HI: g->dma_hi = v; return;

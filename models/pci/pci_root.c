@@ -260,14 +260,16 @@ static void send_unmasked(struct pci_fn *f)
         msg_send(f, &msg);
 }
 
-void pci_fn_interrupt(struct pci_fn *f, uint32_t vector)
+enum pci_irq_route pci_fn_interrupt(struct pci_fn *f, uint32_t vector)
 {
     struct pci_msg msg;
-    switch (pci_func_signal(&f->func, vector, &msg)) {
+    enum pci_irq_route route = pci_func_signal(&f->func, vector, &msg);
+    switch (route) {
     case PCI_IRQ_INTX: sim_dev_irq_raise(f->root->m, f->intx_line, f->name); break;
     case PCI_IRQ_MSG: msg_send(f, &msg); break;
     case PCI_IRQ_NONE: break;
     }
+    return route;
 }
 
 void pci_fn_intx_clear(struct pci_fn *f)

@@ -113,8 +113,9 @@ enum iosim_err pci_fn_dma_write(struct pci_fn *f, uint64_t addr, const void *src
 /* How long a DMA of `bytes` takes on the function's link. */
 sim_time_ps pci_fn_dma_time_ps(const struct pci_fn *f, uint64_t bytes);
 
-/* The device signals vector `vector` (0 for INTx). */
-void pci_fn_interrupt(struct pci_fn *f, uint32_t vector);
+/* The device signals vector `vector` (0 for INTx); returns how it went
+ * out (a message, the INTx pin, or not at all: masked or disabled). */
+enum pci_irq_route pci_fn_interrupt(struct pci_fn *f, uint32_t vector);
 void pci_fn_intx_clear(struct pci_fn *f);
 
 /* The link's data rate in bytes per second: lanes x the generation's rate

@@ -1,0 +1,75 @@
+/*
+ * xhci.h - the xHCI host controller model: a PCI function on the PCI model
+ * (models/pci) whose memory BAR holds the capability, operational, port,
+ * runtime and doorbell registers of xHCI 1.2 (facts in
+ * impl/port/spec/xhci_regs.h), driven by a controller profile
+ * (xhci_profile.h) that says what the registers read and how long things
+ * take.
+ *
+ * What exists so far (docs/architecture.md, "The xHCI model"): the
+ * registers with their access types, reset (HCRST, CNR), run and halt with
+ * their latencies, MFINDEX, the root-hub ports (power, reset, link state,
+ * change bits and Port Status Change events), the interrupters (IMAN, IMOD
+ * moderation exactly as the spec's counter rules say, ERSTSZ/ERSTBA/ERDP
+ * with EHB, event rings of several segments, Event Ring Full), the command
+ * ring (cycle bit, Link TRBs with toggle, Command Stop and Command Abort,
+ * No Op, Enable Slot, Disable Slot; the rest answer TRB Error for now) and
+ * the doorbells. Everything the controller reads or writes in memory goes
+ * through the function's DMA (bus mastering, the IOMMU); a DMA that fails
+ * is a Host System Error (USBSTS.HSE, HCE for what the controller cannot
+ * recover from) as on hardware, never a host access out of bounds.
+ *
+ *     struct xhci *x;
+ *     struct xhci_config c = {.name = "xhci0", .profile = xhci_profile_find("qemu"),
+ *                             .dev = 4, .intx_line = 20};
+ *     xhci_create(root, &c, &x, &why);
+ *     ... the driver maps BAR 0 and programs the controller ...
+ *     xhci_destroy(x);                       before the root
+ *
+ * Ownership: the controller borrows the root and the profile (static);
+ * config strings are borrowed for the controller's life. Single-threaded
+ * like every model: called from events and set-up code only.
+ */
+#ifndef IOSIM_MODELS_XHCI_H
+#define IOSIM_MODELS_XHCI_H
+
+#include <stdint.h>
+
+#include "models/pci/pci_root.h"
+#include "models/xhci/xhci_profile.h"
+
+struct xhci;
+
+struct xhci_config {
+    const char *name;                    /* the function's and the trace's name */
+    const struct xhci_profile *profile;  /* borrowed, static */
+    const char *behind;                  /* a bridge's name, or NULL: bus 0 */
+    uint8_t dev, fn;
+    uint32_t intx_line;                  /* the machine line INTx drives */
+};
+
+/* The PCI function and its registers, reset and ready after the profile's
+ * power-on time (CNR set until then). Errors as pci_root_add (why set). */
+enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, struct xhci **out,
+                           const char **why);
+void xhci_destroy(struct xhci *x);
+
+/* A device arrives on port `port_no` (1-based) at `speed` (a PORTSC speed
+ * ID, XHCI_SPEED_*): CCS and CSC, a USB3 port trains to U0 and is enabled,
+ * a USB2 port waits for its reset. EINVAL: no such port, or a speed of the
+ * other protocol; EBUSY: occupied or unpowered. */
+enum iosim_err xhci_port_connect(struct xhci *x, uint32_t port_no, uint32_t speed);
+/* The device leaves: disconnected, CSC. ENOENT when nothing was there. */
+enum iosim_err xhci_port_disconnect(struct xhci *x, uint32_t port_no);
+
+/* ---- what tests and the family look at ---------------------------------------------------- */
+
+struct pci_fn *xhci_fn(struct xhci *x);
+/* Counts kept for tests and counters (events written, dropped on a full
+ * ring, interrupts signalled, commands completed, host system errors). */
+struct xhci_stats {
+    uint64_t events_written, events_dropped, interrupts, commands, host_system_errors;
+};
+const struct xhci_stats *xhci_stats(const struct xhci *x);
+
+#endif /* IOSIM_MODELS_XHCI_H */
