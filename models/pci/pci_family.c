@@ -91,7 +91,8 @@ static enum iosim_err get_u16(struct sim_family_loader *l, const struct yml_node
 }
 
 /* `at: "DD.F"`: device and function in hexadecimal, as lspci prints them. */
-static enum iosim_err load_at(struct sim_family_loader *l, const struct yml_node *map, struct pci_fn_config *c)
+enum iosim_err pci_family_load_at(struct sim_family_loader *l, const struct yml_node *map,
+                                  uint8_t *dev_out, uint8_t *fn_out)
 {
     const struct yml_node *v;
     const char *t;
@@ -103,9 +104,25 @@ static enum iosim_err load_at(struct sim_family_loader *l, const struct yml_node
         fn >= PCI_FNS_PER_DEV || strlen(t) != 4)
         return yml_error_at(l->doc, v, l->err,
                             "`at` is DD.F: device 00..1f and function 0..7 in hex (\"02.0\")");
-    c->dev = (uint8_t)dev;
-    c->fn = (uint8_t)fn;
+    *dev_out = (uint8_t)dev;
+    *fn_out = (uint8_t)fn;
     return IOSIM_OK;
+}
+
+enum iosim_err pci_family_load_behind(struct sim_family_loader *l, const struct yml_node *map,
+                                      char behind[SIM_NAME_MAX])
+{
+    const struct yml_node *v = yml_map_get(map, "behind");
+    behind[0] = '\0';
+    if (v == NULL)
+        return IOSIM_OK;
+    CHECK(sim_family_name(l, v, behind, SIM_NAME_MAX));
+    for (uint32_t i = 0; i < sim_family_device_count(l); i++) {
+        const struct pci_dev_config *o = pci_family_config(l, i);
+        if (o != NULL && o->fn.desc.bridge && strcmp(sim_family_device_at(l, i)->name, behind) == 0)
+            return IOSIM_OK;
+    }
+    return yml_error_at(l->doc, v, l->err, "no pci_bridge named '%s' before this device", behind);
 }
 
 static enum iosim_err load_bars(struct sim_family_loader *l, const struct yml_node *map,
@@ -240,20 +257,9 @@ static enum iosim_err load_place_in_topology(struct sim_family_loader *l,
                                              const struct yml_node *map,
                                              struct pci_dev_config *c)
 {
-    const struct yml_node *v = yml_map_get(map, "behind");
-    if (v != NULL) {
-        CHECK(sim_family_name(l, v, c->behind, sizeof c->behind));
-        bool found = false;
-        for (uint32_t i = 0; i < sim_family_device_count(l) && !found; i++) {
-            const struct pci_dev_config *o = pci_family_config(l, i);
-            found = o != NULL && o != c && o->fn.desc.bridge &&
-                    strcmp(sim_family_device_at(l, i)->name, c->behind) == 0;
-        }
-        if (!found)
-            return yml_error_at(l->doc, v, l->err, "no pci_bridge named '%s' before this device",
-                                c->behind);
+    CHECK(pci_family_load_behind(l, map, c->behind));
+    if (c->behind[0] != '\0')
         c->fn.behind = c->behind;
-    }
     const struct pci_dev_config *fn0 = NULL;
     for (uint32_t i = 0; i < sim_family_device_count(l); i++) {
         const struct pci_dev_config *o = pci_family_config(l, i);
@@ -342,7 +348,7 @@ static enum iosim_err load_function(struct sim_family_loader *l, const struct ym
         c->fn.desc.class_code = PCI_CLASS_BRIDGE;
         c->fn.desc.subclass = PCI_SUBCLASS_BRIDGE_PCI;
     }
-    CHECK(load_at(l, map, &c->fn));
+    CHECK(pci_family_load_at(l, map, &c->fn.dev, &c->fn.fn));
     CHECK(load_ids(l, map, &c->fn.desc));
     CHECK(load_intx(l, map, &c->fn));
     CHECK(load_bars(l, map, &c->fn.desc));
@@ -408,14 +414,14 @@ static void detach(void *shared) { pci_root_destroy(shared); }
 
 /* A generic device is a model of its own on its function; a bridge and a
  * dumped function are the root complex's alone (no instance). */
-static enum iosim_err create(struct sim_machine *m, void *shared, const struct sim_scn_device *d,
+static enum iosim_err create(const struct sim_family_run *run, const struct sim_scn_device *d,
                              void **instance, const char **why)
 {
     const struct pci_dev_config *c = d->config;
-    (void)m;
     if (d->type == PCI_FAMILY_PCI)
-        return pci_generic_create(shared, &c->fn, c->regs, (struct pci_generic **)instance, why);
-    return pci_root_add(shared, &c->fn, NULL, why);
+        return pci_generic_create(run->shared, &c->fn, c->regs, (struct pci_generic **)instance,
+                                  why);
+    return pci_root_add(run->shared, &c->fn, NULL, why);
 }
 
 static void destroy(void *instance) { pci_generic_destroy(instance); }

@@ -1,8 +1,9 @@
 /*
  * pci_family.h - what the PCI family's description files share:
  * pci_family.c (machine.pci, devices of type `pci` and `pci_bridge`, the
- * descriptor) and pci_family_dump.c (devices of type `pci_dump`). Internal
- * to those two files; sim/scenario/family.h explains families.
+ * descriptor) and pci_family_dump.c (devices of type `pci_dump`), and the
+ * description of families whose devices are PCI functions (xhci_family.c).
+ * sim/scenario/family.h explains families.
  */
 #ifndef IOSIM_MODELS_PCI_FAMILY_H
 #define IOSIM_MODELS_PCI_FAMILY_H
@@ -39,6 +40,14 @@ const struct pci_dev_config *pci_family_config(const struct sim_family_loader *l
 enum iosim_err pci_family_add(struct sim_family_loader *ld, const struct yml_node *at,
                               const char *name, enum pci_family_type type,
                               struct sim_scn_device **out);
+
+/* `at: "DD.F"` (device and function in hex) and `behind: BRIDGE` (a
+ * pci_bridge declared before; "" when absent), for this family's devices
+ * and for families whose devices sit on the PCI root (xHCI). */
+enum iosim_err pci_family_load_at(struct sim_family_loader *ld, const struct yml_node *map,
+                                  uint8_t *dev, uint8_t *fn);
+enum iosim_err pci_family_load_behind(struct sim_family_loader *ld, const struct yml_node *map,
+                                      char behind[SIM_NAME_MAX]);
 
 /* A `pci_dump` entry: one device per dumped function, named NAME-BB.DD.F. */
 enum iosim_err pci_family_load_dump(struct sim_family_loader *ld, const struct yml_node *map,

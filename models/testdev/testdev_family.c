@@ -56,12 +56,12 @@ static enum iosim_err load(struct sim_family_loader *l, const struct yml_node *m
     return sim_family_prog_window(l, map, d->name, c->mmio_base, TESTDEV_MMIO_SIZE);
 }
 
-static enum iosim_err create(struct sim_machine *m, void *shared, const struct sim_scn_device *d,
+static enum iosim_err create(const struct sim_family_run *run, const struct sim_scn_device *d,
                              void **instance, const char **why)
 {
-    (void)shared, (void)why;
+    (void)why;
     ASSERT(d->family == &testdev_family);
-    return testdev_create(m, d->config, (struct testdev **)instance);
+    return testdev_create(run->m, d->config, (struct testdev **)instance);
 }
 
 static void destroy(void *instance) { testdev_destroy(instance); }

@@ -241,6 +241,13 @@ static bool family_used(const struct sim_scenario *s, uint32_t fi)
     return false;
 }
 
+static void *shared_of(const struct sim_family_run *run, const struct sim_family *f)
+{
+    const struct run_devices *rd = run->ctx;
+    uint32_t fi = sim_family_index(f);
+    return rd->attached[fi] ? rd->shared[fi] : NULL;
+}
+
 /* Families in registry order, then devices in file order. */
 static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
 {
@@ -261,8 +268,9 @@ static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
     for (uint32_t i = 0; i < s->device_count; i++) {
         const struct sim_scn_device *d = &s->devices[i];
         const char *why = NULL;
-        void *shared = rd->shared[sim_family_index(d->family)];
-        enum iosim_err e = d->family->create(rs->m, shared, d, &rd->instance[i], &why);
+        struct sim_family_run run = {.m = rs->m, .shared = rd->shared[sim_family_index(d->family)],
+                                     .shared_of = shared_of, .ctx = rd};
+        enum iosim_err e = d->family->create(&run, d, &rd->instance[i], &why);
         if (e != IOSIM_OK) {
             snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s", d->name,
                      why != NULL ? why : iosim_err_text(e));

@@ -66,6 +66,7 @@
 struct sim_family;
 struct sim_scenario;
 struct sim_trace_table_def; /* sim/trace/trace.h */
+struct sim_family_run;
 
 /* One device of a scenario, whatever its family. */
 struct sim_scn_device {
@@ -86,6 +87,17 @@ struct sim_family_loader {
     const void *machine_config;   /* the family's `machine.<key>`; NULL when absent */
     const struct sim_family *family;
     struct sim_scenario *s;       /* for the helpers only */
+};
+
+/* What create gets of the run: the machine, its own family's shared part
+ * (attach's, or NULL), and the shared part of another family its devices
+ * sit on (an xHCI controller on the PCI family's root complex); NULL when
+ * that family is not attached in this run. */
+struct sim_family_run {
+    struct sim_machine *m;
+    void *shared;
+    void *(*shared_of)(const struct sim_family_run *run, const struct sim_family *f);
+    void *ctx;                        /* the run's, for shared_of */
 };
 
 struct sim_family {
@@ -111,7 +123,7 @@ struct sim_family {
     enum iosim_err (*attach)(struct sim_machine *m, const void *machine_config, void **shared,
                              const char **why);
     void (*detach)(void *shared);
-    enum iosim_err (*create)(struct sim_machine *m, void *shared, const struct sim_scn_device *d,
+    enum iosim_err (*create)(const struct sim_family_run *run, const struct sim_scn_device *d,
                              void **instance, const char **why);
     void (*destroy)(void *instance);            /* optional; never given NULL */
 
@@ -164,6 +176,11 @@ enum iosim_err sim_family_name(struct sim_family_loader *ld, const struct yml_no
  * scenario's life (a device record's name, or a string literal). */
 enum iosim_err sim_family_prog_window(struct sim_family_loader *ld, const struct yml_node *at,
                                       const char *name, uint64_t base, uint64_t len);
+
+/* Another family's `machine.<key>` config, or NULL when absent (a device
+ * that sits on that family's machine-level part checks it is there). */
+const void *sim_family_machine_config_of(const struct sim_family_loader *ld,
+                                         const struct sim_family *f);
 
 /* `rel` against the scenario file's folder (an absolute path stays). */
 void sim_family_path(const struct sim_family_loader *ld, const char *rel, char *out, size_t cap);

@@ -154,6 +154,12 @@ enum iosim_err sim_family_prog_window(struct sim_family_loader *ld, const struct
     return IOSIM_OK;
 }
 
+const void *sim_family_machine_config_of(const struct sim_family_loader *ld,
+                                         const struct sim_family *f)
+{
+    return ld->s->family_machine[sim_family_index(f)];
+}
+
 void sim_family_path(const struct sim_family_loader *ld, const char *rel, char *out, size_t cap)
 {
     const char *slash = strrchr(ld->file, '/');

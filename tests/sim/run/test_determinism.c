@@ -87,12 +87,13 @@ REPEAT_DIR_TEST(pci, "pci")
 REPEAT_DIR_TEST(pcid, "pcid")
 REPEAT_DIR_TEST(pcid_dumps, "pcid-dumps")
 REPEAT_DIR_TEST(expect, "expect")
+REPEAT_DIR_TEST(xhci, "xhci")
 
 /* A folder of the suite no test above repeats would escape the check. */
 Test(determinism, every_suite_folder_is_repeated)
 {
     const char *known[] = {"engine", "devices", "rings", "bufpool", "pci", "pcid", "pcid-dumps",
-                           "expect"};
+                           "expect", "xhci"};
     char dir[400];
     snprintf(dir, sizeof dir, "%s/scenarios/suite", IOSIM_SOURCE_DIR);
     DIR *h = opendir(dir);

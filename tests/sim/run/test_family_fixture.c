@@ -151,5 +151,5 @@ Test(family_fixture, a_type_another_family_has_is_refused)
     cr_expect_eq(sim_family_register(&clash), IOSIM_EINVAL);
     register_blink();
     cr_expect_eq(sim_family_register(&blink_family), IOSIM_OK, "the same descriptor: a no-op");
-    cr_expect_eq(sim_family_count(), 3, "testdev, pci, blink");
+    cr_expect_eq(sim_family_count(), 4, "testdev, pci, xhci, blink");
 }
