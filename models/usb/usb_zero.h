@@ -36,13 +36,17 @@
  *
  * Modes:
  *   source/sink  bulk IN sends the pattern stream: byte i of the stream is
- *                i % 63 (g_zero's "mod63", here counted across transfers
- *                from the start of the stream). With in_stream_bytes = L
- *                the stream ends after L bytes: the transfer that reaches
- *                the end is short (a zero-length packet if it ends on a
- *                transfer boundary) and later INs NAK for good. Bulk OUT
- *                takes everything and checks it against the same pattern
- *                (its own stream position), counting bytes that differ.
+ *                i % 63, counted across transfers from the start of the
+ *                stream. (Linux's f_sourcesink and usbtest restart their
+ *                "mod63" pattern at every packet, (i % maxpacket) % 63, so
+ *                Linux's usbtest would count mismatches here.) With
+ *                in_stream_bytes = L the stream ends after L bytes: the
+ *                transfer that reaches the end is short (a zero-length
+ *                packet if it ends on a transfer boundary) and later INs
+ *                NAK for good. Bulk OUT takes everything and checks it
+ *                against the same pattern (its own stream position),
+ *                counting bytes that differ (g_zero halts the endpoint
+ *                instead; here the host reads the count, vendor 0x5d).
  *   loopback     bulk OUT data is queued (loop_queue_bytes at most) and
  *                comes back on bulk IN in order. IN with the queue empty
  *                NAKs; OUT with too little room takes the whole packets
