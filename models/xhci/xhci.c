@@ -118,8 +118,7 @@ static void reset_registers(struct xhci *x)
     x->crcr_lo_written = 0;
     x->mfindex_frozen = 0;
     x->mfindex_start_ps = sim_dev_now(x->m); /* the origin, for a profile that counts halted */
-    for (uint32_t s = 0; s <= x->p->max_slots; s++)
-        x->slots[s] = (struct xhci_slot){0};
+    xhci_slots_reset(x);
     xhci_cmd_reset(x);
     xhci_ports_reset(x);
     xhci_intrs_reset(x);
@@ -279,7 +278,8 @@ static void doorbell_write(struct xhci *x, uint32_t slot, uint32_t v)
             xhci_note(x, "doorbell 0 with a reserved target: ignored");
         return;
     }
-    xhci_note(x, "a device slot's doorbell: transfer rings are not modelled yet");
+    xhci_xfer_doorbell(x, slot, v & XHCI_DB_TARGET_MASK,
+                       (v & XHCI_DB_STREAM_ID_MASK) >> XHCI_DB_STREAM_ID_SHIFT);
 }
 
 static void dword_write(struct xhci *x, uint64_t off, uint32_t v)
@@ -373,6 +373,7 @@ static void free_parts(struct xhci *x)
     free(x->ports);
     free(x->intr);
     free(x->slots);
+    free(x->xfer_buf);
     free(x);
 }
 
@@ -394,7 +395,8 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     x->ports = calloc(xhci_profile_ports(x->p), sizeof *x->ports);
     x->intr = calloc(x->p->max_intrs, sizeof *x->intr);
     x->slots = calloc(x->p->max_slots + 1u, sizeof *x->slots);
-    if (x->ports == NULL || x->intr == NULL || x->slots == NULL) {
+    x->xfer_buf = malloc(XHCI_XFER_BUF_BYTES);
+    if (x->ports == NULL || x->intr == NULL || x->slots == NULL || x->xfer_buf == NULL) {
         free_parts(x);
         return IOSIM_ENOMEM;
     }
@@ -408,8 +410,11 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     x->state_change = x->cr_work = SIM_EVENT_NONE;
     for (uint32_t i = 0; i < x->p->max_intrs; i++)
         x->intr[i].imod_timer = SIM_EVENT_NONE;
+    for (uint32_t s = 0; s <= x->p->max_slots; s++)
+        for (uint32_t dci = 0; dci <= XHCI_DCI_MAX; dci++)
+            x->slots[s].ep[dci].work = SIM_EVENT_NONE;
     for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++)
-        x->ports[i].reset_done = SIM_EVENT_NONE;
+        x->ports[i].reset_done = x->ports[i].connect_ev = SIM_EVENT_NONE;
     reset_registers(x);
     x->usbsts |= XHCI_USBSTS_CNR; /* until power-on is over */
     xhci_after(x, x->p->power_on_ps, ready, 0, &x->state_change);
@@ -421,6 +426,10 @@ void xhci_destroy(struct xhci *x)
 {
     if (x == NULL)
         return;
+    for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++)
+        if (x->ports[i].dev != NULL)
+            (void)xhci_usb_detach(x, i + 1);
+    xhci_slots_reset(x);
     free_parts(x);
 }
 

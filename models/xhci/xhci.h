@@ -62,6 +62,25 @@ enum iosim_err xhci_port_connect(struct xhci *x, uint32_t port_no, uint32_t spee
 /* The device leaves: disconnected, CSC. ENOENT when nothing was there. */
 enum iosim_err xhci_port_disconnect(struct xhci *x, uint32_t port_no);
 
+/* A USB device (usb_dev.h) is plugged into port `port_no` (1-based) now:
+ * the port sees the connection after the profile's connect_ps (USB 2: the
+ * pull-up is detected; USB 3: the link trains to U0, which is also the
+ * device's reset), then behaves as xhci_port_connect says, at the speed the
+ * device runs at. The 100 ms attach debounce (TATTDB) is the driver's to
+ * wait, as on real root hubs. The device is borrowed until
+ * xhci_usb_detach or xhci_destroy; the controller attaches it to itself
+ * (usb_dev_attach) and bus-resets it when the port resets. EINVAL: no such
+ * port, a speed the port's protocol does not carry; EBUSY: a device is
+ * plugged in there already, or d is attached elsewhere. */
+struct usb_dev;
+enum iosim_err xhci_usb_attach(struct xhci *x, uint32_t port_no, struct usb_dev *d);
+/* The device is unplugged now: the port disconnects (CSC), transfers in
+ * flight to it end with USB Transaction Error, and the device is detached
+ * (usb_dev_detach) and no longer borrowed. ENOENT: no device there. */
+enum iosim_err xhci_usb_detach(struct xhci *x, uint32_t port_no);
+/* The device plugged into port_no, or NULL. */
+struct usb_dev *xhci_usb_device(const struct xhci *x, uint32_t port_no);
+
 /* ---- what tests and the family look at ---------------------------------------------------- */
 
 struct pci_fn *xhci_fn(struct xhci *x);

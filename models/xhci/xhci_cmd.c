@@ -9,10 +9,13 @@
  * profile's trb_fetch_ps, each command its command_ps; a command completes
  * with a Command Completion Event on the primary interrupter.
  *
- * Modelled commands: No Op, Enable Slot, Disable Slot. The others complete
- * with TRB Error for now (the slot and endpoint contexts come with the
- * transfer rings); anything that is not a command on this ring is a TRB
- * Error. A ring of Link TRBs that never reaches a command is a driver bug
+ * Commands: No Op and Enable Slot here; the commands on a device slot
+ * (Disable Slot, Address Device, Configure Endpoint, Evaluate Context,
+ * Reset/Stop Endpoint, Set TR Dequeue Pointer, Reset Device) in
+ * xhci_slot.c. The optional ones (Force Event, Negotiate Bandwidth, Set
+ * LTV, Get Port Bandwidth, Force Header, Get/Set Extended Property) and
+ * anything that is not a command complete with TRB Error, as on a
+ * controller without them. A ring of Link TRBs that never reaches a command is a driver bug
  * the controller cannot see the end of: after XHCI_LINKS_MAX in a row it
  * stops fetching (noted) until the next doorbell.
  */
@@ -94,23 +97,13 @@ static uint32_t enable_slot(struct xhci *x, uint32_t *slot)
 {
     uint32_t en = x->config & XHCI_CONFIG_MAX_SLOTS_EN_MASK;
     for (uint32_t s = 1; s <= en && s <= x->p->max_slots; s++) {
-        if (!x->slots[s].enabled) {
-            x->slots[s].enabled = true;
+        if (x->slots[s].state == XS_DISABLED) {
+            x->slots[s].state = XS_ENABLED;
             *slot = s;
             return XHCI_CC_SUCCESS;
         }
     }
     return XHCI_CC_NO_SLOTS_AVAILABLE;
-}
-
-static uint32_t disable_slot(struct xhci *x, uint32_t slot)
-{
-    if (slot == 0 || slot > x->p->max_slots)
-        return XHCI_CC_TRB_ERROR;
-    if (!x->slots[slot].enabled)
-        return XHCI_CC_SLOT_NOT_ENABLED;
-    x->slots[slot] = (struct xhci_slot){0};
-    return XHCI_CC_SUCCESS;
 }
 
 /* Runs the command; returns its completion code, *slot for the event. */
@@ -121,8 +114,6 @@ static uint32_t execute(struct xhci *x, const struct xhci_trb *t, uint32_t *slot
     case XHCI_TRB_TYPE_NOOP_CMD: return XHCI_CC_SUCCESS;
     case XHCI_TRB_TYPE_ENABLE_SLOT: return enable_slot(x, slot);
     case XHCI_TRB_TYPE_DISABLE_SLOT:
-        *slot = trb_slot(t);
-        return disable_slot(x, *slot);
     case XHCI_TRB_TYPE_ADDRESS_DEVICE:
     case XHCI_TRB_TYPE_CONFIGURE_EP:
     case XHCI_TRB_TYPE_EVALUATE_CTX:
@@ -133,10 +124,9 @@ static uint32_t execute(struct xhci *x, const struct xhci_trb *t, uint32_t *slot
         *slot = trb_slot(t);
         if (*slot == 0 || *slot > x->p->max_slots)
             return XHCI_CC_TRB_ERROR;
-        if (!x->slots[*slot].enabled)
+        if (x->slots[*slot].state == XS_DISABLED)
             return XHCI_CC_SLOT_NOT_ENABLED;
-        xhci_note(x, "a device-slot command: contexts are not modelled yet (TRB Error)");
-        return XHCI_CC_TRB_ERROR;
+        return xhci_slot_command(x, t, *slot);
     default:
         return XHCI_CC_TRB_ERROR; /* optional commands it lacks, and non-commands */
     }

@@ -194,6 +194,11 @@ static void pend(struct xhci *x, uint32_t i)
 
 bool xhci_event(struct xhci *x, uint32_t i, const struct xhci_trb *ev)
 {
+    return xhci_event_bei(x, i, ev, true);
+}
+
+bool xhci_event_bei(struct xhci *x, uint32_t i, const struct xhci_trb *ev, bool interrupt)
+{
     if (i >= x->p->max_intrs)
         i = 0; /* an interrupter target out of range goes to the primary */
     struct xhci_intr *in = &x->intr[i];
@@ -219,7 +224,8 @@ bool xhci_event(struct xhci *x, uint32_t i, const struct xhci_trb *ev)
     if (!write_trb(x, in, ev))
         return false;
     advance(x, in);
-    pend(x, i);
+    if (interrupt)
+        pend(x, i);
     return true;
 }
 

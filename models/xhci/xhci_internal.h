@@ -31,6 +31,12 @@ struct xhci_port {
     uint32_t portsc, portpmsc, portli, porthlpmc;
     bool usb3;
     struct sim_event_id reset_done;      /* a port reset in progress */
+    /* the USB side */
+    struct xhci *x;                      /* back, for the device's ready hook */
+    uint32_t no;                         /* 1-based */
+    struct usb_dev *dev;                 /* borrowed; NULL: nothing plugged in */
+    uint32_t dev_speed;                  /* XHCI_SPEED_* of dev */
+    struct sim_event_id connect_ev;      /* plugged in, not yet seen */
 };
 
 /* One interrupter and the event ring it produces into. */
@@ -49,8 +55,61 @@ struct xhci_intr {
     sim_time_ps imod_until_ps;           /* when IMODC reaches 0 */
 };
 
+/* Slot states as the model keeps them: the spec's four plus Enabled,
+ * which shares the value 0 with Disabled in the slot context [6.2.2]. */
+enum xhci_slot_state {
+    XS_DISABLED, XS_ENABLED, XS_DEFAULT, XS_ADDRESSED, XS_CONFIGURED
+};
+
+/* A TRB of a transfer ring, as the transfer engine walks it. */
+struct xhci_xfer_pos {
+    uint64_t addr;                       /* where it is */
+    struct xhci_trb trb;
+};
+
+/* One endpoint of a slot (DCI 1..31). ctx holds the endpoint context's
+ * eight dwords as last evaluated; the state and dequeue pointer live in
+ * the fields below and are written back into the output context when the
+ * spec has the controller do so. */
+struct xhci_ep {
+    uint32_t ctx[8];
+    uint32_t state;                      /* XHCI_EP_STATE_* */
+    uint64_t deq;                        /* the TR dequeue pointer */
+    bool dcs;                            /* its cycle state */
+    /* the transfer engine (xhci_xfer.c) */
+    struct sim_event_id work;            /* the next step of this endpoint */
+    bool td_open;                        /* inside a TD (a TRB of it has run) */
+    bool td_short;                       /* the TD ended short: skip to its end */
+    bool nak_wait;                       /* the device NAKed: wait for its ready hook */
+    bool device_ready;                   /* the hook came while we were not waiting */
+    uint32_t edtla;                      /* Event Data Transfer Length Accumulator */
+    uint32_t trb_done;                   /* bytes of the current TRB moved so far */
+    uint32_t errors;                     /* consecutive transaction errors (vs CErr) */
+    struct xhci_xfer_pos cur;            /* the TRB in flight (or NAKed, or stopped on) */
+    uint32_t cur_result;                 /* enum usb_result of its device transaction */
+    uint32_t cur_moved;                  /* bytes that transaction moved */
+};
+
+/* A control transfer's TD: Setup, the data stage's TRBs, Status. */
+#define XHCI_CTL_TD_TRBS 34u
+struct xhci_ctl_td {
+    struct xhci_xfer_pos trbs[XHCI_CTL_TD_TRBS];
+    uint32_t n;
+    uint64_t next_deq;                   /* past the Status TRB */
+    bool next_dcs;
+};
+
+/* Scratch for one TRB's or one control data stage's bytes. */
+#define XHCI_XFER_BUF_BYTES 0x10000u
+
 struct xhci_slot {
-    bool enabled;
+    enum xhci_slot_state state;
+    uint32_t ctx[8];                     /* the slot context as last evaluated */
+    uint64_t out_ctx;                    /* the output device context (DCBAA entry) */
+    uint32_t port;                       /* root hub port, 1-based; 0: none yet */
+    uint8_t address;                     /* the USB address given, 0 before */
+    struct xhci_ep ep[XHCI_DCI_MAX + 1]; /* [1..31]; [0] unused */
+    struct xhci_ctl_td ctl;              /* EP0's TD in flight */
 };
 
 struct xhci {
@@ -75,6 +134,7 @@ struct xhci {
     struct xhci_port *ports;             /* profile ports, 0-based */
     struct xhci_intr *intr;              /* profile interrupters */
     struct xhci_slot *slots;             /* 1..max_slots at [1..] */
+    uint8_t *xfer_buf;                   /* XHCI_XFER_BUF_BYTES */
     bool noted_bad_access;
 };
 
@@ -100,6 +160,9 @@ void xhci_port_write(struct xhci *x, uint32_t port, uint32_t reg, uint32_t value
 /* Sets change bits (a mask of XHCI_PORTSC_CHANGE) and reports the port
  * when one of them went from 0 to 1. */
 void xhci_port_change(struct xhci *x, uint32_t port, uint32_t bits);
+/* The USB device's hook: endpoint ep_addr of the device on port pt can
+ * make progress after a NAK (xhci_xfer.c retries it). */
+void xhci_xfer_device_ready(struct xhci *x, uint32_t port, uint8_t ep_addr);
 
 /* ---- xhci_event.c ------------------------------------------------------------------------ */
 
@@ -109,9 +172,39 @@ void xhci_intr_write(struct xhci *x, uint32_t i, uint32_t reg, uint32_t value);
 /* Writes an event TRB (its cycle bit is the ring's) to interrupter i's
  * ring; false when it could not be (no ring, ring full, DMA failed). */
 bool xhci_event(struct xhci *x, uint32_t i, const struct xhci_trb *ev);
+/* The same, but with `interrupt` false (a TRB's BEI) IP is not set: the
+ * event waits in the ring for the next one that interrupts [4.17.5]. */
+bool xhci_event_bei(struct xhci *x, uint32_t i, const struct xhci_trb *ev, bool interrupt);
 /* Events of the run: a command completion, a port status change. */
 void xhci_event_command(struct xhci *x, uint64_t trb_addr, uint32_t cc, uint32_t slot);
 void xhci_event_port(struct xhci *x, uint32_t port);
+
+/* ---- xhci_slot.c: device slots, contexts and the commands on them ------------------------- */
+
+/* Bytes per context: 32, or 64 with HCCPARAMS1.CSZ. */
+uint32_t xhci_ctx_bytes(const struct xhci *x);
+/* Every slot back to Disabled, transfers cancelled (HCRST, destroy). */
+void xhci_slots_reset(struct xhci *x);
+/* Runs a command on a device slot (Address Device ... Reset Device,
+ * Disable Slot); returns its completion code. */
+uint32_t xhci_slot_command(struct xhci *x, const struct xhci_trb *t, uint32_t slot);
+/* Writes the slot context / endpoint dci's context to the output device
+ * context (DMA; a failure is a Host System Error). */
+void xhci_ctx_write_slot(struct xhci *x, uint32_t slot);
+void xhci_ctx_write_ep(struct xhci *x, uint32_t slot, uint32_t dci);
+
+/* ---- xhci_xfer.c: transfer rings --------------------------------------------------------- */
+
+/* Doorbell n (a slot) rang with target dci and a stream ID. */
+void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t stream);
+/* Endpoint dci of slot stops now (Stop Endpoint, Reset Device, Disable
+ * Slot, a deconfigure): the TRB in flight ends; with `report` it gets a
+ * Transfer Event (Stopped) as Stop Endpoint asks. */
+void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report);
+/* The device on port_no is gone: transfers to it end in errors. */
+void xhci_xfer_port_gone(struct xhci *x, uint32_t port_no);
+/* The endpoint address (bEndpointAddress) of DCI dci; 0 for EP0. */
+uint8_t xhci_dci_ep_addr(uint32_t dci);
 
 /* ---- xhci_cmd.c -------------------------------------------------------------------------- */
 

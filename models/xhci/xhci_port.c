@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "impl/port/check.h"
+#include "models/usb/usb_dev.h"
 #include "models/xhci/xhci_internal.h"
 
 #define SC_SPEED(s) ((uint32_t)(s) << XHCI_PORTSC_SPEED_SHIFT)
@@ -30,16 +31,23 @@ static void port_disconnected(struct xhci_port *pt)
     set_pls(pt, XHCI_PLS_RX_DETECT);
 }
 
+static void device_seen(void *ctx, uint64_t port);
+
 void xhci_ports_reset(struct xhci *x)
 {
     for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++) {
         struct xhci_port *pt = &x->ports[i];
         sim_dev_cancel(x->m, pt->reset_done);
+        sim_dev_cancel(x->m, pt->connect_ev);
         *pt = (struct xhci_port){.usb3 = xhci_profile_port_usb3(x->p, i + 1),
-                                 .reset_done = SIM_EVENT_NONE};
+                                 .reset_done = SIM_EVENT_NONE, .x = x, .no = i + 1,
+                                 .dev = pt->dev, .dev_speed = pt->dev_speed,
+                                 .connect_ev = SIM_EVENT_NONE};
         port_disconnected(pt);
         if (x->p->quirks & XHCI_QUIRK_CSC_AT_RESET)
             pt->portsc |= XHCI_PORTSC_CSC; /* QEMU reports every port as changed */
+        if (pt->dev != NULL) /* a device still plugged in is seen again */
+            xhci_after(x, x->p->connect_ps, device_seen, i, &pt->connect_ev);
     }
 }
 
@@ -68,6 +76,8 @@ static void reset_done(void *ctx, uint64_t arg)
     if (pt->portsc & XHCI_PORTSC_CCS) {
         pt->portsc |= XHCI_PORTSC_PED;
         set_pls(pt, XHCI_PLS_U0);
+        if (pt->dev != NULL)
+            (void)usb_dev_bus_reset(pt->dev); /* attached: cannot fail */
     } else {
         set_pls(pt, XHCI_PLS_RX_DETECT);
     }
@@ -113,10 +123,15 @@ static void power_write(struct xhci *x, struct xhci_port *pt, bool on)
         return;
     sim_dev_cancel(x->m, pt->reset_done);
     pt->reset_done = SIM_EVENT_NONE;
-    if (on)
+    sim_dev_cancel(x->m, pt->connect_ev);
+    pt->connect_ev = SIM_EVENT_NONE;
+    if (on) {
         port_disconnected(pt);
-    else
+        if (pt->dev != NULL)
+            xhci_after(x, x->p->connect_ps, device_seen, pt->no - 1, &pt->connect_ev);
+    } else {
         pt->portsc = 0; /* powered off: nothing connected, link off */
+    }
 }
 
 static void portsc_write(struct xhci *x, uint32_t port, uint32_t v)
@@ -215,4 +230,86 @@ enum iosim_err xhci_port_disconnect(struct xhci *x, uint32_t port_no)
     pt->portsc |= keep;
     xhci_port_change(x, port_no - 1, XHCI_PORTSC_CSC); /* PEC is for errors, not removal */
     return IOSIM_OK;
+}
+
+/* ---- a USB device plugged into a port ----------------------------------------------------------- */
+
+static uint32_t xhci_speed_of(enum usb_speed s)
+{
+    switch (s) {
+    case USB_SPEED_LOW: return XHCI_SPEED_LOW;
+    case USB_SPEED_FULL: return XHCI_SPEED_FULL;
+    case USB_SPEED_HIGH: return XHCI_SPEED_HIGH;
+    case USB_SPEED_SUPER: return XHCI_SPEED_SUPER;
+    case USB_SPEED_SUPER_PLUS: return XHCI_SPEED_SUPER_PLUS;
+    case USB_SPEED_COUNT: break;
+    }
+    return XHCI_SPEED_UNDEFINED;
+}
+
+static void device_ready(void *host_ctx, uint8_t ep_addr)
+{
+    struct xhci_port *pt = host_ctx;
+    xhci_xfer_device_ready(pt->x, pt->no - 1, ep_addr);
+}
+
+static const struct usb_host_ops port_host_ops = {.ready = device_ready};
+
+/* The connection is seen: CCS and CSC; a USB 3 link trained, which resets
+ * the device (usb_dev.h). An unpowered port sees it when powered. */
+static void device_seen(void *ctx, uint64_t port)
+{
+    struct xhci *x = ctx;
+    struct xhci_port *pt = &x->ports[port];
+    pt->connect_ev = SIM_EVENT_NONE;
+    if (pt->dev == NULL || xhci_port_connect(x, pt->no, pt->dev_speed) != IOSIM_OK)
+        return;
+    if (pt->usb3)
+        (void)usb_dev_bus_reset(pt->dev);
+}
+
+enum iosim_err xhci_usb_attach(struct xhci *x, uint32_t port_no, struct usb_dev *d)
+{
+    ASSERT(d != NULL);
+    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+        return IOSIM_EINVAL;
+    struct xhci_port *pt = &x->ports[port_no - 1];
+    uint32_t speed = xhci_speed_of(usb_dev_speed(d));
+    bool usb3_speed = speed == XHCI_SPEED_SUPER || speed == XHCI_SPEED_SUPER_PLUS;
+    if (speed == XHCI_SPEED_UNDEFINED || usb3_speed != pt->usb3)
+        return IOSIM_EINVAL;
+    if (pt->dev != NULL || (pt->portsc & XHCI_PORTSC_CCS))
+        return IOSIM_EBUSY;
+    enum iosim_err e = usb_dev_attach(d, &port_host_ops, pt);
+    if (e != IOSIM_OK)
+        return e;
+    pt->dev = d;
+    pt->dev_speed = speed;
+    xhci_after(x, x->p->connect_ps, device_seen, port_no - 1, &pt->connect_ev);
+    return IOSIM_OK;
+}
+
+enum iosim_err xhci_usb_detach(struct xhci *x, uint32_t port_no)
+{
+    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+        return IOSIM_EINVAL;
+    struct xhci_port *pt = &x->ports[port_no - 1];
+    if (pt->dev == NULL)
+        return IOSIM_ENOENT;
+    sim_dev_cancel(x->m, pt->connect_ev);
+    pt->connect_ev = SIM_EVENT_NONE;
+    struct usb_dev *d = pt->dev;
+    pt->dev = NULL;
+    xhci_xfer_port_gone(x, port_no);
+    usb_dev_detach(d);
+    if (pt->portsc & XHCI_PORTSC_CCS)
+        (void)xhci_port_disconnect(x, port_no);
+    return IOSIM_OK;
+}
+
+struct usb_dev *xhci_usb_device(const struct xhci *x, uint32_t port_no)
+{
+    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+        return NULL;
+    return x->ports[port_no - 1].dev;
 }

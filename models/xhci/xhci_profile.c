@@ -37,6 +37,8 @@ static const struct xhci_profile qemu = {
     .xecp = 0x20, .xcap = qemu_xcap, .xcap_dwords = sizeof qemu_xcap / sizeof qemu_xcap[0],
     .quirks = XHCI_QUIRK_CSC_AT_RESET | XHCI_QUIRK_MFINDEX_HALTED,
     .imod = false, .imodi_reset = 0, .erstsz_max = 1,
+    /* QEMU itself has no bus timing; the bus is USB's whatever the profile */
+    .hs_bulk_per_uframe = 10, .ss_burst_gap_ps = 1 * SIM_US,
 };
 
 /* ---- TI TUSB7340 --------------------------------------------------------------------------- */
@@ -80,9 +82,13 @@ static const struct xhci_profile ti_tusb7340 = {
     .power_on_ps = 1 * SIM_MS,
     .reset_ps = 1500 * SIM_US,
     .run_ps = 1 * SIM_US, .halt_ps = 1 * SIM_US,
+    .connect_ps = 100 * SIM_US,
     .usb2_port_reset_ps = 50 * SIM_MS, .usb3_port_reset_ps = 50 * SIM_MS,
     .warm_reset_ps = 12 * SIM_MS,
     .doorbell_ps = 500 * SIM_NS, .trb_fetch_ps = 500 * SIM_NS, .command_ps = 1 * SIM_US,
+    .event_ps = 250 * SIM_NS,
+    .dma_ps_per_kib = 2560, /* PCIe 2.0 x1: ~400 MB/s of payload */
+    .hs_bulk_per_uframe = 10, .ss_burst_gap_ps = 1 * SIM_US,
 };
 
 const struct xhci_profile *const xhci_profiles[] = {&qemu, &ti_tusb7340, NULL};

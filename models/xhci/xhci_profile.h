@@ -66,10 +66,16 @@ struct xhci_profile {
     sim_time_ps power_on_ps;       /* CNR after power-on */
     sim_time_ps reset_ps;          /* HCRST until HCRST and CNR clear */
     sim_time_ps run_ps, halt_ps;   /* R/S until HCH follows */
+    sim_time_ps connect_ps;        /* a device plugged in until CCS (USB 3: link training) */
     sim_time_ps usb2_port_reset_ps, usb3_port_reset_ps, warm_reset_ps;
     sim_time_ps doorbell_ps;       /* doorbell write until the first TRB fetch */
     sim_time_ps trb_fetch_ps;      /* one TRB read */
     sim_time_ps command_ps;        /* a command's own work */
+    sim_time_ps event_ps;          /* writing an event TRB */
+    uint32_t dma_ps_per_kib;       /* the controller's memory path per KiB (0: never the limit) */
+    /* the bus scheduler (docs/xhci-profiles.md 3) */
+    uint32_t hs_bulk_per_uframe;   /* high-speed bulk packets per microframe (spec max 13) */
+    sim_time_ps ss_burst_gap_ps;   /* SuperSpeed: between bursts (ACK, flow control) */
 };
 
 /* The built-in profiles, in a fixed order; NULL-terminated. */
