@@ -2,6 +2,7 @@
  * register dispatch; see xhci.h. Ports, interrupters and the command ring
  * have files of their own. */
 #include "models/xhci/xhci_internal.h"
+#include "models/xhci/xhci_trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,7 @@ static uint32_t dword_read(struct xhci *x, uint64_t off)
 
 static void doorbell_write(struct xhci *x, uint32_t slot, uint32_t v)
 {
+    xhci_trace_doorbell(x, slot, v);
     if (!xhci_running(x))
         return; /* a halted controller ignores its doorbells */
     if (slot == 0) {

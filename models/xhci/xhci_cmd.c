@@ -21,6 +21,7 @@
  */
 #include "impl/port/check.h"
 #include "models/xhci/xhci_internal.h"
+#include "models/xhci/xhci_trace.h"
 
 #define XHCI_LINKS_MAX 64u
 
@@ -147,6 +148,9 @@ static void command_done(void *ctx, uint64_t arg)
         return;
     }
     cc = execute(x, &t, &slot);
+    if (!xhci_running(x))
+        return; /* a Host System Error inside the command: no completion */
+    xhci_trace_cmd(x, x->cr_dequeue, &t, slot, cc, x->cr_issued_ps);
     xhci_event_command(x, x->cr_dequeue, cc, slot);
     x->cr_dequeue += XHCI_TRB_BYTES;
     if (x->cr_stop) {
@@ -171,8 +175,10 @@ static void fetch(void *ctx, uint64_t arg)
         }
         if (((t.control & XHCI_TRB_C) != 0) != x->cr_ccs)
             return; /* empty: software has not produced this TRB */
+        xhci_trace_trb(x, XHCI_RING_COMMAND, 0, 0, x->cr_dequeue, &t, false);
         if (trb_type(&t) != XHCI_TRB_TYPE_LINK) {
             x->cr_busy = true;
+            x->cr_issued_ps = sim_dev_now(x->m);
             xhci_after(x, x->p->command_ps, command_done, 0, &x->cr_work);
             return;
         }

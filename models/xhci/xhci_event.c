@@ -22,6 +22,7 @@
 
 #include "impl/port/check.h"
 #include "models/xhci/xhci_internal.h"
+#include "models/xhci/xhci_trace.h"
 
 /* ---- the ring ------------------------------------------------------------------------------ */
 
@@ -101,6 +102,7 @@ static bool ahead_is_dequeue(struct xhci *x, struct xhci_intr *in, uint32_t ahea
 
 static bool write_trb(struct xhci *x, struct xhci_intr *in, const struct xhci_trb *t)
 {
+    uint32_t intr = (uint32_t)(in - x->intr);
     uint8_t b[XHCI_TRB_BYTES];
     uint32_t control = (t->control & ~XHCI_TRB_C) | (in->pcs ? XHCI_TRB_C : 0);
     for (int i = 0; i < 8; i++)
@@ -114,6 +116,8 @@ static bool write_trb(struct xhci *x, struct xhci_intr *in, const struct xhci_tr
         return false;
     }
     x->stats.events_written++;
+    struct xhci_trb w = {t->parameter, t->status, control};
+    xhci_trace_trb(x, XHCI_RING_EVENT, intr, 0, enqueue_addr(in), &w, true);
     return true;
 }
 
@@ -202,12 +206,10 @@ bool xhci_event_bei(struct xhci *x, uint32_t i, const struct xhci_trb *ev, bool 
     if (i >= x->p->max_intrs)
         i = 0; /* an interrupter target out of range goes to the primary */
     struct xhci_intr *in = &x->intr[i];
-    if (!in->ring_valid || in->full) {
+    if (!in->ring_valid || in->full || ahead_is_dequeue(x, in, 1)) {
+        /* no ring, or no room: the slot before ERDP would make it look empty */
         x->stats.events_dropped++;
-        return false;
-    }
-    if (ahead_is_dequeue(x, in, 1)) { /* no room: the ring would look empty */
-        x->stats.events_dropped++;
+        xhci_trace_event(x, i, ev, "dropped");
         return false;
     }
     if (ahead_is_dequeue(x, in, 2)) { /* the last usable slot: say the ring is full */
@@ -217,12 +219,14 @@ bool xhci_event_bei(struct xhci *x, uint32_t i, const struct xhci_trb *ev, bool 
             advance(x, in);
         in->full = true;
         x->stats.events_dropped++;
+        xhci_trace_event(x, i, ev, "ring_full");
         xhci_note(x, "event ring full: events are dropped until ERDP moves");
         pend(x, i);
         return false;
     }
     if (!write_trb(x, in, ev))
         return false;
+    xhci_trace_event(x, i, ev, "written");
     advance(x, in);
     if (interrupt)
         pend(x, i);

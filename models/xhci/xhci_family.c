@@ -6,6 +6,7 @@
 #include "impl/port/check.h"
 #include "models/pci/pci_family.h"
 #include "models/xhci/xhci.h"
+#include "models/xhci/xhci_trace.h"
 #include "sim/scenario/family.h"
 
 #define CHECK SIM_SCN_CHECK
@@ -73,6 +74,11 @@ static void destroy(void *instance) { xhci_destroy(instance); }
 
 static const char *const types[] = {"xhci", NULL};
 
+static struct sim_trace_table_def *const tables[] = {
+    &xhci_trb_table, &xhci_cmd_table, &xhci_event_table, &xhci_doorbell_table,
+    &usb_port_table, &usb_xfer_table, NULL,
+};
+
 const struct sim_family xhci_family = {
     .name = "xhci",
     .types = types,
@@ -80,4 +86,5 @@ const struct sim_family xhci_family = {
     .load = load,
     .create = create,
     .destroy = destroy,
+    .tables = tables,
 };

@@ -67,6 +67,18 @@ struct xhci_xfer_pos {
     struct xhci_trb trb;
 };
 
+/* The TD in progress on an endpoint, as its usb_xfer trace row will show
+ * it (xhci_trace.h). */
+#define XHCI_TD_DATA_BYTES 32u
+struct xhci_td_trace {
+    bool started;
+    bool has_setup;
+    uint8_t setup[8];
+    sim_time_ps submit_ps;
+    uint32_t requested, actual, data_len;
+    uint8_t data[XHCI_TD_DATA_BYTES];    /* the first bytes moved */
+};
+
 /* One endpoint of a slot (DCI 1..31). ctx holds the endpoint context's
  * eight dwords as last evaluated; the state and dequeue pointer live in
  * the fields below and are written back into the output context when the
@@ -88,6 +100,7 @@ struct xhci_ep {
     struct xhci_xfer_pos cur;            /* the TRB in flight (or NAKed, or stopped on) */
     uint32_t cur_result;                 /* enum usb_result of its device transaction */
     uint32_t cur_moved;                  /* bytes that transaction moved */
+    struct xhci_td_trace td;
 };
 
 /* A control transfer's TD: Setup, the data stage's TRBs, Status. */
@@ -135,6 +148,8 @@ struct xhci {
     struct xhci_intr *intr;              /* profile interrupters */
     struct xhci_slot *slots;             /* 1..max_slots at [1..] */
     uint8_t *xfer_buf;                   /* XHCI_XFER_BUF_BYTES */
+    uint64_t urbs;                       /* usb_xfer rows so far */
+    sim_time_ps cr_issued_ps;            /* when the command in progress was fetched */
     bool noted_bad_access;
 };
 
@@ -201,6 +216,9 @@ void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t st
  * Slot, a deconfigure): the TRB in flight ends; with `report` it gets a
  * Transfer Event (Stopped) as Stop Endpoint asks. */
 void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report);
+/* Set TR Dequeue Pointer moved past the TD in progress: it is cancelled
+ * (its usb_xfer row). */
+void xhci_xfer_td_cancel(struct xhci *x, uint32_t slot, uint32_t dci);
 /* The device on port_no is gone: transfers to it end in errors. */
 void xhci_xfer_port_gone(struct xhci *x, uint32_t port_no);
 /* The endpoint address (bEndpointAddress) of DCI dci; 0 for EP0. */

@@ -6,6 +6,7 @@
 #include "impl/port/check.h"
 #include "models/usb/usb_dev.h"
 #include "models/xhci/xhci_internal.h"
+#include "models/xhci/xhci_trace.h"
 
 #define SC_SPEED(s) ((uint32_t)(s) << XHCI_PORTSC_SPEED_SHIFT)
 
@@ -59,6 +60,7 @@ void xhci_port_change(struct xhci *x, uint32_t port, uint32_t bits)
     pt->portsc |= bits;
     if (fresh == 0)
         return;
+    xhci_trace_port(x, port + 1, "change", fresh);
     x->usbsts |= XHCI_USBSTS_PCD;
     xhci_event_port(x, port);
 }
@@ -285,6 +287,7 @@ enum iosim_err xhci_usb_attach(struct xhci *x, uint32_t port_no, struct usb_dev 
         return e;
     pt->dev = d;
     pt->dev_speed = speed;
+    xhci_trace_port(x, port_no, "plug", 0);
     xhci_after(x, x->p->connect_ps, device_seen, port_no - 1, &pt->connect_ev);
     return IOSIM_OK;
 }
@@ -300,6 +303,7 @@ enum iosim_err xhci_usb_detach(struct xhci *x, uint32_t port_no)
     pt->connect_ev = SIM_EVENT_NONE;
     struct usb_dev *d = pt->dev;
     pt->dev = NULL;
+    xhci_trace_port(x, port_no, "unplug", 0);
     xhci_xfer_port_gone(x, port_no);
     usb_dev_detach(d);
     if (pt->portsc & XHCI_PORTSC_CCS)

@@ -379,6 +379,7 @@ static uint32_t set_tr_dequeue(struct xhci *x, uint32_t slot, const struct xhci_
     uint64_t p = t->parameter & XHCI_SET_DEQ_PTR_MASK;
     if (p == 0)
         return XHCI_CC_TRB_ERROR;
+    xhci_xfer_td_cancel(x, slot, field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT));
     ep->deq = p;
     ep->dcs = (t->parameter & XHCI_SET_DEQ_DCS) != 0;
     ep->td_open = ep->td_short = false;

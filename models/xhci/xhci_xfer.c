@@ -31,6 +31,7 @@
 #include "impl/port/check.h"
 #include "models/usb/usb_dev.h"
 #include "models/xhci/xhci_internal.h"
+#include "models/xhci/xhci_trace.h"
 
 #define LINKS_MAX 64u              /* Link TRBs followed in a row before giving up */
 #define SS_FRAMING_BYTES 32u       /* DPH, CRCs and framing of a SuperSpeed data packet */
@@ -160,10 +161,13 @@ static void transfer_event(struct xhci *x, uint32_t slot, uint32_t dci, const st
 
 /* The endpoint stops on an error: Halted (or Error for a TRB Error), its
  * context written, an event for the TRB at fault. */
+static void td_end(struct xhci *x, uint32_t slot, uint32_t dci, int32_t status);
+
 static void ep_fail(struct xhci *x, uint32_t slot, uint32_t dci, const struct xhci_xfer_pos *at,
                     uint32_t cc, uint32_t residue)
 {
     struct xhci_ep *ep = ep_at(x, slot, dci);
+    td_end(x, slot, dci, xhci_urb_status(cc));
     ep->state = cc == XHCI_CC_TRB_ERROR ? XHCI_EP_STATE_ERROR : XHCI_EP_STATE_HALTED;
     ep->nak_wait = false;
     ep->td_open = ep->td_short = false;
@@ -173,13 +177,54 @@ static void ep_fail(struct xhci *x, uint32_t slot, uint32_t dci, const struct xh
     transfer_event(x, slot, dci, at, cc, residue, false, 0);
 }
 
+/* ---- the usb_xfer row of a TD ------------------------------------------------------------------- */
+
+static void td_begin(struct xhci *x, struct xhci_ep *ep)
+{
+    if (ep->td.started)
+        return;
+    ep->td = (struct xhci_td_trace){.started = true, .submit_ps = sim_dev_now(x->m)};
+}
+
+/* Keeps the first bytes of the TD's data for its row. */
+static void td_data(struct xhci_ep *ep, const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n && ep->td.data_len < XHCI_TD_DATA_BYTES; i++)
+        ep->td.data[ep->td.data_len++] = b[i];
+}
+
+/* The TD ended with usbmon status `status`: its usb_xfer row. */
+static void td_end(struct xhci *x, uint32_t slot, uint32_t dci, int32_t status)
+{
+    struct xhci_ep *ep = ep_at(x, slot, dci);
+    if (!ep->td.started)
+        return;
+    ep->td.started = false;
+    bool in = dci == XHCI_DCI_EP0 ? (ep->td.setup[0] & USB_RT_DIR_IN) != 0 : (dci & 1u) != 0;
+    uint32_t type = ep_type(ep);
+    struct xhci_urb u = {
+        .id = ++x->urbs, .devnum = x->slots[slot].address,
+        .ep_addr = (uint8_t)((dci / 2u) | (in ? USB_EP_ADDR_DIR_IN : 0u)),
+        .xfer = type == XHCI_EP_TYPE_CONTROL ? USB_EP_XFER_CONTROL
+                : type == XHCI_EP_TYPE_INTERRUPT_IN || type == XHCI_EP_TYPE_INTERRUPT_OUT
+                    ? USB_EP_XFER_INTERRUPT : USB_EP_XFER_BULK,
+        .has_setup = ep->td.has_setup, .requested = ep->td.requested, .actual = ep->td.actual,
+        .status = status, .submit_ps = ep->td.submit_ps,
+        .data = ep->td.data_len != 0 ? ep->td.data : NULL, .data_len = ep->td.data_len,
+    };
+    for (int i = 0; i < 8; i++)
+        u.setup[i] = ep->td.setup[i];
+    xhci_trace_xfer(x, &u);
+}
+
 /* ---- walking the ring ------------------------------------------------------------------------------ */
 
 enum fetch_result { F_TRB, F_EMPTY, F_FAILED };
 
 /* The TRB at (deq, dcs), following Link TRBs (which it consumes: deq and
  * dcs move past them). */
-static enum fetch_result fetch(struct xhci *x, uint64_t *deq, bool *dcs, struct xhci_xfer_pos *out)
+static enum fetch_result fetch(struct xhci *x, uint32_t slot, uint32_t dci, uint64_t *deq, bool *dcs,
+                               struct xhci_xfer_pos *out)
 {
     for (uint32_t links = 0; links < LINKS_MAX; links++) {
         if (!xhci_trb_read(x, *deq, &out->trb)) {
@@ -189,6 +234,7 @@ static enum fetch_result fetch(struct xhci *x, uint64_t *deq, bool *dcs, struct 
         out->addr = *deq;
         if (((out->trb.control & XHCI_TRB_C) != 0) != *dcs)
             return F_EMPTY;
+        xhci_trace_trb(x, XHCI_RING_TRANSFER, slot, dci, *deq, &out->trb, false);
         if (trb_type(&out->trb) != XHCI_TRB_TYPE_LINK)
             return F_TRB;
         *deq = out->trb.parameter & XHCI_LINK_PTR_MASK;
@@ -239,6 +285,9 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     uint32_t moved = 0;
     uint32_t res = USB_XACT_ERR;
     ep->device_ready = false;
+    td_begin(x, ep);
+    if (ep->trb_done == 0)
+        ep->td.requested += trb_len(t);
     if (d != NULL && in) {
         res = usb_dev_in(d, xhci_dci_ep_addr(dci), buf, left, &moved);
     } else if (d != NULL) {
@@ -254,6 +303,8 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     }
     if (moved > left)
         moved = left; /* a device that claims more than it was given */
+    if (!in)
+        td_data(ep, buf, moved);
     ep->cur_result = res;
     ep->cur_moved = moved;
     uint32_t burst = ((ep->ctx[1] & XHCI_EP_DW1_MAX_BURST_MASK) >> XHCI_EP_DW1_MAX_BURST_SHIFT) + 1u;
@@ -277,6 +328,8 @@ static void normal_complete(struct xhci *x, uint32_t slot, uint32_t dci, uint32_
     bool chained = (at.trb.control & XHCI_TRB_CH) != 0;
     ep->td_open = chained;
     ep->td_short = shrt && chained;
+    if (!chained)
+        td_end(x, slot, dci, 0);
 }
 
 static void normal_done(void *ctx, uint64_t arg)
@@ -292,6 +345,11 @@ static void normal_done(void *ctx, uint64_t arg)
         xhci_dma_write(x, at.trb.parameter + ep->trb_done, x->xfer_buf, moved) != IOSIM_OK) {
         xhci_host_system_error(x, "a transfer buffer could not be written");
         return;
+    }
+    if (ep->cur_result == USB_ACK || ep->cur_result == USB_NAK) {
+        ep->td.actual += moved;
+        if (in)
+            td_data(ep, x->xfer_buf, moved);
     }
     switch (ep->cur_result) {
     case USB_ACK:
@@ -361,7 +419,7 @@ static bool control_collect(struct xhci *x, uint32_t slot, uint32_t *cc, struct 
     bool in = (setup->parameter & USB_RT_DIR_IN) != 0;
     while (td->n < XHCI_CTL_TD_TRBS) {
         struct xhci_xfer_pos p;
-        enum fetch_result f = fetch(x, &deq, &dcs, &p);
+        enum fetch_result f = fetch(x, slot, XHCI_DCI_EP0, &deq, &dcs, &p);
         if (f != F_TRB)
             return false; /* not all there yet (or the controller failed) */
         uint32_t type = trb_type(&p.trb);
@@ -421,6 +479,12 @@ static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
             at += n;
         }
     }
+    td_begin(x, ep);
+    ep->td.has_setup = true;
+    memcpy(ep->td.setup, setup, sizeof setup);
+    ep->td.requested = room;
+    if (!in)
+        td_data(ep, buf, room);
     uint32_t len = room;
     struct usb_dev *d = device_of(x, slot);
     ep->device_ready = false;
@@ -458,6 +522,9 @@ static void control_done(void *ctx, uint64_t arg)
     }
     bool shrt = false;
     ep->edtla = 0;
+    ep->td.actual = ep->cur_moved;
+    if (in)
+        td_data(ep, x->xfer_buf, ep->cur_moved);
     for (uint32_t i = 1; i < td->n; i++) {
         struct xhci_xfer_pos *p = &td->trbs[i];
         uint32_t type = trb_type(&p->trb);
@@ -490,6 +557,7 @@ static void control_done(void *ctx, uint64_t arg)
     ep->dcs = td->next_dcs;
     ep->trb_done = 0;
     ep->errors = 0;
+    td_end(x, slot, XHCI_DCI_EP0, 0);
     run(x, slot, XHCI_DCI_EP0);
 }
 
@@ -530,7 +598,7 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
         if (ep->state != XHCI_EP_STATE_RUNNING || ep->nak_wait || !xhci_running(x))
             return;
         struct xhci_xfer_pos p;
-        enum fetch_result f = fetch(x, &ep->deq, &ep->dcs, &p);
+        enum fetch_result f = fetch(x, slot, dci, &ep->deq, &ep->dcs, &p);
         if (f != F_TRB)
             return;
         spent += x->p->trb_fetch_ps;
@@ -539,8 +607,12 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
         if (!ep->td_open)
             ep->edtla = 0;
         if (ep->td_short && type != XHCI_TRB_TYPE_EVENT_DATA) { /* the rest of a short TD */
+            if (type == XHCI_TRB_TYPE_NORMAL)
+                ep->td.requested += trb_len(&p.trb);
             advance(ep, &p);
             ep->td_open = ep->td_short = (p.trb.control & XHCI_TRB_CH) != 0;
+            if (!ep->td_open)
+                td_end(x, slot, dci, 0);
             continue;
         }
         bool control = ep_type(ep) == XHCI_EP_TYPE_CONTROL;
@@ -551,8 +623,10 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
                 transfer_event(x, slot, dci, &p, XHCI_CC_SUCCESS, 0, false, 0);
             advance(ep, &p);
             ep->td_open = (p.trb.control & XHCI_TRB_CH) != 0;
-            if (!ep->td_open)
+            if (!ep->td_open) {
                 ep->td_short = false;
+                td_end(x, slot, dci, 0);
+            }
             continue;
         }
         if (control && type == XHCI_TRB_TYPE_SETUP_STAGE) {
@@ -628,7 +702,14 @@ void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
                            trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
         }
     }
+    if (!report)
+        td_end(x, slot, dci, -108); /* ESHUTDOWN: the endpoint went away */
     ep->nak_wait = ep->device_ready = false;
+}
+
+void xhci_xfer_td_cancel(struct xhci *x, uint32_t slot, uint32_t dci)
+{
+    td_end(x, slot, dci, -2); /* ENOENT: the driver moved the dequeue pointer past it */
 }
 
 void xhci_xfer_port_gone(struct xhci *x, uint32_t port_no)

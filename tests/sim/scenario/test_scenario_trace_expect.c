@@ -12,6 +12,7 @@
 #include "sim/run/expect_trace.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
+#include "sim/scenario/family.h"
 #include "sim/trace/trace.h"
 
 /* Lines 1-6; the expectations under test start at line 7. */
@@ -179,6 +180,7 @@ Test(trace_expect, invalid_trace_expectations_are_refused_with_a_position)
 Test(trace_expect, unknown_table_is_refused_with_the_tables_it_may_count)
 {
     char want[1024];
+    cr_assert_eq(sim_families_init(), IOSIM_OK); /* the loader lists the families' tables too */
     int n = snprintf(want, sizeof want, "t.yaml:7:20: unknown table 'bogus' (expected one of: ");
     const char *sep = "";
     for (uint32_t t = 0; t < sim_trace_table_count(); t++) {
@@ -259,27 +261,27 @@ Test(trace_expect, rows_match_on_table_and_every_where_column)
 
 /* A table a model family registers at start-up is counted like a core one
  * (each Test runs in a process of its own, so the registration stays here). */
-SIM_TRACE_TABLE_DEF(usb_xfer, (INT, slot), (SYM, status));
+SIM_TRACE_TABLE_DEF(fake_xfer, (INT, slot), (SYM, status));
 
 Test(trace_expect, registered_table_is_accepted_and_its_rows_are_counted)
 {
-    cr_assert_eq(sim_trace_table_register(&usb_xfer_table), IOSIM_OK);
+    cr_assert_eq(sim_trace_table_register(&fake_xfer_table), IOSIM_OK);
     struct sim_scenario *s =
-        load_ok("  - trace: {table: usb_xfer, where: {status: stall}, min: 1}\n");
+        load_ok("  - trace: {table: fake_xfer, where: {status: stall}, min: 1}\n");
     const struct sim_expect *x = &s->expects[0];
-    cr_expect_eq(x->table, usb_xfer_table.id);
+    cr_expect_eq(x->table, fake_xfer_table.id);
     struct sim_expect_tally ty;
     cr_assert(sim_expect_tally_init(&ty, s));
     struct sim_trace tr;
     cr_assert_eq(sim_trace_init(&tr, NULL, NULL), IOSIM_OK);
     sim_trace_set_tap(&tr, sim_expect_tally_row, &ty);
-    sim_trace_usb_xfer(&tr, 1, 2, "stall");
-    sim_trace_usb_xfer(&tr, 2, 2, "ok");
+    sim_trace_fake_xfer(&tr, 1, 2, "stall");
+    sim_trace_fake_xfer(&tr, 2, 2, "ok");
     sim_trace_irq(&tr, 3, 40, "deliver", 1, "dev0");
     cr_expect_eq(sim_expect_tally_rows(&ty, x), 1);
     char msg[SIM_RUN_MSG_MAX];
     sim_expect_trace_text(x, 1, msg, sizeof msg);
-    cr_expect_str_eq(msg, "trace usb_xfer where status=stall: 1 row, expected at least 1");
+    cr_expect_str_eq(msg, "trace fake_xfer where status=stall: 1 row, expected at least 1");
     sim_trace_fini(&tr);
     sim_scenario_free(s);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "sim/scenario/family.h"
 #include "sim/trace/trace.h"
 #include "tests/sim/run/scenario_sweep.h"
 
@@ -38,6 +39,7 @@ static int64_t q_int(sqlite3 *db, const char *sql)
 Test(bufpool_sim, a_peer_killed_holding_a_guarded_slice_leaks_it_and_the_trace_shows_it)
 {
     char path[] = "/tmp/iosim-bufpool-sim-XXXXXX";
+    cr_assert_eq(sim_families_init(), IOSIM_OK); /* their tables, before the file opens */
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
     close(fd);
