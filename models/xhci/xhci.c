@@ -73,11 +73,41 @@ static uint32_t mfindex_now(const struct xhci *x)
     return (uint32_t)((ticks + x->mfindex_frozen) & XHCI_MFINDEX_MASK);
 }
 
+/* MFINDEX Wrap events [4.14.2, 5.4.1 EWE]: while running with EWE, one
+ * each time MFINDEX passes 3FFFh -> 0, every 2.048 s. */
+static void wrap_arm(struct xhci *x);
+
+static void mfindex_wrapped(void *ctx, uint64_t arg)
+{
+    struct xhci *x = ctx;
+    (void)arg;
+    x->wrap_ev = SIM_EVENT_NONE;
+    struct xhci_trb ev = {.status = XHCI_CC_SUCCESS << XHCI_EVT_CC_SHIFT,
+                          .control = XHCI_TRB_TYPE_MFINDEX_WRAP << XHCI_TRB_TYPE_SHIFT};
+    (void)xhci_event(x, 0, &ev);
+    wrap_arm(x);
+}
+
+static void wrap_arm(struct xhci *x)
+{
+    sim_dev_cancel(x->m, x->wrap_ev);
+    x->wrap_ev = SIM_EVENT_NONE;
+    if (!xhci_running(x) || !(x->usbcmd & XHCI_USBCMD_EWE))
+        return;
+    sim_time_ps tick = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS;
+    sim_time_ps period = tick * (XHCI_MFINDEX_MASK + 1u);
+    sim_time_ps since = sim_dev_now(x->m) - x->mfindex_start_ps;
+    if (!(x->p->quirks & XHCI_QUIRK_MFINDEX_HALTED))
+        since += (sim_time_ps)x->mfindex_frozen * tick;
+    xhci_after(x, period - since % period, mfindex_wrapped, 0, &x->wrap_ev);
+}
+
 static void halt_now(struct xhci *x)
 {
     x->mfindex_frozen = mfindex_now(x);
     x->usbsts |= XHCI_USBSTS_HCH;
     xhci_cmd_halt(x);
+    wrap_arm(x); /* cancels it */
 }
 
 static void run_or_halt_done(void *ctx, uint64_t want_run)
@@ -90,6 +120,7 @@ static void run_or_halt_done(void *ctx, uint64_t want_run)
     if (run) {
         x->mfindex_start_ps = sim_dev_now(x->m);
         x->usbsts &= ~XHCI_USBSTS_HCH;
+        wrap_arm(x);
     } else {
         halt_now(x);
     }
@@ -120,6 +151,7 @@ static void reset_registers(struct xhci *x)
     x->mfindex_frozen = 0;
     x->mfindex_start_ps = sim_dev_now(x->m); /* the origin, for a profile that counts halted */
     xhci_slots_reset(x);
+    wrap_arm(x); /* cancels it */
     xhci_cmd_reset(x);
     xhci_ports_reset(x);
     xhci_intrs_reset(x);
@@ -160,6 +192,8 @@ static void usbcmd_write(struct xhci *x, uint32_t v)
     if ((x->usbsts & XHCI_USBSTS_HCE) || (x->usbsts & XHCI_USBSTS_HSE && (v & XHCI_USBCMD_RS)))
         v &= ~XHCI_USBCMD_RS; /* an error halts it until reset */
     x->usbcmd = v & keep;
+    if ((old ^ x->usbcmd) & XHCI_USBCMD_EWE)
+        wrap_arm(x);
     if ((old ^ x->usbcmd) & XHCI_USBCMD_RS) {
         bool run = (x->usbcmd & XHCI_USBCMD_RS) != 0;
         sim_dev_cancel(x->m, x->state_change);
@@ -409,7 +443,7 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
         return e;
     }
     x->m = pci_fn_machine(x->fn);
-    x->state_change = x->cr_work = SIM_EVENT_NONE;
+    x->state_change = x->cr_work = x->wrap_ev = SIM_EVENT_NONE;
     for (uint32_t i = 0; i < x->p->max_intrs; i++)
         x->intr[i].imod_timer = SIM_EVENT_NONE;
     for (uint32_t s = 0; s <= x->p->max_slots; s++)

@@ -142,6 +142,7 @@ struct xhci {
     struct sim_event_id cr_work;
     /* run/halt/reset in progress */
     struct sim_event_id state_change;
+    struct sim_event_id wrap_ev;         /* the next MFINDEX Wrap event (EWE) */
     sim_time_ps mfindex_start_ps;        /* MFINDEX 0, while running */
     uint32_t mfindex_frozen;             /* MFINDEX while halted */
     struct xhci_port *ports;             /* profile ports, 0-based */

@@ -133,6 +133,8 @@ static void power_write(struct xhci *x, struct xhci_port *pt, bool on)
             xhci_after(x, x->p->connect_ps, device_seen, pt->no - 1, &pt->connect_ev);
     } else {
         pt->portsc = 0; /* powered off: nothing connected, link off */
+        if (pt->dev != NULL)
+            xhci_xfer_port_gone(x, pt->no); /* transfers to it fail */
     }
 }
 

@@ -254,5 +254,7 @@ const char *xhci_profile_problem(const struct xhci_profile *p)
         return "CAPLENGTH, RTSOFF, DBOFF or xECP misaligned";
     if (p->erstsz_max == 0)
         return "no event ring segment";
+    if (p->hs_bulk_per_uframe == 0 || p->hs_bulk_per_uframe > XHCI_HS_BULK_PER_UFRAME_MAX)
+        return "high-speed bulk packets per microframe outside 1..13";
     return layout_problem(p);
 }

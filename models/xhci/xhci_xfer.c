@@ -142,6 +142,14 @@ static sim_time_ps to_uframe(struct xhci *x, uint32_t interval_uframes)
     return (now / unit + 1u) * unit - now;
 }
 
+/* An interrupt endpoint is served once per interval, 2^Interval
+ * microframes [6.2.3.6]: the wait until the next one starts. */
+static sim_time_ps service_wait(struct xhci *x, const struct xhci_ep *ep)
+{
+    uint32_t interval = (ep->ctx[0] & XHCI_EP_DW0_INTERVAL_MASK) >> XHCI_EP_DW0_INTERVAL_SHIFT;
+    return to_uframe(x, 1u << (interval > 15u ? 15u : interval));
+}
+
 /* ---- events ------------------------------------------------------------------------------------ */
 
 static void transfer_event(struct xhci *x, uint32_t slot, uint32_t dci, const struct xhci_xfer_pos *at,
@@ -642,6 +650,8 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
         }
         if (!control && type == XHCI_TRB_TYPE_NORMAL && normal_trb_ok(&p.trb, (dci & 1u) != 0)) {
             ep->td_open = true;
+            if (ep_type(ep) == XHCI_EP_TYPE_INTERRUPT_IN || ep_type(ep) == XHCI_EP_TYPE_INTERRUPT_OUT)
+                spent = max_ps(spent, service_wait(x, ep)); /* its next service interval */
             normal_start(x, slot, dci, spent);
             return;
         }

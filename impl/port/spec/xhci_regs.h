@@ -283,6 +283,7 @@
 #define XHCI_RT_IR_STRIDE 0x20u
 #define XHCI_MFINDEX_MASK 0x00003fffu    /* 13:0, microframes; wraps after 3FFFh [5.4.1 EWE] */
 #define XHCI_MFINDEX_TICK_NS 125000u     /* one microframe [ref 1.4] */
+#define XHCI_HS_BULK_PER_UFRAME_MAX 13u  /* 512-byte bulk packets in a microframe [USB2 5.8.4, ref 3] */
 
 /* One interrupter register set [xHCI 5.5.2] */
 #define XHCI_IR_IMAN 0x00u               /* [5.5.2.1] */
