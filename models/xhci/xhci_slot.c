@@ -326,41 +326,44 @@ static uint32_t evaluate_ctx(struct xhci *x, uint32_t slot, uint64_t in)
 
 /* ---- endpoint commands [4.6.8, 4.6.9, 4.6.10] ------------------------------------------------------ */
 
-/* The endpoint a command names, or the completion code that refuses it. */
-static uint32_t ep_of(struct xhci *x, uint32_t slot, const struct xhci_trb *t, struct xhci_ep **out)
+#define EP_IN(state) (1u << (state))
+
+/* The endpoint a command names, when it is in one of the states `legal`
+ * (EP_IN masks); otherwise the completion code that refuses it: TRB Error
+ * for DCI 0, `disabled_cc` for a disabled endpoint, Context State Error for
+ * any other state the command is not legal in. */
+static uint32_t ep_of(struct xhci *x, uint32_t slot, const struct xhci_trb *t, uint32_t legal,
+                      uint32_t disabled_cc, struct xhci_ep **out, uint32_t *dci)
 {
-    uint32_t dci = field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT);
-    if (dci == 0)
+    *dci = field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT);
+    if (*dci == 0)
         return XHCI_CC_TRB_ERROR;
-    *out = &x->slots[slot].ep[dci];
+    *out = &x->slots[slot].ep[*dci];
     if ((*out)->state == XHCI_EP_STATE_DISABLED)
-        return XHCI_CC_EP_NOT_ENABLED;
-    return XHCI_CC_SUCCESS;
+        return disabled_cc;
+    return (legal & EP_IN((*out)->state)) ? XHCI_CC_SUCCESS : XHCI_CC_CONTEXT_STATE_ERROR;
 }
 
 static uint32_t reset_ep(struct xhci *x, uint32_t slot, const struct xhci_trb *t)
 {
     struct xhci_ep *ep;
-    uint32_t cc = ep_of(x, slot, t, &ep);
+    uint32_t dci, cc = ep_of(x, slot, t, EP_IN(XHCI_EP_STATE_HALTED), XHCI_CC_CONTEXT_STATE_ERROR,
+                             &ep, &dci);
     if (cc != XHCI_CC_SUCCESS)
-        return cc == XHCI_CC_EP_NOT_ENABLED ? XHCI_CC_CONTEXT_STATE_ERROR : cc;
-    if (ep->state != XHCI_EP_STATE_HALTED)
-        return XHCI_CC_CONTEXT_STATE_ERROR;
+        return cc;
     ep->state = XHCI_EP_STATE_STOPPED;
     ep->errors = 0; /* TSP: the model keeps no other transfer state to preserve */
-    xhci_ctx_write_ep(x, slot, field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT));
+    xhci_ctx_write_ep(x, slot, dci);
     return XHCI_CC_SUCCESS;
 }
 
 static uint32_t stop_ep(struct xhci *x, uint32_t slot, const struct xhci_trb *t)
 {
     struct xhci_ep *ep;
-    uint32_t cc = ep_of(x, slot, t, &ep);
+    uint32_t dci, cc = ep_of(x, slot, t, EP_IN(XHCI_EP_STATE_RUNNING), XHCI_CC_EP_NOT_ENABLED,
+                             &ep, &dci);
     if (cc != XHCI_CC_SUCCESS)
         return cc;
-    if (ep->state != XHCI_EP_STATE_RUNNING)
-        return XHCI_CC_CONTEXT_STATE_ERROR;
-    uint32_t dci = field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT);
     xhci_xfer_stop(x, slot, dci, true); /* Stopped, unless the TRB in flight failed */
     xhci_ctx_write_ep(x, slot, dci);
     return XHCI_CC_SUCCESS;
@@ -369,23 +372,22 @@ static uint32_t stop_ep(struct xhci *x, uint32_t slot, const struct xhci_trb *t)
 static uint32_t set_tr_dequeue(struct xhci *x, uint32_t slot, const struct xhci_trb *t)
 {
     struct xhci_ep *ep;
-    uint32_t cc = ep_of(x, slot, t, &ep);
+    uint32_t dci, cc = ep_of(x, slot, t, EP_IN(XHCI_EP_STATE_STOPPED) | EP_IN(XHCI_EP_STATE_ERROR),
+                             XHCI_CC_CONTEXT_STATE_ERROR, &ep, &dci);
     if (cc != XHCI_CC_SUCCESS)
-        return cc == XHCI_CC_EP_NOT_ENABLED ? XHCI_CC_CONTEXT_STATE_ERROR : cc;
-    if (ep->state != XHCI_EP_STATE_STOPPED && ep->state != XHCI_EP_STATE_ERROR)
-        return XHCI_CC_CONTEXT_STATE_ERROR;
+        return cc;
     if ((t->status & XHCI_SET_DEQ_STREAM_MASK) != 0)
         return XHCI_CC_INVALID_STREAM_ID; /* no streams */
     uint64_t p = t->parameter & XHCI_SET_DEQ_PTR_MASK;
     if (p == 0)
         return XHCI_CC_TRB_ERROR;
-    xhci_xfer_td_cancel(x, slot, field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT));
+    xhci_xfer_td_cancel(x, slot, dci);
     ep->deq = p;
     ep->dcs = (t->parameter & XHCI_SET_DEQ_DCS) != 0;
     ep->td_open = ep->td_short = false;
     ep->trb_done = ep->edtla = 0;
     ep->state = XHCI_EP_STATE_STOPPED;
-    xhci_ctx_write_ep(x, slot, field(t->control, XHCI_TRB_EP_ID_MASK, XHCI_TRB_EP_ID_SHIFT));
+    xhci_ctx_write_ep(x, slot, dci);
     return XHCI_CC_SUCCESS;
 }
 
