@@ -140,6 +140,17 @@ void xhci_host_system_error(struct xhci *x, const char *why)
         (void)pci_fn_interrupt(x->fn, 0);
 }
 
+void xhci_host_controller_error(struct xhci *x, const char *why)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "host controller error: %s", why);
+    xhci_note(x, msg);
+    x->usbsts |= XHCI_USBSTS_HCE;
+    x->usbcmd &= ~XHCI_USBCMD_RS;
+    if (xhci_running(x))
+        halt_now(x);
+}
+
 /* Everything but the capability registers back to its reset value. */
 static void reset_registers(struct xhci *x)
 {

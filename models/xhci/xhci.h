@@ -6,18 +6,20 @@
  * (xhci_profile.h) that says what the registers read and how long things
  * take.
  *
- * What exists so far (docs/architecture.md, "The xHCI model"): the
- * registers with their access types, reset (HCRST, CNR), run and halt with
- * their latencies, MFINDEX, the root-hub ports (power, reset, link state,
- * change bits and Port Status Change events), the interrupters (IMAN, IMOD
+ * What it models (docs/architecture.md, "The xHCI model"): the registers
+ * with their access types, reset (HCRST, CNR), run and halt with their
+ * latencies, MFINDEX and its Wrap events, the root-hub ports (power,
+ * reset, link state, change bits and Port Status Change events) with USB
+ * devices plugged into them (xhci_usb_attach), the interrupters (IMAN, IMOD
  * moderation exactly as the spec's counter rules say, ERSTSZ/ERSTBA/ERDP
  * with EHB, event rings of several segments, Event Ring Full), the command
- * ring (cycle bit, Link TRBs with toggle, Command Stop and Command Abort,
- * No Op, Enable Slot, Disable Slot; the rest answer TRB Error for now) and
- * the doorbells. Everything the controller reads or writes in memory goes
- * through the function's DMA (bus mastering, the IOMMU); a DMA that fails
- * is a Host System Error (USBSTS.HSE, HCE for what the controller cannot
- * recover from) as on hardware, never a host access out of bounds.
+ * ring (cycle bit, Link TRBs, Command Stop and Abort) with every slot
+ * command and its state rules, and the transfer rings of control, bulk and
+ * interrupt endpoints with per-packet bus timing. Everything the controller
+ * reads or writes in memory goes through the function's DMA (bus mastering,
+ * the IOMMU); a DMA that fails is a Host System Error (USBSTS.HSE) as on
+ * hardware, an event ring it cannot use a Host Controller Error (HCE),
+ * never a host access out of bounds.
  *
  *     struct xhci *x;
  *     struct xhci_config c = {.name = "xhci0", .profile = xhci_profile_find("qemu"),

@@ -49,8 +49,8 @@ static bool load_segment(struct xhci *x, struct xhci_intr *in, uint32_t n)
         base = base << 8 | e[b];
     uint32_t trbs = (uint32_t)e[8] | (uint32_t)e[9] << 8;
     if (trbs < 16 || trbs > 4096 || (base & 63) != 0) {
-        xhci_note(x, "an ERST entry with a segment the spec does not allow: the ring stops");
         in->ring_valid = false;
+        xhci_host_controller_error(x, "an ERST entry with a segment the spec does not allow");
         return false;
     }
     in->seg = n;
@@ -68,7 +68,7 @@ static void ring_start(struct xhci *x, struct xhci_intr *in)
     if (in->erstsz == 0)
         return;
     if (in->erstsz > x->p->erstsz_max) {
-        xhci_note(x, "ERSTSZ above what the controller takes: the event ring stays off");
+        xhci_host_controller_error(x, "ERSTSZ above what the controller takes");
         return;
     }
     in->pcs = true;

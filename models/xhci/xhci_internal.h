@@ -162,6 +162,10 @@ void xhci_note(struct xhci *x, const char *what);
 /* Host System Error: what the spec has hardware do when its own memory
  * access fails (USBSTS.HSE, an interrupt if HSEE, the controller halts). */
 void xhci_host_system_error(struct xhci *x, const char *why);
+/* Host Controller Error: an inconsistency the controller cannot work
+ * around (an event ring it cannot use) [5.4.2 HCE]: USBSTS.HCE, halted,
+ * R/S refused until HCRST. */
+void xhci_host_controller_error(struct xhci *x, const char *why);
 enum iosim_err xhci_dma_read(struct xhci *x, uint64_t addr, void *dst, uint32_t len);
 enum iosim_err xhci_dma_write(struct xhci *x, uint64_t addr, const void *src, uint32_t len);
 bool xhci_trb_read(struct xhci *x, uint64_t addr, struct xhci_trb *t);

@@ -202,11 +202,25 @@ Test(xhci_rings, qemu_takes_one_segment_only)
 {
     xt_start();
     xt_event_ring(0, 2, 16);
-    cmd(0, TYPE(XHCI_TRB_TYPE_NOOP_CMD));
-    xt_ring_doorbell(0, XHCI_DB_TARGET_COMMAND);
+    cr_expect(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCE, "HCE, as qemu-xhci has it");
+    cr_expect(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCH, "halted");
+    xt_op_wr(XHCI_OP_USBCMD, XHCI_USBCMD_RS);
     xt_run_for(1 * SIM_MS);
-    cr_expect_eq(xhci_stats(xt_x)->events_written, 0);
-    cr_expect_eq(xhci_stats(xt_x)->events_dropped, 1);
+    cr_expect(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCH, "R/S refused until HCRST");
+    xt_op_wr(XHCI_OP_USBCMD, XHCI_USBCMD_HCRST);
+    xt_run_for(1 * SIM_S);
+    cr_expect_eq(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCE, 0, "HCRST clears it");
+}
+
+Test(xhci_rings, a_segment_of_fewer_than_16_trbs_is_a_host_controller_error)
+{
+    xt_profile = *xhci_profile_find("ti-tusb7340");
+    xt_teardown();
+    xt_setup_profile();
+    xt_start();
+    cr_expect_eq(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCE, 0);
+    xt_event_ring(0, 1, 8);
+    cr_expect(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCE);
 }
 
 /* ---- interrupts -------------------------------------------------------------------------- */
