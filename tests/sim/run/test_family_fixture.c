@@ -151,7 +151,7 @@ Test(family_fixture, a_type_another_family_has_is_refused)
     cr_expect_eq(sim_family_register(&clash), IOSIM_EINVAL);
     register_blink();
     cr_expect_eq(sim_family_register(&blink_family), IOSIM_OK, "the same descriptor: a no-op");
-    cr_expect_eq(sim_family_count(), 4, "testdev, pci, xhci, blink");
+    cr_expect_eq(sim_family_count(), 5, "testdev, pci, xhci, usb, blink");
 }
 
 /* A second test-only family whose create looks up other devices by name
