@@ -165,10 +165,10 @@ static enum iosim_err load_fault(struct sim_family_loader *l, const struct yml_n
     CHECK(yml_check_keys(l->doc, item, k, "a fault rule", l->err));
     CHECK(yml_require(l->doc, item, "endpoint", "a fault rule", &v, l->err));
     CHECK(yml_get_u64(l->doc, v, 0, 0xff, &u, l->err));
-    *r = (struct usb_fault_rule){.ep_addr = (uint8_t)u, .count = 1};
-    if ((u & USB_EP_ADDR_NUMBER_MASK) == 0 || (u & 0x70u) != 0)
-        return yml_error_at(l->doc, v, l->err,
-                            "a fault's endpoint is 0x01..0x0f (OUT) or 0x81..0x8f (IN)");
+    /* the endpoint alone first, so its problem is reported at it */
+    *r = (struct usb_fault_rule){.ep_addr = (uint8_t)u, .count = 1, .result = USB_STALL};
+    if (usb_fault_rule_problem(r) != NULL)
+        return yml_error_at(l->doc, v, l->err, "%s", usb_fault_rule_problem(r));
     if ((v = yml_map_get(item, "after")) != NULL) {
         CHECK(yml_get_u64(l->doc, v, 0, UINT32_MAX, &u, l->err));
         r->after = (uint32_t)u;

@@ -236,9 +236,9 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:6:55: 'a' is plugged into port 5 of 'x0' at the same time"},
     /* fault rules */
     {"  - {name: z, type: usb_zero, controller: x0, port: 5, faults: [{endpoint: 0x80, result: stall}]}\n",
-     "t.yaml:5:76: a fault's endpoint is 0x01..0x0f (OUT) or 0x81..0x8f (IN)"},
+     "t.yaml:5:76: the endpoint must be 0x01..0x0f (OUT) or 0x81..0x8f (IN)"},
     {"  - {name: z, type: usb_zero, controller: x0, port: 5, faults: [{endpoint: 0x91, result: stall}]}\n",
-     "t.yaml:5:76: a fault's endpoint is 0x01..0x0f (OUT) or 0x81..0x8f (IN)"},
+     "t.yaml:5:76: the endpoint must be 0x01..0x0f (OUT) or 0x81..0x8f (IN)"},
     {"  - {name: z, type: usb_zero, controller: x0, port: 5, faults: [{endpoint: 1, result: babble}]}\n",
      "t.yaml:5:87: babble is a device sending too much: IN endpoints only"},
     {"  - {name: z, type: usb_zero, controller: x0, port: 5, faults: [{endpoint: 1, result: crc}]}\n",
