@@ -8,7 +8,8 @@
 #define BUILTIN_FAMILIES(X) \
     X(testdev_family)       \
     X(pci_family)           \
-    X(xhci_family)
+    X(xhci_family)          \
+    X(usb_family)
 
 #define DECLARE_FAMILY(f) extern const struct sim_family f;
 #define LIST_FAMILY(f) &f,

@@ -304,6 +304,23 @@ void usb_dev_destroy(struct usb_dev *d)
     free(d);
 }
 
+enum iosim_err usb_dev_wrap_fn(struct usb_dev *d, const struct usb_fn_ops *ops, void *ctx,
+                               const struct usb_fn_ops **inner_ops, void **inner_ctx)
+{
+    ASSERT(d != NULL);
+    ASSERT(ops != NULL);
+    ASSERT(inner_ops != NULL);
+    ASSERT(inner_ctx != NULL);
+    ASSERT(d->depth == 0);
+    if (d->state != USB_DEV_DETACHED)
+        return IOSIM_EBUSY;
+    *inner_ops = d->cfg.ops;
+    *inner_ctx = d->cfg.ctx;
+    d->cfg.ops = ops;
+    d->cfg.ctx = ctx;
+    return IOSIM_OK;
+}
+
 enum iosim_err usb_dev_attach(struct usb_dev *d, const struct usb_host_ops *host, void *host_ctx)
 {
     ASSERT(d != NULL);

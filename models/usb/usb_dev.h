@@ -315,6 +315,17 @@ struct usb_dev;
 enum iosim_err usb_dev_create(const struct usb_dev_config *cfg, struct usb_dev **out);
 void usb_dev_destroy(struct usb_dev *d);
 
+/* Puts a wrapper (`ops` with `ctx`) between the framework and the
+ * function the device was created with, and gives the wrapper that
+ * function's ops and ctx through *inner_ops / *inner_ctx (either may be
+ * NULL: a device with no function), so it can forward to them: fault
+ * injection (usb_fault.h) is done this way, without the function knowing.
+ * Only while detached (EBUSY otherwise): the function never changes under
+ * a host. Wrappers nest (the latest is outermost). ops and ctx are borrowed
+ * until usb_dev_destroy. */
+enum iosim_err usb_dev_wrap_fn(struct usb_dev *d, const struct usb_fn_ops *ops, void *ctx,
+                               const struct usb_fn_ops **inner_ops, void **inner_ctx);
+
 /* Plugs the device into a port: powered state. EBUSY if attached. */
 enum iosim_err usb_dev_attach(struct usb_dev *d, const struct usb_host_ops *host, void *host_ctx);
 /* Unplugs it: detached, everything forgotten (test mode too), the

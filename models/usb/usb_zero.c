@@ -147,20 +147,31 @@ static uint32_t loop_free(const struct usb_zero *z)
     return z->cfg.loop_queue_bytes - z->loop_len;
 }
 
-/* Copies n bytes in or out of the ring at offset `at` (mod its size). */
-static void ring_copy(struct usb_zero *z, uint32_t at, uint8_t *out, const uint8_t *in, uint32_t n)
+/* The first piece of n bytes at offset `at` (mod the ring's size) before
+ * the ring wraps; *at is reduced mod the size. */
+static uint32_t ring_first(const struct usb_zero *z, uint32_t *at, uint32_t n)
 {
     uint32_t cap = z->cfg.loop_queue_bytes;
     ASSERT(n <= cap);
-    at %= cap;
-    uint32_t first = n < cap - at ? n : cap - at;
-    if (out != NULL) {
-        memcpy(out, z->loop + at, first);
-        memcpy(out + first, z->loop, n - first);
-    } else {
-        memcpy(z->loop + at, in, first);
-        memcpy(z->loop, in + first, n - first);
-    }
+    *at %= cap;
+    return n < cap - *at ? n : cap - *at;
+}
+
+/* Reading and writing are two functions, not one with a NULL side: gcc's
+ * Release build (-O2, no assertions) cannot see the NULL side is never
+ * copied and refuses a memcpy from NULL (-Wnonnull). */
+static void ring_read(const struct usb_zero *z, uint32_t at, uint8_t *out, uint32_t n)
+{
+    uint32_t first = ring_first(z, &at, n);
+    memcpy(out, z->loop + at, first);
+    memcpy(out + first, z->loop, n - first);
+}
+
+static void ring_write(struct usb_zero *z, uint32_t at, const uint8_t *in, uint32_t n)
+{
+    uint32_t first = ring_first(z, &at, n);
+    memcpy(z->loop + at, in, first);
+    memcpy(z->loop, in + first, n - first);
 }
 
 static enum usb_result loop_in(struct usb_zero *z, uint8_t *buf, uint32_t max, uint32_t *got)
@@ -171,7 +182,7 @@ static enum usb_result loop_in(struct usb_zero *z, uint8_t *buf, uint32_t max, u
         return USB_NAK;
     }
     uint32_t n = z->loop_len < max ? z->loop_len : max;
-    ring_copy(z, z->loop_head, buf, NULL, n);
+    ring_read(z, z->loop_head, buf, n);
     z->loop_head = (z->loop_head + n) % z->cfg.loop_queue_bytes;
     z->loop_len -= n;
     z->counters.in_bytes += n;
@@ -188,7 +199,7 @@ static enum usb_result loop_out(struct usb_zero *z, const uint8_t *buf, uint32_t
 {
     uint32_t room = loop_free(z);
     uint32_t n = len <= room ? len : room / z->bulk_mps * z->bulk_mps; /* whole packets */
-    ring_copy(z, z->loop_head + z->loop_len, NULL, buf, n);
+    ring_write(z, z->loop_head + z->loop_len, buf, n);
     z->loop_len += n;
     z->counters.out_bytes += n;
     *taken = n;

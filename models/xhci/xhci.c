@@ -16,7 +16,7 @@
 void xhci_note(struct xhci *x, const char *what)
 {
     struct sim_trace *t = sim_dev_trace(x->m);
-    if (t != NULL)
+    if (t != NULL && !x->destroying)
         sim_trace_log(t, sim_dev_now(x->m), -1, x->name, what);
 }
 
@@ -473,6 +473,7 @@ void xhci_destroy(struct xhci *x)
 {
     if (x == NULL)
         return;
+    x->destroying = true;
     for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++)
         if (x->ports[i].dev != NULL)
             (void)xhci_usb_detach(x, i + 1);

@@ -6,6 +6,7 @@
 #include "impl/port/check.h"
 #include "models/pci/pci_family.h"
 #include "models/xhci/xhci.h"
+#include "models/xhci/xhci_family.h"
 #include "models/xhci/xhci_trace.h"
 #include "sim/scenario/family.h"
 
@@ -71,6 +72,14 @@ static enum iosim_err create(const struct sim_family_run *run, const struct sim_
 }
 
 static void destroy(void *instance) { xhci_destroy(instance); }
+
+const struct xhci_profile *xhci_family_profile(const struct sim_scn_device *d)
+{
+    ASSERT(d != NULL);
+    ASSERT(d->family == &xhci_family);
+    const struct xhci_dev_config *c = d->config;
+    return c->xc.profile;
+}
 
 static const char *const types[] = {"xhci", NULL};
 

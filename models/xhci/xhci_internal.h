@@ -152,6 +152,7 @@ struct xhci {
     uint64_t urbs;                       /* usb_xfer rows so far */
     sim_time_ps cr_issued_ps;            /* when the command in progress was fetched */
     bool noted_bad_access;
+    bool destroying;                     /* xhci_destroy: the run's trace is closed */
 };
 
 /* ---- xhci.c ----------------------------------------------------------------------------- */

@@ -77,9 +77,11 @@ static const char *speed_name(uint32_t portsc)
     return s < sizeof speed_names / sizeof speed_names[0] ? speed_names[s] : "other";
 }
 
+/* The run's trace; none while the controller is torn down, which happens
+ * after the run has finished its trace. */
 static struct sim_trace *trace_of(struct xhci *x)
 {
-    return sim_dev_trace(x->m);
+    return x->destroying ? NULL : sim_dev_trace(x->m);
 }
 
 void xhci_trace_trb(struct xhci *x, enum xhci_ring_kind ring, uint32_t slot, uint32_t dci,

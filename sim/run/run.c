@@ -226,6 +226,7 @@ static void check_all(struct run_state *rs)
 /* What the devices of a run are made of, to be taken down after it: each
  * family's shared part (by registry index) and each device's instance. */
 struct run_devices {
+    const struct sim_scenario *s;
     void *shared[SIM_FAMILIES_MAX];
     bool attached[SIM_FAMILIES_MAX];
     void *instance[SIM_SCN_DEVICES_MAX];
@@ -248,10 +249,30 @@ static void *shared_of(const struct sim_family_run *run, const struct sim_family
     return rd->attached[fi] ? rd->shared[fi] : NULL;
 }
 
+/* A device created before the one being created (instance[] is filled
+ * in file order), by name. */
+static void *instance_of(const struct sim_family_run *run, const char *name,
+                         const struct sim_family **family)
+{
+    const struct run_devices *rd = run->ctx;
+    ASSERT(name != NULL);
+    ASSERT(family != NULL);
+    *family = NULL;
+    for (uint32_t i = 0; i < rd->s->device_count; i++) {
+        const struct sim_scn_device *d = &rd->s->devices[i];
+        if (strcmp(d->name, name) != 0 || rd->instance[i] == NULL)
+            continue;
+        *family = d->family;
+        return rd->instance[i];
+    }
+    return NULL;
+}
+
 /* Families in registry order, then devices in file order. */
 static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
 {
     const struct sim_scenario *s = rs->s;
+    rd->s = s;
     for (uint32_t fi = 0; fi < sim_family_count(); fi++) {
         const struct sim_family *f = sim_family_at(fi);
         if (f->attach == NULL || !family_used(s, fi))
@@ -269,7 +290,8 @@ static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
         const struct sim_scn_device *d = &s->devices[i];
         const char *why = NULL;
         struct sim_family_run run = {.m = rs->m, .shared = rd->shared[sim_family_index(d->family)],
-                                     .shared_of = shared_of, .ctx = rd};
+                                     .shared_of = shared_of, .instance_of = instance_of,
+                                     .ctx = rd};
         enum iosim_err e = d->family->create(&run, d, &rd->instance[i], &why);
         if (e != IOSIM_OK) {
             snprintf(rs->r->message, sizeof rs->r->message, "device %s: %s", d->name,

@@ -90,14 +90,22 @@ struct sim_family_loader {
 };
 
 /* What create gets of the run: the machine, its own family's shared part
- * (attach's, or NULL), and the shared part of another family its devices
- * sit on (an xHCI controller on the PCI family's root complex); NULL when
- * that family is not attached in this run. */
+ * (attach's, or NULL), the shared part of another family its devices sit
+ * on (an xHCI controller on the PCI family's root complex; NULL when that
+ * family is not attached in this run), and the instance of another device
+ * by name (a USB device's controller): what that device's create returned,
+ * and its family in *family; NULL (and *family NULL) when no device has
+ * that name or it is not created yet - devices are created in file order,
+ * so a device declared earlier exists. The instance is borrowed: devices
+ * are destroyed in file order too, so the earlier one goes first (the
+ * later one's destroy must not touch it; see the usb family). */
 struct sim_family_run {
     struct sim_machine *m;
     void *shared;
     void *(*shared_of)(const struct sim_family_run *run, const struct sim_family *f);
-    void *ctx;                        /* the run's, for shared_of */
+    void *(*instance_of)(const struct sim_family_run *run, const char *name,
+                         const struct sim_family **family);
+    void *ctx;                        /* the run's, for shared_of and instance_of */
 };
 
 struct sim_family {

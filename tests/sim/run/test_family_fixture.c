@@ -151,5 +151,63 @@ Test(family_fixture, a_type_another_family_has_is_refused)
     cr_expect_eq(sim_family_register(&clash), IOSIM_EINVAL);
     register_blink();
     cr_expect_eq(sim_family_register(&blink_family), IOSIM_OK, "the same descriptor: a no-op");
-    cr_expect_eq(sim_family_count(), 4, "testdev, pci, xhci, blink");
+    cr_expect_eq(sim_family_count(), 5, "testdev, pci, xhci, usb, blink");
+}
+
+/* A second test-only family whose create looks up other devices by name
+ * (sim_family_run.instance_of), as a USB device finds its controller. */
+static struct {
+    void *b0, *b1, *nope;
+    const struct sim_family *b0_family, *b1_family, *nope_family;
+} peeked;
+
+static enum iosim_err peek_load(struct sim_family_loader *l, const struct yml_node *map,
+                                uint32_t type, const char *name)
+{
+    static const char *const k[] = {"name", "type", NULL};
+    struct sim_scn_device *d;
+    CHECK(yml_check_keys(l->doc, map, k, "peek device", l->err));
+    return sim_family_device_add(l, map, name, type, &d);
+}
+
+static enum iosim_err peek_create(const struct sim_family_run *run, const struct sim_scn_device *d,
+                                  void **instance, const char **why)
+{
+    (void)d;
+    (void)why;
+    peeked.b0 = run->instance_of(run, "b0", &peeked.b0_family);
+    peeked.b1 = run->instance_of(run, "b1", &peeked.b1_family);
+    peeked.nope = run->instance_of(run, "nope", &peeked.nope_family);
+    *instance = NULL;
+    return IOSIM_OK;
+}
+
+Test(family_fixture, a_device_finds_the_devices_created_before_it_by_name)
+{
+    static const char *const peek_types[] = {"peek", NULL};
+    static const struct sim_family peek_family = {
+        .name = "peek", .types = peek_types, .config_size = 1, .load = peek_load,
+        .create = peek_create,
+    };
+    register_blink();
+    cr_assert_eq(sim_family_register(&peek_family), IOSIM_OK);
+    const char *text = "scenario: t\n"
+                       "machine: {cpus: 1, memory: 16MiB}\n"
+                       "devices:\n"
+                       "  - {name: b0, type: blink, mmio: 0xfe000000, irq: 1, latency: 1us}\n"
+                       "  - {name: p, type: peek}\n"
+                       "  - {name: b1, type: blink, mmio: 0xfe001000, irq: 2, latency: 1us}\n"
+                       "processes: [{name: q, program: [yield]}]\n";
+    struct sim_scenario *s = NULL;
+    struct yml_error err;
+    cr_assert_eq(sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err), IOSIM_OK,
+                 "%s", err.msg);
+    run_blink(s, NULL);
+    cr_expect_not_null(peeked.b0, "declared before: created");
+    cr_expect_eq(peeked.b0_family, &blink_family);
+    cr_expect_null(peeked.b1, "declared after: not created yet");
+    cr_expect_null(peeked.b1_family);
+    cr_expect_null(peeked.nope, "no such device");
+    cr_expect_null(peeked.nope_family);
+    sim_scenario_free(s);
 }

@@ -163,7 +163,8 @@ static const struct bad_case bad_cases[] = {
     {"devices: [{name: d, type: testdev, mmio: 0x1000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:3:42: mmio window 0x1000 overlaps memory (0 to 0x1000000)"},
     {"devices: [{name: d, type: gpu, mmio: 0xfe000000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
-     "t.yaml:3:27: expected one of: testdev, pci, pci_bridge, pci_dump, xhci; got 'gpu'"},
+     "t.yaml:3:27: expected one of: testdev, pci, pci_bridge, pci_dump, xhci, usb_zero, "
+     "usb_device; got 'gpu'"},
     /* PCI devices */
     {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB}\n"
      "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2}]\n"
@@ -226,7 +227,7 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:4:36: no device named 'x' in `devices:`"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{counter: {name: bogus, equals: 1}}]\n",
      "t.yaml:4:27: unknown counter 'bogus' (counters are DOMAIN.NAME, domains: sched, mem, "
-     "mmio, dma, iommu, irq, faults, proc, bufpool)"},
+     "mmio, dma, iommu, irq, faults, proc, bufpool, usb)"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{counter: {name: irq.lost, equals: 1}}]\n",
      "t.yaml:4:27: unknown counter 'irq.lost' (expected one of: irq.raised, irq.delivered, "
      "irq.timeouts)"},

@@ -1,0 +1,72 @@
+/*
+ * usb_family.h - what the USB family's description files share:
+ * usb_family_load.c (a `type: usb_zero` or `type: usb_device` entry's keys
+ * into struct usb_family_config, with `file:line:col` errors) and
+ * usb_family.c (the descriptor; creating a device, plugging it into its
+ * controller's root port and out again at the scenario's times, its fault
+ * rules and counters). sim/scenario/family.h explains families;
+ * docs/scenario-format.md has the keys.
+ *
+ * Lifetimes: a config belongs to the scenario (usb_family_config_free
+ * releases its descriptor bytes); the blobs and the name a created device
+ * borrows from it outlive the run.
+ */
+#ifndef IOSIM_MODELS_USB_FAMILY_H
+#define IOSIM_MODELS_USB_FAMILY_H
+
+#include <stdint.h>
+
+#include "models/usb/usb_dev.h"
+#include "models/usb/usb_fault.h"
+#include "models/usb/usb_zero.h"
+#include "sim/scenario/family.h"
+
+/* Indexes of the family's `type:` names. */
+enum usb_family_type {
+    USB_FAMILY_ZERO,             /* gadget zero (usb_zero.h) */
+    USB_FAMILY_DEVICE,           /* descriptors as given bytes, the null function (usb_null.h) */
+};
+
+#define USB_FAMILY_PLUGS_MAX 16u       /* periods plugged in */
+#define USB_FAMILY_CONFIGS_MAX 32u     /* `configs:` blobs */
+#define USB_FAMILY_STRINGS_MAX 256u    /* `strings:` blobs: a string index is a byte */
+#define USB_FAMILY_BLOB_BYTES_MAX 65535u /* wTotalLength's range */
+/* A period plugged in with no `until`: to the end of the run. */
+#define USB_FAMILY_FOREVER UINT64_MAX
+
+/* One period the device is plugged in: [at_ps, until_ps). */
+struct usb_plug {
+    sim_time_ps at_ps;
+    sim_time_ps until_ps;        /* USB_FAMILY_FOREVER: never unplugged */
+};
+
+/*
+ * Invariants once loaded: 1 <= port <= the controller's ports, and the
+ * port's protocol carries `speed`; plugs are in time order, each at_ps <
+ * until_ps < the next at_ps, only the last FOREVER; every fault rule
+ * passes usb_fault_rule_problem; for USB_FAMILY_DEVICE every blob points
+ * into `pool` (or is {NULL, 0}).
+ */
+struct usb_family_config {
+    char controller[SIM_NAME_MAX];   /* an xhci device declared before */
+    uint32_t port;                   /* root port, 1-based */
+    enum usb_speed speed;
+    uint32_t plug_count;
+    struct usb_plug plugs[USB_FAMILY_PLUGS_MAX];
+    uint32_t fault_count;
+    struct usb_fault_rule faults[USB_FAULT_RULES_MAX];
+    struct usb_zero_config zero;     /* USB_FAMILY_ZERO: .name is the device's */
+    struct usb_dev_config raw;       /* USB_FAMILY_DEVICE: .ops set at create */
+    struct usb_blob configs[USB_FAMILY_CONFIGS_MAX];
+    struct usb_blob strings[USB_FAMILY_STRINGS_MAX];
+    uint8_t *pool;                   /* owned: every blob's bytes */
+};
+
+extern const struct sim_family usb_family;
+
+/* The family's load callback (usb_family_load.c). */
+enum iosim_err usb_family_load(struct sim_family_loader *ld, const struct yml_node *map,
+                               uint32_t type, const char *name);
+void usb_family_config_free(void *config);
+
+#endif /* IOSIM_MODELS_USB_FAMILY_H */

@@ -1,0 +1,409 @@
+/* The USB family's scenario keys: a `type: usb_zero` or `type: usb_device`
+ * entry into struct usb_family_config, every problem at its position. See
+ * usb_family.h and docs/scenario-format.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "impl/port/check.h"
+#include "models/usb/usb_family.h"
+#include "models/xhci/xhci_family.h"
+
+#define CHECK SIM_SCN_CHECK
+
+#define ZERO_NAK_FIRST_MAX 1000000u
+#define ZERO_STREAM_BYTES_MAX (1ull << 48)
+
+/* ---- where it is plugged in --------------------------------------------------------------------- */
+
+/* The controller: an xhci device declared before this one (every device
+ * loaded so far is). */
+static enum iosim_err find_controller(struct sim_family_loader *l, const struct yml_node *map,
+                                      char name[SIM_NAME_MAX], const struct sim_scn_device **out)
+{
+    const struct yml_node *v;
+    CHECK(yml_require(l->doc, map, "controller", "a USB device", &v, l->err));
+    CHECK(sim_family_name(l, v, name, SIM_NAME_MAX));
+    for (uint32_t i = 0; i < sim_family_device_count(l); i++) {
+        const struct sim_scn_device *d = sim_family_device_at(l, i);
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (d->family != &xhci_family)
+            return yml_error_at(l->doc, v, l->err, "'%s' is a %s device, not an xhci controller",
+                                name, d->family->types[d->type]);
+        *out = d;
+        return IOSIM_OK;
+    }
+    return yml_error_at(l->doc, v, l->err, "no xhci controller named '%s' before this device",
+                        name);
+}
+
+static enum iosim_err load_speed(struct sim_family_loader *l, const struct yml_node *map,
+                                 uint32_t type, enum usb_speed *speed)
+{
+    static const char *const names[] = {"low", "full", "high", "super", "super_plus"};
+    _Static_assert(sizeof names / sizeof names[0] == USB_SPEED_COUNT, "one name per speed");
+    const struct yml_node *v = yml_map_get(map, "speed");
+    size_t pick = USB_SPEED_HIGH;
+    if (v != NULL)
+        CHECK(yml_get_enum(l->doc, v, names, USB_SPEED_COUNT, &pick, l->err));
+    if (type == USB_FAMILY_ZERO && pick == USB_SPEED_LOW)
+        return yml_error_at(l->doc, v, l->err,
+                            "gadget zero has bulk endpoints, which low speed does not allow");
+    *speed = (enum usb_speed)pick;
+    return IOSIM_OK;
+}
+
+/* A root port of the controller whose protocol carries the speed. */
+static enum iosim_err load_port(struct sim_family_loader *l, const struct yml_node *map,
+                                const struct sim_scn_device *ctl, struct usb_family_config *c)
+{
+    const struct xhci_profile *p = xhci_family_profile(ctl);
+    const struct yml_node *v;
+    uint64_t u;
+    CHECK(yml_require(l->doc, map, "port", "a USB device", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 1, xhci_profile_ports(p), &u, l->err));
+    c->port = (uint32_t)u;
+    bool usb3 = xhci_profile_port_usb3(p, c->port);
+    if (usb3 != usb_speed_is_super(c->speed))
+        return yml_error_at(l->doc, v, l->err,
+                            "port %u of '%s' (%s) is a USB %d port: a %s speed device needs a "
+                            "USB %d port", c->port, ctl->name, p->name, usb3 ? 3 : 2,
+                            usb_speed_name(c->speed), usb3 ? 2 : 3);
+    return IOSIM_OK;
+}
+
+/* `plug: [{at: T, until: T}, ...]`: periods in time order, apart, only
+ * the last without `until`. Absent: plugged in at 0 for good. */
+static enum iosim_err load_plug(struct sim_family_loader *l, const struct yml_node *item,
+                                bool last, struct usb_plug *p)
+{
+    static const char *const k[] = {"at", "until", NULL};
+    const struct yml_node *v;
+    CHECK(yml_get_map(l->doc, item, &item, l->err));
+    CHECK(yml_check_keys(l->doc, item, k, "a plug period", l->err));
+    CHECK(yml_require(l->doc, item, "at", "a plug period", &v, l->err));
+    CHECK(yml_get_time_ps(l->doc, v, 0, USB_FAMILY_FOREVER - 1, &p->at_ps, l->err));
+    p->until_ps = USB_FAMILY_FOREVER;
+    if ((v = yml_map_get(item, "until")) == NULL)
+        return last ? IOSIM_OK
+                    : yml_error_at(l->doc, item, l->err,
+                                   "only the last plug period may leave out `until`");
+    CHECK(yml_get_time_ps(l->doc, v, 0, USB_FAMILY_FOREVER - 1, &p->until_ps, l->err));
+    if (p->until_ps <= p->at_ps)
+        return yml_error_at(l->doc, v, l->err, "`until` must come after `at`");
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_plugs(struct sim_family_loader *l, const struct yml_node *map,
+                                 struct usb_family_config *c)
+{
+    const struct yml_node *seq = yml_map_get(map, "plug");
+    if (seq == NULL) {
+        c->plugs[0] = (struct usb_plug){.at_ps = 0, .until_ps = USB_FAMILY_FOREVER};
+        c->plug_count = 1;
+        return IOSIM_OK;
+    }
+    CHECK(yml_get_seq(l->doc, seq, &seq, l->err));
+    size_t n = yml_seq_len(seq);
+    if (n > USB_FAMILY_PLUGS_MAX)
+        return yml_error_at(l->doc, seq, l->err, "at most %u plug periods", USB_FAMILY_PLUGS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const struct yml_node *item = yml_seq_item(seq, i);
+        CHECK(load_plug(l, item, i + 1 == n, &c->plugs[i]));
+        if (i > 0 && c->plugs[i].at_ps <= c->plugs[i - 1].until_ps)
+            return yml_error_at(l->doc, item, l->err,
+                                "plugged in again before the previous period's `until`");
+    }
+    c->plug_count = (uint32_t)n;
+    return IOSIM_OK;
+}
+
+static bool periods_overlap(const struct usb_family_config *a, const struct usb_family_config *b)
+{
+    for (uint32_t i = 0; i < a->plug_count; i++)
+        for (uint32_t k = 0; k < b->plug_count; k++)
+            if (a->plugs[i].at_ps < b->plugs[k].until_ps &&
+                b->plugs[k].at_ps < a->plugs[i].until_ps)
+                return true;
+    return false;
+}
+
+/* One device per port at a time: the port is not shared while both are
+ * plugged in (the controller would refuse the second). */
+static enum iosim_err check_port_free(struct sim_family_loader *l, const struct yml_node *map,
+                                      const struct usb_family_config *c)
+{
+    uint32_t n = sim_family_device_count(l);
+    for (uint32_t i = 0; i + 1 < n; i++) { /* the last is this device */
+        const struct sim_scn_device *d = sim_family_device_at(l, i);
+        if (d->family != &usb_family)
+            continue;
+        const struct usb_family_config *o = d->config;
+        if (o->port != c->port || strcmp(o->controller, c->controller) != 0 ||
+            !periods_overlap(o, c))
+            continue;
+        const struct yml_node *at = yml_map_get(map, "plug");
+        return yml_error_at(l->doc, at != NULL ? at : yml_map_get(map, "port"), l->err,
+                            "'%s' is plugged into port %u of '%s' at the same time", d->name,
+                            c->port, c->controller);
+    }
+    return IOSIM_OK;
+}
+
+/* ---- fault rules --------------------------------------------------------------------------------- */
+
+static enum iosim_err load_fault(struct sim_family_loader *l, const struct yml_node *item,
+                                 struct usb_fault_rule *r)
+{
+    static const char *const k[] = {"endpoint", "after", "result", "count", NULL};
+    static const char *const results[] = {"stall", "xact_error", "babble", "nak"};
+    static const enum usb_result codes[] = {USB_STALL, USB_XACT_ERR, USB_BABBLE, USB_NAK};
+    const struct yml_node *v;
+    uint64_t u;
+    size_t pick;
+    CHECK(yml_get_map(l->doc, item, &item, l->err));
+    CHECK(yml_check_keys(l->doc, item, k, "a fault rule", l->err));
+    CHECK(yml_require(l->doc, item, "endpoint", "a fault rule", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 0, 0xff, &u, l->err));
+    /* the endpoint alone first, so its problem is reported at it */
+    *r = (struct usb_fault_rule){.ep_addr = (uint8_t)u, .count = 1, .result = USB_STALL};
+    if (usb_fault_rule_problem(r) != NULL)
+        return yml_error_at(l->doc, v, l->err, "%s", usb_fault_rule_problem(r));
+    if ((v = yml_map_get(item, "after")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 0, UINT32_MAX, &u, l->err));
+        r->after = (uint32_t)u;
+    }
+    if ((v = yml_map_get(item, "count")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 1, UINT32_MAX, &u, l->err));
+        r->count = (uint32_t)u;
+    }
+    CHECK(yml_require(l->doc, item, "result", "a fault rule", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, results, sizeof results / sizeof results[0], &pick, l->err));
+    r->result = codes[pick];
+    if (usb_fault_rule_problem(r) != NULL)
+        return yml_error_at(l->doc, v, l->err, "%s", usb_fault_rule_problem(r));
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_faults(struct sim_family_loader *l, const struct yml_node *map,
+                                  struct usb_family_config *c)
+{
+    const struct yml_node *seq = yml_map_get(map, "faults");
+    if (seq == NULL)
+        return IOSIM_OK;
+    CHECK(yml_get_seq(l->doc, seq, &seq, l->err));
+    size_t n = yml_seq_len(seq);
+    if (n > USB_FAULT_RULES_MAX)
+        return yml_error_at(l->doc, seq, l->err, "at most %u fault rules", USB_FAULT_RULES_MAX);
+    for (size_t i = 0; i < n; i++)
+        CHECK(load_fault(l, yml_seq_item(seq, i), &c->faults[i]));
+    c->fault_count = (uint32_t)n;
+    return IOSIM_OK;
+}
+
+/* ---- gadget zero's knobs ------------------------------------------------------------------------- */
+
+static enum iosim_err load_zero(struct sim_family_loader *l, const struct yml_node *map,
+                                const char *name, struct usb_family_config *c)
+{
+    static const char *const modes[] = {"source_sink", "loopback"};
+    struct usb_zero_config *z = &c->zero;
+    const struct yml_node *v;
+    uint64_t u;
+    size_t pick;
+    usb_zero_config_default(z);
+    z->name = name;
+    z->speed = c->speed;
+    if ((v = yml_map_get(map, "mode")) != NULL) {
+        CHECK(yml_get_enum(l->doc, v, modes, USB_ZERO_MODE_COUNT, &pick, l->err));
+        z->mode = (enum usb_zero_mode)pick;
+    }
+    if ((v = yml_map_get(map, "stream_length")) != NULL)
+        CHECK(yml_get_size(l->doc, v, 0, ZERO_STREAM_BYTES_MAX, &z->in_stream_bytes, l->err));
+    if ((v = yml_map_get(map, "in_nak_first")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 0, ZERO_NAK_FIRST_MAX, &u, l->err));
+        z->in_nak_first = (uint32_t)u;
+    }
+    if ((v = yml_map_get(map, "queue_size")) != NULL) {
+        /* at least one bulk packet at the speed: 64, 512 or 1024 bytes */
+        uint64_t mps = c->speed == USB_SPEED_FULL ? 64 : c->speed == USB_SPEED_HIGH ? 512 : 1024;
+        CHECK(yml_get_size(l->doc, v, mps, USB_ZERO_LOOP_QUEUE_MAX_BYTES, &u, l->err));
+        z->loop_queue_bytes = (uint32_t)u;
+    }
+    if ((v = yml_map_get(map, "max_burst")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 0, USB_SSC_MAX_BURST_MAX, &u, l->err));
+        z->ss_max_burst = (uint8_t)u;
+    }
+    return IOSIM_OK;
+}
+
+/* ---- descriptors as hex bytes -------------------------------------------------------------------- */
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static bool hex_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* "12 01 00 02": pairs of hex digits, white space between pairs (not
+ * inside one); written to out (room for len / 2 bytes). */
+static enum iosim_err parse_hex(struct sim_family_loader *l, const struct yml_node *v,
+                                uint8_t *out, uint32_t *len_bytes)
+{
+    const char *t = yml_scalar_text(v);
+    size_t n = yml_scalar_len(v);
+    uint32_t got = 0;
+    for (size_t i = 0; i < n;) {
+        if (hex_space(t[i])) {
+            i++;
+            continue;
+        }
+        int hi = hex_digit(t[i]), lo = i + 1 < n ? hex_digit(t[i + 1]) : -1;
+        if (hi < 0 || lo < 0)
+            return yml_error_at(l->doc, v, l->err,
+                                "bytes are pairs of hex digits with spaces between (\"12 01 00 "
+                                "02\"): character %zu is not part of one", hi < 0 ? i + 1 : i + 2);
+        if (got == USB_FAMILY_BLOB_BYTES_MAX)
+            return yml_error_at(l->doc, v, l->err, "more than %u bytes", USB_FAMILY_BLOB_BYTES_MAX);
+        out[got++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    *len_bytes = got;
+    return IOSIM_OK;
+}
+
+/* A blob's bytes go to the pool at *used; empty text is an absent blob. */
+static enum iosim_err load_blob(struct sim_family_loader *l, const struct yml_node *v,
+                                struct usb_family_config *c, size_t *used, struct usb_blob *b)
+{
+    const char *text;
+    CHECK(yml_get_str(l->doc, v, &text, l->err));
+    uint8_t *at = c->pool + *used;
+    uint32_t n = 0;
+    CHECK(parse_hex(l, v, at, &n));
+    *b = (struct usb_blob){.bytes = n > 0 ? at : NULL, .len_bytes = n};
+    *used += n;
+    return IOSIM_OK;
+}
+
+/* Every blob node of the entry, in one walk: `device`, `bos`,
+ * `qualifier`, `other_speed`, then `configs`' items, then `strings`'. */
+struct blob_nodes {
+    const struct yml_node *one[4];   /* device, bos, qualifier, other_speed (NULL: absent) */
+    const struct yml_node *configs, *strings; /* sequences, or NULL */
+};
+
+static enum iosim_err blob_nodes(struct sim_family_loader *l, const struct yml_node *map,
+                                 struct blob_nodes *bn)
+{
+    *bn = (struct blob_nodes){0};
+    CHECK(yml_require(l->doc, map, "device", "usb_device", &bn->one[0], l->err));
+    bn->one[1] = yml_map_get(map, "bos");
+    bn->one[2] = yml_map_get(map, "qualifier");
+    bn->one[3] = yml_map_get(map, "other_speed");
+    const struct yml_node *v;
+    if ((v = yml_map_get(map, "configs")) != NULL) {
+        CHECK(yml_get_seq(l->doc, v, &bn->configs, l->err));
+        if (yml_seq_len(v) > USB_FAMILY_CONFIGS_MAX)
+            return yml_error_at(l->doc, v, l->err, "at most %u configurations",
+                                USB_FAMILY_CONFIGS_MAX);
+    }
+    if ((v = yml_map_get(map, "strings")) != NULL) {
+        CHECK(yml_get_seq(l->doc, v, &bn->strings, l->err));
+        if (yml_seq_len(v) > USB_FAMILY_STRINGS_MAX)
+            return yml_error_at(l->doc, v, l->err, "at most %u strings", USB_FAMILY_STRINGS_MAX);
+    }
+    return IOSIM_OK;
+}
+
+static size_t items(const struct yml_node *seq)
+{
+    return seq != NULL ? yml_seq_len(seq) : 0;
+}
+
+/* Room for every blob: a byte takes at least two characters (a node that
+ * is not a scalar counts 0 and is refused when its turn comes). */
+static size_t pool_room(const struct blob_nodes *bn)
+{
+    size_t room = 0;
+    for (int i = 0; i < 4; i++)
+        room += bn->one[i] != NULL ? yml_scalar_len(bn->one[i]) / 2 : 0;
+    for (size_t i = 0; i < items(bn->configs); i++)
+        room += yml_scalar_len(yml_seq_item(bn->configs, i)) / 2;
+    for (size_t i = 0; i < items(bn->strings); i++)
+        room += yml_scalar_len(yml_seq_item(bn->strings, i)) / 2;
+    return room;
+}
+
+static enum iosim_err load_raw(struct sim_family_loader *l, const struct yml_node *map,
+                               const char *name, struct usb_family_config *c)
+{
+    struct blob_nodes bn;
+    CHECK(blob_nodes(l, map, &bn));
+    c->pool = malloc(pool_room(&bn) + 1); /* + 1: never malloc(0) */
+    if (c->pool == NULL)
+        return yml_error_at(l->doc, map, l->err, "out of memory");
+    struct usb_dev_config *r = &c->raw;
+    *r = (struct usb_dev_config){.name = name, .speed = c->speed};
+    struct usb_blob *one[4] = {&r->device, &r->bos, &r->qualifier, &r->other_speed};
+    size_t used = 0;
+    for (int i = 0; i < 4; i++)
+        if (bn.one[i] != NULL)
+            CHECK(load_blob(l, bn.one[i], c, &used, one[i]));
+    for (size_t i = 0; i < items(bn.configs); i++)
+        CHECK(load_blob(l, yml_seq_item(bn.configs, i), c, &used, &c->configs[i]));
+    for (size_t i = 0; i < items(bn.strings); i++)
+        CHECK(load_blob(l, yml_seq_item(bn.strings, i), c, &used, &c->strings[i]));
+    r->configs = c->configs;
+    r->configs_count = (uint32_t)items(bn.configs);
+    r->strings = c->strings;
+    r->strings_count = (uint32_t)items(bn.strings);
+    return IOSIM_OK;
+}
+
+/* ---- the entry ----------------------------------------------------------------------------------- */
+
+enum iosim_err usb_family_load(struct sim_family_loader *l, const struct yml_node *map,
+                               uint32_t type, const char *name)
+{
+    static const char *const zero_keys[] = {
+        "name", "type", "controller", "port", "speed", "plug", "faults",
+        "mode", "stream_length", "in_nak_first", "queue_size", "max_burst", NULL};
+    static const char *const dev_keys[] = {
+        "name", "type", "controller", "port", "speed", "plug", "faults",
+        "device", "configs", "strings", "bos", "qualifier", "other_speed", NULL};
+    ASSERT(type == USB_FAMILY_ZERO || type == USB_FAMILY_DEVICE);
+    bool zero = type == USB_FAMILY_ZERO;
+    CHECK(yml_check_keys(l->doc, map, zero ? zero_keys : dev_keys, zero ? "usb_zero" : "usb_device",
+                         l->err));
+    char controller[SIM_NAME_MAX];
+    const struct sim_scn_device *ctl = NULL;
+    CHECK(find_controller(l, map, controller, &ctl));
+    struct sim_scn_device *d;
+    CHECK(sim_family_device_add(l, map, name, type, &d));
+    struct usb_family_config *c = d->config;
+    memcpy(c->controller, controller, sizeof c->controller);
+    CHECK(load_speed(l, map, type, &c->speed));
+    CHECK(load_port(l, map, ctl, c));
+    CHECK(load_plugs(l, map, c));
+    CHECK(check_port_free(l, map, c));
+    CHECK(load_faults(l, map, c));
+    return zero ? load_zero(l, map, d->name, c) : load_raw(l, map, d->name, c);
+}
+
+void usb_family_config_free(void *config)
+{
+    struct usb_family_config *c = config;
+    free(c->pool);
+    c->pool = NULL;
+}
