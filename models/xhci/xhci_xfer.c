@@ -21,10 +21,16 @@
  * until the device's ready hook; the retry starts at the next microframe.
  *
  * The device's side of a transfer happens when its TRB starts (the bytes
- * leave the device's buffers), the memory side when it ends. So a Stop
- * Endpoint in the middle of a TRB finds the TRB's bytes moved: it writes
- * them and reports the rest as the residue (a real controller stops at a
- * packet boundary; here the boundary is the end of what the device sent).
+ * leave the device's buffers) and so does the memory side: IN bytes are
+ * written to memory at once, because the scratch buffer that carries them
+ * is the controller's, shared by every endpoint, and another endpoint's
+ * TRB may start before this one's bus time is over. The events come when
+ * the bus time ends. So a Stop Endpoint in the middle of a TRB finds the
+ * TRB's bytes moved: when the device ended the transfer (ACK: every byte,
+ * or a short packet) the TRB completes as it would have; when it NAKed
+ * part-way the Stopped event reports the rest as the residue (a real
+ * controller stops at a packet boundary; here the boundary is the end of
+ * what the device sent).
  */
 #include <string.h>
 
@@ -254,6 +260,13 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     }
     if (moved > left)
         moved = left; /* a device that claims more than it was given */
+    /* IN bytes to memory now: buf is shared, and another endpoint's TRB may
+     * start before this one's step ends (see the top of the file) */
+    if (in && moved != 0 && (res == USB_ACK || res == USB_NAK) &&
+        xhci_dma_write(x, t->parameter + ep->trb_done, buf, moved) != IOSIM_OK) {
+        xhci_host_system_error(x, "a transfer buffer could not be written");
+        return;
+    }
     ep->cur_result = res;
     ep->cur_moved = moved;
     uint32_t burst = ((ep->ctx[1] & XHCI_EP_DW1_MAX_BURST_MASK) >> XHCI_EP_DW1_MAX_BURST_SHIFT) + 1u;
@@ -288,11 +301,6 @@ static void normal_done(void *ctx, uint64_t arg)
     struct xhci_xfer_pos at = ep->cur;
     uint32_t moved = ep->cur_moved, left = trb_len(&at.trb) - ep->trb_done;
     bool in = (dci & 1u) != 0;
-    if (in && moved != 0 && (ep->cur_result == USB_ACK || ep->cur_result == USB_NAK) &&
-        xhci_dma_write(x, at.trb.parameter + ep->trb_done, x->xfer_buf, moved) != IOSIM_OK) {
-        xhci_host_system_error(x, "a transfer buffer could not be written");
-        return;
-    }
     switch (ep->cur_result) {
     case USB_ACK:
         normal_complete(x, slot, dci, moved, in && moved < left);
@@ -385,6 +393,25 @@ static bool control_collect(struct xhci *x, uint32_t slot, uint32_t *cc, struct 
 
 static void control_done(void *ctx, uint64_t arg);
 
+/* The IN data stage's bytes (`moved` of them in x->xfer_buf) to the data
+ * stage's TRBs in order, now, as normal_start does for the same reason:
+ * the scratch buffer is shared by every endpoint. False: a DMA failed. */
+static bool control_in_write(struct xhci *x, const struct xhci_ctl_td *td, uint32_t moved)
+{
+    uint32_t at = 0;
+    for (uint32_t i = 1; i < td->n && at < moved; i++) {
+        const struct xhci_trb *t = &td->trbs[i].trb;
+        uint32_t type = trb_type(t), n = trb_len(t);
+        if (type != XHCI_TRB_TYPE_DATA_STAGE && type != XHCI_TRB_TYPE_NORMAL)
+            continue;
+        n = n < moved - at ? n : moved - at;
+        if (n != 0 && xhci_dma_write(x, t->parameter, x->xfer_buf + at, n) != IOSIM_OK)
+            return false;
+        at += n;
+    }
+    return true;
+}
+
 static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
 {
     struct xhci_slot *s = &x->slots[slot];
@@ -426,14 +453,18 @@ static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
     ep->device_ready = false;
     ep->cur_result = d != NULL ? usb_dev_control(d, setup, buf, &len) : USB_XACT_ERR;
     ep->cur_moved = len > room ? room : len;
+    if (in && ep->cur_result == USB_ACK && !control_in_write(x, td, ep->cur_moved)) {
+        xhci_host_system_error(x, "a control data stage could not be written");
+        return;
+    }
     sim_time_ps t_bus = bus_ps(x, slot, ep_mps(ep), 8, 1) + bus_ps(x, slot, ep_mps(ep), ep->cur_moved, 1) +
                         bus_ps(x, slot, ep_mps(ep), 0, 1);
     schedule(x, slot, XHCI_DCI_EP0, spent + max_ps(t_bus, dma_ps(x, ep->cur_moved)) + x->p->event_ps,
              control_done);
 }
 
-/* The data stage's TRBs get the moved bytes in order; events for those
- * with IOC (or ISP when short), then the Status stage's. */
+/* The data stage's TRBs account for the moved bytes in order; events for
+ * those with IOC (or ISP when short), then the Status stage's. */
 static void control_done(void *ctx, uint64_t arg)
 {
     struct xhci *x = ctx;
@@ -464,12 +495,7 @@ static void control_done(void *ctx, uint64_t arg)
         if (type == XHCI_TRB_TYPE_DATA_STAGE || type == XHCI_TRB_TYPE_NORMAL) {
             if (shrt)
                 continue;
-            uint32_t n = trb_len(&p->trb), got = left < n ? left : n;
-            if (in && got != 0 && xhci_dma_write(x, p->trb.parameter, x->xfer_buf + (ep->cur_moved - left),
-                                                 got) != IOSIM_OK) {
-                xhci_host_system_error(x, "a control data stage could not be written");
-                return;
-            }
+            uint32_t n = trb_len(&p->trb), got = left < n ? left : n; /* written at the start */
             left -= got;
             ep->edtla += got;
             shrt = in && got < n;
@@ -613,12 +639,9 @@ void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
         if (in_flight && type == XHCI_TRB_TYPE_SETUP_STAGE) {
             control_done(x, (uint64_t)slot << 8 | dci); /* a control TD ends as a whole */
         } else if (in_flight && type == XHCI_TRB_TYPE_NORMAL) {
-            /* what the device sent is written; the TRB resumes at the rest */
+            /* what the device sent is in memory already; the TRB resumes at the rest */
             bool data = ep->cur_result == USB_ACK || ep->cur_result == USB_NAK;
             uint32_t moved = data ? ep->cur_moved : 0;
-            if ((dci & 1u) && moved != 0 &&
-                xhci_dma_write(x, ep->cur.trb.parameter + ep->trb_done, x->xfer_buf, moved) != IOSIM_OK)
-                xhci_host_system_error(x, "a transfer buffer could not be written");
             ep->trb_done += moved;
             ep->edtla += moved;
             transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,

@@ -441,3 +441,41 @@ Test(xhci_xfer, bei_writes_the_event_without_an_interrupt)
 {
     each_profile(bei);
 }
+
+/* ---- several endpoints at once ---------------------------------------------------------------- */
+
+/* Bulk IN and bulk OUT in flight together (and a control transfer beside
+ * a bulk OUT): each TRB's data stays its own. */
+static void concurrent(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    uint64_t in = xd_alloc(0x10000, 0x10000), out = xd_alloc(0x10000, 0x10000);
+    memset(xt_host(out, 0x10000), 0x42, 0x10000); /* the sink counts, does not refuse */
+    memset(xt_host(in, 0x10000), 0xee, 0x10000);
+    struct xd_td ti, to;
+    struct xd_event ev;
+    xd_queue_td(&d, XD_DCI_BULK_IN, in, 0x10000, XD_IOC, &ti);
+    xd_queue_td(&d, XD_DCI_BULK_OUT, out, 0x10000, XD_IOC, &to);
+    xd_doorbell(&d, XD_DCI_BULK_IN);
+    xd_doorbell(&d, XD_DCI_BULK_OUT);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_IN, XD_TIMEOUT, &ev), "%s", profile);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_OUT, XD_TIMEOUT, &ev), "%s", profile);
+    xd_expect_pattern(in, 0x10000, 0);
+    /* EP0 IN beside a bulk OUT of other bytes */
+    uint64_t data_trb, status_trb;
+    xd_queue_control(&d, USB_RT_DIR_IN, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << USB_DESC_TYPE_SHIFT, 0,
+                     USB_DT_DEVICE_BYTES, &data_trb, &status_trb);
+    xd_queue_td(&d, XD_DCI_BULK_OUT, out, 0x10000, XD_IOC, &to);
+    xd_doorbell(&d, XHCI_DCI_EP0);
+    xd_doorbell(&d, XD_DCI_BULK_OUT);
+    cr_assert(xd_wait_xfer(&d, XHCI_DCI_EP0, XD_TIMEOUT, &ev));
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_OUT, XD_TIMEOUT, &ev));
+    cr_expect_eq(memcmp(xt_host(d.buf, USB_DT_DEVICE_BYTES), d.dev_desc, USB_DT_DEVICE_BYTES), 0,
+                 "%s: the device descriptor as read alone", profile);
+}
+
+Test(xhci_xfer, transfers_on_several_endpoints_at_once_keep_their_data)
+{
+    each_profile(concurrent);
+}

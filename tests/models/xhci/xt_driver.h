@@ -8,11 +8,11 @@
  * plainest form, so that a test reads as the spec's sequence [xHCI 4.2,
  * 4.3, 4.6, 4.11]:
  *
- *     xd_setup("ti-tusb7340", 2);          controller up: DCBAA, scratchpads,
+ *     xd_setup_named("ti-tusb7340", 2);    controller up: DCBAA, scratchpads,
  *                                          command ring, 2-segment event ring
  *     struct usb_zero *z = xd_zero(USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
  *     struct xd_dev d;
- *     xd_plug_and_enumerate(&d, z, xd_port_for(USB_SPEED_HIGH));
+ *     xd_plug_and_enumerate(&d, z, xd_port_for(USB_SPEED_HIGH, 0));  first USB 2 port
  *     struct xd_td td;
  *     xd_queue_td(&d, XD_DCI_BULK_IN, buf, 65536, XD_IOC | XD_ISP, &td);
  *     xd_doorbell(&d, XD_DCI_BULK_IN);
