@@ -620,8 +620,13 @@ void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t st
         xhci_note(x, "a doorbell with a stream ID (streams are not modelled): ignored");
         return;
     }
-    if (ep->state == XHCI_EP_STATE_STOPPED)
+    if (ep->state == XHCI_EP_STATE_STOPPED) {
         ep->state = XHCI_EP_STATE_RUNNING; /* a doorbell restarts a stopped endpoint [4.6.9] */
+        /* and the output context says so: software reads the EP State there
+         * (Linux, after a Stop Endpoint's Context State Error, to tell a
+         * halted endpoint from one a doorbell restarted) [4.8.3] */
+        xhci_ctx_write_ep(x, slot, dci);
+    }
     if (ep->state != XHCI_EP_STATE_RUNNING || ep->nak_wait || ep->work.slot != SIM_EVENT_NONE.slot)
         return; /* halted (ignored), waiting for the device, or busy */
     schedule(x, slot, dci, x->p->doorbell_ps, NULL);
