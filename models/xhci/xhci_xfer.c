@@ -644,13 +644,23 @@ void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
         if (in_flight && type == XHCI_TRB_TYPE_SETUP_STAGE) {
             control_done(x, (uint64_t)slot << 8 | dci); /* a control TD ends as a whole */
         } else if (in_flight && type == XHCI_TRB_TYPE_NORMAL) {
-            /* what the device sent is in memory already; the TRB resumes at the rest */
             bool data = ep->cur_result == USB_ACK || ep->cur_result == USB_NAK;
-            uint32_t moved = data ? ep->cur_moved : 0;
-            ep->trb_done += moved;
-            ep->edtla += moved;
-            transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
-                           trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
+            uint32_t moved = data ? ep->cur_moved : 0, left = trb_len(&ep->cur.trb) - ep->trb_done;
+            if (ep->cur_result == USB_ACK) {
+                /* The device ended this TRB's transfer when it started (every
+                 * byte, or a short packet): a stop cannot split a transfer the
+                 * device has finished, so the TRB completes as it would have
+                 * (its events, a short packet skipping the TD's rest) and the
+                 * endpoint stops after it. Left current, it would ask the
+                 * device again for bytes it already ended: a loopback or a
+                 * finite stream then NAKs for ever [4.6.9, 4.10.1.1]. */
+                normal_complete(x, slot, dci, moved, (dci & 1u) && moved < left);
+            } else { /* NAKed part-way: what moved is in memory; the TRB resumes at the rest */
+                ep->trb_done += moved;
+                ep->edtla += moved;
+                transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
+                               trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
+            }
         } else if (ep->nak_wait) {
             transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
                            trb_len(&ep->cur.trb) - ep->trb_done, false, 0);

@@ -216,6 +216,48 @@ Test(xhci_xfer_errors, stop_endpoint_reports_the_residue_of_a_partly_moved_trb)
     each_profile(stop_with_residue);
 }
 
+/* A Stop that lands while a TRB's bus time runs, after the device has
+ * ended its transfer (all bytes, or short): the TRB is over on the device's
+ * side and completes as it would have; it is not left current to ask the
+ * device again for bytes it already ended [4.6.9, 4.10.1.1]. */
+static void stop_after_device_ended(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    uint64_t out = xd_alloc(4096, 64), in = xd_alloc(8192, 64);
+    memset(xt_host(out, 4096), 0x11, 4096);
+    const uint32_t queued[] = {4096, 3000}; /* exactly the TRB; short of it */
+    for (uint32_t k = 0; k < 2; k++) {
+        cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_OUT, out, queued[k], NULL, NULL), XHCI_CC_SUCCESS);
+        struct xd_td td;
+        struct xd_event ev;
+        xd_queue_td(&d, XD_DCI_BULK_IN, in, 4096, XD_IOC | XD_ISP, &td);
+        xd_doorbell(&d, XD_DCI_BULK_IN);
+        xd_run_for(xt_profile.doorbell_ps + xt_profile.trb_fetch_ps + 20 * SIM_US); /* 8 packets: ~100 us */
+        cr_assert_eq(xd_count(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_IN), 0,
+                     "%s: still on the bus", profile);
+        cr_assert_eq(stop_ep(&d, XD_DCI_BULK_IN), XHCI_CC_SUCCESS);
+        cr_assert(xd_take(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_IN, XD_ANY, &ev),
+                  "%s, %u queued: the TRB completed when the stop came", profile, queued[k]);
+        cr_expect_eq(xd_ev_cc(&ev), queued[k] == 4096 ? XHCI_CC_SUCCESS : XHCI_CC_SHORT_PACKET,
+                     "%s, %u queued: cc %u", profile, queued[k], xd_ev_cc(&ev));
+        cr_expect_eq(xd_count(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_IN), 0, "no Stopped event");
+        cr_expect_eq(xd_out_ep_state(&d, XD_DCI_BULK_IN), XHCI_EP_STATE_STOPPED);
+        cr_expect_eq(xd_out_ep_deq(&d, XD_DCI_BULK_IN), xd_ring_enq(&d.ep[XD_DCI_BULK_IN].ring),
+                     "stopped after the TD");
+        xd_doorbell(&d, XD_DCI_BULK_IN);
+        xd_run_for(1 * SIM_MS);
+        cr_expect_eq(xd_count(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_IN), 0,
+                     "nothing left to do on restart");
+        cr_expect_eq(xd_td_bytes(&td, &ev), queued[k]);
+    }
+}
+
+Test(xhci_xfer_errors, a_stop_after_the_device_ended_the_trb_completes_it)
+{
+    each_profile(stop_after_device_ended);
+}
+
 /* ---- hot unplug [4.19.1, 4.10.2.3] ------------------------------------------------------------- */
 
 static void unplug_mid_transfer(const char *profile)
