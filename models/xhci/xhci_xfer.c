@@ -275,6 +275,20 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     schedule(x, slot, dci, spent + max_ps(t_bus, dma_ps(x, moved)) + x->p->event_ps, normal_done);
 }
 
+/* A transaction error is retried from the TRB (control: its TD) at the
+ * next microframe until CErr of them in a row; CErr 0 counts none, so it
+ * retries for ever (a device that is gone is not retried) [4.10.2.7,
+ * 6.2.3]. False: the endpoint is to fail with USB Transaction Error. */
+static bool xact_retry(struct xhci *x, uint32_t slot, uint32_t dci)
+{
+    struct xhci_ep *ep = ep_at(x, slot, dci);
+    uint32_t cerr = (ep->ctx[1] & XHCI_EP_DW1_CERR_MASK) >> XHCI_EP_DW1_CERR_SHIFT;
+    if (device_of(x, slot) == NULL || (cerr != 0 && ++ep->errors >= cerr))
+        return false;
+    schedule(x, slot, dci, to_uframe(x, 1), NULL);
+    return true;
+}
+
 /* A short packet or the TRB's end: its events, and whether the TD ends. */
 static void normal_complete(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t moved, bool shrt)
 {
@@ -319,13 +333,8 @@ static void normal_done(void *ctx, uint64_t arg)
     case USB_BABBLE: ep_fail(x, slot, dci, &at, XHCI_CC_BABBLE_DETECTED, left); return;
     default: break;
     }
-    /* a transaction error: retried until CErr of them in a row [4.10.2.7] */
-    uint32_t cerr = (ep->ctx[1] & XHCI_EP_DW1_CERR_MASK) >> XHCI_EP_DW1_CERR_SHIFT;
-    if (device_of(x, slot) != NULL && (cerr == 0 || ++ep->errors < cerr)) {
-        schedule(x, slot, dci, to_uframe(x, 1), NULL);
-        return;
-    }
-    ep_fail(x, slot, dci, &at, XHCI_CC_USB_TRANSACTION_ERROR, left);
+    if (!xact_retry(x, slot, dci))
+        ep_fail(x, slot, dci, &at, XHCI_CC_USB_TRANSACTION_ERROR, left);
 }
 
 /* ---- control: a whole Setup [Data] Status TD ---------------------------------------------------------- */
@@ -479,6 +488,8 @@ static void control_done(void *ctx, uint64_t arg)
     struct xhci_xfer_pos *fault = &td->trbs[td->n - 1];
     if (td->n > 2 && trb_type(&td->trbs[1].trb) == XHCI_TRB_TYPE_DATA_STAGE)
         fault = &td->trbs[1];
+    if (ep->cur_result == USB_XACT_ERR && xact_retry(x, slot, XHCI_DCI_EP0))
+        return; /* EP0 counts errors like any endpoint; the TD is sent again */
     if (ep->cur_result != USB_ACK) {
         uint32_t cc = ep->cur_result == USB_STALL ? XHCI_CC_STALL_ERROR
                       : ep->cur_result == USB_BABBLE ? XHCI_CC_BABBLE_DETECTED

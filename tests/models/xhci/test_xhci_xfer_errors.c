@@ -421,3 +421,37 @@ Test(xhci_xfer_errors, transaction_errors_are_retried_cerr_times_then_halt)
         }
     }
 }
+
+/* The default control endpoint counts errors too (its CErr is 3) [4.10.2.7]. */
+static void flaky_control_once(const char *profile)
+{
+    struct flaky *f = flaky_create();
+    struct xd_dev d;
+    uint32_t port = xd_port_for(USB_SPEED_HIGH, 0);
+    cr_assert_eq(xhci_usb_attach(xt_x, port, f->dev), IOSIM_OK);
+    xd_dev_init(&d, port);
+    xd_port_up(&d);
+    cr_assert_eq(xd_enable_slot(&d), XHCI_CC_SUCCESS);
+    cr_assert_eq(xd_address(&d, false), XHCI_CC_SUCCESS);
+    f->fail_ctl = 2;
+    uint32_t got = 0;
+    cr_expect_eq(xd_control(&d, RT_VENDOR_IN, 0x01, 0, 0, 4, &got), XHCI_CC_SUCCESS,
+                 "%s: two errors, the third try answers", profile);
+    cr_expect_eq(f->ctl_calls, 3);
+    cr_expect_eq(memcmp(xt_host(d.buf, 4), "ABCD", 4), 0);
+    f->fail_ctl = 100;
+    f->ctl_calls = 0;
+    cr_expect_eq(xd_control(&d, RT_VENDOR_IN, 0x01, 0, 0, 4, &got), XHCI_CC_USB_TRANSACTION_ERROR);
+    cr_expect_eq(f->ctl_calls, 3, "%s: CErr tries", profile);
+    cr_expect_eq(xd_out_ep_state(&d, XHCI_DCI_EP0), XHCI_EP_STATE_HALTED);
+    xd_teardown();
+    usb_dev_destroy(f->dev);
+}
+
+Test(xhci_xfer_errors, control_transaction_errors_are_retried_too)
+{
+    for (uint32_t p = 0; p < PROFILES; p++) {
+        xd_setup_named(profiles[p], 1);
+        flaky_control_once(profiles[p]);
+    }
+}
