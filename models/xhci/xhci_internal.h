@@ -88,6 +88,7 @@ struct xhci_ep {
     struct xhci_xfer_pos cur;            /* the TRB in flight (or NAKed, or stopped on) */
     uint32_t cur_result;                 /* enum usb_result of its device transaction */
     uint32_t cur_moved;                  /* bytes that transaction moved */
+    sim_time_ps next_service_ps;         /* interrupt: its next service opportunity */
 };
 
 /* A control transfer's TD: Setup, the data stage's TRBs, Status. */

@@ -557,6 +557,29 @@ static void event_data(struct xhci *x, uint32_t slot, uint32_t dci, const struct
     ep->edtla = 0;
 }
 
+/* An interrupt endpoint is served once per service interval, 2^Interval
+ * microframes [4.14.2, 6.2.3.6]: a TD starts at a service opportunity (a
+ * multiple of the interval) no earlier than one interval after the last.
+ * True: the endpoint waits for it (its step is scheduled). */
+static bool periodic_wait(struct xhci *x, uint32_t slot, uint32_t dci)
+{
+    struct xhci_ep *ep = ep_at(x, slot, dci);
+    if (ep_type(ep) != XHCI_EP_TYPE_INTERRUPT_IN && ep_type(ep) != XHCI_EP_TYPE_INTERRUPT_OUT)
+        return false;
+    uint32_t interval = (ep->ctx[0] & XHCI_EP_DW0_INTERVAL_MASK) >> XHCI_EP_DW0_INTERVAL_SHIFT;
+    sim_time_ps period = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS << (interval < 15u ? interval : 15u);
+    sim_time_ps now = sim_dev_now(x->m);
+    sim_time_ps at = (now + period - 1u) / period * period;
+    if (at < ep->next_service_ps)
+        at = ep->next_service_ps;
+    if (at > now) {
+        schedule(x, slot, dci, at - now, NULL);
+        return true;
+    }
+    ep->next_service_ps = at + period;
+    return false;
+}
+
 /* Runs the endpoint's ring from its dequeue pointer until a TRB takes bus
  * time (its step is scheduled), the ring is empty, or the endpoint stops. */
 static void run(struct xhci *x, uint32_t slot, uint32_t dci)
@@ -604,6 +627,8 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
             return;
         }
         if (!control && type == XHCI_TRB_TYPE_NORMAL && normal_trb_ok(&p.trb, (dci & 1u) != 0)) {
+            if (!ep->td_open && periodic_wait(x, slot, dci))
+                return;
             ep->td_open = true;
             normal_start(x, slot, dci, spent);
             return;

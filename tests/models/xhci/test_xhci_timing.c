@@ -4,7 +4,7 @@
  * at the profile's packets per microframe, SuperSpeed is bound by 5 Gb/s
  * with 8b/10b, a stream of 64 KiB TDs runs at the rate those give (the
  * figures go to the log), a NAKed transfer is retried at the next
- * microframe.
+ * microframe, and an interrupt endpoint is served once per interval.
  * Expectations are computed from the profile's fields and the USB
  * figures (impl/port/spec/usb_ch9.h), not written in as numbers.
  */
@@ -147,7 +147,7 @@ Test(xhci_timing, a_stream_of_64k_tds_runs_at_the_bus_rate)
     }
 }
 
-/* ---- NAK retries ------------------------------------------------------------ */
+/* ---- NAK retries and periodic service ------------------------------------------------------------ */
 
 static void nak_retry_at_next_uframe(const char *profile)
 {
@@ -172,6 +172,45 @@ Test(xhci_timing, a_naked_transfer_is_retried_at_the_next_microframe)
     for (uint32_t p = 0; p < PROFILES; p++) {
         xd_setup_named(profiles[p], 1);
         nak_retry_at_next_uframe(profiles[p]);
+        xd_teardown();
+    }
+}
+
+/* Gadget zero's interrupt IN has bInterval 4 at high speed: 2^(4-1)
+ * microframes, 1 ms; the controller serves it at most once an interval
+ * [xHCI 4.14.2, 6.2.3.6]. */
+static void interrupt_interval(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    uint32_t interval = d.ep[XD_DCI_INTR_IN].interval;
+    sim_time_ps period = UFRAME_PS << interval;
+    uint64_t buf = xd_alloc(64, 64);
+    struct xd_td td;
+    const uint32_t n = 8;
+    for (uint32_t i = 0; i < n; i++)
+        xd_queue_td(&d, XD_DCI_INTR_IN, buf + 4 * i, 4, XD_IOC, &td);
+    xd_doorbell(&d, XD_DCI_INTR_IN);
+    sim_time_ps at[8];
+    for (uint32_t i = 0; i < n; i++) {
+        struct xd_event ev;
+        cr_assert(xd_wait_xfer(&d, XD_DCI_INTR_IN, XD_TIMEOUT, &ev));
+        cr_assert_eq(xd_ev_cc(&ev), XHCI_CC_SUCCESS);
+        at[i] = ev.at_ps;
+        cr_expect_eq(xd_rd32(buf + 4 * i), i);
+    }
+    for (uint32_t i = 1; i < n; i++)
+        cr_expect_geq(at[i] - at[i - 1], period - overhead_ps(4), "%s: TD %u %llu ps after the one before",
+                      profile, i, (unsigned long long)(at[i] - at[i - 1]));
+    cr_log_info("%s: %u interrupt INs (Interval %u) over %.3f ms", profile, n, interval,
+                (at[n - 1] - at[0]) / 1e9);
+}
+
+Test(xhci_timing, an_interrupt_endpoint_is_served_once_per_interval)
+{
+    for (uint32_t p = 0; p < PROFILES; p++) {
+        xd_setup_named(profiles[p], 1);
+        interrupt_interval(profiles[p]);
         xd_teardown();
     }
 }
