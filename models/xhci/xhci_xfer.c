@@ -39,6 +39,7 @@
 #include "models/xhci/xhci_internal.h"
 
 #define LINKS_MAX 64u              /* Link TRBs followed in a row before giving up */
+#define TRBS_PER_STEP 256u         /* TRBs without bus time in one step (QEMU's TRANSFER_LIMIT) */
 #define SS_FRAMING_BYTES 32u       /* DPH, CRCs and framing of a SuperSpeed data packet */
 #define SS_PS_PER_BYTE 2000u       /* 5 Gb/s, 8b/10b: 10 bits of 200 ps */
 #define SSP_PS_PER_BYTE 825u       /* 10 Gb/s, 128b/132b */
@@ -581,14 +582,23 @@ static bool periodic_wait(struct xhci *x, uint32_t slot, uint32_t dci)
 }
 
 /* Runs the endpoint's ring from its dequeue pointer until a TRB takes bus
- * time (its step is scheduled), the ring is empty, or the endpoint stops. */
+ * time (its step is scheduled), the ring is empty, or the endpoint stops.
+ * TRBs that take no bus time (No Op, Event Data, the rest of a short TD)
+ * are bounded per step: a ring of them closed by a Link TRB that does not
+ * toggle the cycle is valid for ever, and would otherwise be walked for
+ * ever inside one event; after TRBS_PER_STEP the walk goes on at the next
+ * microframe, so a looping ring costs simulated time as on hardware. */
 static void run(struct xhci *x, uint32_t slot, uint32_t dci)
 {
     struct xhci_ep *ep = ep_at(x, slot, dci);
     sim_time_ps spent = 0;
-    for (;;) {
+    for (uint32_t trbs = 0;; trbs++) {
         if (ep->state != XHCI_EP_STATE_RUNNING || ep->nak_wait || !xhci_running(x))
             return;
+        if (trbs == TRBS_PER_STEP) {
+            schedule(x, slot, dci, to_uframe(x, 1), NULL);
+            return;
+        }
         struct xhci_xfer_pos p;
         enum fetch_result f = fetch(x, &ep->deq, &ep->dcs, &p);
         if (f != F_TRB)
