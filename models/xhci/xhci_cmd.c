@@ -23,6 +23,7 @@
 #include "models/xhci/xhci_internal.h"
 
 #define XHCI_LINKS_MAX 64u
+#define XHCI_CMDS_PER_STEP 256u  /* commands in a row before a microframe's pause (QEMU's COMMAND_LIMIT) */
 
 static uint32_t trb_type(const struct xhci_trb *t)
 {
@@ -40,6 +41,7 @@ void xhci_cmd_reset(struct xhci *x)
     x->cr_work = SIM_EVENT_NONE;
     x->cr_dequeue = 0;
     x->cr_ccs = x->cr_running = x->cr_stop = x->cr_abort = x->cr_busy = false;
+    x->cr_burst = 0;
 }
 
 uint64_t xhci_crcr_read(const struct xhci *x)
@@ -153,7 +155,17 @@ static void command_done(void *ctx, uint64_t arg)
         ring_stopped(x);
         return;
     }
-    xhci_after(x, x->p->trb_fetch_ps, fetch, 0, &x->cr_work);
+    /* A ring of commands closed by a Link TRB that does not toggle the
+     * cycle never empties; on a profile whose commands take no time it
+     * would run for ever without time moving. So after XHCI_CMDS_PER_STEP
+     * commands in a row the next fetch waits for the next microframe. */
+    sim_time_ps next = x->p->trb_fetch_ps;
+    if (++x->cr_burst == XHCI_CMDS_PER_STEP) {
+        sim_time_ps unit = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS, now = sim_dev_now(x->m);
+        next = (now / unit + 1u) * unit - now;
+        x->cr_burst = 0;
+    }
+    xhci_after(x, next, fetch, 0, &x->cr_work);
 }
 
 /* Fetches the TRB at the dequeue pointer: follows Link TRBs, starts a
@@ -169,8 +181,10 @@ static void fetch(void *ctx, uint64_t arg)
             xhci_host_system_error(x, "the command ring could not be read");
             return;
         }
-        if (((t.control & XHCI_TRB_C) != 0) != x->cr_ccs)
+        if (((t.control & XHCI_TRB_C) != 0) != x->cr_ccs) {
+            x->cr_burst = 0;
             return; /* empty: software has not produced this TRB */
+        }
         if (trb_type(&t) != XHCI_TRB_TYPE_LINK) {
             x->cr_busy = true;
             xhci_after(x, x->p->command_ps, command_done, 0, &x->cr_work);

@@ -127,6 +127,7 @@ struct xhci {
     uint64_t cr_dequeue;
     bool cr_ccs, cr_running, cr_stop, cr_abort;
     bool cr_busy;                        /* a command is being executed */
+    uint32_t cr_burst;                   /* commands run since the ring was last empty */
     struct sim_event_id cr_work;
     /* run/halt/reset in progress */
     struct sim_event_id state_change;

@@ -59,3 +59,24 @@ Test(xhci_hostile2, a_transfer_ring_looping_through_a_link_runs_in_simulated_tim
         xd_teardown();
     }
 }
+
+/* The same on the command ring: No Op commands and a Link back. */
+static void command_loop(const char *profile)
+{
+    uint64_t ring = xd.cmd.base;
+    xt_put_trb(ring, 0, 0, XD_TRB_TYPE(XHCI_TRB_TYPE_NOOP_CMD) | XHCI_TRB_C);
+    xt_put_trb(ring + 16, ring, 0, LINK | XHCI_TRB_C);
+    xt_ring_doorbell(0, XHCI_DB_TARGET_COMMAND);
+    xd_run_for(10 * SIM_MS);
+    cr_log_info("%s: %llu commands from a looping command ring in 10 ms", profile,
+                (unsigned long long)xhci_stats(xt_x)->commands);
+}
+
+Test(xhci_hostile2, a_command_ring_looping_through_a_link_runs_in_simulated_time, .timeout = 20)
+{
+    for (uint32_t p = 0; p < PROFILES; p++) {
+        xd_setup_named(profiles[p], 1);
+        command_loop(profiles[p]);
+        xd_teardown();
+    }
+}
