@@ -109,9 +109,10 @@ struct xd {
     uint32_t ev_segs, ev_seg_trbs, ev_seg, ev_idx;
     uint64_t ev_seg_base[XD_EV_SEGS_MAX];
     bool ev_ccs;
-    struct xd_event q[XD_QUEUE_MAX];
-    uint32_t q_len;
+    struct xd_event q[XD_QUEUE_MAX];     /* a ring: q_len events from q_head on */
+    uint32_t q_head, q_len;
     uint64_t events_seen, events_lost, ip_seen;
+    sim_time_ps cmd_timeout_ps;          /* a command's wait for its completion */
     struct usb_zero *zeros[XD_ZEROS_MAX];
     uint32_t zeros_n;
 };
@@ -162,14 +163,25 @@ static inline uint32_t xd_ev_port(const struct xd_event *e)
     return (uint32_t)(e->param >> XHCI_EVT_PORT_ID_SHIFT) & 0xffu;
 }
 
+/* Queued event i, 0 the oldest. */
+static inline struct xd_event *xd_q_at(uint32_t i)
+{
+    return &xd.q[(xd.q_head + i) % XD_QUEUE_MAX];
+}
+
 static inline void xd_push(const struct xd_event *e)
 {
     if (xd.q_len == XD_QUEUE_MAX) { /* the oldest nobody wanted goes */
-        memmove(&xd.q[0], &xd.q[1], sizeof xd.q[0] * (XD_QUEUE_MAX - 1));
+        xd.q_head = (xd.q_head + 1) % XD_QUEUE_MAX;
         xd.q_len--;
         xd.events_lost++;
     }
-    xd.q[xd.q_len++] = *e;
+    *xd_q_at(xd.q_len++) = *e;
+}
+
+static inline void xd_q_clear(void)
+{
+    xd.q_head = xd.q_len = 0;
 }
 
 static inline uint64_t xd_ev_deq(void)
@@ -219,20 +231,32 @@ static inline bool xd_matches(const struct xd_event *e, uint32_t type, uint64_t 
            (dci == XD_ANY || xd_ev_dci(e) == dci) && (param == XD_ANY || e->param == param);
 }
 
-/* Removes the oldest queued event that matches into *out. */
-static inline bool xd_take(uint32_t type, uint64_t slot, uint64_t dci, uint64_t param,
-                           struct xd_event *out)
+/* Removes the oldest queued event from index `from` on that matches
+ * into *out. */
+static inline bool xd_take_from(uint32_t from, uint32_t type, uint64_t slot, uint64_t dci, uint64_t param,
+                                struct xd_event *out)
 {
-    for (uint32_t i = 0; i < xd.q_len; i++) {
-        if (!xd_matches(&xd.q[i], type, slot, dci, param))
+    for (uint32_t i = from; i < xd.q_len; i++) {
+        if (!xd_matches(xd_q_at(i), type, slot, dci, param))
             continue;
         if (out != NULL)
-            *out = xd.q[i];
-        memmove(&xd.q[i], &xd.q[i + 1], sizeof xd.q[0] * (xd.q_len - i - 1));
+            *out = *xd_q_at(i);
+        if (i == 0) {
+            xd.q_head = (xd.q_head + 1) % XD_QUEUE_MAX;
+        } else {
+            for (uint32_t k = i; k + 1 < xd.q_len; k++)
+                *xd_q_at(k) = *xd_q_at(k + 1);
+        }
         xd.q_len--;
         return true;
     }
     return false;
+}
+
+static inline bool xd_take(uint32_t type, uint64_t slot, uint64_t dci, uint64_t param,
+                           struct xd_event *out)
+{
+    return xd_take_from(0, type, slot, dci, param, out);
 }
 
 /* How many queued events match (without taking them). */
@@ -240,7 +264,7 @@ static inline uint32_t xd_count(uint32_t type, uint64_t slot, uint64_t dci)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < xd.q_len; i++)
-        n += xd_matches(&xd.q[i], type, slot, dci, XD_ANY);
+        n += xd_matches(xd_q_at(i), type, slot, dci, XD_ANY);
     return n;
 }
 
@@ -271,13 +295,18 @@ static inline bool xd_wait_event(uint32_t type, uint64_t slot, uint64_t dci, uin
 {
     sim_time_ps until = xd_now() + timeout;
     uint64_t steps = 0;
+    uint32_t seen = 0; /* queued events already looked at: only new ones are after a step */
     xd_harvest();
     for (;;) {
-        if (xd_take(type, slot, dci, param, out))
+        if (xd_take_from(seen, type, slot, dci, param, out))
             return true;
+        seen = xd.q_len;
         if (xd_now() >= until)
             return false;
+        uint64_t lost = xd.events_lost;
         (void)xd_step(until, &steps);
+        lost = xd.events_lost - lost; /* the oldest went: indices moved down */
+        seen = seen > lost ? seen - (uint32_t)lost : 0;
     }
 }
 
@@ -327,7 +356,7 @@ static inline uint32_t xd_cmd_ev(uint64_t param, uint32_t status, uint32_t contr
     uint64_t at = xd_ring_put(&xd.cmd, param, status, control);
     xt_ring_doorbell(0, XHCI_DB_TARGET_COMMAND);
     struct xd_event e;
-    if (!xd_wait_event(XHCI_TRB_TYPE_CMD_COMPLETION, XD_ANY, XD_ANY, at, XD_TIMEOUT, &e))
+    if (!xd_wait_event(XHCI_TRB_TYPE_CMD_COMPLETION, XD_ANY, XD_ANY, at, xd.cmd_timeout_ps, &e))
         return XHCI_CC_INVALID;
     if (ev != NULL)
         *ev = e;
@@ -416,8 +445,14 @@ static inline void xd_ports_quiet(void)
  * then R/S. The profile must be in xt_profile and the machine created. */
 static inline void xd_init(uint32_t ev_segs)
 {
+    struct usb_zero *zeros[XD_ZEROS_MAX]; /* gadgets outlive a re-initialisation */
+    uint32_t zeros_n = xd.zeros_n;
+    memcpy(zeros, xd.zeros, sizeof zeros);
     memset(&xd, 0, sizeof xd);
+    memcpy(xd.zeros, zeros, sizeof zeros);
+    xd.zeros_n = zeros_n;
     xd.heap = XT_MEM;
+    xd.cmd_timeout_ps = XD_TIMEOUT;
     xd_wait_op(XHCI_OP_USBSTS, XHCI_USBSTS_CNR, 0, "CNR to clear");
     xd_wait_op(XHCI_OP_USBSTS, XHCI_USBSTS_HCH, XHCI_USBSTS_HCH, "the controller to be halted");
     uint32_t p1 = xd_cap(XHCI_CAP_HCSPARAMS1);
