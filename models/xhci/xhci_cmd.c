@@ -149,6 +149,9 @@ static void command_done(void *ctx, uint64_t arg)
         return;
     }
     cc = execute(x, &t, &slot);
+    if (!xhci_running(x))
+        return; /* a memory access of the command failed: Host System Error,
+                   halted; a halted controller completes nothing [5.4.2] */
     xhci_event_command(x, x->cr_dequeue, cc, slot);
     x->cr_dequeue += XHCI_TRB_BYTES;
     if (x->cr_stop) {
