@@ -32,6 +32,12 @@ static void enumerate_at(const char *profile, enum usb_speed speed, uint32_t wan
         cr_expect_eq(xd_out_ep_state(&d, dcis[i]), XHCI_EP_STATE_RUNNING, "%s DCI %u", profile, dcis[i]);
     cr_expect_eq((xd_out_dw(&d, 0, 0) & XHCI_SLOT_DW0_CTX_ENTRIES_MASK) >> XHCI_SLOT_DW0_CTX_ENTRIES_SHIFT,
                  XD_DCI_INTR_IN, "Context Entries: the last DCI");
+    /* the bulk IN context as the descriptors (and at SuperSpeed the companion) give it */
+    uint32_t dw1 = xd_out_dw(&d, XD_DCI_BULK_IN, 1);
+    cr_expect_eq(dw1 >> XHCI_EP_DW1_MAX_PACKET_SHIFT, usb_speed_is_super(speed) ? 1024u : speed == USB_SPEED_HIGH ? 512u : 64u);
+    cr_expect_eq((dw1 & XHCI_EP_DW1_MAX_BURST_MASK) >> XHCI_EP_DW1_MAX_BURST_SHIFT,
+                 usb_speed_is_super(speed) ? USB_SSC_MAX_BURST_MAX : 0u, "%s: Max Burst", profile);
+    cr_expect_eq((dw1 & XHCI_EP_DW1_TYPE_MASK) >> XHCI_EP_DW1_TYPE_SHIFT, XHCI_EP_TYPE_BULK_IN);
 }
 
 Test(xhci_xfer, gadget_zero_enumerates_at_high_speed_on_a_usb2_port)
@@ -478,4 +484,59 @@ static void concurrent(const char *profile)
 Test(xhci_xfer, transfers_on_several_endpoints_at_once_keep_their_data)
 {
     each_profile(concurrent);
+}
+
+/* ---- enumeration the older way, and the event ring's segments ------------------------------------- */
+
+/* Address Device with BSR=1 first: the slot is Default and the device
+ * still at address 0, where the driver reads the first 8 bytes of the
+ * device descriptor; then BSR=0 sends SET_ADDRESS [4.6.5, 4.3.4]. */
+static void bsr_first(const char *profile)
+{
+    struct usb_zero *z = xd_zero(USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    uint32_t port = xd_port_for(USB_SPEED_HIGH, 0);
+    cr_assert_eq(xhci_usb_attach(xt_x, port, usb_zero_dev(z)), IOSIM_OK);
+    struct xd_dev d;
+    xd_dev_init(&d, port);
+    xd_port_up(&d);
+    cr_assert_eq(xd_enable_slot(&d), XHCI_CC_SUCCESS);
+    cr_assert_eq(xd_address(&d, true), XHCI_CC_SUCCESS, "%s", profile);
+    cr_expect_eq(xd_out_slot_state(&d), XHCI_SLOT_STATE_DEFAULT);
+    cr_expect_eq(usb_dev_state(usb_zero_dev(z)), USB_DEV_DEFAULT, "no SET_ADDRESS went out");
+    uint32_t got = 0;
+    cr_assert_eq(xd_get_descriptor(&d, USB_DT_DEVICE, 0, 8, &got), XHCI_CC_SUCCESS, "%s: EP0 at address 0", profile);
+    cr_expect_eq(got, 8);
+    cr_expect_eq(*(uint8_t *)xt_host(d.buf + USB_DEV_MAX_PACKET0, 1), 64);
+    cr_assert_eq(xd_address(&d, false), XHCI_CC_SUCCESS);
+    cr_expect_eq(xd_out_slot_state(&d), XHCI_SLOT_STATE_ADDRESSED);
+    cr_expect_eq(usb_dev_address(usb_zero_dev(z)), d.slot);
+    xd_describe_and_configure(&d, 3);
+    uint64_t buf = xd_alloc(4096, 64);
+    cr_expect_eq(xd_transfer(&d, XD_DCI_BULK_IN, buf, 4096, &got, NULL), XHCI_CC_SUCCESS);
+    xd_expect_pattern(buf, 4096, 0);
+}
+
+Test(xhci_xfer, enumeration_with_bsr_reads_the_descriptor_at_address_0_first)
+{
+    each_profile(bsr_first);
+}
+
+/* More events than one segment holds: the driver follows the controller
+ * from segment to segment and through the cycle toggle at the wrap (qemu
+ * takes one segment, TI several) [4.9.4]. */
+static void event_segments(const char *profile)
+{
+    const uint32_t n = 3 * 256 + 10;
+    uint64_t first = xd.events_seen;
+    for (uint32_t i = 0; i < n; i++)
+        cr_assert_eq(xd_cmd(0, 0, XD_TRB_TYPE(XHCI_TRB_TYPE_NOOP_CMD)), XHCI_CC_SUCCESS, "%s: No Op %u",
+                     profile, i);
+    cr_expect_eq(xd.events_seen - first, n, "%s: every completion seen once", profile);
+    cr_expect_eq(xhci_stats(xt_x)->events_dropped, 0, "%s: nothing dropped", profile);
+    cr_log_info("%s: %u completions over %u event ring segment(s)", profile, n, xd.ev_segs);
+}
+
+Test(xhci_xfer, the_event_ring_wraps_across_its_segments)
+{
+    each_profile(event_segments);
 }
