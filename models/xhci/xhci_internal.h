@@ -79,6 +79,11 @@ struct xhci_ep {
     /* the transfer engine (xhci_xfer.c) */
     struct sim_event_id work;            /* the next step of this endpoint */
     bool td_open;                        /* inside a TD (a TRB of it has run) */
+    bool trb_started;                    /* cur (Normal) has begun and not ended: it moved
+                                            bytes, NAKed or waits to be tried again */
+    bool step_busy;                      /* cur's step is scheduled: its device result waits
+                                            in cur_result / cur_moved (work may also be a
+                                            doorbell's delay, a retry or an interval) */
     bool td_short;                       /* the TD ended short: skip to its end */
     bool nak_wait;                       /* the device NAKed: wait for its ready hook */
     bool device_ready;                   /* the hook came while we were not waiting */

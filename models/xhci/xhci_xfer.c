@@ -173,7 +173,7 @@ static void ep_fail(struct xhci *x, uint32_t slot, uint32_t dci, const struct xh
     struct xhci_ep *ep = ep_at(x, slot, dci);
     ep->state = cc == XHCI_CC_TRB_ERROR ? XHCI_EP_STATE_ERROR : XHCI_EP_STATE_HALTED;
     ep->nak_wait = false;
-    ep->td_open = ep->td_short = false;
+    ep->td_open = ep->td_short = ep->trb_started = false;
     ep->trb_done = 0;
     ep->errors = 0;
     xhci_ctx_write_ep(x, slot, dci);
@@ -209,6 +209,7 @@ static enum fetch_result fetch(struct xhci *x, uint64_t *deq, bool *dcs, struct 
 static void advance(struct xhci_ep *ep, const struct xhci_xfer_pos *at)
 {
     ep->deq = at->addr + XHCI_TRB_BYTES;
+    ep->trb_started = false;
     ep->trb_done = 0;
     ep->errors = 0;
 }
@@ -273,6 +274,7 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     uint32_t burst = ((ep->ctx[1] & XHCI_EP_DW1_MAX_BURST_MASK) >> XHCI_EP_DW1_MAX_BURST_SHIFT) + 1u;
     sim_time_ps t_bus = res == USB_ACK || res == USB_NAK ? bus_ps(x, slot, ep_mps(ep), moved, burst)
                                                           : bus_ps(x, slot, ep_mps(ep), 0, 1);
+    ep->trb_started = ep->step_busy = true;
     schedule(x, slot, dci, spent + max_ps(t_bus, dma_ps(x, moved)) + x->p->event_ps, normal_done);
 }
 
@@ -313,6 +315,7 @@ static void normal_done(void *ctx, uint64_t arg)
     uint32_t slot = (uint32_t)(arg >> 8), dci = (uint32_t)(arg & 0xff);
     struct xhci_ep *ep = ep_at(x, slot, dci);
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     struct xhci_xfer_pos at = ep->cur;
     uint32_t moved = ep->cur_moved, left = trb_len(&at.trb) - ep->trb_done;
     bool in = (dci & 1u) != 0;
@@ -469,6 +472,7 @@ static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
     }
     sim_time_ps t_bus = bus_ps(x, slot, ep_mps(ep), 8, 1) + bus_ps(x, slot, ep_mps(ep), ep->cur_moved, 1) +
                         bus_ps(x, slot, ep_mps(ep), 0, 1);
+    ep->step_busy = true;
     schedule(x, slot, XHCI_DCI_EP0, spent + max_ps(t_bus, dma_ps(x, ep->cur_moved)) + x->p->event_ps,
              control_done);
 }
@@ -483,6 +487,7 @@ static void control_done(void *ctx, uint64_t arg)
     struct xhci_ep *ep = &s->ep[XHCI_DCI_EP0];
     struct xhci_ctl_td *td = &s->ctl;
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     bool in = (td->trbs[0].trb.parameter & USB_RT_DIR_IN) != 0;
     uint32_t left = ep->cur_moved;
     /* the stage a failure is reported on: the data stage, else the status stage */
@@ -681,9 +686,14 @@ void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t st
 void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
 {
     struct xhci_ep *ep = ep_at(x, slot, dci);
-    bool in_flight = ep->work.slot != SIM_EVENT_NONE.slot;
+    /* Only a scheduled step holds a device result. Other pending work (a
+     * doorbell's delay, a retry after a NAK or an error, a service
+     * interval, the walk's next microframe) holds none: a result left
+     * from an earlier TRB must not be taken for cur's. */
+    bool in_flight = ep->step_busy;
     sim_dev_cancel(x->m, ep->work);
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     if (report && ep->state == XHCI_EP_STATE_RUNNING) {
         ep->state = XHCI_EP_STATE_STOPPED; /* run() goes no further */
         uint32_t type = trb_type(&ep->cur.trb);
@@ -707,7 +717,8 @@ void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
                 transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
                                trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
             }
-        } else if (ep->nak_wait) {
+        } else if (ep->trb_started && type == XHCI_TRB_TYPE_NORMAL) {
+            /* parked on a NAK or waiting to be tried again: what moved is counted */
             transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
                            trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
         }
@@ -722,11 +733,15 @@ void xhci_xfer_port_gone(struct xhci *x, uint32_t port_no)
             continue;
         for (uint32_t dci = 1; dci <= XHCI_DCI_MAX; dci++) {
             struct xhci_ep *ep = &x->slots[s].ep[dci];
-            bool busy = ep->work.slot != SIM_EVENT_NONE.slot || ep->nak_wait;
+            /* a step in flight or a TRB parked on a NAK ends now; other
+             * pending work (a doorbell's delay, a retry, an interval)
+             * runs and finds no device, failing the TRB it was to run */
+            bool busy = ep->step_busy || ep->nak_wait;
             if (ep->state != XHCI_EP_STATE_RUNNING || !busy)
                 continue;
             sim_dev_cancel(x->m, ep->work);
             ep->work = SIM_EVENT_NONE;
+            ep->step_busy = false;
             struct xhci_xfer_pos at = ep->cur;
             if (trb_type(&at.trb) == XHCI_TRB_TYPE_SETUP_STAGE)
                 at = x->slots[s].ctl.trbs[x->slots[s].ctl.n - 1];

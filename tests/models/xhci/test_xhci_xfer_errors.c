@@ -455,3 +455,101 @@ Test(xhci_xfer_errors, control_transaction_errors_are_retried_too)
         flaky_control_once(profiles[p]);
     }
 }
+
+/* ---- Stop Endpoint while the endpoint waits between tries ------------------------------------------- */
+
+/* A bulk OUT parked on a NAK with part of its TRB taken; the device makes
+ * room (its ready hook) and the retry waits for the next microframe; a
+ * Stop in that wait reports the residue once, and the restart sends only
+ * the rest. */
+static void stop_before_retry(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK); /* a 16 KiB queue */
+    uint64_t out = xd_alloc(20480, 64), in = xd_alloc(20480, 64);
+    for (uint32_t i = 0; i < 20480; i++)
+        ((uint8_t *)xt_host(out, 20480))[i] = (uint8_t)(i * 13u);
+    struct xd_td td;
+    struct xd_event ev;
+    xd_queue_td(&d, XD_DCI_BULK_OUT, out, 20480, XD_IOC, &td);
+    xd_doorbell(&d, XD_DCI_BULK_OUT);
+    xd_run_for(1 * SIM_MS + 10 * SIM_US); /* parked; mid-microframe */
+    /* drain 512 bytes: the device calls ready, the OUT retry waits for the next microframe */
+    struct xd_td ti;
+    xd_queue_td(&d, XD_DCI_BULK_IN, in, 512, XD_IOC, &ti);
+    xd_doorbell(&d, XD_DCI_BULK_IN);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_IN, XD_TIMEOUT, &ev), "%s", profile);
+    cr_assert_eq(stop_ep(&d, XD_DCI_BULK_OUT), XHCI_CC_SUCCESS);
+    cr_assert(xd_take(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_OUT, XD_ANY, &ev), "%s", profile);
+    cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_STOPPED, "%s: cc %u", profile, xd_ev_cc(&ev));
+    cr_expect_eq(xd_ev_len(&ev), 4096, "%s: 16 KiB went before the stop: residue %u", profile, xd_ev_len(&ev));
+    xd_doorbell(&d, XD_DCI_BULK_OUT);
+    uint32_t got = 0;
+    cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, in + 512, 16384 - 512, &got, NULL), XHCI_CC_SUCCESS);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_OUT, XD_TIMEOUT, &ev), "%s: the rest went", profile);
+    cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_SUCCESS);
+    cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, in + 16384, 4096, &got, &ev), XHCI_CC_SUCCESS, "%s", profile);
+    cr_expect_eq(memcmp(xt_host(in, 20480), xt_host(out, 20480), 20480), 0, "%s: in order, once", profile);
+}
+
+Test(xhci_xfer_errors, a_stop_while_a_nak_retry_waits_counts_the_moved_bytes_once)
+{
+    each_profile(stop_before_retry);
+}
+
+/* An interrupt TD waiting for its service opportunity has not started: a
+ * Stop then completes nothing, and after the doorbell it runs. */
+static void stop_before_service(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    uint64_t buf = xd_alloc(64, 64);
+    struct xd_td t0, t1;
+    struct xd_event ev;
+    xd_queue_td(&d, XD_DCI_INTR_IN, buf, 4, XD_IOC, &t0);
+    xd_queue_td(&d, XD_DCI_INTR_IN, buf + 4, 4, XD_IOC, &t1);
+    xd_doorbell(&d, XD_DCI_INTR_IN);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_INTR_IN, XD_TIMEOUT, &ev), "%s", profile);
+    cr_assert_eq(ev.param, t0.addr[0]);
+    cr_assert_eq(stop_ep(&d, XD_DCI_INTR_IN), XHCI_CC_SUCCESS, "%s: the second waits for its interval", profile);
+    cr_expect_eq(xd_count(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_INTR_IN), 0,
+                 "%s: nothing had started: no event", profile);
+    cr_expect_eq(xd_out_ep_deq(&d, XD_DCI_INTR_IN) & ~15ull, t1.addr[0], "stopped on the second TD");
+    xd_doorbell(&d, XD_DCI_INTR_IN);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_INTR_IN, XD_TIMEOUT, &ev));
+    cr_expect_eq(ev.param, t1.addr[0]);
+    cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_SUCCESS);
+    cr_expect_eq(xd_rd32(buf + 4), 1, "%s: the device's second answer", profile);
+}
+
+Test(xhci_xfer_errors, a_stop_while_an_interrupt_td_waits_for_its_interval_completes_nothing)
+{
+    each_profile(stop_before_service);
+}
+
+/* Unplugged between the doorbell and the controller's first look at the
+ * ring: the TD that was to run fails (USB Transaction Error, the event
+ * naming it), not the TRB that completed before it. */
+static void unplug_after_doorbell(const char *profile)
+{
+    struct xd_dev d;
+    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    uint64_t buf = xd_alloc(1024, 64);
+    struct xd_td td;
+    struct xd_event ev;
+    uint32_t got = 0;
+    cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, buf, 512, &got, NULL), XHCI_CC_SUCCESS);
+    xd_queue_td(&d, XD_DCI_BULK_IN, buf, 512, XD_IOC, &td);
+    xd_doorbell(&d, XD_DCI_BULK_IN);
+    cr_assert_eq(xhci_usb_detach(xt_x, d.port), IOSIM_OK); /* no simulated time in between */
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_IN, XD_TIMEOUT, &ev), "%s", profile);
+    cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_USB_TRANSACTION_ERROR, "%s: cc %u", profile, xd_ev_cc(&ev));
+    cr_expect_eq(ev.param, td.addr[0], "%s: the event names the TD that could not run", profile);
+    cr_expect_eq(xd_out_ep_deq(&d, XD_DCI_BULK_IN) & ~15ull, td.addr[0], "%s: dequeue on it", profile);
+    cr_expect_eq(xd_count(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_IN), 0, "one event");
+}
+
+Test(xhci_xfer_errors, an_unplug_right_after_the_doorbell_fails_the_td_that_was_to_run)
+{
+    each_profile(unplug_after_doorbell);
+}
