@@ -483,7 +483,11 @@ static void random_register(struct hostile *h)
     case 0: xt_op_wr((uint32_t)pick(h, ops, 7), v & (sim_rng_chance(&h->r, 500) ? 0xfu : ~0u)); break;
     case 1: xt_portsc_wr(1 + (uint32_t)sim_rng_below(&h->r, xhci_profile_ports(&xt_profile)), v); break;
     case 2: xt_ir_wr((uint32_t)sim_rng_below(&h->r, 2), (uint32_t)sim_rng_below(&h->r, 8) * 4, v); break;
-    default: xt_bus_wr(XT_BAR + sim_rng_below(&h->r, xt_profile.bar_bytes), 1u << sim_rng_below(&h->r, 4), v); break;
+    default: {
+        unsigned size = 1u << sim_rng_below(&h->r, 4); /* 1, 2, 4 or 8 bytes, naturally aligned */
+        xt_bus_wr(XT_BAR + (sim_rng_below(&h->r, xt_profile.bar_bytes) & ~(uint64_t)(size - 1)), size, v);
+        break;
+    }
     }
 }
 
@@ -507,6 +511,7 @@ static void recover(struct hostile *h)
         xt_op_wr(XHCI_OP_USBCMD, XHCI_USBCMD_HCRST);
         xd_init(1);
         xd.cmd_timeout_ps = 5 * SIM_MS;
+        xd.seed = h->seed;
         if (!h->plugged)
             plug_or_unplug(h);
         xd_enumerate(&h->d, h->d.port);
@@ -545,6 +550,9 @@ static void check_and_drain(struct hostile *h)
         cr_assert(xd_ev_slot(e) >= 1 && xd_ev_slot(e) <= xt_profile.max_slots && xd_ev_dci(e) >= 1,
                   "seed %llu: a transfer event for slot %u DCI %u", (unsigned long long)h->seed, xd_ev_slot(e),
                   xd_ev_dci(e));
+        /* a residue is at most a TRB's length (EDTLA, with ED, may be more) */
+        cr_assert(xd_ev_len(e) <= XHCI_TRB_LENGTH_MASK || (e->control & XHCI_TRB_ED),
+                  "seed %llu: a residue of %u bytes", (unsigned long long)h->seed, xd_ev_len(e));
     }
     xd_q_clear();
 }
@@ -555,11 +563,18 @@ static void hostile_run(uint64_t seed, uint32_t ops, struct hostile *h)
     h->seed = seed;
     sim_rng_stream(&h->r, seed, "hostile-xhci");
     xd_setup_named(profiles[seed % PROFILES], 1);
-    enum usb_speed speed = (seed / 2) % 2 ? USB_SPEED_SUPER : USB_SPEED_HIGH;
-    h->z = up(&h->d, speed, (seed / 4) % 2 ? USB_ZERO_LOOPBACK : USB_ZERO_SOURCE_SINK);
+    struct usb_zero_config zc;
+    usb_zero_config_default(&zc);
+    zc.speed = (seed / 2) % 2 ? USB_SPEED_SUPER : USB_SPEED_HIGH;
+    zc.mode = (seed / 4) % 2 ? USB_ZERO_LOOPBACK : USB_ZERO_SOURCE_SINK;
+    zc.in_nak_first = (uint32_t)sim_rng_below(&h->r, 4);
+    zc.loop_queue_bytes = sim_rng_chance(&h->r, 500) ? 2048u : 16384u; /* small: OUTs park */
+    h->z = xd_zero_cfg(&zc);
+    xd_plug_and_enumerate(&h->d, h->z, xd_port_for(zc.speed, 0));
     h->plugged = true;
     h->data = xd_alloc(0x20000, 0x10000);
     xd.cmd_timeout_ps = 5 * SIM_MS; /* a driver gone wrong may wait for nothing */
+    xd.seed = seed;
     for (uint32_t k = 0; k < ops; k++) {
         uint64_t what = sim_rng_below(&h->r, 100);
         if (what < 30)

@@ -113,6 +113,7 @@ struct xd {
     uint32_t q_head, q_len;
     uint64_t events_seen, events_lost, ip_seen;
     sim_time_ps cmd_timeout_ps;          /* a command's wait for its completion */
+    uint64_t seed;                       /* a seeded test's current seed, for failure messages */
     struct usb_zero *zeros[XD_ZEROS_MAX];
     uint32_t zeros_n;
 };
@@ -271,8 +272,9 @@ static inline uint32_t xd_count(uint32_t type, uint64_t slot, uint64_t dci)
 /* One engine event (or time moves to `until`); false when time reached it. */
 static inline bool xd_step(sim_time_ps until, uint64_t *steps)
 {
-    cr_assert_lt(++*steps, XD_STEPS_MAX, "the model ran %llu events without reaching %llu ps: a hang",
-                 (unsigned long long)*steps, (unsigned long long)until);
+    cr_assert_lt(++*steps, XD_STEPS_MAX, "the model ran %llu events without reaching %llu ps: a hang "
+                 "(seed %llu)", (unsigned long long)*steps, (unsigned long long)until,
+                 (unsigned long long)xd.seed);
     if (!sim_engine_step(&xt_m->eng, until) && xt_m->eng.now_ps < until)
         xt_m->eng.now_ps = until;
     xd_harvest();
