@@ -371,6 +371,16 @@ static void immediate_data(const char *profile)
     cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, buf, 64, &got, NULL), XHCI_CC_SHORT_PACKET);
     cr_assert_eq(got, 5);
     cr_expect_eq(memcmp(xt_host(buf, 5), "HELLO", 5), 0, "the parameter's bytes went out");
+    /* the driver's own immediate TD: 8 bytes from memory into the TRB */
+    uint64_t src = xd_alloc(8, 8);
+    memcpy(xt_host(src, 8), "iosim-8b", 8);
+    struct xd_td td;
+    xd_queue_td(&d, XD_DCI_BULK_OUT, src, 8, XD_IOC | XD_IDT, &td);
+    xd_doorbell(&d, XD_DCI_BULK_OUT);
+    cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_OUT, XD_TIMEOUT, &ev));
+    cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_SUCCESS);
+    cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, buf, 64, &got, NULL), XHCI_CC_SHORT_PACKET);
+    cr_expect_eq(memcmp(xt_host(buf, 8), "iosim-8b", 8), 0, "%s", profile);
     uint64_t bad = xd_put(&d, XD_DCI_BULK_OUT, 0, 9, NORMAL | XHCI_TRB_IDT | XHCI_TRB_IOC);
     xd_doorbell(&d, XD_DCI_BULK_OUT);
     cr_assert(xd_wait_xfer(&d, XD_DCI_BULK_OUT, XD_TIMEOUT, &ev));

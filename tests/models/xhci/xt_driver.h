@@ -63,6 +63,7 @@
 #define XD_ISP 0x2u                      /* ISP on every TRB */
 #define XD_BEI 0x4u                      /* BEI on the TD's last TRB */
 #define XD_IOC_EACH 0x8u                 /* IOC on every TRB */
+#define XD_IDT 0x10u                     /* OUT, at most 8 bytes: the data in the TRB itself */
 
 struct xd_event {
     uint64_t param;
@@ -897,12 +898,25 @@ static inline void xd_plug_and_enumerate(struct xd_dev *d, struct usb_zero *z, u
 /* Queues a TD of Normal TRBs for `len` bytes at `pa`, one TRB per piece
  * that does not cross a 64 KiB boundary [6.4.1.1], chained, TD Size the
  * packets left after each piece (at most 31) [4.11.2.4]. A zero-length TD
- * is one TRB of length 0. */
+ * is one TRB of length 0. With XD_IDT the (at most 8) bytes at pa go in
+ * the TRB's parameter [4.11.7.1]. */
 static inline void xd_queue_td(struct xd_dev *d, uint32_t dci, uint64_t pa, uint32_t len, uint32_t flags,
                                struct xd_td *td)
 {
     struct xd_ep *e = &d->ep[dci];
     cr_assert_neq(e->ring.base, 0, "DCI %u has no ring", dci);
+    if (flags & XD_IDT) {
+        cr_assert_leq(len, XHCI_TRB_IDT_MAX_BYTES);
+        uint64_t data = 0;
+        const uint8_t *b = xt_host(pa, len);
+        for (uint32_t i = 0; i < len; i++)
+            data |= (uint64_t)b[i] << (8 * i);
+        uint32_t c = XD_TRB_TYPE(XHCI_TRB_TYPE_NORMAL) | XHCI_TRB_IDT | ((flags & XD_IOC) ? XHCI_TRB_IOC : 0);
+        td->n = 1;
+        td->len[0] = len;
+        td->addr[0] = xd_ring_put(&e->ring, data, len, c);
+        return;
+    }
     uint32_t mps = e->mps != 0 ? e->mps : 512u, left = len;
     td->n = 0;
     do {
