@@ -24,6 +24,7 @@
 #include "models/xhci/xhci_trace.h"
 
 #define XHCI_LINKS_MAX 64u
+#define XHCI_CMDS_PER_STEP 256u  /* commands in a row before a microframe's pause (QEMU's COMMAND_LIMIT) */
 
 static uint32_t trb_type(const struct xhci_trb *t)
 {
@@ -41,6 +42,7 @@ void xhci_cmd_reset(struct xhci *x)
     x->cr_work = SIM_EVENT_NONE;
     x->cr_dequeue = 0;
     x->cr_ccs = x->cr_running = x->cr_stop = x->cr_abort = x->cr_busy = false;
+    x->cr_burst = 0;
 }
 
 uint64_t xhci_crcr_read(const struct xhci *x)
@@ -149,7 +151,8 @@ static void command_done(void *ctx, uint64_t arg)
     }
     cc = execute(x, &t, &slot);
     if (!xhci_running(x))
-        return; /* a Host System Error inside the command: no completion */
+        return; /* a memory access of the command failed: Host System Error,
+                   halted; a halted controller completes nothing [5.4.2] */
     xhci_trace_cmd(x, x->cr_dequeue, &t, slot, cc, x->cr_issued_ps);
     xhci_event_command(x, x->cr_dequeue, cc, slot);
     x->cr_dequeue += XHCI_TRB_BYTES;
@@ -157,7 +160,17 @@ static void command_done(void *ctx, uint64_t arg)
         ring_stopped(x);
         return;
     }
-    xhci_after(x, x->p->trb_fetch_ps, fetch, 0, &x->cr_work);
+    /* A ring of commands closed by a Link TRB that does not toggle the
+     * cycle never empties; on a profile whose commands take no time it
+     * would run for ever without time moving. So after XHCI_CMDS_PER_STEP
+     * commands in a row the next fetch waits for the next microframe. */
+    sim_time_ps next = x->p->trb_fetch_ps;
+    if (++x->cr_burst == XHCI_CMDS_PER_STEP) {
+        sim_time_ps unit = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS, now = sim_dev_now(x->m);
+        next = (now / unit + 1u) * unit - now;
+        x->cr_burst = 0;
+    }
+    xhci_after(x, next, fetch, 0, &x->cr_work);
 }
 
 /* Fetches the TRB at the dequeue pointer: follows Link TRBs, starts a
@@ -173,8 +186,10 @@ static void fetch(void *ctx, uint64_t arg)
             xhci_host_system_error(x, "the command ring could not be read");
             return;
         }
-        if (((t.control & XHCI_TRB_C) != 0) != x->cr_ccs)
+        if (((t.control & XHCI_TRB_C) != 0) != x->cr_ccs) {
+            x->cr_burst = 0;
             return; /* empty: software has not produced this TRB */
+        }
         xhci_trace_trb(x, XHCI_RING_COMMAND, 0, 0, x->cr_dequeue, &t, false);
         if (trb_type(&t) != XHCI_TRB_TYPE_LINK) {
             x->cr_busy = true;

@@ -91,6 +91,11 @@ struct xhci_ep {
     /* the transfer engine (xhci_xfer.c) */
     struct sim_event_id work;            /* the next step of this endpoint */
     bool td_open;                        /* inside a TD (a TRB of it has run) */
+    bool trb_started;                    /* cur (Normal) has begun and not ended: it moved
+                                            bytes, NAKed or waits to be tried again */
+    bool step_busy;                      /* cur's step is scheduled: its device result waits
+                                            in cur_result / cur_moved (work may also be a
+                                            doorbell's delay, a retry or an interval) */
     bool td_short;                       /* the TD ended short: skip to its end */
     bool nak_wait;                       /* the device NAKed: wait for its ready hook */
     bool device_ready;                   /* the hook came while we were not waiting */
@@ -101,6 +106,7 @@ struct xhci_ep {
     uint32_t cur_result;                 /* enum usb_result of its device transaction */
     uint32_t cur_moved;                  /* bytes that transaction moved */
     struct xhci_td_trace td;
+    sim_time_ps next_service_ps;         /* interrupt: its next service opportunity */
 };
 
 /* A control transfer's TD: Setup, the data stage's TRBs, Status. */
@@ -139,6 +145,7 @@ struct xhci {
     uint64_t cr_dequeue;
     bool cr_ccs, cr_running, cr_stop, cr_abort;
     bool cr_busy;                        /* a command is being executed */
+    uint32_t cr_burst;                   /* commands run since the ring was last empty */
     struct sim_event_id cr_work;
     /* run/halt/reset in progress */
     struct sim_event_id state_change;

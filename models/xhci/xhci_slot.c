@@ -384,7 +384,7 @@ static uint32_t set_tr_dequeue(struct xhci *x, uint32_t slot, const struct xhci_
     xhci_xfer_td_cancel(x, slot, dci);
     ep->deq = p;
     ep->dcs = (t->parameter & XHCI_SET_DEQ_DCS) != 0;
-    ep->td_open = ep->td_short = false;
+    ep->td_open = ep->td_short = ep->trb_started = false;
     ep->trb_done = ep->edtla = 0;
     ep->state = XHCI_EP_STATE_STOPPED;
     xhci_ctx_write_ep(x, slot, dci);

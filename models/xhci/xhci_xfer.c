@@ -21,10 +21,16 @@
  * until the device's ready hook; the retry starts at the next microframe.
  *
  * The device's side of a transfer happens when its TRB starts (the bytes
- * leave the device's buffers), the memory side when it ends. So a Stop
- * Endpoint in the middle of a TRB finds the TRB's bytes moved: it writes
- * them and reports the rest as the residue (a real controller stops at a
- * packet boundary; here the boundary is the end of what the device sent).
+ * leave the device's buffers) and so does the memory side: IN bytes are
+ * written to memory at once, because the scratch buffer that carries them
+ * is the controller's, shared by every endpoint, and another endpoint's
+ * TRB may start before this one's bus time is over. The events come when
+ * the bus time ends. So a Stop Endpoint in the middle of a TRB finds the
+ * TRB's bytes moved: when the device ended the transfer (ACK: every byte,
+ * or a short packet) the TRB completes as it would have; when it NAKed
+ * part-way the Stopped event reports the rest as the residue (a real
+ * controller stops at a packet boundary; here the boundary is the end of
+ * what the device sent).
  */
 #include <string.h>
 
@@ -34,6 +40,7 @@
 #include "models/xhci/xhci_trace.h"
 
 #define LINKS_MAX 64u              /* Link TRBs followed in a row before giving up */
+#define TRBS_PER_STEP 256u         /* TRBs without bus time in one step (QEMU's TRANSFER_LIMIT) */
 #define SS_FRAMING_BYTES 32u       /* DPH, CRCs and framing of a SuperSpeed data packet */
 #define SS_PS_PER_BYTE 2000u       /* 5 Gb/s, 8b/10b: 10 bits of 200 ps */
 #define SSP_PS_PER_BYTE 825u       /* 10 Gb/s, 128b/132b */
@@ -142,14 +149,6 @@ static sim_time_ps to_uframe(struct xhci *x, uint32_t interval_uframes)
     return (now / unit + 1u) * unit - now;
 }
 
-/* An interrupt endpoint is served once per interval, 2^Interval
- * microframes [6.2.3.6]: the wait until the next one starts. */
-static sim_time_ps service_wait(struct xhci *x, const struct xhci_ep *ep)
-{
-    uint32_t interval = (ep->ctx[0] & XHCI_EP_DW0_INTERVAL_MASK) >> XHCI_EP_DW0_INTERVAL_SHIFT;
-    return to_uframe(x, 1u << (interval > 15u ? 15u : interval));
-}
-
 /* ---- events ------------------------------------------------------------------------------------ */
 
 static void transfer_event(struct xhci *x, uint32_t slot, uint32_t dci, const struct xhci_xfer_pos *at,
@@ -178,7 +177,7 @@ static void ep_fail(struct xhci *x, uint32_t slot, uint32_t dci, const struct xh
     td_end(x, slot, dci, xhci_urb_status(cc));
     ep->state = cc == XHCI_CC_TRB_ERROR ? XHCI_EP_STATE_ERROR : XHCI_EP_STATE_HALTED;
     ep->nak_wait = false;
-    ep->td_open = ep->td_short = false;
+    ep->td_open = ep->td_short = ep->trb_started = false;
     ep->trb_done = 0;
     ep->errors = 0;
     xhci_ctx_write_ep(x, slot, dci);
@@ -256,6 +255,7 @@ static enum fetch_result fetch(struct xhci *x, uint32_t slot, uint32_t dci, uint
 static void advance(struct xhci_ep *ep, const struct xhci_xfer_pos *at)
 {
     ep->deq = at->addr + XHCI_TRB_BYTES;
+    ep->trb_started = false;
     ep->trb_done = 0;
     ep->errors = 0;
 }
@@ -311,14 +311,38 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     }
     if (moved > left)
         moved = left; /* a device that claims more than it was given */
-    if (!in)
+    /* IN bytes to memory now: buf is shared, and another endpoint's TRB may
+     * start before this one's step ends (see the top of the file) */
+    if (in && moved != 0 && (res == USB_ACK || res == USB_NAK) &&
+        xhci_dma_write(x, t->parameter + ep->trb_done, buf, moved) != IOSIM_OK) {
+        xhci_host_system_error(x, "a transfer buffer could not be written");
+        return;
+    }
+    if (res == USB_ACK || res == USB_NAK) { /* its usb_xfer row */
+        ep->td.actual += moved;
         td_data(ep, buf, moved);
+    }
     ep->cur_result = res;
     ep->cur_moved = moved;
     uint32_t burst = ((ep->ctx[1] & XHCI_EP_DW1_MAX_BURST_MASK) >> XHCI_EP_DW1_MAX_BURST_SHIFT) + 1u;
     sim_time_ps t_bus = res == USB_ACK || res == USB_NAK ? bus_ps(x, slot, ep_mps(ep), moved, burst)
                                                           : bus_ps(x, slot, ep_mps(ep), 0, 1);
+    ep->trb_started = ep->step_busy = true;
     schedule(x, slot, dci, spent + max_ps(t_bus, dma_ps(x, moved)) + x->p->event_ps, normal_done);
+}
+
+/* A transaction error is retried from the TRB (control: its TD) at the
+ * next microframe until CErr of them in a row; CErr 0 counts none, so it
+ * retries for ever (a device that is gone is not retried) [4.10.2.7,
+ * 6.2.3]. False: the endpoint is to fail with USB Transaction Error. */
+static bool xact_retry(struct xhci *x, uint32_t slot, uint32_t dci)
+{
+    struct xhci_ep *ep = ep_at(x, slot, dci);
+    uint32_t cerr = (ep->ctx[1] & XHCI_EP_DW1_CERR_MASK) >> XHCI_EP_DW1_CERR_SHIFT;
+    if (device_of(x, slot) == NULL || (cerr != 0 && ++ep->errors >= cerr))
+        return false;
+    schedule(x, slot, dci, to_uframe(x, 1), NULL);
+    return true;
 }
 
 /* A short packet or the TRB's end: its events, and whether the TD ends. */
@@ -346,19 +370,10 @@ static void normal_done(void *ctx, uint64_t arg)
     uint32_t slot = (uint32_t)(arg >> 8), dci = (uint32_t)(arg & 0xff);
     struct xhci_ep *ep = ep_at(x, slot, dci);
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     struct xhci_xfer_pos at = ep->cur;
     uint32_t moved = ep->cur_moved, left = trb_len(&at.trb) - ep->trb_done;
     bool in = (dci & 1u) != 0;
-    if (in && moved != 0 && (ep->cur_result == USB_ACK || ep->cur_result == USB_NAK) &&
-        xhci_dma_write(x, at.trb.parameter + ep->trb_done, x->xfer_buf, moved) != IOSIM_OK) {
-        xhci_host_system_error(x, "a transfer buffer could not be written");
-        return;
-    }
-    if (ep->cur_result == USB_ACK || ep->cur_result == USB_NAK) {
-        ep->td.actual += moved;
-        if (in)
-            td_data(ep, x->xfer_buf, moved);
-    }
     switch (ep->cur_result) {
     case USB_ACK:
         normal_complete(x, slot, dci, moved, in && moved < left);
@@ -377,13 +392,8 @@ static void normal_done(void *ctx, uint64_t arg)
     case USB_BABBLE: ep_fail(x, slot, dci, &at, XHCI_CC_BABBLE_DETECTED, left); return;
     default: break;
     }
-    /* a transaction error: retried until CErr of them in a row [4.10.2.7] */
-    uint32_t cerr = (ep->ctx[1] & XHCI_EP_DW1_CERR_MASK) >> XHCI_EP_DW1_CERR_SHIFT;
-    if (device_of(x, slot) != NULL && (cerr == 0 || ++ep->errors < cerr)) {
-        schedule(x, slot, dci, to_uframe(x, 1), NULL);
-        return;
-    }
-    ep_fail(x, slot, dci, &at, XHCI_CC_USB_TRANSACTION_ERROR, left);
+    if (!xact_retry(x, slot, dci))
+        ep_fail(x, slot, dci, &at, XHCI_CC_USB_TRANSACTION_ERROR, left);
 }
 
 /* ---- control: a whole Setup [Data] Status TD ---------------------------------------------------------- */
@@ -451,6 +461,25 @@ static bool control_collect(struct xhci *x, uint32_t slot, uint32_t *cc, struct 
 
 static void control_done(void *ctx, uint64_t arg);
 
+/* The IN data stage's bytes (`moved` of them in x->xfer_buf) to the data
+ * stage's TRBs in order, now, as normal_start does for the same reason:
+ * the scratch buffer is shared by every endpoint. False: a DMA failed. */
+static bool control_in_write(struct xhci *x, const struct xhci_ctl_td *td, uint32_t moved)
+{
+    uint32_t at = 0;
+    for (uint32_t i = 1; i < td->n && at < moved; i++) {
+        const struct xhci_trb *t = &td->trbs[i].trb;
+        uint32_t type = trb_type(t), n = trb_len(t);
+        if (type != XHCI_TRB_TYPE_DATA_STAGE && type != XHCI_TRB_TYPE_NORMAL)
+            continue;
+        n = n < moved - at ? n : moved - at;
+        if (n != 0 && xhci_dma_write(x, t->parameter, x->xfer_buf + at, n) != IOSIM_OK)
+            return false;
+        at += n;
+    }
+    return true;
+}
+
 static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
 {
     struct xhci_slot *s = &x->slots[slot];
@@ -491,21 +520,28 @@ static void control_start(struct xhci *x, uint32_t slot, sim_time_ps spent)
     ep->td.has_setup = true;
     memcpy(ep->td.setup, setup, sizeof setup);
     ep->td.requested = room;
-    if (!in)
+    if (!in && ep->td.data_len == 0) /* once, though a retry sends it again */
         td_data(ep, buf, room);
     uint32_t len = room;
     struct usb_dev *d = device_of(x, slot);
     ep->device_ready = false;
     ep->cur_result = d != NULL ? usb_dev_control(d, setup, buf, &len) : USB_XACT_ERR;
     ep->cur_moved = len > room ? room : len;
+    if (in && ep->cur_result == USB_ACK && !control_in_write(x, td, ep->cur_moved)) {
+        xhci_host_system_error(x, "a control data stage could not be written");
+        return;
+    }
+    if (in && ep->cur_result == USB_ACK)
+        td_data(ep, buf, ep->cur_moved);
     sim_time_ps t_bus = bus_ps(x, slot, ep_mps(ep), 8, 1) + bus_ps(x, slot, ep_mps(ep), ep->cur_moved, 1) +
                         bus_ps(x, slot, ep_mps(ep), 0, 1);
+    ep->step_busy = true;
     schedule(x, slot, XHCI_DCI_EP0, spent + max_ps(t_bus, dma_ps(x, ep->cur_moved)) + x->p->event_ps,
              control_done);
 }
 
-/* The data stage's TRBs get the moved bytes in order; events for those
- * with IOC (or ISP when short), then the Status stage's. */
+/* The data stage's TRBs account for the moved bytes in order; events for
+ * those with IOC (or ISP when short), then the Status stage's. */
 static void control_done(void *ctx, uint64_t arg)
 {
     struct xhci *x = ctx;
@@ -514,12 +550,15 @@ static void control_done(void *ctx, uint64_t arg)
     struct xhci_ep *ep = &s->ep[XHCI_DCI_EP0];
     struct xhci_ctl_td *td = &s->ctl;
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     bool in = (td->trbs[0].trb.parameter & USB_RT_DIR_IN) != 0;
     uint32_t left = ep->cur_moved;
     /* the stage a failure is reported on: the data stage, else the status stage */
     struct xhci_xfer_pos *fault = &td->trbs[td->n - 1];
     if (td->n > 2 && trb_type(&td->trbs[1].trb) == XHCI_TRB_TYPE_DATA_STAGE)
         fault = &td->trbs[1];
+    if (ep->cur_result == USB_XACT_ERR && xact_retry(x, slot, XHCI_DCI_EP0))
+        return; /* EP0 counts errors like any endpoint; the TD is sent again */
     if (ep->cur_result != USB_ACK) {
         uint32_t cc = ep->cur_result == USB_STALL ? XHCI_CC_STALL_ERROR
                       : ep->cur_result == USB_BABBLE ? XHCI_CC_BABBLE_DETECTED
@@ -531,20 +570,13 @@ static void control_done(void *ctx, uint64_t arg)
     bool shrt = false;
     ep->edtla = 0;
     ep->td.actual = ep->cur_moved;
-    if (in)
-        td_data(ep, x->xfer_buf, ep->cur_moved);
     for (uint32_t i = 1; i < td->n; i++) {
         struct xhci_xfer_pos *p = &td->trbs[i];
         uint32_t type = trb_type(&p->trb);
         if (type == XHCI_TRB_TYPE_DATA_STAGE || type == XHCI_TRB_TYPE_NORMAL) {
             if (shrt)
                 continue;
-            uint32_t n = trb_len(&p->trb), got = left < n ? left : n;
-            if (in && got != 0 && xhci_dma_write(x, p->trb.parameter, x->xfer_buf + (ep->cur_moved - left),
-                                                 got) != IOSIM_OK) {
-                xhci_host_system_error(x, "a control data stage could not be written");
-                return;
-            }
+            uint32_t n = trb_len(&p->trb), got = left < n ? left : n; /* written at the start */
             left -= got;
             ep->edtla += got;
             shrt = in && got < n;
@@ -596,15 +628,47 @@ static void event_data(struct xhci *x, uint32_t slot, uint32_t dci, const struct
     ep->edtla = 0;
 }
 
+/* An interrupt endpoint is served once per service interval, 2^Interval
+ * microframes [4.14.2, 6.2.3.6]: a TD starts at a service opportunity (a
+ * multiple of the interval) no earlier than one interval after the last.
+ * True: the endpoint waits for it (its step is scheduled). */
+static bool periodic_wait(struct xhci *x, uint32_t slot, uint32_t dci)
+{
+    struct xhci_ep *ep = ep_at(x, slot, dci);
+    if (ep_type(ep) != XHCI_EP_TYPE_INTERRUPT_IN && ep_type(ep) != XHCI_EP_TYPE_INTERRUPT_OUT)
+        return false;
+    uint32_t interval = (ep->ctx[0] & XHCI_EP_DW0_INTERVAL_MASK) >> XHCI_EP_DW0_INTERVAL_SHIFT;
+    sim_time_ps period = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS << (interval < 15u ? interval : 15u);
+    sim_time_ps now = sim_dev_now(x->m);
+    sim_time_ps at = (now + period - 1u) / period * period;
+    if (at < ep->next_service_ps)
+        at = ep->next_service_ps;
+    if (at > now) {
+        schedule(x, slot, dci, at - now, NULL);
+        return true;
+    }
+    ep->next_service_ps = at + period;
+    return false;
+}
+
 /* Runs the endpoint's ring from its dequeue pointer until a TRB takes bus
- * time (its step is scheduled), the ring is empty, or the endpoint stops. */
+ * time (its step is scheduled), the ring is empty, or the endpoint stops.
+ * TRBs that take no bus time (No Op, Event Data, the rest of a short TD)
+ * are bounded per step: a ring of them closed by a Link TRB that does not
+ * toggle the cycle is valid for ever, and would otherwise be walked for
+ * ever inside one event; after TRBS_PER_STEP the walk goes on at the next
+ * microframe, so a looping ring costs simulated time as on hardware. */
 static void run(struct xhci *x, uint32_t slot, uint32_t dci)
 {
     struct xhci_ep *ep = ep_at(x, slot, dci);
     sim_time_ps spent = 0;
-    for (;;) {
+    for (uint32_t trbs = 0;; trbs++) {
         if (ep->state != XHCI_EP_STATE_RUNNING || ep->nak_wait || !xhci_running(x))
             return;
+        if (trbs == TRBS_PER_STEP) {
+            schedule(x, slot, dci, to_uframe(x, 1), NULL);
+            return;
+        }
         struct xhci_xfer_pos p;
         enum fetch_result f = fetch(x, slot, dci, &ep->deq, &ep->dcs, &p);
         if (f != F_TRB)
@@ -649,9 +713,9 @@ static void run(struct xhci *x, uint32_t slot, uint32_t dci)
             return;
         }
         if (!control && type == XHCI_TRB_TYPE_NORMAL && normal_trb_ok(&p.trb, (dci & 1u) != 0)) {
+            if (!ep->td_open && periodic_wait(x, slot, dci))
+                return;
             ep->td_open = true;
-            if (ep_type(ep) == XHCI_EP_TYPE_INTERRUPT_IN || ep_type(ep) == XHCI_EP_TYPE_INTERRUPT_OUT)
-                spent = max_ps(spent, service_wait(x, ep)); /* its next service interval */
             normal_start(x, slot, dci, spent);
             return;
         }
@@ -678,8 +742,13 @@ void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t st
         xhci_note(x, "a doorbell with a stream ID (streams are not modelled): ignored");
         return;
     }
-    if (ep->state == XHCI_EP_STATE_STOPPED)
+    if (ep->state == XHCI_EP_STATE_STOPPED) {
         ep->state = XHCI_EP_STATE_RUNNING; /* a doorbell restarts a stopped endpoint [4.6.9] */
+        /* and the output context says so: software reads the EP State there
+         * (Linux, after a Stop Endpoint's Context State Error, to tell a
+         * halted endpoint from one a doorbell restarted) [4.8.3] */
+        xhci_ctx_write_ep(x, slot, dci);
+    }
     if (ep->state != XHCI_EP_STATE_RUNNING || ep->nak_wait || ep->work.slot != SIM_EVENT_NONE.slot)
         return; /* halted (ignored), waiting for the device, or busy */
     schedule(x, slot, dci, x->p->doorbell_ps, NULL);
@@ -688,26 +757,39 @@ void xhci_xfer_doorbell(struct xhci *x, uint32_t slot, uint32_t dci, uint32_t st
 void xhci_xfer_stop(struct xhci *x, uint32_t slot, uint32_t dci, bool report)
 {
     struct xhci_ep *ep = ep_at(x, slot, dci);
-    bool in_flight = ep->work.slot != SIM_EVENT_NONE.slot;
+    /* Only a scheduled step holds a device result. Other pending work (a
+     * doorbell's delay, a retry after a NAK or an error, a service
+     * interval, the walk's next microframe) holds none: a result left
+     * from an earlier TRB must not be taken for cur's. */
+    bool in_flight = ep->step_busy;
     sim_dev_cancel(x->m, ep->work);
     ep->work = SIM_EVENT_NONE;
+    ep->step_busy = false;
     if (report && ep->state == XHCI_EP_STATE_RUNNING) {
         ep->state = XHCI_EP_STATE_STOPPED; /* run() goes no further */
         uint32_t type = trb_type(&ep->cur.trb);
         if (in_flight && type == XHCI_TRB_TYPE_SETUP_STAGE) {
             control_done(x, (uint64_t)slot << 8 | dci); /* a control TD ends as a whole */
         } else if (in_flight && type == XHCI_TRB_TYPE_NORMAL) {
-            /* what the device sent is written; the TRB resumes at the rest */
             bool data = ep->cur_result == USB_ACK || ep->cur_result == USB_NAK;
-            uint32_t moved = data ? ep->cur_moved : 0;
-            if ((dci & 1u) && moved != 0 &&
-                xhci_dma_write(x, ep->cur.trb.parameter + ep->trb_done, x->xfer_buf, moved) != IOSIM_OK)
-                xhci_host_system_error(x, "a transfer buffer could not be written");
-            ep->trb_done += moved;
-            ep->edtla += moved;
-            transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
-                           trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
-        } else if (ep->nak_wait) {
+            uint32_t moved = data ? ep->cur_moved : 0, left = trb_len(&ep->cur.trb) - ep->trb_done;
+            if (ep->cur_result == USB_ACK) {
+                /* The device ended this TRB's transfer when it started (every
+                 * byte, or a short packet): a stop cannot split a transfer the
+                 * device has finished, so the TRB completes as it would have
+                 * (its events, a short packet skipping the TD's rest) and the
+                 * endpoint stops after it. Left current, it would ask the
+                 * device again for bytes it already ended: a loopback or a
+                 * finite stream then NAKs for ever [4.6.9, 4.10.1.1]. */
+                normal_complete(x, slot, dci, moved, (dci & 1u) && moved < left);
+            } else { /* NAKed part-way: what moved is in memory; the TRB resumes at the rest */
+                ep->trb_done += moved;
+                ep->edtla += moved;
+                transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
+                               trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
+            }
+        } else if (ep->trb_started && type == XHCI_TRB_TYPE_NORMAL) {
+            /* parked on a NAK or waiting to be tried again: what moved is counted */
             transfer_event(x, slot, dci, &ep->cur, XHCI_CC_STOPPED,
                            trb_len(&ep->cur.trb) - ep->trb_done, false, 0);
         }
@@ -729,11 +811,15 @@ void xhci_xfer_port_gone(struct xhci *x, uint32_t port_no)
             continue;
         for (uint32_t dci = 1; dci <= XHCI_DCI_MAX; dci++) {
             struct xhci_ep *ep = &x->slots[s].ep[dci];
-            bool busy = ep->work.slot != SIM_EVENT_NONE.slot || ep->nak_wait;
+            /* a step in flight or a TRB parked on a NAK ends now; other
+             * pending work (a doorbell's delay, a retry, an interval)
+             * runs and finds no device, failing the TRB it was to run */
+            bool busy = ep->step_busy || ep->nak_wait;
             if (ep->state != XHCI_EP_STATE_RUNNING || !busy)
                 continue;
             sim_dev_cancel(x->m, ep->work);
             ep->work = SIM_EVENT_NONE;
+            ep->step_busy = false;
             struct xhci_xfer_pos at = ep->cur;
             if (trb_type(&at.trb) == XHCI_TRB_TYPE_SETUP_STAGE)
                 at = x->slots[s].ctl.trbs[x->slots[s].ctl.n - 1];
