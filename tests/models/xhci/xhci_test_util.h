@@ -25,6 +25,7 @@ static struct sim_machine *xt_m;
 static struct pci_root *xt_root;
 static struct xhci *xt_x;
 static struct xhci_profile xt_profile; /* a copy the test may change before xt_setup_profile */
+static struct sim_trace *xt_trace;    /* the machine's trace (NULL: none); the benchmark sets it */
 
 static inline uint64_t xt_bus_rd(uint64_t addr, unsigned size)
 {
@@ -84,7 +85,7 @@ static inline void xt_create(void)
     struct sim_machine_config cfg;
     sim_machine_config_default(&cfg);
     cfg.mem_bytes = 16u << 20;
-    cr_assert_eq(sim_machine_create(&cfg, NULL, &xt_m), IOSIM_OK);
+    cr_assert_eq(sim_machine_create(&cfg, xt_trace, &xt_m), IOSIM_OK);
     struct pci_root_config rc;
     pci_root_config_default(&rc);
     rc.ecam_base = XT_ECAM;
