@@ -456,7 +456,7 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     x->m = pci_fn_machine(x->fn);
     x->state_change = x->cr_work = x->wrap_ev = SIM_EVENT_NONE;
     for (uint32_t i = 0; i < x->p->max_intrs; i++)
-        x->intr[i].imod_timer = SIM_EVENT_NONE;
+        x->intr[i].imod_timer = x->intr[i].irq_out = SIM_EVENT_NONE;
     for (uint32_t s = 0; s <= x->p->max_slots; s++)
         for (uint32_t dci = 0; dci <= XHCI_DCI_MAX; dci++)
             x->slots[s].ep[dci].work = SIM_EVENT_NONE;

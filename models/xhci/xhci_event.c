@@ -173,6 +173,16 @@ static void ip_clear(struct xhci *x, uint32_t i)
     intx_release(x);
 }
 
+/* The interrupt leaves the controller: an MSI / MSI-X message clears IP
+ * itself [5.5.2.1]. */
+static void signal_out(void *ctx, uint64_t i)
+{
+    struct xhci *x = ctx;
+    x->intr[i].irq_out = SIM_EVENT_NONE;
+    if (pci_fn_interrupt(x->fn, (uint32_t)i) == PCI_IRQ_MSG)
+        ip_clear(x, (uint32_t)i);
+}
+
 static void try_signal(struct xhci *x, uint32_t i)
 {
     struct xhci_intr *in = &x->intr[i];
@@ -180,10 +190,12 @@ static void try_signal(struct xhci *x, uint32_t i)
         !(x->usbcmd & XHCI_USBCMD_INTE) || (in->erdp & XHCI_ERDP_EHB) || ring_empty(in) ||
         imod_counting(x, in))
         return;
-    in->erdp |= XHCI_ERDP_EHB;
+    in->erdp |= XHCI_ERDP_EHB; /* no second signal until software clears it */
     x->stats.interrupts++;
-    if (pci_fn_interrupt(x->fn, i) == PCI_IRQ_MSG)
-        ip_clear(x, i); /* the message went out */
+    if (x->p->irq_ps == 0)
+        signal_out(x, i);
+    else if (in->irq_out.slot == SIM_EVENT_NONE.slot)
+        xhci_after(x, x->p->irq_ps, signal_out, i, &in->irq_out);
 }
 
 static void pend(struct xhci *x, uint32_t i)
@@ -260,7 +272,9 @@ void xhci_intrs_reset(struct xhci *x)
 {
     for (uint32_t i = 0; i < x->p->max_intrs; i++) {
         sim_dev_cancel(x->m, x->intr[i].imod_timer);
-        x->intr[i] = (struct xhci_intr){.imodi = x->p->imodi_reset, .imod_timer = SIM_EVENT_NONE};
+        sim_dev_cancel(x->m, x->intr[i].irq_out);
+        x->intr[i] = (struct xhci_intr){.imodi = x->p->imodi_reset, .imod_timer = SIM_EVENT_NONE,
+                                        .irq_out = SIM_EVENT_NONE};
     }
 }
 

@@ -52,6 +52,7 @@ struct xhci_intr {
     bool full;                           /* only the Event Ring Full event fits */
     /* moderation: IMODC counts down from imodi after IP is cleared */
     struct sim_event_id imod_timer;
+    struct sim_event_id irq_out;         /* an interrupt on its way out (profile irq_ps) */
     sim_time_ps imod_until_ps;           /* when IMODC reaches 0 */
 };
 

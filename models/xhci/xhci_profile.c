@@ -86,7 +86,7 @@ static const struct xhci_profile ti_tusb7340 = {
     .usb2_port_reset_ps = 50 * SIM_MS, .usb3_port_reset_ps = 50 * SIM_MS,
     .warm_reset_ps = 12 * SIM_MS,
     .doorbell_ps = 500 * SIM_NS, .trb_fetch_ps = 500 * SIM_NS, .command_ps = 1 * SIM_US,
-    .event_ps = 250 * SIM_NS,
+    .event_ps = 250 * SIM_NS, .irq_ps = 250 * SIM_NS,
     .dma_ps_per_kib = 2560000, /* PCIe 2.0 x1: ~400 MB/s of payload (2.5 ns a byte) */
     .hs_bulk_per_uframe = 10, .ss_burst_gap_ps = 1 * SIM_US,
 };

@@ -72,6 +72,7 @@ struct xhci_profile {
     sim_time_ps trb_fetch_ps;      /* one TRB read */
     sim_time_ps command_ps;        /* a command's own work */
     sim_time_ps event_ps;          /* writing an event TRB */
+    sim_time_ps irq_ps;            /* deciding to interrupt until the message / INTx goes out */
     uint32_t dma_ps_per_kib;       /* the controller's memory path per KiB (0: never the limit) */
     /* the bus scheduler (docs/xhci-profiles.md 3) */
     uint32_t hs_bulk_per_uframe;   /* high-speed bulk packets per microframe (spec max 13) */

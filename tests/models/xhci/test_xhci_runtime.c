@@ -1,9 +1,9 @@
-/* MFINDEX Wrap events [xHCI 4.14.2, 5.4.1 EWE]: with USBCMD.EWE set, a
+/* Runtime timing: MFINDEX Wrap events [xHCI 4.14.2, 5.4.1 EWE]: with USBCMD.EWE set, a
  * running controller writes one each time MFINDEX wraps (every 2.048 s),
  * none while halted or with EWE clear. */
 #include "tests/models/xhci/xhci_test_util.h"
 
-TestSuite(xhci_mfindex, .init = xt_setup, .fini = xt_teardown);
+TestSuite(xhci_runtime, .init = xt_setup, .fini = xt_teardown);
 
 #define WRAP_PS ((sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS * (XHCI_MFINDEX_MASK + 1u))
 
@@ -21,7 +21,7 @@ static uint32_t wraps_in_ring(uint32_t n)
     return count;
 }
 
-Test(xhci_mfindex, ewe_gives_one_wrap_event_per_2048_ms_while_running)
+Test(xhci_runtime, ewe_gives_one_wrap_event_per_2048_ms_while_running)
 {
     xt_start();
     xt_op_wr(XHCI_OP_USBCMD, XHCI_USBCMD_RS | XHCI_USBCMD_INTE | XHCI_USBCMD_EWE);
@@ -35,7 +35,7 @@ Test(xhci_mfindex, ewe_gives_one_wrap_event_per_2048_ms_while_running)
     cr_expect_eq(wraps_in_ring(16), 3, "one per wrap");
 }
 
-Test(xhci_mfindex, no_wrap_events_without_ewe_or_while_halted)
+Test(xhci_runtime, no_wrap_events_without_ewe_or_while_halted)
 {
     xt_start();
     xt_run_for(3 * WRAP_PS);
@@ -46,7 +46,7 @@ Test(xhci_mfindex, no_wrap_events_without_ewe_or_while_halted)
     cr_expect(xt_op(XHCI_OP_USBSTS) & XHCI_USBSTS_HCH);
 }
 
-Test(xhci_mfindex, a_halt_keeps_mfindex_and_the_next_wrap_comes_when_it_reaches_3fffh_again)
+Test(xhci_runtime, a_halt_keeps_mfindex_and_the_next_wrap_comes_when_it_reaches_3fffh_again)
 {
     xt_start();
     xt_op_wr(XHCI_OP_USBCMD, XHCI_USBCMD_RS | XHCI_USBCMD_INTE | XHCI_USBCMD_EWE);
@@ -58,4 +58,28 @@ Test(xhci_mfindex, a_halt_keeps_mfindex_and_the_next_wrap_comes_when_it_reaches_
     cr_expect_eq(wraps_in_ring(16), 0, "MFINDEX stood still while halted");
     xt_run_for(4 * SIM_MS);
     cr_expect_eq(wraps_in_ring(16), 1);
+}
+
+/* The profile's irq_ps: the interrupt leaves the controller that long after
+ * the interrupter decided to signal (EHB is set at once, so nothing is
+ * signalled twice meanwhile). On the TI profile, INTx (no MSI set up). */
+Test(xhci_runtime, an_interrupt_leaves_irq_ps_after_the_decision)
+{
+    xt_teardown();
+    xt_profile = *xhci_profile_find("ti-tusb7340");
+    xt_setup_profile();
+    cr_assert_gt(xt_profile.irq_ps, 0);
+    xt_start();
+    xt_ir_wr(0, XHCI_IR_IMOD, 0); /* no moderation in the way */
+    xt_ir_wr(0, XHCI_IR_IMAN, XHCI_IMAN_IE);
+    uint64_t raised = xt_m->count.irq_raised;
+    xt_put_trb(XT_CMD_RING, 0, 0, XHCI_TRB_TYPE_NOOP_CMD << XHCI_TRB_TYPE_SHIFT | XHCI_TRB_C);
+    xt_ring_doorbell(0, XHCI_DB_TARGET_COMMAND);
+    sim_time_ps to_event = xt_profile.doorbell_ps + xt_profile.command_ps + 10 * SIM_NS;
+    xt_run_for(to_event);
+    cr_expect_eq(xhci_stats(xt_x)->interrupts, 1, "the interrupter decided");
+    cr_expect(xt_ir(0, XHCI_IR_ERDP) & XHCI_ERDP_EHB);
+    cr_expect_eq(xt_m->count.irq_raised, raised, "not out yet");
+    xt_run_for(xt_profile.irq_ps);
+    cr_expect_eq(xt_m->count.irq_raised, raised + 1, "out irq_ps later");
 }
