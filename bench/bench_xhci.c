@@ -42,8 +42,7 @@ static struct result stream(struct sim_trace_db *db, enum usb_speed speed, uint3
     xt_trace = &tr;
     xd_setup_named("qemu", 1);
     struct xd_dev d;
-    struct usb_zero *z = xd_zero(speed, USB_ZERO_SOURCE_SINK);
-    xd_plug_and_enumerate(&d, z, xd_port_for(speed, 0));
+    (void)xd_up(&d, speed, USB_ZERO_SOURCE_SINK);
     uint64_t buf[QUEUED];
     struct xd_td td;
     for (uint32_t i = 0; i < QUEUED; i++) {

@@ -20,13 +20,6 @@ static const char *const profiles[] = {"qemu", "ti-tusb7340"};
 #define NOOP XD_TRB_TYPE(XHCI_TRB_TYPE_NOOP)
 #define LINK XD_TRB_TYPE(XHCI_TRB_TYPE_LINK)
 
-static struct usb_zero *up(struct xd_dev *d, enum usb_speed speed, enum usb_zero_mode mode)
-{
-    struct usb_zero *z = xd_zero(speed, mode);
-    xd_plug_and_enumerate(d, z, xd_port_for(speed, 0));
-    return z;
-}
-
 /* ---- loops of TRBs that never end ---------------------------------------------------------------- */
 
 /* A transfer ring of No Ops with IOC closed by a Link back to its start
@@ -35,7 +28,7 @@ static struct usb_zero *up(struct xd_dev *d, enum usb_speed speed, enum usb_zero
 static void noop_loop(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t ring = xd_alloc(64, 64);
     xt_put_trb(ring, 0, 0, NOOP | XHCI_TRB_IOC | XHCI_TRB_C);
     xt_put_trb(ring + 16, 0, 0, NOOP | XHCI_TRB_C);
@@ -102,7 +95,7 @@ static const char *const nowhere_names[NW_COUNT] = {
 static void nowhere_case(const char *profile, enum nowhere w)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t hse0 = xhci_stats(xt_x)->host_system_errors;
     switch (w) {
     case NW_RING:
@@ -166,7 +159,7 @@ Test(xhci_hostile2, memory_that_is_not_there_is_a_host_system_error)
 static void wrong_cycle(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(512, 64);
     struct xd_ring *r = &d.ep[XD_DCI_BULK_IN].ring;
     uint64_t at = r->base + 16ull * r->idx;
@@ -193,7 +186,7 @@ Test(xhci_hostile2, trbs_with_the_wrong_cycle_bit_are_not_run)
 static void link_to_link(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t ring = xd_alloc(64, 64);
     xt_put_trb(ring, ring + 16, 0, LINK | XHCI_TRB_C);
     xt_put_trb(ring + 16, ring, 0, LINK | XHCI_TRB_TC | XHCI_TRB_C);
@@ -221,7 +214,7 @@ Test(xhci_hostile2, a_ring_of_nothing_but_link_trbs_goes_nowhere)
 static void odd_doorbells(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(512, 64);
     struct xd_td td;
     xd_queue_td(&d, XD_DCI_BULK_IN, buf, 512, XD_IOC, &td);
@@ -253,7 +246,7 @@ Test(xhci_hostile2, doorbells_for_no_endpoint_are_ignored)
 static void bad_control(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(0x10000, 0x10000);
     const uint64_t get_dev = 0x0012000001000680ull; /* GET_DESCRIPTOR(DEVICE), 18 bytes */
     struct { const char *what; uint32_t n; } cases[] = {

@@ -17,13 +17,6 @@ static const char *const profiles[] = {"qemu", "ti-tusb7340"};
 #define UFRAME_PS ((sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS)
 #define KIB64 0x10000u
 
-static struct usb_zero *up(struct xd_dev *d, enum usb_speed speed, enum usb_zero_mode mode)
-{
-    struct usb_zero *z = xd_zero(speed, mode);
-    xd_plug_and_enumerate(d, z, xd_port_for(speed, 0));
-    return z;
-}
-
 /* What the controller adds to a TRB's bus time: the doorbell, the fetch,
  * the event write, and its DMA where that is the slower path. */
 static sim_time_ps overhead_ps(uint32_t bytes)
@@ -48,7 +41,7 @@ static sim_time_ps time_td(struct xd_dev *d, uint32_t dci, uint64_t buf, uint32_
 static void hs_64k(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(KIB64, KIB64);
     uint32_t packets = KIB64 / USB_HS_BULK_MPS;
     sim_time_ps bus = (sim_time_ps)packets * UFRAME_PS / xt_profile.hs_bulk_per_uframe;
@@ -77,7 +70,7 @@ Test(xhci_timing, a_64k_bulk_td_at_high_speed_takes_its_microframes)
 static void ss_64k(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_SUPER, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_SUPER, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(KIB64, KIB64);
     sim_time_ps wire = (sim_time_ps)KIB64 * 10u * SIM_MS / USB_SS_KBPS; /* 10 bits a byte */
     uint32_t burst = d.ep[XD_DCI_BULK_IN].burst + 1u, packets = KIB64 / USB_SS_BULK_MPS;
@@ -103,7 +96,7 @@ Test(xhci_timing, a_64k_bulk_td_at_superspeed_is_bound_by_the_5_gbps_wire)
 static double stream_rate(enum usb_speed speed, uint32_t n, sim_time_ps *first_ps)
 {
     struct xd_dev d;
-    (void)up(&d, speed, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, speed, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(KIB64, KIB64);
     struct xd_td td;
     for (uint32_t i = 0; i < n; i++)
@@ -156,7 +149,7 @@ Test(xhci_timing, a_stream_of_64k_tds_runs_at_the_bus_rate)
 static void nak_retry_at_next_uframe(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t in = xd_alloc(512, 64), out = xd_alloc(512, 64);
     struct xd_td td;
     struct xd_event ev;
@@ -186,7 +179,7 @@ Test(xhci_timing, a_naked_transfer_is_retried_at_the_next_microframe)
 static void interrupt_interval(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint32_t interval = d.ep[XD_DCI_INTR_IN].interval;
     sim_time_ps period = UFRAME_PS << interval;
     uint64_t buf = xd_alloc(64, 64);

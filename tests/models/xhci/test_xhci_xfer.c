@@ -66,25 +66,6 @@ Test(xhci_xfer, gadget_zero_enumerates_at_full_speed_with_evaluate_context)
 
 /* ---- data ------------------------------------------------------------------------------------ */
 
-typedef void (*body_fn)(const char *profile);
-
-static void each_profile(body_fn f)
-{
-    for (uint32_t i = 0; i < PROFILES; i++) {
-        xd_setup_named(profiles[i], 2);
-        f(profiles[i]);
-        xd_teardown();
-    }
-}
-
-/* Gadget zero at `speed` in `mode`, enumerated into *d. */
-static struct usb_zero *up(struct xd_dev *d, enum usb_speed speed, enum usb_zero_mode mode)
-{
-    struct usb_zero *z = xd_zero(speed, mode);
-    xd_plug_and_enumerate(d, z, xd_port_for(speed, 0));
-    return z;
-}
-
 /* A buffer that starts half-way into a 64 KiB block, so big TDs cross
  * boundaries and need several TRBs. */
 static uint64_t straddling_buf(uint32_t bytes)
@@ -95,7 +76,7 @@ static uint64_t straddling_buf(uint32_t bytes)
 static void bulk_in_is_the_pattern_stream(enum usb_speed speed, const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, speed, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, speed, USB_ZERO_SOURCE_SINK);
     uint64_t buf = straddling_buf(0x20000);
     const uint32_t sizes[] = {1, 511, 512, 513, 4096, 65536, 100000, 0x18000};
     uint64_t pos = 0;
@@ -114,8 +95,8 @@ static void bulk_in_ss(const char *p) { bulk_in_is_the_pattern_stream(USB_SPEED_
 
 Test(xhci_xfer, bulk_in_data_is_gadget_zeros_pattern_across_tds_and_trbs)
 {
-    each_profile(bulk_in_hs);
-    each_profile(bulk_in_ss);
+    xd_each_profile(bulk_in_hs);
+    xd_each_profile(bulk_in_ss);
 }
 
 static void fill_pattern(uint64_t pa, uint32_t n, uint64_t from)
@@ -128,7 +109,7 @@ static void fill_pattern(uint64_t pa, uint32_t n, uint64_t from)
 static void bulk_out_sinks(const char *profile)
 {
     struct xd_dev d;
-    struct usb_zero *z = up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    struct usb_zero *z = xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = straddling_buf(100000);
     fill_pattern(buf, 100000, 0);
     uint32_t got = 0;
@@ -148,13 +129,13 @@ static void bulk_out_sinks(const char *profile)
 
 Test(xhci_xfer, bulk_out_in_source_sink_mode_reaches_the_sink_unchanged)
 {
-    each_profile(bulk_out_sinks);
+    xd_each_profile(bulk_out_sinks);
 }
 
 static void loopback(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_SUPER, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_SUPER, USB_ZERO_LOOPBACK);
     struct sim_rng r;
     sim_rng_seed(&r, 11);
     uint64_t out = xd_alloc(8192, 64), in = xd_alloc(8192, 64);
@@ -173,13 +154,13 @@ static void loopback(const char *profile)
 
 Test(xhci_xfer, bulk_out_in_loopback_mode_comes_back_on_bulk_in)
 {
-    each_profile(loopback);
+    xd_each_profile(loopback);
 }
 
 static void interrupt_counter(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(64, 64);
     for (uint32_t i = 0; i < 3; i++) {
         uint32_t got = 0;
@@ -199,7 +180,7 @@ static void interrupt_counter(const char *profile)
 
 Test(xhci_xfer, interrupt_in_counts_and_babble_halts_it)
 {
-    each_profile(interrupt_counter);
+    xd_each_profile(interrupt_counter);
 }
 
 /* ---- short packets, Event Data [4.10.1.1, 4.11.5.2] ------------------------------------------- */
@@ -218,7 +199,7 @@ static void queue_in_device(struct xd_dev *d, uint32_t n)
 static void short_packet_skips_the_td(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     queue_in_device(&d, 1000);
     uint64_t buf = xd_alloc(4096, 64);
     uint64_t t0 = xd_put(&d, XD_DCI_BULK_IN, buf, 512, NORMAL | XHCI_TRB_CH | XHCI_TRB_ISP);
@@ -245,13 +226,13 @@ static void short_packet_skips_the_td(const char *profile)
 
 Test(xhci_xfer, a_short_packet_reports_its_residue_and_skips_the_rest_of_the_td)
 {
-    each_profile(short_packet_skips_the_td);
+    xd_each_profile(short_packet_skips_the_td);
 }
 
 static void isp_without_ioc(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     queue_in_device(&d, 100);
     uint64_t buf = xd_alloc(4096, 64);
     /* ISP alone: an event only because it is short */
@@ -275,13 +256,13 @@ static void isp_without_ioc(const char *profile)
 
 Test(xhci_xfer, isp_asks_for_an_event_only_when_the_trb_is_short)
 {
-    each_profile(isp_without_ioc);
+    xd_each_profile(isp_without_ioc);
 }
 
 static void event_data_reports_edtla(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t buf = xd_alloc(4096, 64);
     struct xd_event ev;
     /* whole: Normal 512 + Normal 1024 + Event Data (IOC) */
@@ -310,7 +291,7 @@ static void event_data_reports_edtla(const char *profile)
 
 Test(xhci_xfer, an_event_data_trb_reports_the_td_length_in_edtla)
 {
-    each_profile(event_data_reports_edtla);
+    xd_each_profile(event_data_reports_edtla);
 }
 
 /* ---- malformed TRBs: TRB Error and the Error state [6.4.1.1, 4.8.3] --------------------------- */
@@ -337,7 +318,7 @@ static void trb_error_then_recover(struct xd_dev *d, uint64_t bad, const char *w
 static void malformed(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t blk = xd_alloc(0x20000, 0x10000);
     uint64_t bad = xd_put(&d, XD_DCI_BULK_IN, blk + 0xf000, 0x2000, NORMAL | XHCI_TRB_IOC);
     trb_error_then_recover(&d, bad, "a buffer across a 64 KiB boundary");
@@ -354,13 +335,13 @@ static void malformed(const char *profile)
 
 Test(xhci_xfer, malformed_trbs_are_trb_errors_that_put_the_endpoint_in_error)
 {
-    each_profile(malformed);
+    xd_each_profile(malformed);
 }
 
 static void immediate_data(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     struct xd_event ev;
     (void)xd_put(&d, XD_DCI_BULK_OUT, 0x4f4c4c4548ull, 5, NORMAL | XHCI_TRB_IDT | XHCI_TRB_IOC); /* "HELLO" */
     xd_doorbell(&d, XD_DCI_BULK_OUT);
@@ -390,7 +371,7 @@ static void immediate_data(const char *profile)
 
 Test(xhci_xfer, immediate_data_is_out_only_and_at_most_8_bytes)
 {
-    each_profile(immediate_data);
+    xd_each_profile(immediate_data);
 }
 
 /* ---- rings: Link TRBs with toggle, TDs across them [4.9.2, 4.11.5.1] ---------------------------- */
@@ -427,7 +408,7 @@ static void small_ring(const char *profile)
 
 Test(xhci_xfer, link_trbs_toggle_the_cycle_and_tds_cross_them)
 {
-    each_profile(small_ring);
+    xd_each_profile(small_ring);
 }
 
 /* ---- BEI [4.17.5] ------------------------------------------------------------------------------ */
@@ -435,7 +416,7 @@ Test(xhci_xfer, link_trbs_toggle_the_cycle_and_tds_cross_them)
 static void bei(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(4096, 64);
     uint64_t irqs = xhci_stats(xt_x)->interrupts, ips = xd.ip_seen;
     struct xd_td td;
@@ -455,7 +436,7 @@ static void bei(const char *profile)
 
 Test(xhci_xfer, bei_writes_the_event_without_an_interrupt)
 {
-    each_profile(bei);
+    xd_each_profile(bei);
 }
 
 /* ---- several endpoints at once ---------------------------------------------------------------- */
@@ -465,7 +446,7 @@ Test(xhci_xfer, bei_writes_the_event_without_an_interrupt)
 static void concurrent(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t in = xd_alloc(0x10000, 0x10000), out = xd_alloc(0x10000, 0x10000);
     memset(xt_host(out, 0x10000), 0x42, 0x10000); /* the sink counts, does not refuse */
     memset(xt_host(in, 0x10000), 0xee, 0x10000);
@@ -493,7 +474,7 @@ static void concurrent(const char *profile)
 
 Test(xhci_xfer, transfers_on_several_endpoints_at_once_keep_their_data)
 {
-    each_profile(concurrent);
+    xd_each_profile(concurrent);
 }
 
 /* ---- enumeration the older way, and the event ring's segments ------------------------------------- */
@@ -528,7 +509,7 @@ static void bsr_first(const char *profile)
 
 Test(xhci_xfer, enumeration_with_bsr_reads_the_descriptor_at_address_0_first)
 {
-    each_profile(bsr_first);
+    xd_each_profile(bsr_first);
 }
 
 /* More events than one segment holds: the driver follows the controller
@@ -548,5 +529,5 @@ static void event_segments(const char *profile)
 
 Test(xhci_xfer, the_event_ring_wraps_across_its_segments)
 {
-    each_profile(event_segments);
+    xd_each_profile(event_segments);
 }

@@ -15,30 +15,12 @@ static const char *const profiles[] = {"qemu", "ti-tusb7340"};
 #define NORMAL XD_TRB_TYPE(XHCI_TRB_TYPE_NORMAL)
 #define RT_VENDOR_IN (USB_RT_DIR_IN | USB_RT_TYPE_VENDOR << USB_RT_TYPE_SHIFT)
 
-typedef void (*body_fn)(const char *profile);
-
-static void each_profile(body_fn f)
-{
-    for (uint32_t i = 0; i < PROFILES; i++) {
-        xd_setup_named(profiles[i], 2);
-        f(profiles[i]);
-        xd_teardown();
-    }
-}
-
-static struct usb_zero *up(struct xd_dev *d, enum usb_speed speed, enum usb_zero_mode mode)
-{
-    struct usb_zero *z = xd_zero(speed, mode);
-    xd_plug_and_enumerate(d, z, xd_port_for(speed, 0));
-    return z;
-}
-
 /* ---- STALL [4.10.2.1, 4.6.8, 4.6.10] ----------------------------------------------------------- */
 
 static void bulk_stall(const char *profile)
 {
     struct xd_dev d;
-    struct usb_zero *z = up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    struct usb_zero *z = xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(4096, 64);
     cr_assert_eq(usb_zero_halt(z, USB_ZERO_EP_BULK_IN), IOSIM_OK);
     struct xd_td td;
@@ -70,13 +52,13 @@ static void bulk_stall(const char *profile)
 
 Test(xhci_xfer_errors, a_stall_halts_the_endpoint_until_reset_endpoint_and_set_tr_dequeue)
 {
-    each_profile(bulk_stall);
+    xd_each_profile(bulk_stall);
 }
 
 static void ep0_stall(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_SUPER, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_SUPER, USB_ZERO_SOURCE_SINK);
     uint64_t data_trb, status_trb;
     xd_queue_control(&d, RT_VENDOR_IN, 0x77, 0, 0, 16, &data_trb, &status_trb);
     xd_doorbell(&d, XHCI_DCI_EP0);
@@ -100,7 +82,7 @@ static void ep0_stall(const char *profile)
 
 Test(xhci_xfer_errors, a_control_request_the_device_refuses_stalls_ep0)
 {
-    each_profile(ep0_stall);
+    xd_each_profile(ep0_stall);
 }
 
 /* ---- NAK ---------------------------------------------------------------------------------------- */
@@ -108,7 +90,7 @@ Test(xhci_xfer_errors, a_control_request_the_device_refuses_stalls_ep0)
 static void nak_then_data(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t in = xd_alloc(512, 64), out = xd_alloc(512, 64);
     memset(xt_host(out, 512), 0x5a, 512);
     struct xd_td td;
@@ -130,7 +112,7 @@ static void nak_then_data(const char *profile)
 
 Test(xhci_xfer_errors, a_nak_parks_the_transfer_until_the_device_has_data)
 {
-    each_profile(nak_then_data);
+    xd_each_profile(nak_then_data);
 }
 
 /* ---- Stop Endpoint [4.6.9] ------------------------------------------------------------------------ */
@@ -138,7 +120,7 @@ Test(xhci_xfer_errors, a_nak_parks_the_transfer_until_the_device_has_data)
 static void stop_parked(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t in = xd_alloc(1024, 64), out = xd_alloc(1024, 64);
     struct xd_td td;
     struct xd_event ev, cmd;
@@ -170,7 +152,7 @@ static void stop_parked(const char *profile)
 
 Test(xhci_xfer_errors, stop_endpoint_on_a_parked_transfer_reports_stopped_and_a_doorbell_resumes)
 {
-    each_profile(stop_parked);
+    xd_each_profile(stop_parked);
 }
 
 static uint32_t stop_ep(struct xd_dev *d, uint32_t dci)
@@ -184,7 +166,7 @@ static uint32_t stop_ep(struct xd_dev *d, uint32_t dci)
 static void stop_with_residue(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK); /* a 16 KiB queue */
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK); /* a 16 KiB queue */
     uint64_t out = xd_alloc(20480, 64), in = xd_alloc(20480, 64);
     for (uint32_t i = 0; i < 20480; i++)
         ((uint8_t *)xt_host(out, 20480))[i] = (uint8_t)(i * 7u);
@@ -213,7 +195,7 @@ static void stop_with_residue(const char *profile)
 
 Test(xhci_xfer_errors, stop_endpoint_reports_the_residue_of_a_partly_moved_trb)
 {
-    each_profile(stop_with_residue);
+    xd_each_profile(stop_with_residue);
 }
 
 /* A Stop that lands while a TRB's bus time runs, after the device has
@@ -223,7 +205,7 @@ Test(xhci_xfer_errors, stop_endpoint_reports_the_residue_of_a_partly_moved_trb)
 static void stop_after_device_ended(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t out = xd_alloc(4096, 64), in = xd_alloc(8192, 64);
     memset(xt_host(out, 4096), 0x11, 4096);
     const uint32_t queued[] = {4096, 3000}; /* exactly the TRB; short of it */
@@ -255,7 +237,7 @@ static void stop_after_device_ended(const char *profile)
 
 Test(xhci_xfer_errors, a_stop_after_the_device_ended_the_trb_completes_it)
 {
-    each_profile(stop_after_device_ended);
+    xd_each_profile(stop_after_device_ended);
 }
 
 /* ---- hot unplug [4.19.1, 4.10.2.3] ------------------------------------------------------------- */
@@ -263,7 +245,7 @@ Test(xhci_xfer_errors, a_stop_after_the_device_ended_the_trb_completes_it)
 static void unplug_mid_transfer(const char *profile)
 {
     struct xd_dev d;
-    struct usb_zero *z = up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
+    struct usb_zero *z = xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK);
     uint64_t in = xd_alloc(4096, 64);
     struct xd_td td;
     struct xd_event ev;
@@ -297,7 +279,7 @@ static void unplug_mid_transfer(const char *profile)
 
 Test(xhci_xfer_errors, unplugging_mid_transfer_is_a_transaction_error_and_a_port_change)
 {
-    each_profile(unplug_mid_transfer);
+    xd_each_profile(unplug_mid_transfer);
 }
 
 /* ---- transaction errors and CErr [4.10.2.7, 6.2.3] ------------------------------------------------ */
@@ -465,7 +447,7 @@ Test(xhci_xfer_errors, control_transaction_errors_are_retried_too)
 static void stop_before_retry(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK); /* a 16 KiB queue */
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_LOOPBACK); /* a 16 KiB queue */
     uint64_t out = xd_alloc(20480, 64), in = xd_alloc(20480, 64);
     for (uint32_t i = 0; i < 20480; i++)
         ((uint8_t *)xt_host(out, 20480))[i] = (uint8_t)(i * 13u);
@@ -494,7 +476,7 @@ static void stop_before_retry(const char *profile)
 
 Test(xhci_xfer_errors, a_stop_while_a_nak_retry_waits_counts_the_moved_bytes_once)
 {
-    each_profile(stop_before_retry);
+    xd_each_profile(stop_before_retry);
 }
 
 /* An interrupt TD waiting for its service opportunity has not started: a
@@ -502,7 +484,7 @@ Test(xhci_xfer_errors, a_stop_while_a_nak_retry_waits_counts_the_moved_bytes_onc
 static void stop_before_service(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(64, 64);
     struct xd_td t0, t1;
     struct xd_event ev;
@@ -524,7 +506,7 @@ static void stop_before_service(const char *profile)
 
 Test(xhci_xfer_errors, a_stop_while_an_interrupt_td_waits_for_its_interval_completes_nothing)
 {
-    each_profile(stop_before_service);
+    xd_each_profile(stop_before_service);
 }
 
 /* Unplugged between the doorbell and the controller's first look at the
@@ -533,7 +515,7 @@ Test(xhci_xfer_errors, a_stop_while_an_interrupt_td_waits_for_its_interval_compl
 static void unplug_after_doorbell(const char *profile)
 {
     struct xd_dev d;
-    (void)up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
+    (void)xd_up(&d, USB_SPEED_HIGH, USB_ZERO_SOURCE_SINK);
     uint64_t buf = xd_alloc(1024, 64);
     struct xd_td td;
     struct xd_event ev;
@@ -551,5 +533,5 @@ static void unplug_after_doorbell(const char *profile)
 
 Test(xhci_xfer_errors, an_unplug_right_after_the_doorbell_fails_the_td_that_was_to_run)
 {
-    each_profile(unplug_after_doorbell);
+    xd_each_profile(unplug_after_doorbell);
 }

@@ -998,4 +998,33 @@ static inline void xd_expect_pattern(uint64_t pa, uint32_t n, uint64_t from)
                      (unsigned long long)from, b[i]);
 }
 
+/* ---- shared by the test files ------------------------------------------------------------------- */
+
+/* The profiles every test runs on: the same driver for both. */
+#define XD_PROFILES 2u
+static inline const char *xd_profile_name(uint32_t i)
+{
+    return i == 0 ? "qemu" : "ti-tusb7340";
+}
+
+/* Runs body once per profile, each on a controller brought up with a
+ * two-segment event ring and torn down after. */
+static inline void xd_each_profile(void (*body)(const char *profile))
+{
+    for (uint32_t i = 0; i < XD_PROFILES; i++) {
+        xd_setup_named(xd_profile_name(i), 2);
+        body(xd_profile_name(i));
+        xd_teardown();
+    }
+}
+
+/* Gadget zero at `speed` in `mode`, plugged into the first port of that
+ * speed and enumerated into *d. */
+static inline struct usb_zero *xd_up(struct xd_dev *d, enum usb_speed speed, enum usb_zero_mode mode)
+{
+    struct usb_zero *z = xd_zero(speed, mode);
+    xd_plug_and_enumerate(d, z, xd_port_for(speed, 0));
+    return z;
+}
+
 #endif /* IOSIM_TESTS_XT_DRIVER_H */
