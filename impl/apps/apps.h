@@ -21,6 +21,7 @@
  *   pcid          the PCI daemon (impl/drivers/pcid/pcid.h): enumerates,
  *                 assigns, starts drivers, serves `pci:`.
  *   pcitest       the generic PCI device's driver, started by pcid.
+ *   xhcid         the xHCI driver, started by pcid (so far: bring-up and a No Op).
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -65,6 +66,7 @@ int32_t app_blk_server(void *args);
 int32_t app_pool_client(void *args);
 int32_t app_pcid(void *args);      /* impl/drivers/pcid/pcid_main.c */
 int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
+int32_t app_xhcid(void *args);     /* impl/drivers/xhcid/xhcid.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)
