@@ -313,6 +313,13 @@ Test(xhci_profiles, impossible_profiles_are_refused_with_why)
     p = *xhci_profile_find("qemu");
     p.bar_bytes = 0x3000;
     cr_expect_not_null(xhci_profile_problem(&p));
+    p = *xhci_profile_find("qemu");
+    p.hs_bulk_per_uframe = 14;
+    cr_expect_not_null(xhci_profile_problem(&p), "more than 13 bulk packets a microframe");
+    p.hs_bulk_per_uframe = 0;
+    cr_expect_not_null(xhci_profile_problem(&p), "no bulk packets at all");
+    p.hs_bulk_per_uframe = 13;
+    cr_expect_null(xhci_profile_problem(&p), "13 is the spec's maximum");
 }
 
 /* The TI TUSB7340 as its datasheet and real hosts show it (docs/xhci-profiles.md 2). */
