@@ -270,7 +270,7 @@ static enum block block_of(const struct xhci *x, uint64_t off, uint32_t *rel)
 {
     const struct xhci_profile *p = x->p;
     uint64_t op_end = p->caplength + XHCI_OP_PORT_REGS +
-                      (uint64_t)XHCI_PORT_REGS_STRIDE * xhci_profile_ports(p);
+                      (uint64_t)XHCI_PORT_REGS_STRIDE * x->nports;
     uint64_t rt_end = p->rtsoff + XHCI_RT_IR0 + (uint64_t)XHCI_RT_IR_STRIDE * p->max_intrs;
     uint64_t db_end = p->dboff + (uint64_t)XHCI_DB_BYTES * (p->max_slots + 1u);
     if (off < p->caplength || (off >= p->xecp && off < p->xecp + 4ull * p->xcap_dwords)) {
@@ -438,8 +438,9 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     if (x == NULL)
         return IOSIM_ENOMEM;
     x->p = c->profile;
+    x->nports = xhci_profile_ports(x->p); /* counted once: every register access needs it */
     snprintf(x->name, sizeof x->name, "%s", c->name != NULL ? c->name : "xhci");
-    x->ports = calloc(xhci_profile_ports(x->p), sizeof *x->ports);
+    x->ports = calloc(x->nports, sizeof *x->ports);
     x->intr = calloc(x->p->max_intrs, sizeof *x->intr);
     x->slots = calloc(x->p->max_slots + 1u, sizeof *x->slots);
     x->xfer_buf = malloc(XHCI_XFER_BUF_BYTES);
@@ -460,7 +461,7 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     for (uint32_t s = 0; s <= x->p->max_slots; s++)
         for (uint32_t dci = 0; dci <= XHCI_DCI_MAX; dci++)
             x->slots[s].ep[dci].work = SIM_EVENT_NONE;
-    for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++)
+    for (uint32_t i = 0; i < x->nports; i++)
         x->ports[i].reset_done = x->ports[i].connect_ev = SIM_EVENT_NONE;
     reset_registers(x);
     x->usbsts |= XHCI_USBSTS_CNR; /* until power-on is over */
@@ -474,7 +475,7 @@ void xhci_destroy(struct xhci *x)
     if (x == NULL)
         return;
     x->destroying = true;
-    for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++)
+    for (uint32_t i = 0; i < x->nports; i++)
         if (x->ports[i].dev != NULL)
             (void)xhci_usb_detach(x, i + 1);
     xhci_slots_reset(x);

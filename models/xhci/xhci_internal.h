@@ -135,6 +135,7 @@ struct xhci_slot {
 struct xhci {
     char name[XHCI_NAME_MAX];
     const struct xhci_profile *p;
+    uint32_t nports;                     /* xhci_profile_ports(p), counted at create */
     struct pci_fn *fn;
     struct sim_machine *m;
     struct xhci_stats stats;

@@ -36,7 +36,7 @@ static void device_seen(void *ctx, uint64_t port);
 
 void xhci_ports_reset(struct xhci *x)
 {
-    for (uint32_t i = 0; i < xhci_profile_ports(x->p); i++) {
+    for (uint32_t i = 0; i < x->nports; i++) {
         struct xhci_port *pt = &x->ports[i];
         sim_dev_cancel(x->m, pt->reset_done);
         sim_dev_cancel(x->m, pt->connect_ev);
@@ -54,7 +54,7 @@ void xhci_ports_reset(struct xhci *x)
 
 void xhci_port_change(struct xhci *x, uint32_t port, uint32_t bits)
 {
-    ASSERT(port < xhci_profile_ports(x->p) && (bits & ~XHCI_PORTSC_CHANGE) == 0);
+    ASSERT(port < x->nports && (bits & ~XHCI_PORTSC_CHANGE) == 0);
     struct xhci_port *pt = &x->ports[port];
     uint32_t fresh = bits & ~pt->portsc;
     pt->portsc |= bits;
@@ -163,7 +163,7 @@ static void portsc_write(struct xhci *x, uint32_t port, uint32_t v)
 
 uint32_t xhci_port_read(struct xhci *x, uint32_t port, uint32_t reg)
 {
-    if (port >= xhci_profile_ports(x->p))
+    if (port >= x->nports)
         return 0;
     const struct xhci_port *pt = &x->ports[port];
     switch (reg) {
@@ -177,7 +177,7 @@ uint32_t xhci_port_read(struct xhci *x, uint32_t port, uint32_t reg)
 
 void xhci_port_write(struct xhci *x, uint32_t port, uint32_t reg, uint32_t value)
 {
-    if (port >= xhci_profile_ports(x->p))
+    if (port >= x->nports)
         return;
     struct xhci_port *pt = &x->ports[port];
     switch (reg) {
@@ -200,7 +200,7 @@ void xhci_port_write(struct xhci *x, uint32_t port, uint32_t reg, uint32_t value
 
 enum iosim_err xhci_port_connect(struct xhci *x, uint32_t port_no, uint32_t speed)
 {
-    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (port_no == 0 || port_no > x->nports)
         return IOSIM_EINVAL;
     struct xhci_port *pt = &x->ports[port_no - 1];
     bool usb3_speed = speed == XHCI_SPEED_SUPER || speed == XHCI_SPEED_SUPER_PLUS;
@@ -221,7 +221,7 @@ enum iosim_err xhci_port_connect(struct xhci *x, uint32_t port_no, uint32_t spee
 
 enum iosim_err xhci_port_disconnect(struct xhci *x, uint32_t port_no)
 {
-    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (port_no == 0 || port_no > x->nports)
         return IOSIM_EINVAL;
     struct xhci_port *pt = &x->ports[port_no - 1];
     if (!(pt->portsc & XHCI_PORTSC_CCS))
@@ -275,7 +275,7 @@ static void device_seen(void *ctx, uint64_t port)
 enum iosim_err xhci_usb_attach(struct xhci *x, uint32_t port_no, struct usb_dev *d)
 {
     ASSERT(d != NULL);
-    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (port_no == 0 || port_no > x->nports)
         return IOSIM_EINVAL;
     struct xhci_port *pt = &x->ports[port_no - 1];
     uint32_t speed = xhci_speed_of(usb_dev_speed(d));
@@ -296,7 +296,7 @@ enum iosim_err xhci_usb_attach(struct xhci *x, uint32_t port_no, struct usb_dev 
 
 enum iosim_err xhci_usb_detach(struct xhci *x, uint32_t port_no)
 {
-    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (port_no == 0 || port_no > x->nports)
         return IOSIM_EINVAL;
     struct xhci_port *pt = &x->ports[port_no - 1];
     if (pt->dev == NULL)
@@ -315,7 +315,7 @@ enum iosim_err xhci_usb_detach(struct xhci *x, uint32_t port_no)
 
 struct usb_dev *xhci_usb_device(const struct xhci *x, uint32_t port_no)
 {
-    if (port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (port_no == 0 || port_no > x->nports)
         return NULL;
     return x->ports[port_no - 1].dev;
 }

@@ -186,7 +186,7 @@ static uint32_t address_device(struct xhci *x, uint32_t slot, uint64_t in, bool 
     if (icc[XHCI_ICC_DW_DROP] != 0 || (icc[XHCI_ICC_DW_ADD] & 3u) != 3u)
         return XHCI_CC_TRB_ERROR;
     uint32_t port = field(sc[1], XHCI_SLOT_DW1_ROOT_PORT_MASK, XHCI_SLOT_DW1_ROOT_PORT_SHIFT);
-    if (port == 0 || port > xhci_profile_ports(x->p) ||
+    if (port == 0 || port > x->nports ||
         ep_ctx_check(XHCI_DCI_EP0, ep0) != XHCI_CC_SUCCESS)
         return XHCI_CC_PARAMETER_ERROR;
     uint8_t dcbaa[8];

@@ -130,7 +130,7 @@ void xhci_trace_doorbell(struct xhci *x, uint32_t db, uint32_t value)
 void xhci_trace_port(struct xhci *x, uint32_t port_no, const char *what, uint32_t change)
 {
     struct sim_trace *tr = trace_of(x);
-    if (tr == NULL || port_no == 0 || port_no > xhci_profile_ports(x->p))
+    if (tr == NULL || port_no == 0 || port_no > x->nports)
         return;
     uint32_t sc = x->ports[port_no - 1].portsc;
     sim_trace_usb_port(tr, sim_dev_now(x->m), x->name, port_no, what, change, sc, speed_name(sc));

@@ -92,7 +92,7 @@ static uint32_t ep_mps(const struct xhci_ep *ep)
 static struct usb_dev *device_of(struct xhci *x, uint32_t slot)
 {
     uint32_t port = x->slots[slot].port;
-    if (port == 0 || port > xhci_profile_ports(x->p))
+    if (port == 0 || port > x->nports)
         return NULL;
     const struct xhci_port *pt = &x->ports[port - 1];
     return (pt->portsc & XHCI_PORTSC_PED) ? pt->dev : NULL;
@@ -101,7 +101,7 @@ static struct usb_dev *device_of(struct xhci *x, uint32_t slot)
 static uint32_t speed_of(struct xhci *x, uint32_t slot)
 {
     uint32_t port = x->slots[slot].port;
-    if (port == 0 || port > xhci_profile_ports(x->p))
+    if (port == 0 || port > x->nports)
         return XHCI_SPEED_HIGH;
     return (x->ports[port - 1].portsc & XHCI_PORTSC_SPEED_MASK) >> XHCI_PORTSC_SPEED_SHIFT;
 }
@@ -113,10 +113,11 @@ static uint32_t speed_of(struct xhci *x, uint32_t slot)
 static sim_time_ps bus_ps(struct xhci *x, uint32_t slot, uint32_t mps, uint32_t bytes, uint32_t burst)
 {
     uint64_t packets = bytes == 0 ? 1u : (bytes + mps - 1u) / mps;
-    switch (speed_of(x, slot)) {
+    uint32_t speed = speed_of(x, slot);
+    switch (speed) {
     case XHCI_SPEED_SUPER:
     case XHCI_SPEED_SUPER_PLUS: {
-        uint64_t per = speed_of(x, slot) == XHCI_SPEED_SUPER ? SS_PS_PER_BYTE : SSP_PS_PER_BYTE;
+        uint64_t per = speed == XHCI_SPEED_SUPER ? SS_PS_PER_BYTE : SSP_PS_PER_BYTE;
         uint64_t bursts = (packets + burst - 1u) / (burst != 0 ? burst : 1u);
         return (sim_time_ps)(((uint64_t)bytes + packets * SS_FRAMING_BYTES) * per +
                              bursts * x->p->ss_burst_gap_ps);
