@@ -162,7 +162,8 @@
 #define USB_EP_ATTRIBUTES 3u
 #define USB_EP_MAX_PACKET 4u             /* 16 */
 #define USB_EP_INTERVAL 6u
-#define USB_EP_ADDR_NUMBER_MASK 0x0fu    /* 3:0; 6:4 reserved */
+#define USB_EP_ADDR_NUMBER_MASK 0x0fu    /* 3:0 */
+#define USB_EP_ADDR_RESERVED_MASK 0x70u  /* 6:4 reserved, zero [USB2 9.6.6, table 9-13] */
 #define USB_EP_ADDR_DIR_IN 0x80u         /* bit 7; ignored for control endpoints */
 #define USB_EP_NUMBER_MAX 15u
 #define USB_EP_XFER_MASK 0x03u           /* bmAttributes 1:0 transfer type */
@@ -184,6 +185,15 @@
 #define USB_EP_MPS_SIZE_MASK 0x07ffu     /* wMaxPacketSize 10:0 bytes */
 #define USB_EP_MPS_MULT_MASK 0x1800u     /* 12:11 extra transactions per microframe (HS) */
 #define USB_EP_MPS_MULT_SHIFT 11u
+#define USB_EP_MPS_MULT_MAX 2u           /* 3 is reserved [USB2 9.6.6, table 9-13] */
+#define USB_EP_MPS_RESERVED_MASK 0xe000u /* 15:13 reserved, zero [USB2 9.6.6, table 9-13] */
+/* bInterval [USB2 9.6.6, table 9-13], [USB32 9.6.6]: full-speed isochronous and
+ * high-speed or SuperSpeed periodic endpoints poll every 2^(bInterval-1) (micro)frames,
+ * bInterval 1..16; full- and low-speed interrupt endpoints every bInterval frames, 1..255 */
+#define USB_EP_INTERVAL_EXP_MIN 1u
+#define USB_EP_INTERVAL_EXP_MAX 16u
+#define USB_EP_INTERVAL_FRAMES_MIN 1u
+#define USB_EP_INTERVAL_FRAMES_MAX 255u
 
 /* SuperSpeed endpoint companion [USB32 9.6.7]; [ref 3] */
 #define USB_SSC_MAX_BURST 2u             /* packets per burst - 1, 0..15 */
@@ -191,7 +201,9 @@
 #define USB_SSC_BYTES_PER_INTERVAL 4u    /* 16, periodic endpoints */
 #define USB_SSC_MAX_BURST_MAX 15u
 #define USB_SSC_BULK_MAX_STREAMS_MASK 0x1fu /* bulk: 2^n streams */
+#define USB_SSC_BULK_MAX_STREAMS_MAX 16u /* 2^16 streams; 17..31 reserved [USB32 9.6.7] */
 #define USB_SSC_ISOCH_MULT_MASK 0x03u    /* isochronous: bursts per interval - 1 */
+#define USB_SSC_ISOCH_MULT_MAX 2u        /* 3 bursts an interval; 3 reserved [USB32 9.6.7] */
 #define USB_SSC_SSP_ISOCH_COMPANION 0x80u /* isochronous: an SSP companion follows */
 
 /* BOS and device capabilities [USB32 9.6.2]; [ref 3] */
@@ -208,6 +220,7 @@
 
 /* String descriptors [USB2 9.6.7]: string 0 lists LANGIDs, the rest are UTF-16LE */
 #define USB_STRING_LANGIDS 0u
+#define USB_STRING_CODE_UNIT_BYTES 2u    /* a UTF-16LE code unit, or a LANGID in string 0 */
 
 /* ---- speeds, timing and packet sizes [USB2 5.5.3, 5.6.3, 5.7.3, 5.8.3], [USB32 9.6.6] ---- */
 
@@ -223,6 +236,7 @@
 #define USB_LS_INTERRUPT_MPS_MAX 8u      /* low speed has no bulk or isochronous */
 #define USB_FS_CONTROL_MPS_MAX 64u       /* 8, 16, 32 or 64 */
 #define USB_FS_BULK_MPS_MAX 64u          /* 8, 16, 32 or 64 */
+#define USB_FS_BULK_MPS_MIN 8u           /* [USB2 5.8.3] */
 #define USB_FS_INTERRUPT_MPS_MAX 64u
 #define USB_FS_ISOCH_MPS_MAX 1023u
 #define USB_HS_CONTROL_MPS 64u

@@ -88,14 +88,20 @@ static const struct fact descriptors[] = {
     FACT(USB_EP_USAGE_DATA, 0), FACT(USB_EP_USAGE_FEEDBACK, 1),
     FACT(USB_EP_USAGE_IMPLICIT_FEEDBACK, 2), FACT(USB_EP_MPS_SIZE_MASK, BITS(10, 0)),
     FACT(USB_EP_MPS_MULT_MASK, BITS(12, 11)), FACT(USB_EP_MPS_MULT_SHIFT, 11),
+    FACT(USB_EP_MPS_MULT_MAX, 2), FACT(USB_EP_MPS_RESERVED_MASK, BITS(15, 13)),
+    FACT(USB_EP_ADDR_RESERVED_MASK, BITS(6, 4)), FACT(USB_EP_INTERVAL_EXP_MIN, 1),
+    FACT(USB_EP_INTERVAL_EXP_MAX, 16), FACT(USB_EP_INTERVAL_FRAMES_MIN, 1),
+    FACT(USB_EP_INTERVAL_FRAMES_MAX, 255),
     FACT(USB_SSC_MAX_BURST, 2), FACT(USB_SSC_ATTRIBUTES, 3), FACT(USB_SSC_BYTES_PER_INTERVAL, 4),
     FACT(USB_SSC_MAX_BURST_MAX, 15), FACT(USB_SSC_BULK_MAX_STREAMS_MASK, BITS(4, 0)),
     FACT(USB_SSC_ISOCH_MULT_MASK, BITS(1, 0)), FACT(USB_SSC_SSP_ISOCH_COMPANION, BIT(7)),
+    FACT(USB_SSC_BULK_MAX_STREAMS_MAX, 16), FACT(USB_SSC_ISOCH_MULT_MAX, 2),
     FACT(USB_BOS_TOTAL_LENGTH, 2), FACT(USB_BOS_NUM_CAPS, 4), FACT(USB_DEVCAP_TYPE, 2),
     FACT(USB_DEVCAP_USB2_EXT, 2), FACT(USB_DEVCAP_SUPERSPEED, 3),
     FACT(USB_DEVCAP_CONTAINER_ID, 4), FACT(USB_DEVCAP_USB2_EXT_BYTES, 7),
     FACT(USB_DEVCAP_SUPERSPEED_BYTES, 10), FACT(USB_DEVCAP_CONTAINER_ID_BYTES, 20),
     FACT(USB_DEVCAP_USB2_EXT_LPM, BIT(1)), FACT(USB_STRING_LANGIDS, 0),
+    FACT(USB_STRING_CODE_UNIT_BYTES, 2),
 };
 
 /* [USB2 5.5.3, 5.6.3, 5.7.3, 5.8.3], [USB32 9.6.1, 9.6.6] */
@@ -110,6 +116,7 @@ static const struct fact speeds[] = {
     FACT(USB_SS_CONTROL_MPS, 512), FACT(USB_SS_BULK_MPS, 1024),
     FACT(USB_SS_INTERRUPT_MPS_MAX, 1024), FACT(USB_SS_ISOCH_MPS_MAX, 1024),
     FACT(USB_FS_CONTROL_MPS_MIN, 8), FACT(USB_SS_MAX_PACKET0_EXP, 9),
+    FACT(USB_FS_BULK_MPS_MIN, 8),
 };
 
 /* USB-IF class codes; mass storage subclass and protocol codes */
@@ -229,12 +236,24 @@ Test(usb_ch9, bit_fields_of_one_byte_or_word_do_not_overlap)
 {
     cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_EP_ADDR_NUMBER_MASK), ROW(USB_EP_ADDR_DIR_IN))),
                  BITS(7, 0) & ~BITS(6, 4), "bEndpointAddress: all but reserved 6:4");
+    cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_EP_ADDR_NUMBER_MASK), ROW(USB_EP_ADDR_DIR_IN),
+                                          ROW(USB_EP_ADDR_RESERVED_MASK))),
+                 BITS(7, 0), "bEndpointAddress has no other bits");
     cr_expect_eq(USB_EP_NUMBER_MAX, USB_EP_ADDR_NUMBER_MASK);
     cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_EP_XFER_MASK), ROW(USB_EP_SYNC_MASK),
                                           ROW(USB_EP_USAGE_MASK))),
                  BITS(5, 0));
     cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_EP_MPS_SIZE_MASK), ROW(USB_EP_MPS_MULT_MASK))),
                  BITS(12, 0));
+    cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_EP_MPS_SIZE_MASK), ROW(USB_EP_MPS_MULT_MASK),
+                                          ROW(USB_EP_MPS_RESERVED_MASK))),
+                 BITS(15, 0), "wMaxPacketSize has no other bits");
+    cr_expect(spec_fits(USB_EP_MPS_MULT_MAX, USB_EP_MPS_MULT_MASK, USB_EP_MPS_MULT_SHIFT));
+    cr_expect(spec_fits(USB_SSC_BULK_MAX_STREAMS_MAX, USB_SSC_BULK_MAX_STREAMS_MASK, 0));
+    cr_expect(spec_fits(USB_SSC_ISOCH_MULT_MAX, USB_SSC_ISOCH_MULT_MASK, 0));
+    cr_expect_lt(USB_EP_MPS_MULT_MAX, USB_EP_MPS_MULT_MASK >> USB_EP_MPS_MULT_SHIFT,
+                 "the top value of the field is reserved");
+    cr_expect_lt(USB_SSC_ISOCH_MULT_MAX, USB_SSC_ISOCH_MULT_MASK, "Mult 3 is reserved");
     cr_expect_eq(spec_check_disjoint(ROWS(ROW(USB_CFG_ATTR_ONE), ROW(USB_CFG_ATTR_SELF_POWERED),
                                           ROW(USB_CFG_ATTR_REMOTE_WAKEUP))),
                  BITS(7, 5));
@@ -277,4 +296,10 @@ Test(usb_ch9, packet_sizes_fit_wmaxpacketsize_and_grow_with_speed)
     cr_expect_eq(USB_FS_KBPS, 8u * USB_LS_KBPS);
     cr_expect_eq(USB_FRAME_US, 8u * USB_MICROFRAME_US, "8 microframes a frame");
     cr_expect_eq(USB_SSC_MAX_BURST_MAX + 1u, 16u, "bursts of 1 to 16 packets");
+    cr_expect_eq(USB_FS_BULK_MPS_MIN, USB_FS_CONTROL_MPS_MIN, "8, 16, 32 or 64 for both");
+    cr_expect_leq(USB_EP_INTERVAL_FRAMES_MAX, 0xffu, "bInterval is one byte");
+    cr_expect_eq(USB_EP_INTERVAL_EXP_MAX, 16u, "2^15 microframes = 4.096 s at most");
+    cr_expect_eq(USB_EP_INTERVAL_EXP_MIN, USB_EP_INTERVAL_FRAMES_MIN, "0 is never a period");
+    cr_expect_eq((USB_STRING_MAX_BYTES - USB_DESC_HEADER_BYTES) % USB_STRING_CODE_UNIT_BYTES, 0,
+                 "a string is whole code units after its header");
 }
