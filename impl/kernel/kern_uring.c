@@ -279,6 +279,22 @@ static void set_status(struct ring_header *hdr, uint32_t bits)
     (void)port_wake(&hdr->shared_pop_epoch, PORT_WAKE_ALL);
 }
 
+/* A server sleeps on its scheme's ring, not on its secondaries: what
+ * happens on a secondary (a NOTIFY_PEER, its peer leaving) wakes the
+ * scheme rings `pid` serves too. */
+static void wake_server(struct kern *k, uint32_t pid)
+{
+    for (uint32_t i = 0; i < KERN_INSTS_MAX; i++) {
+        struct kern_inst *in = &k->insts[i];
+        if (in->state != KI_ATTACHED || in->mode != KM_K2U || in->cons.producer_pid != pid)
+            continue;
+        /* moved, not only woken: a server between its last look and its
+         * sleep must not sleep through it (its sleep compares the word) */
+        (void)port_fetch_add_u32(&in->reg.sq_hdr->shared_push_epoch, 1, PORT_RELEASE);
+        (void)port_wake(&in->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
+    }
+}
+
 /* The side `pid` let go of the instance: shut its opposite ring down, so the
  * other side drains what is left and then sees "shut down". */
 static void shut_side(struct kern *k, struct kern_inst *inst, uint32_t pid)
@@ -303,6 +319,7 @@ static void shut_side(struct kern *k, struct kern_inst *inst, uint32_t pid)
             set_status(rg->sq_hdr, RING_STATUS_POPPER_DOWN);
             set_status(rg->cq_hdr, RING_STATUS_PUSHER_DOWN);
         }
+        wake_server(k, pid == inst->owner_pid ? inst->peer_pid : inst->owner_pid);
         return;
     case KM_NONE:
         return;
@@ -456,11 +473,7 @@ static int64_t nop(struct kern *k, uint32_t pid, const struct ring_sqe64 *sqe)
     uint32_t other = pid == sec->owner_pid ? sec->peer_pid : sec->owner_pid;
     (void)port_wake(&sec->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
     (void)port_wake(&sec->reg.cq_hdr->shared_push_epoch, PORT_WAKE_ALL);
-    for (uint32_t i = 0; i < KERN_INSTS_MAX; i++) {
-        struct kern_inst *in = &k->insts[i];
-        if (in->state == KI_ATTACHED && in->mode == KM_K2U && in->cons.producer_pid == other)
-            (void)port_wake(&in->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
-    }
+    wake_server(k, other);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "impl/port/atomic.h"
 #include "impl/port/err.h"
 
 /* Wait forever. */
@@ -32,5 +33,14 @@ void port_irq_close(struct port_irq *irq);
 /* IOSIM_OK when an interrupt arrived (consuming it), IOSIM_ETIMEDOUT when
  * timeout_ns passed first. */
 enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns);
+
+/* Waits for an interrupt or for a wake of `word`, whichever comes first:
+ * IOSIM_OK when the interrupt arrived (consumed), IOSIM_EAGAIN when the
+ * word moved from `expected` or was woken (port_wake; callers re-check),
+ * IOSIM_ETIMEDOUT. A driver that serves rings and takes interrupts sleeps
+ * here on the epoch its server ring moves on: one sleep for both, so it
+ * needs no polling period when idle. */
+enum iosim_err port_irq_wait_word(struct port_irq *irq, port_atomic_u32 *word, uint32_t expected,
+                                  uint64_t timeout_ns);
 
 #endif /* IOSIM_PORT_IRQ_H */

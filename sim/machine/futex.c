@@ -70,7 +70,13 @@ uint32_t sim_io_wake(struct sim_machine *m, const uint32_t *word, uint32_t n)
             continue;
         }
         sim_io_unwait(m, p);
-        sim_proc_wake(p, IOSIM_OK, 0);
+        if (p->irq_wait_line != UINT32_MAX) { /* it waited for an interrupt too */
+            m->irq[p->irq_wait_line].waiter = NULL;
+            p->irq_wait_line = UINT32_MAX;
+            sim_proc_wake(p, IOSIM_EAGAIN, 0);
+        } else {
+            sim_proc_wake(p, IOSIM_OK, 0);
+        }
         woken++;
     }
     return woken;

@@ -143,6 +143,8 @@ static void irq_deliver(struct sim_machine *m, uint32_t line, const char *device
     }
     l->waiter = NULL;
     w->irq_wait_line = UINT32_MAX;
+    if (w->wait_word != NULL) /* it slept on a word too (sim_io_irq_wait_word) */
+        sim_io_unwait(m, w);
     m->count.irq_delivered++;
     irq_trace(m, line, "deliver", w, device);
     sim_proc_wake(w, IOSIM_OK, line);
@@ -187,6 +189,8 @@ static void irq_timeout(void *ctx, uint64_t arg)
         return;
     m->irq[line].waiter = NULL;
     p->irq_wait_line = UINT32_MAX;
+    if (p->wait_word != NULL)
+        sim_io_unwait(m, p);
     p->timeout = SIM_EVENT_NONE;
     m->count.irq_timeouts++;
     irq_trace(m, line, "timeout", p, "");
@@ -216,6 +220,38 @@ enum iosim_err sim_io_irq_wait(struct sim_machine *m, struct sim_proc *p, uint32
         sim_dev_after(m, timeout_ps, irq_timeout, m, p->pid - 1, &p->timeout) != IOSIM_OK) {
         l->waiter = NULL;
         p->irq_wait_line = UINT32_MAX;
+        return IOSIM_ENOSPC;
+    }
+    sim_proc_block(p);
+    return p->wake_err;
+}
+
+enum iosim_err sim_io_irq_wait_word(struct sim_machine *m, struct sim_proc *p, uint32_t line,
+                                    const uint32_t *word, uint32_t expected,
+                                    sim_time_ps timeout_ps)
+{
+    ASSERT(p == sim_current_proc() && p->cpu >= 0);
+    if (line >= SIM_IRQ_LINES)
+        return IOSIM_EINVAL;
+    uint32_t now;
+    sim_sb_read(&m->cpus[p->cpu].sb, word, &now, sizeof now);
+    if (m->irq[line].pending || now != expected || timeout_ps == 0)
+        return sim_io_irq_wait(m, p, line, 0) == IOSIM_OK ? IOSIM_OK
+               : now != expected                          ? IOSIM_EAGAIN
+                                                          : IOSIM_ETIMEDOUT;
+    if (m->irq[line].waiter != NULL)
+        return IOSIM_EBUSY;
+    ASSERT(m->waiter_count < SIM_PROCS_MAX);
+    /* on both lists at once: whichever comes first takes it off the other */
+    m->irq[line].waiter = p;
+    p->irq_wait_line = line;
+    m->waiters[m->waiter_count++] = p;
+    p->wait_word = word;
+    if (timeout_ps != SIM_TIME_MAX &&
+        sim_dev_after(m, timeout_ps, irq_timeout, m, p->pid - 1, &p->timeout) != IOSIM_OK) {
+        m->irq[line].waiter = NULL;
+        p->irq_wait_line = UINT32_MAX;
+        sim_io_unwait(m, p);
         return IOSIM_ENOSPC;
     }
     sim_proc_block(p);

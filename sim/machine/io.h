@@ -24,6 +24,13 @@ void sim_io_mmio_write(struct sim_machine *m, struct sim_proc *p, uint64_t addr,
 enum iosim_err sim_io_irq_wait(struct sim_machine *m, struct sim_proc *p, uint32_t line,
                                sim_time_ps timeout_ps);
 
+/* Inside process p: waits for `line` or a wake of `word` (sleeping only
+ * while *word == expected), whichever comes first: IOSIM_OK for the
+ * interrupt (consumed), IOSIM_EAGAIN for the word, ETIMEDOUT, EBUSY. */
+enum iosim_err sim_io_irq_wait_word(struct sim_machine *m, struct sim_proc *p, uint32_t line,
+                                    const uint32_t *word, uint32_t expected,
+                                    sim_time_ps timeout_ps);
+
 /* Inside process p: sleeps while *word == expected (a futex wait), until
  * sim_io_wake on the word or timeout_ps (SIM_TIME_MAX: forever). */
 enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,

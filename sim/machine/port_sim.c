@@ -479,6 +479,19 @@ enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
     return sim_io_irq_wait(p->machine, p, irq->line, t);
 }
 
+enum iosim_err port_irq_wait_word(struct port_irq *irq, port_atomic_u32 *word, uint32_t expected,
+                                  uint64_t timeout_ns)
+{
+    PORT_CALL();
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL || irq == NULL || word == NULL)
+        return IOSIM_EINVAL;
+    sim_time_ps t = timeout_ns == PORT_IRQ_NO_TIMEOUT || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
+                        ? SIM_TIME_MAX : timeout_ns * SIM_NS;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return sim_io_irq_wait_word(p->machine, p, irq->line, &word->raw, expected, t);
+}
+
 /* ---- waiting on shared words ---------------------------------------------------------- */
 
 enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t timeout_ns)
@@ -635,6 +648,16 @@ void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, u
         return;
     sim_trace_pcid_req(m->trace, m->eng.now_ps, trace_pid(), bdf, client_pid, op, (int64_t)offset,
                        (int64_t)len, status, (int64_t)extra);
+}
+
+void port_trace_xhcid_dev(const struct port_trace_usb_dev *d)
+{
+    PORT_CALL();
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_xhcid_dev(m->trace, m->eng.now_ps, trace_pid(), d->port, d->slot, d->speed,
+                        d->event, d->vendor, d->product, d->interfaces, d->detail);
 }
 
 /* ---- system calls ----------------------------------------------------------------- */

@@ -600,6 +600,10 @@ void sim_proc_kill(struct sim_proc *p, int32_t status)
         sim_sched_trace(m, -1, p, "kill_deferred", -1, status);
         if (p->state == SIM_PROC_BLOCKED && p->wait_word != NULL) {
             sim_io_unwait(m, p);
+            if (p->irq_wait_line != UINT32_MAX) {
+                m->irq[p->irq_wait_line].waiter = NULL;
+                p->irq_wait_line = UINT32_MAX;
+            }
             sim_proc_wake(p, IOSIM_ECANCELED, 0);
         }
         return;

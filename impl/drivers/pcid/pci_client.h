@@ -12,9 +12,9 @@
  *     pci_client_irq(&pc, PCI_SCHEME_IRQ_AUTO, 4, &irq);    lines irq.first ..
  *     pci_client_close(&pc);
  *
- * Each call submits its SQE on the secondary ring, wakes pcid through the
- * kernel ring (a NOP with URING_SQE_NOTIFY_PEER) and waits for the answer,
- * so the driver blocks only itself; pcid and the kernel never block on it.
+ * Each call submits its SQE on the secondary ring (impl/uring/peer.h),
+ * wakes pcid through the kernel ring and waits for the answer, so the
+ * driver blocks only itself; pcid and the kernel never block on it.
  * Several requests can be in flight at once with pci_client_submit /
  * pci_client_wait (answers are matched by tag, in whatever order).
  *
@@ -32,7 +32,7 @@
 #include "impl/drivers/pcid/pci_scheme.h"
 #include "impl/port/dma.h"
 #include "impl/port/err.h"
-#include "impl/uring/uring.h"
+#include "impl/uring/peer.h"
 
 struct port_bar;
 
@@ -40,26 +40,16 @@ struct port_bar;
 
 struct pci_client_buf {           /* in the DMA buffer: what pcid reads and writes */
     char path[16];
-    char peer[48];
+    char peer[IOU_PEER_PATH_BYTES];
     struct pci_scheme_info info;
     struct pci_scheme_irq_req irq;
     uint32_t cfg[PCI_CLIENT_SLOTS];
 };
 
-struct pci_client_answer {
-    uint64_t tag;
-    int64_t status;
-    uint64_t extra;
-    bool done;
-};
-
 struct pci_client {
-    struct iou k;                 /* ours to the kernel */
-    struct iou ring;              /* the secondary ring to pcid */
+    struct iou_peer peer;         /* the secondary ring to pcid (impl/uring/peer.h) */
     struct port_dma mem;
     struct pci_client_buf *buf;
-    uint64_t next_tag;
-    struct pci_client_answer answers[PCI_CLIENT_SLOTS]; /* arrived, not yet waited for */
     int64_t handle;
 };
 

@@ -22,7 +22,7 @@
 #include "impl/port/port.h"
 #include "impl/uring/uring.h"
 
-#define PCID_POLL_NS 50000u /* a backstop: drivers wake pcid through their kernel ring */
+#define PCID_POLL_NS 50000u /* while a CQ is full: how long each enter waits for room */
 
 struct pcid_proc {
     struct pcid d;
@@ -86,10 +86,14 @@ static bool serve_main(struct pcid_proc *s)
 {
     struct ring_sqe64 q;
     enum iosim_err e;
+    uint32_t served = 0;
     while ((e = iou_next_request(&s->main, &q)) == IOSIM_OK) {
         int64_t st = q.opcode == RING_OP_DUP ? accept_ring(s, &q) : err(IOSIM_EACCES);
         (void)iou_reply_wait(&s->main, q.user_data, st, 0, PCID_POLL_NS);
+        served++;
     }
+    if (served > 0)
+        (void)iou_enter(&s->main, 0, 0); /* the kernel takes the answers on */
     return e == IOSIM_EAGAIN;
 }
 
@@ -136,14 +140,21 @@ static int32_t run(struct pcid_proc *s, void *args)
     (void)pcid_start_drivers(&s->d);
     bool until_gone = app_arg_int(args, "until_drivers_exit", 0) != 0;
     while (!(until_gone && drivers_all_gone(&s->d))) {
-        int64_t n = iou_enter(&s->main, 1, PCID_POLL_NS);
-        if (n < 0 && n != err(IOSIM_ETIMEDOUT))
-            break;
+        /* the kernel moves this word for a request on the scheme's ring and
+         * for anything on a driver's ring (a notify, the driver leaving):
+         * one sleep covers them all, no polling */
+        port_atomic_u32 *word = &s->main.sq_hdr->shared_push_epoch;
+        uint32_t seen = port_load_u32(word, PORT_ACQUIRE);
         if (!serve_main(s))
             break;
         for (uint32_t i = 0; i < s->d.client_count; i++)
             if (s->d.clients[i].ring)
                 serve_peer(s, &s->d.clients[i]);
+        if (until_gone && drivers_all_gone(&s->d))
+            break;
+        enum iosim_err e = port_wait_u32(word, seen, PORT_WAIT_FOREVER);
+        if (e != IOSIM_OK && e != IOSIM_ETIMEDOUT)
+            break;
     }
     for (uint32_t i = 0; i < s->d.client_count; i++)
         if (s->d.clients[i].ring)

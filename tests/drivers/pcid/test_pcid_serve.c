@@ -125,8 +125,8 @@ static int32_t hostile(void *arg)
     char *path = (char *)c.buf->peer;
     iou_prep_peer(&q, &extra, path, PCI_SCHEME_NAME, 77);
     struct ring_cqe64 cqe;
-    CHECK(iou_submit(&c.k, &q) == IOSIM_OK);
-    CHECK(iou_enter(&c.k, 1, PORT_WAIT_FOREVER) >= 1 && iou_reap(&c.k, &cqe) == IOSIM_OK);
+    CHECK(iou_submit(&c.peer.k, &q) == IOSIM_OK);
+    CHECK(iou_enter(&c.peer.k, 1, PORT_WAIT_FOREVER) >= 1 && iou_reap(&c.peer.k, &cqe) == IOSIM_OK);
     CHECK((int64_t)cqe.status == errno_of(IOSIM_EBUSY));
     pci_client_close(&c);
     return 0;

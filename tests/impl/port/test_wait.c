@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 
+#include "impl/port/native/native.h"
 #include "impl/port/port.h"
 
 static port_atomic_u32 word;
@@ -37,4 +38,43 @@ Test(native_wait, a_wait_on_a_changed_word_returns_and_a_silent_one_times_out)
     cr_expect_eq(port_wait_u32(&w, 5, 1000000), IOSIM_ETIMEDOUT);
     cr_expect_geq(port_clock_ns() - t0, 1000000, "a timeout never ends early");
     cr_expect_eq(port_wake(&w, 1), 0);
+}
+
+/* port_irq_wait_word natively: the interrupt and the word each end it. */
+static port_atomic_u32 irq_word;
+
+static void *raiser(void *arg)
+{
+    (void)arg;
+    port_sleep_ns(2000000);
+    port_native_irq_raise(77);
+    return NULL;
+}
+
+static void *word_mover(void *arg)
+{
+    (void)arg;
+    port_sleep_ns(2000000);
+    port_store_u32(&irq_word, 1, PORT_RELEASE);
+    (void)port_wake(&irq_word, PORT_WAKE_ALL);
+    return NULL;
+}
+
+Test(native_wait, irq_wait_word_ends_on_the_interrupt_or_the_word)
+{
+    struct port_irq *irq;
+    cr_assert_eq(port_irq_open(77, &irq), IOSIM_OK);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, raiser, NULL), 0);
+    cr_expect_eq(port_irq_wait_word(irq, &irq_word, 0, 5000000000ull), IOSIM_OK);
+    pthread_join(t, NULL);
+    cr_assert_eq(pthread_create(&t, NULL, word_mover, NULL), 0);
+    cr_expect_eq(port_irq_wait_word(irq, &irq_word, 0, 5000000000ull), IOSIM_EAGAIN);
+    pthread_join(t, NULL);
+    uint64_t t0 = port_clock_ns();
+    cr_expect_eq(port_irq_wait_word(irq, &irq_word, 1, 3000000), IOSIM_ETIMEDOUT);
+    cr_expect_geq(port_clock_ns() - t0, 3000000, "a timeout never ends early");
+    port_native_irq_raise(77); /* latched: the next wait takes it at once */
+    cr_expect_eq(port_irq_wait_word(irq, &irq_word, 1, 0), IOSIM_OK);
+    port_irq_close(irq);
 }

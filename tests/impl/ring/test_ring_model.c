@@ -4,20 +4,8 @@
 #include <stdio.h>
 
 #include "tests/impl/ring/ring_test_util.h"
+#include "tests/impl/splitmix.h"
 
-/* A tiny generator of our own: tests/impl link the native port only. */
-static uint64_t next_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t below(uint64_t *s, uint32_t n)
-{
-    return (uint32_t)(next_rand(s) % n);
-}
 
 struct ref {
     uint64_t q[1 << 12];

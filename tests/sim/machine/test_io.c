@@ -211,6 +211,92 @@ Test(irq, drop_fault_loses_exactly_the_nth_interrupt)
     sim_machine_destroy(m);
 }
 
+/* port_irq_wait_word: one sleep for an interrupt or a word, whichever first. */
+static port_atomic_u32 g_word;
+
+static int32_t word_waiter(void *arg)
+{
+    struct probe *p = arg;
+    struct port_irq *irq;
+    (void)port_irq_open(4, &irq);
+    p->vals[0] = port_irq_wait_word(irq, &g_word, 0, 1000000);  /* woken by the waker */
+    p->t0 = port_clock_ns();
+    p->vals[1] = port_irq_wait_word(irq, &g_word, 0, 1000000);  /* word moved already */
+    p->vals[2] = port_irq_wait_word(irq, &g_word, 1, 1000000);  /* the interrupt */
+    p->t1 = port_clock_ns();
+    p->vals[3] = port_irq_wait_word(irq, &g_word, 1, 5000);     /* neither: times out */
+    p->vals[4] = port_clock_ns() - p->t1;
+    port_irq_close(irq);
+    return 0;
+}
+
+static int32_t word_waker(void *arg)
+{
+    struct probe *p = arg;
+    struct port_bar *bar;
+    (void)port_bar_map(DEV_BASE, 64, &bar);
+    port_sleep_ns(2000);
+    port_store_u32(&g_word, 1, PORT_RELEASE);
+    (void)port_wake(&g_word, PORT_WAKE_ALL);
+    port_sleep_ns(20000);
+    p->v = port_clock_ns();
+    port_mmio_write32(bar, 0x3c, 1);             /* raises line 4 */
+    port_bar_unmap(bar);
+    return 0;
+}
+
+Test(irq, wait_word_wakes_for_the_word_or_the_interrupt_whichever_comes_first)
+{
+    static struct regfile rf;
+    static struct probe p;
+    struct sim_machine_config cfg;
+    sim_machine_config_default(&cfg);
+    struct sim_machine *m = machine_with_rf(&rf, &cfg);
+    port_store_u32(&g_word, 0, PORT_RELAXED);
+    spawn(m, word_waiter, &p);
+    spawn(m, word_waker, &p);
+    sim_machine_run(m);
+    cr_expect_eq(m->end, SIM_END_ALL_EXITED);
+    cr_expect_eq(p.vals[0], IOSIM_EAGAIN);
+    cr_expect_geq(p.t0, 2000);
+    cr_expect_lt(p.t0, 20000, "woken by the word, not a timeout (%llu ns)", (unsigned long long)p.t0);
+    cr_expect_eq(p.vals[1], IOSIM_EAGAIN);
+    cr_expect_eq(p.vals[2], IOSIM_OK);
+    cr_expect_geq(p.t1, p.v);
+    cr_expect_eq(p.vals[3], IOSIM_ETIMEDOUT);
+    cr_expect_geq(p.vals[4], 5000);
+    cr_expect_null(m->irq[4].waiter);
+    cr_expect_eq(m->waiter_count, 0);
+    sim_machine_destroy(m);
+}
+
+static int32_t waits_word_forever(void *arg)
+{
+    struct port_irq *irq;
+    (void)arg;
+    (void)port_irq_open(9, &irq);
+    (void)port_irq_wait_word(irq, &g_word, port_load_u32(&g_word, PORT_RELAXED),
+                             PORT_IRQ_NO_TIMEOUT);
+    return 0;
+}
+
+static void kill_it(void *ctx, uint64_t arg);
+
+Test(irq, a_process_killed_in_wait_word_leaves_neither_list)
+{
+    struct sim_machine_config cfg;
+    sim_machine_config_default(&cfg);
+    struct sim_machine *m = NULL;
+    cr_assert_eq(sim_machine_create(&cfg, NULL, &m), IOSIM_OK);
+    spawn(m, waits_word_forever, NULL);
+    cr_assert_eq(sim_dev_after(m, 5 * SIM_US, kill_it, m, 0, NULL), IOSIM_OK);
+    sim_machine_run(m);
+    cr_expect_eq(m->procs[0]->exit_status, -9);
+    cr_expect_null(m->irq[9].waiter);
+    cr_expect_eq(m->waiter_count, 0);
+    sim_machine_destroy(m);
+}
+
 /* ---- DMA ---------------------------------------------------------------------- */
 
 static int32_t dma_main(void *arg)
