@@ -27,14 +27,16 @@ void xhci_after(struct xhci *x, sim_time_ps delay_ps, sim_event_fn fn, uint64_t 
         xhci_note(x, "the machine's event list is full: an xHCI step is lost");
 }
 
+/* While the controller is destroyed (the run is over) it lets go of its
+ * devices without touching memory: the trace is closed. */
 enum iosim_err xhci_dma_read(struct xhci *x, uint64_t addr, void *dst, uint32_t len)
 {
-    return pci_fn_dma_read(x->fn, addr, dst, len);
+    return x->destroying ? IOSIM_ESHUTDOWN : pci_fn_dma_read(x->fn, addr, dst, len);
 }
 
 enum iosim_err xhci_dma_write(struct xhci *x, uint64_t addr, const void *src, uint32_t len)
 {
-    return pci_fn_dma_write(x->fn, addr, src, len);
+    return x->destroying ? IOSIM_ESHUTDOWN : pci_fn_dma_write(x->fn, addr, src, len);
 }
 
 static uint32_t le32(const uint8_t *b)

@@ -351,10 +351,13 @@ static enum iosim_err load_fault_target(struct loader *l, const struct yml_node 
 /* kind: kill, process: NAME, at: TIME */
 static enum iosim_err load_kill(struct loader *l, const struct yml_node *n)
 {
-    static const char *const k[] = {"kind", "process", "at", NULL};
+    static const char *const k[] = {"kind", "process", "at", "spawned", NULL};
     struct sim_scenario *s = l->s;
     const struct yml_node *v;
+    bool spawned = false;
     CHECK(yml_check_keys(l->doc, n, k, "kill fault", l->err));
+    if ((v = yml_map_get(n, "spawned")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &spawned, l->err));
     if (s->kill_count == SIM_SCN_KILLS_MAX)
         return yml_error_at(l->doc, n, l->err, "more than %u kill faults", SIM_SCN_KILLS_MAX);
     struct sim_scn_kill *kl = &s->kills[s->kill_count];
@@ -363,8 +366,11 @@ static enum iosim_err load_kill(struct loader *l, const struct yml_node *n)
     bool found = false;
     for (uint32_t i = 0; i < s->proc_count; i++)
         found |= strcmp(s->procs[i].name, kl->process) == 0;
-    if (!found)
+    if (!found && !spawned) /* one started at run time is looked up when the fault fires */
         return yml_error_at(l->doc, v, l->err, "no process named '%s'", kl->process);
+    if (found && spawned)
+        return yml_error_at(l->doc, v, l->err, "'%s' is declared here: it is not spawned",
+                            kl->process);
     CHECK(yml_require(l->doc, n, "at", "kill fault", &v, l->err));
     CHECK(yml_get_time_ps(l->doc, v, 0, 3600 * SIM_S, &kl->at_ps, l->err));
     s->kill_count++;
