@@ -12,11 +12,28 @@
  *
  * The targets are >= 100 (high speed) and >= 10 (SuperSpeed) for the
  * speedup. Each speed runs ROUNDS times; the median is printed.
+ *
+ * Then the same stream through the whole stack (scenarios/bench/xhcid-
+ * bulk-in-*.yaml): a usbzero class driver reading gadget zero through
+ * usb: rings, xhcid, the kernel, the model, every trace row written:
+ *
+ *   xhcid.bulk_in.hs.speedup / .ss.speedup  simulated seconds of the data
+ *                                          phase per wall second of the
+ *                                          whole run (enumeration included)
+ *   xhcid.bulk_in.hs.mbps / .ss.mbps        bulk IN bytes over the data
+ *                                          phase (the usb_xfer rows)
+ *   xhcid.bulk_in.*.of_model               speedup / the model-only one
+ *
+ * Targets: >= 100 / >= 10, at least half the model-only speedup, and the
+ * SuperSpeed throughput within 10 % of the model-only one.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "bench/bench_util.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
 #include "sim/scenario/family.h"
 #include "sim/trace/trace.h"
 #include "tests/models/xhci/xt_driver.h"
@@ -73,7 +90,8 @@ static struct result stream(struct sim_trace_db *db, enum usb_speed speed, uint3
     return (struct result){sim_s / wall, (double)tds * TD_BYTES / sim_s / 1e6};
 }
 
-static void measure(struct sim_trace_db *db, enum usb_speed speed, uint32_t tds, const char *name)
+static struct result measure(struct sim_trace_db *db, enum usb_speed speed, uint32_t tds,
+                             const char *name)
 {
     double up[ROUNDS], mbps[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
@@ -81,10 +99,75 @@ static void measure(struct sim_trace_db *db, enum usb_speed speed, uint32_t tds,
         up[r] = x.speedup;
         mbps[r] = x.mbps;
     }
+    struct result med = {bench_median(up, ROUNDS), bench_median(mbps, ROUNDS)};
     printf("# xhci %s: %u TDs of 64 KiB, %llu trace rows written\n", name, tds,
            (unsigned long long)rows_last);
-    printf("bench: xhci.bulk_in.%s.speedup %.1f x\n", name, bench_median(up, ROUNDS));
-    printf("bench: xhci.bulk_in.%s.mbps %.2f MB/s\n", name, bench_median(mbps, ROUNDS));
+    printf("bench: xhci.bulk_in.%s.speedup %.1f x\n", name, med.speedup);
+    printf("bench: xhci.bulk_in.%s.mbps %.2f MB/s\n", name, med.mbps);
+    return med;
+}
+
+/* The data phase of a whole-stack run, from its usb_xfer rows. */
+static bool data_phase(const char *dbpath, int64_t run_id, double *sim_s, double *bytes)
+{
+    sqlite3 *q;
+    sqlite3_stmt *st;
+    bool ok = false;
+    if (sqlite3_open_v2(dbpath, &q, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return false;
+    if (sqlite3_prepare_v2(q, "SELECT min(submit_ps), max(t_ps), sum(actual) FROM usb_xfer "
+                              "WHERE run_id = ? AND xfer = 'bulk' AND dir = 'in'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            *sim_s = (double)(sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0)) /
+                     (double)SIM_S;
+            *bytes = (double)sqlite3_column_int64(st, 2);
+            ok = *sim_s > 0;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(q);
+    return ok;
+}
+
+static struct result stack_stream(struct sim_trace_db *db, const char *dbpath,
+                                  struct sim_scenario *s, uint64_t *rows)
+{
+    static struct sim_run_result r;
+    struct sim_run_opts o = {.db = db};
+    double w0 = bench_wall_now();
+    cr_assert(sim_run(s, &o, &r) == IOSIM_OK && r.passed, "the whole-stack stream failed: %s %s",
+              r.message, r.failures[0]);
+    double wall = bench_wall_now() - w0, sim_s = 0, bytes = 0;
+    cr_assert(data_phase(dbpath, r.run_id, &sim_s, &bytes), "no bulk IN rows in the trace");
+    *rows = r.trace_rows;
+    return (struct result){sim_s / wall, bytes / sim_s / 1e6};
+}
+
+static void measure_stack(struct sim_trace_db *db, const char *dbpath, const char *name,
+                          struct result model)
+{
+    char path[256];
+    (void)snprintf(path, sizeof path, "%s/scenarios/bench/xhcid-bulk-in-%s.yaml",
+                   IOSIM_SOURCE_DIR, name);
+    struct sim_scenario *s;
+    struct yml_error err;
+    cr_assert(sim_scenario_load(path, &s, &err) == IOSIM_OK, "%s", err.msg);
+    double up[ROUNDS], mbps[ROUNDS];
+    uint64_t rows = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        struct result x = stack_stream(db, dbpath, s, &rows);
+        up[r] = x.speedup;
+        mbps[r] = x.mbps;
+    }
+    sim_scenario_free(s);
+    double u = bench_median(up, ROUNDS), m = bench_median(mbps, ROUNDS);
+    printf("# xhcid %s: %s, %llu trace rows written\n", name, path, (unsigned long long)rows);
+    printf("bench: xhcid.bulk_in.%s.speedup %.1f x\n", name, u);
+    printf("bench: xhcid.bulk_in.%s.mbps %.2f MB/s\n", name, m);
+    printf("bench: xhcid.bulk_in.%s.of_model %.2f x\n", name, u / model.speedup);
+    printf("bench: xhcid.bulk_in.%s.mbps_of_model %.3f x\n", name, m / model.mbps);
 }
 
 int main(void)
@@ -101,8 +184,10 @@ int main(void)
         fprintf(stderr, "bench_xhci: %s\n", msg);
         return 1;
     }
-    measure(db, USB_SPEED_HIGH, 4000, "hs");  /* 262 MB: 6.4 s simulated */
-    measure(db, USB_SPEED_SUPER, 8000, "ss"); /* 524 MB: 1.1 s simulated */
+    struct result hs = measure(db, USB_SPEED_HIGH, 4000, "hs");  /* 262 MB: 6.4 s simulated */
+    struct result ss = measure(db, USB_SPEED_SUPER, 8000, "ss"); /* 524 MB: 1.1 s simulated */
+    measure_stack(db, dbpath, "hs", hs); /* the same bytes through the whole stack */
+    measure_stack(db, dbpath, "ss", ss);
     sim_trace_db_close(db);
     unlink(dbpath);
     return 0;

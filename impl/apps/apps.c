@@ -94,7 +94,11 @@ static const char *const pcid_keys[] = {"ecam", "buses", "mem32_base", "mem32_li
                                         "irq_base", "irq_count", "drivers", "spawn", "entries",
                                         "until_drivers_exit", NULL};
 static const char *const pcitest_keys[] = {"pci", "irq", "vectors", "dma", "probe", NULL};
-static const char *const xhcid_keys[] = {"pci", "irq", "segs", "event_trbs", "imod", NULL};
+static const char *const xhcid_keys[] = {"pci", "irq", "segs", "event_trbs", "imod",
+                                         "until_configured", "until_drivers_exit", "drivers",
+                                         "class_args", NULL};
+static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
+                                           "gone_ok", "errors", "reset", NULL};
 
 const struct app_def app_table[] = {
     {"echo_server", app_echo_server, server_keys, NULL},
@@ -103,7 +107,8 @@ const struct app_def app_table[] = {
     {"pool_client", app_pool_client, pool_client_keys, NULL},
     {"pcid", app_pcid, pcid_keys, app_pcid_check},
     {"pcitest", app_pcitest, pcitest_keys, NULL},
-    {"xhcid", app_xhcid, xhcid_keys, NULL},
+    {"xhcid", app_xhcid, xhcid_keys, app_xhcid_check},
+    {"usbzero", app_usbzero, usbzero_keys, NULL},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -21,7 +21,11 @@
  *   pcid          the PCI daemon (impl/drivers/pcid/pcid.h): enumerates,
  *                 assigns, starts drivers, serves `pci:`.
  *   pcitest       the generic PCI device's driver, started by pcid.
- *   xhcid         the xHCI driver, started by pcid (so far: bring-up and a No Op).
+ *   xhcid         the xHCI driver, started by pcid: brings the controller up,
+ *                 enumerates and configures what is plugged into its ports,
+ *                 starts class drivers and serves them `usb:`.
+ *   usbzero       gadget zero's class driver, started by xhcid: streams its
+ *                 bulk IN (and OUT) through usb:, checking every byte.
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -67,6 +71,7 @@ int32_t app_pool_client(void *args);
 int32_t app_pcid(void *args);      /* impl/drivers/pcid/pcid_main.c */
 int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
 int32_t app_xhcid(void *args);     /* impl/drivers/xhcid/xhcid.c */
+int32_t app_usbzero(void *args);   /* impl/drivers/usbzero/usbzero.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)
@@ -103,6 +108,8 @@ extern const struct app_def app_table[];
 
 /* pcid's check: its driver table parses. */
 bool app_pcid_check(const struct app_args *a, struct app_arg_problem *p);
+/* xhcid's check: its class-driver table parses. */
+bool app_xhcid_check(const struct app_args *a, struct app_arg_problem *p);
 
 /* The app called `name`, or NULL. */
 const struct app_def *app_find(const char *name);

@@ -36,6 +36,18 @@ struct port_trace_pci_bar {
     bool assigned;
 };
 
+/* A row of xhcid's device table: what happened on a root port or to the
+ * device on it. */
+struct port_trace_usb_dev {
+    uint32_t port, slot;    /* slot 0: none (yet) */
+    const char *speed;      /* "full", "low", "high", "super", ...; "none" before the reset */
+    const char *event;      /* "connect", "reset", "warm_reset", "enabled", "addressed",
+                               "configured", "refused", "gone", "disconnect", "port_failed" */
+    uint16_t vendor, product;
+    uint32_t interfaces;
+    const char *detail;     /* why (refused, port_failed), the strings (configured), or NULL */
+};
+
 #if defined(PORT_NATIVE)
 static inline void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk,
                                       uint64_t offset, uint64_t len_bytes, uint64_t addr,
@@ -57,6 +69,7 @@ static inline void port_trace_pcid_req(const char *bdf, uint32_t client_pid, con
 {
     (void)bdf, (void)client_pid, (void)op, (void)offset, (void)len, (void)status, (void)extra;
 }
+static inline void port_trace_xhcid_dev(const struct port_trace_usb_dev *d) { (void)d; }
 #elif defined(PORT_SIM)
 /* side: "sq" or "cq"; op: "push", "pop", "shutdown", "broken", ...;
  * status: 0 or a negative errno. The ring is named by where its header is. */
@@ -75,6 +88,8 @@ void port_trace_pcid_bar(const struct port_trace_pci_bar *b);
 /* op: "open", "info", "cfg_read", "cfg_write", "bar", "irq", "close", "accept", "bad" */
 void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, uint64_t offset,
                          uint64_t len, int64_t status, uint64_t extra);
+/* What xhcid did with a port or device (table xhcid_dev). */
+void port_trace_xhcid_dev(const struct port_trace_usb_dev *d);
 #else
 #error "define PORT_NATIVE or PORT_SIM"
 #endif

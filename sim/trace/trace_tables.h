@@ -87,7 +87,10 @@
       (INT, size), (INT, addr), (INT, assigned))                                         \
     /* a request a driver made of pcid over its ring, and the answer */                 \
     T(pcid_req, (INT, pid), (TEXT, bdf), (INT, client_pid), (SYM, op), (INT, offset),    \
-      (INT, len), (INT, status), (INT, extra))
+      (INT, len), (INT, status), (INT, extra))                                         \
+    /* what xhcid did with a root port or the device on it */                          \
+    T(xhcid_dev, (INT, pid), (INT, port), (INT, slot), (SYM, speed), (SYM, event),       \
+      (INT, vendor), (INT, product), (INT, interfaces), (TEXT, detail))
 /* clang-format on */
 
 /* The core table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order

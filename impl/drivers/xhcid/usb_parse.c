@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "impl/port/spec/usb_ch9.h"
+#include "impl/util/strbuf.h"
 
 /* Every offset is reported as uint32_t; a configuration is at most 0xffff bytes
  * (wTotalLength must equal len) and other descriptors at most 0xff. */
@@ -19,77 +20,34 @@ static uint16_t rd16(const uint8_t *b)
 
 /* ---- problems --------------------------------------------------------------------------- */
 
-/* The sentence of a problem, built without printf (impl/ code may not print): the
- * text is cut at USB_PARSE_WHAT_BYTES - 1 characters, never overflowed. */
-struct what {
-    char *s;
-    size_t n;
-};
-
-static void put_c(struct what *w, char c)
-{
-    if (w->n + 1 < USB_PARSE_WHAT_BYTES)
-        w->s[w->n++] = c;
-}
-
-static void put_s(struct what *w, const char *s)
-{
-    while (*s != '\0')
-        put_c(w, *s++);
-}
-
-static void put_u(struct what *w, uint32_t v)
-{
-    char d[10];
-    unsigned k = 0;
-    do {
-        d[k++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    while (k > 0)
-        put_c(w, d[--k]);
-}
-
-/* 0x and at least two hex digits, as bytes are written in the spec. */
-static void put_x(struct what *w, uint32_t v)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned shift = 28;
-    while (shift > 4 && (v >> shift) == 0)
-        shift -= 4;
-    put_s(w, "0x");
-    for (;;) {
-        put_c(w, hex[(v >> shift) & 0xfu]);
-        if (shift == 0)
-            break;
-        shift -= 4;
-    }
-}
-
-/* EPROTO, with *p (if any) at `off` and `fmt` spelled out: %s takes s, %u and %x
- * (decimal, 0x-hex) take a then b. */
+/* EPROTO, with *p (if any) at `off` and `fmt` spelled out (impl/ code
+ * may not print: impl/util/strbuf): %s takes s, %u and %x (decimal, 0x and
+ * at least two hex digits, as bytes are written in the spec) take a then b.
+ * The sentence is cut at USB_PARSE_WHAT_BYTES - 1 characters. */
 static enum iosim_err fail_s(struct usb_parse_problem *p, size_t off, const char *fmt,
                              const char *s, uint32_t a, uint32_t b)
 {
     if (p == NULL)
         return IOSIM_EPROTO;
-    struct what w = {p->what, 0};
+    struct strbuf w;
+    strbuf_init(&w, p->what, sizeof p->what);
     const uint32_t args[2] = {a, b};
     unsigned next = 0;
     for (; *fmt != '\0'; fmt++) {
         if (fmt[0] != '%' || fmt[1] == '\0') {
-            put_c(&w, *fmt);
+            strbuf_putn(&w, fmt, 1);
             continue;
         }
         fmt++;
-        if (*fmt == 's')
-            put_s(&w, s);
-        else if (*fmt == 'x' && next < 2)
-            put_x(&w, args[next++]);
-        else if (next < 2)
-            put_u(&w, args[next++]);
+        if (*fmt == 's') {
+            strbuf_put(&w, s);
+        } else if (*fmt == 'x' && next < 2) {
+            strbuf_put(&w, "0x");
+            strbuf_hex(&w, args[next++], 2);
+        } else if (next < 2) {
+            strbuf_dec(&w, args[next++]);
+        }
     }
-    w.s[w.n] = '\0';
     p->offset = (uint32_t)off;
     return IOSIM_EPROTO;
 }

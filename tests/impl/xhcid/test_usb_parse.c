@@ -22,6 +22,7 @@
 
 #include "impl/drivers/xhcid/usb_parse.h"
 #include "impl/port/spec/usb_ch9.h"
+#include "tests/impl/splitmix.h"
 
 /* ---- builders ----------------------------------------------------------------------------- */
 
@@ -1070,19 +1071,6 @@ Test(usb_parse, gadget_zero_is_refused_at_the_wrong_speed)
 
 /* ---- 3. model-based: random valid configurations ------------------------------------------ */
 
-/* A tiny generator of our own (splitmix64): tests/impl link the native port only. */
-static uint64_t next_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t below(uint64_t *s, uint32_t n)
-{
-    return (uint32_t)(next_rand(s) % n);
-}
 
 static uint32_t between(uint64_t *s, uint32_t lo, uint32_t hi)
 {

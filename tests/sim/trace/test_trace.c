@@ -214,6 +214,8 @@ static void rows_land(enum db_mode mode)
                         "msi:1", 0, "pcitest", "started", 3);
     sim_trace_pcid_bar(&tr, 120, 2, "00:03.0", 0, "mem64", 1, 65536, 0x1000000000, 1);
     sim_trace_pcid_req(&tr, 130, 2, "00:03.0", 3, "irq", 0x200000, 8, 1, 0x100000040);
+    sim_trace_xhcid_dev(&tr, 140, 3, 5, 2, "high", "refused", 0x1234, 0x5678, 1,
+                        "configuration at byte 18: a zero bLength");
     cr_assert_eq(sim_trace_rows(&tr), SIM_TRACE_TABLE_COUNT);
     cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
     sim_trace_fini(&tr);
@@ -257,6 +259,9 @@ static void rows_land(enum db_mode mode)
         {"SELECT format('%d %d %s %d %s %d %d %d %d', seq, pid, bdf, client_pid, op, offset, len,"
          " status, extra) FROM pcid_req",
          "13 2 00:03.0 3 irq 2097152 8 1 4294967360"},
+        {"SELECT format('%d %d %d %d %s %s %d %d %d %s', seq, pid, port, slot, speed, event,"
+         " vendor, product, interfaces, detail) FROM xhcid_dev",
+         "14 3 5 2 high refused 4660 22136 1 configuration at byte 18: a zero bLength"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want, "%s", db_mode_name[mode]);

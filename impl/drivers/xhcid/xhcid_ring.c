@@ -1,0 +1,249 @@
+/*
+ * The driver's rings [xHCI 4.9]: TRBs in shared memory, producer rings for
+ * commands and transfers, the command queue with its timeouts, and the
+ * event ring it consumes. An event the controller writes is trusted for
+ * nothing: a completion for a command nobody queued, a port number past
+ * the ports, a slot that is not ours are each ignored.
+ */
+#include <string.h>
+
+#include "impl/drivers/xhcid/xhcid.h"
+
+/* ---- registers ------------------------------------------------------------------------------ */
+
+uint32_t xhcid_op_rd(struct xhcid *h, uint32_t reg) { return port_mmio_read32(h->regs, h->op + reg); }
+void xhcid_op_wr(struct xhcid *h, uint32_t reg, uint32_t v) { port_mmio_write32(h->regs, h->op + reg, v); }
+
+uint32_t xhcid_portsc(struct xhcid *h, uint32_t port)
+{
+    return xhcid_op_rd(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC);
+}
+
+void xhcid_portsc_wr(struct xhcid *h, uint32_t port, uint32_t v)
+{
+    xhcid_op_wr(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC, v);
+}
+
+void xhcid_doorbell(struct xhcid *h, uint32_t slot, uint32_t target)
+{
+    port_mmio_write32(h->regs, h->db + 4u * slot, target);
+}
+
+/* ---- shared memory -------------------------------------------------------------------------- */
+
+void xhcid_put32(void *shared, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    port_shm_write(shared, b, sizeof b);
+}
+
+void xhcid_put64(void *shared, uint64_t v)
+{
+    xhcid_put32(shared, (uint32_t)v);
+    xhcid_put32((uint8_t *)shared + 4, (uint32_t)(v >> 32));
+}
+
+uint32_t xhcid_get32(const void *shared)
+{
+    uint8_t b[4];
+    port_shm_read(b, shared, sizeof b);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* The parameter and status first, the control dword (with C) last: the
+ * controller may be reading the ring as we write [4.9.2]. */
+static void put_trb(void *shared, uint64_t param, uint32_t status, uint32_t control)
+{
+    xhcid_put64(shared, param);
+    xhcid_put32((uint8_t *)shared + 8, status);
+    xhcid_put32((uint8_t *)shared + 12, control);
+}
+
+/* ---- producer rings ------------------------------------------------------------------------- */
+
+enum iosim_err xhcid_ring_init(struct xhcid_ring *r)
+{
+    enum iosim_err e = port_dma_alloc(XHCI_TRB_BYTES * XHCID_RING_TRBS, XHCID_PAGE_BYTES, &r->mem);
+    r->idx = 0;
+    r->pcs = true;
+    return e;
+}
+
+void xhcid_ring_free(struct xhcid_ring *r)
+{
+    if (r->mem.host != NULL)
+        port_dma_free(&r->mem);
+    memset(r, 0, sizeof *r);
+}
+
+uint64_t xhcid_ring_put(struct xhcid_ring *r, uint64_t param, uint32_t status, uint32_t control)
+{
+    ASSERT(r->mem.host != NULL && r->idx < XHCID_RING_TRBS - 1);
+    ASSERT((control & XHCI_TRB_C) == 0);
+    uint64_t at = r->mem.bus_addr + (uint64_t)XHCI_TRB_BYTES * r->idx;
+    put_trb((uint8_t *)r->mem.host + XHCI_TRB_BYTES * r->idx, param, status,
+            control | (r->pcs ? XHCI_TRB_C : 0));
+    if (++r->idx == XHCID_RING_TRBS - 1) {
+        /* chained when the TD goes on past it [4.11.5.1] */
+        uint32_t chain = control & XHCI_TRB_CH;
+        put_trb((uint8_t *)r->mem.host + XHCI_TRB_BYTES * r->idx, r->mem.bus_addr, 0,
+                XHCI_TRB_TYPE_LINK << XHCI_TRB_TYPE_SHIFT | XHCI_TRB_TC | chain |
+                    (r->pcs ? XHCI_TRB_C : 0));
+        r->idx = 0;
+        r->pcs = !r->pcs;
+    }
+    return at;
+}
+
+uint32_t xhcid_ring_room(const struct xhcid_ring *r)
+{
+    uint32_t usable = XHCID_RING_TRBS - 2; /* the Link TRB, and one spare */
+    return r->busy < usable ? usable - r->busy : 0;
+}
+
+uint64_t xhcid_ring_deq(const struct xhcid_ring *r)
+{
+    return (r->mem.bus_addr + (uint64_t)XHCI_TRB_BYTES * r->idx) | (r->pcs ? 1u : 0u);
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+enum iosim_err xhcid_command(struct xhcid *h, uint64_t param, uint32_t status, uint32_t control,
+                             uint32_t dev, xhcid_cmd_fn done)
+{
+    if (h->dead)
+        return IOSIM_ESHUTDOWN;
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++) {
+        struct xhcid_cmd *c = &h->cmds[i];
+        if (c->used)
+            continue;
+        *c = (struct xhcid_cmd){
+            .used = true, .dev = dev, .done = done,
+            .type = (control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT,
+            .deadline_ns = port_clock_ns() + XHCID_CMD_TIMEOUT_NS};
+        c->trb = xhcid_ring_put(&h->cmd, param, status, control);
+        xhcid_doorbell(h, 0, XHCI_DB_TARGET_COMMAND);
+        return IOSIM_OK;
+    }
+    return IOSIM_ENOSPC;
+}
+
+static void cmd_finish(struct xhcid *h, struct xhcid_cmd *c, uint32_t cc, uint32_t slot)
+{
+    struct xhcid_cmd copy = *c;
+    c->used = false; /* free before the callback: it may queue the next command */
+    if (copy.done != NULL)
+        copy.done(h, copy.dev, cc, slot);
+}
+
+static void cmd_completion(struct xhcid *h, uint64_t trb, uint32_t status, uint32_t control)
+{
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++) {
+        struct xhcid_cmd *c = &h->cmds[i];
+        if (c->used && c->trb == trb) {
+            cmd_finish(h, c, (status & XHCI_EVT_CC_MASK) >> XHCI_EVT_CC_SHIFT,
+                       (control & XHCI_TRB_SLOT_ID_MASK) >> XHCI_TRB_SLOT_ID_SHIFT);
+            return;
+        }
+    }
+}
+
+void xhcid_cmd_timeouts(struct xhcid *h, uint64_t now)
+{
+    if (!h->dead && xhcid_cmd_next_deadline(h) <= now)
+        xhcid_check_status(h);
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
+        if (h->cmds[i].used && (h->dead || now >= h->cmds[i].deadline_ns))
+            cmd_finish(h, &h->cmds[i], XHCI_CC_INVALID, 0);
+}
+
+uint64_t xhcid_cmd_next_deadline(const struct xhcid *h)
+{
+    uint64_t next = XHCID_NO_DEADLINE;
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
+        if (h->cmds[i].used && h->cmds[i].deadline_ns < next)
+            next = h->cmds[i].deadline_ns;
+    return next;
+}
+
+/* ---- the event ring ------------------------------------------------------------------------- */
+
+static uint32_t ir_reg(const struct xhcid *h, uint32_t reg) { return h->rt + XHCI_RT_IR0 + reg; }
+
+/* The next event, if the controller wrote one: its cycle bit is ours. */
+static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint32_t *control)
+{
+    const uint8_t *at = (const uint8_t *)h->ev.host + XHCI_TRB_BYTES * h->ev_idx;
+    *control = xhcid_get32(at + 12);
+    if (((*control & XHCI_TRB_C) != 0) != h->ev_ccs)
+        return false;
+    *param = xhcid_get32(at) | (uint64_t)xhcid_get32(at + 4) << 32;
+    *status = xhcid_get32(at + 8);
+    if (++h->ev_idx == h->ev_trbs * h->ev_segs) {
+        h->ev_idx = 0;
+        h->ev_ccs = !h->ev_ccs;
+    }
+    return true;
+}
+
+/* Tells the controller how far we read (ERDP with EHB written 1 to clear
+ * it, DESI the segment) and, for INTx, clears IMAN.IP (an MSI clears it
+ * itself) [4.17.2, 5.5.2.3.3]. */
+static void events_done(struct xhcid *h)
+{
+    uint64_t erdp = h->ev.bus_addr + (uint64_t)XHCI_TRB_BYTES * h->ev_idx;
+    uint32_t desi = h->ev_idx / h->ev_trbs;
+    if (h->intx)
+        port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_IMAN), XHCI_IMAN_IE | XHCI_IMAN_IP);
+    port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_ERDP),
+                      (uint32_t)erdp | (desi & XHCI_ERDP_DESI_MASK) | XHCI_ERDP_EHB);
+    if ((uint32_t)(erdp >> 32) != h->erdp_hi) { /* the ring is one allocation: rarely */
+        h->erdp_hi = (uint32_t)(erdp >> 32);
+        port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_ERDP + 4), h->erdp_hi);
+    }
+}
+
+static void dispatch(struct xhcid *h, uint64_t param, uint32_t status, uint32_t control)
+{
+    uint32_t type = (control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT;
+    uint32_t slot = (control & XHCI_TRB_SLOT_ID_MASK) >> XHCI_TRB_SLOT_ID_SHIFT;
+    switch (type) {
+    case XHCI_TRB_TYPE_CMD_COMPLETION:
+        cmd_completion(h, param, status, control);
+        break;
+    case XHCI_TRB_TYPE_PORT_STATUS_CHANGE: {
+        uint32_t port = (uint32_t)((param & XHCI_EVT_PORT_ID_MASK) >> XHCI_EVT_PORT_ID_SHIFT);
+        if (port >= 1 && port <= h->nports)
+            xhcid_port_change(h, port);
+        break;
+    }
+    case XHCI_TRB_TYPE_TRANSFER_EVENT:
+        xhcid_dev_transfer(h, slot, (control & XHCI_TRB_EP_ID_MASK) >> XHCI_TRB_EP_ID_SHIFT,
+                           param, (status & XHCI_EVT_CC_MASK) >> XHCI_EVT_CC_SHIFT,
+                           status & XHCI_EVT_LENGTH_MASK);
+        break;
+    default: /* MFINDEX wrap, host controller events, vendor events: nothing to do */
+        break;
+    }
+}
+
+void xhcid_events(struct xhcid *h)
+{
+    uint64_t param;
+    uint32_t status, control, n = 0;
+    /* a bound: a controller that keeps writing cannot keep us here forever */
+    while (n < h->ev_trbs * h->ev_segs && next_event(h, &param, &status, &control)) {
+        dispatch(h, param, status, control);
+        n++;
+    }
+    events_done(h);
+    if (n == 0) /* an interrupt with no event: the controller may have failed */
+        xhcid_check_status(h);
+}
+
+void xhcid_check_status(struct xhcid *h)
+{
+    uint32_t sts = xhcid_op_rd(h, XHCI_OP_USBSTS);
+    if (sts & (XHCI_USBSTS_HSE | XHCI_USBSTS_HCE))
+        h->dead = true;
+}
