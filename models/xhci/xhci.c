@@ -440,6 +440,8 @@ enum iosim_err xhci_create(struct pci_root *root, const struct xhci_config *c, s
     if (x == NULL)
         return IOSIM_ENOMEM;
     x->p = c->profile;
+    x->hang_command = c->hang_command;
+    x->hang_nth = c->hang_nth;
     x->nports = xhci_profile_ports(x->p); /* counted once: every register access needs it */
     snprintf(x->name, sizeof x->name, "%s", c->name != NULL ? c->name : "xhci");
     x->ports = calloc(x->nports, sizeof *x->ports);

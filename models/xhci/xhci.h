@@ -48,6 +48,10 @@ struct xhci_config {
     const char *behind;                  /* a bridge's name, or NULL: bus 0 */
     uint8_t dev, fn;
     uint32_t intx_line;                  /* the machine line INTx drives */
+    /* A fault: the hang_nth-th command of type hang_command (a TRB type; 0:
+     * none) is fetched and never completes - only Command Abort ends it -
+     * as a controller stuck on a device that never answers would be. */
+    uint32_t hang_command, hang_nth;
 };
 
 /* The PCI function and its registers, reset and ready after the profile's

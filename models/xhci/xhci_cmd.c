@@ -75,6 +75,9 @@ void xhci_crcr_write(struct xhci *x, uint64_t v, bool high_half)
             sim_dev_cancel(x->m, x->cr_work);
             x->cr_work = SIM_EVENT_NONE;
             x->cr_busy = false;
+            struct xhci_trb t;
+            if (xhci_trb_read(x, x->cr_dequeue, &t)) /* its row, as a completed one has */
+                xhci_trace_cmd(x, x->cr_dequeue, &t, 0, XHCI_CC_CMD_ABORTED, x->cr_issued_ps);
             xhci_event_command(x, x->cr_dequeue, XHCI_CC_CMD_ABORTED, 0);
             x->cr_dequeue += XHCI_TRB_BYTES;
         }
@@ -173,6 +176,15 @@ static void command_done(void *ctx, uint64_t arg)
     xhci_after(x, next, fetch, 0, &x->cr_work);
 }
 
+/* The scenario's hang fault: this command never completes on its own. */
+static bool hangs(struct xhci *x, uint32_t type)
+{
+    if (x->hang_command == 0 || type != x->hang_command || ++x->hang_seen != x->hang_nth)
+        return false;
+    xhci_trace_fault(x, "xhci_command_hang", xhci_trb_type_name(type));
+    return true;
+}
+
 /* Fetches the TRB at the dequeue pointer: follows Link TRBs, starts a
  * command, or finds the ring empty and waits for the next doorbell. */
 static void fetch(void *ctx, uint64_t arg)
@@ -194,7 +206,8 @@ static void fetch(void *ctx, uint64_t arg)
         if (trb_type(&t) != XHCI_TRB_TYPE_LINK) {
             x->cr_busy = true;
             x->cr_issued_ps = sim_dev_now(x->m);
-            xhci_after(x, x->p->command_ps, command_done, 0, &x->cr_work);
+            if (!hangs(x, trb_type(&t)))
+                xhci_after(x, x->p->command_ps, command_done, 0, &x->cr_work);
             return;
         }
         x->cr_dequeue = t.parameter & XHCI_LINK_PTR_MASK;

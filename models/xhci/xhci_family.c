@@ -33,10 +33,34 @@ static enum iosim_err load_profile(struct sim_family_loader *l, const struct yml
     return IOSIM_OK;
 }
 
+/* hang: {command: NAME, nth: N}: the controller's command fault. */
+static enum iosim_err load_hang(struct sim_family_loader *l, const struct yml_node *map,
+                                struct xhci_config *xc)
+{
+    static const char *const k[] = {"command", "nth", NULL};
+    const struct yml_node *h = yml_map_get(map, "hang"), *v;
+    if (h == NULL)
+        return IOSIM_OK;
+    CHECK(yml_check_keys(l->doc, h, k, "hang", l->err));
+    const char *names[XHCI_TRB_TYPE_SET_EXT_PROPERTY - XHCI_TRB_TYPE_ENABLE_SLOT + 1];
+    size_t n = 0, pick;
+    for (uint32_t t = XHCI_TRB_TYPE_ENABLE_SLOT; t <= XHCI_TRB_TYPE_SET_EXT_PROPERTY; t++)
+        names[n++] = xhci_trb_type_name(t);
+    CHECK(yml_require(l->doc, h, "command", "hang", &v, l->err));
+    CHECK(yml_get_enum(l->doc, v, names, n, &pick, l->err));
+    xc->hang_command = XHCI_TRB_TYPE_ENABLE_SLOT + (uint32_t)pick;
+    uint64_t nth = 1;
+    if ((v = yml_map_get(h, "nth")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 1, UINT32_MAX, &nth, l->err));
+    xc->hang_nth = (uint32_t)nth;
+    return IOSIM_OK;
+}
+
 static enum iosim_err load(struct sim_family_loader *l, const struct yml_node *map, uint32_t type,
                            const char *name)
 {
-    static const char *const k[] = {"name", "type", "profile", "at", "behind", "irq", NULL};
+    static const char *const k[] = {"name", "type", "profile", "at", "behind", "irq", "hang",
+                                    NULL};
     if (sim_family_machine_config_of(l, &pci_family) == NULL)
         return yml_error_at(l->doc, map, l->err,
                             "an xHCI controller is a PCI function: it needs `pci:` under `machine:`");
@@ -50,6 +74,7 @@ static enum iosim_err load(struct sim_family_loader *l, const struct yml_node *m
     CHECK(pci_family_load_behind(l, map, c->behind));
     if (c->behind[0] != '\0')
         c->xc.behind = c->behind;
+    CHECK(load_hang(l, map, &c->xc));
     const struct yml_node *v = yml_map_get(map, "irq");
     c->xc.intx_line = 255; /* no INTx routing unless the scenario gives a line */
     if (v != NULL) {

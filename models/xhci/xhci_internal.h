@@ -148,6 +148,8 @@ struct xhci {
     bool cr_ccs, cr_running, cr_stop, cr_abort;
     bool cr_busy;                        /* a command is being executed */
     uint32_t cr_burst;                   /* commands run since the ring was last empty */
+    uint32_t hang_command, hang_nth;     /* xhci_config's fault */
+    uint32_t hang_seen;                  /* commands of that type fetched so far */
     struct sim_event_id cr_work;
     /* run/halt/reset in progress */
     struct sim_event_id state_change;

@@ -55,10 +55,15 @@ static const char *const cc_names[XHCI_CC_SPLIT_TRANSACTION + 1] = {
     "secondary_bandwidth_error", "split_transaction_error",
 };
 
+const char *xhci_trb_type_name(uint32_t type)
+{
+    const char *n = type < 64 ? trb_names[type] : NULL;
+    return n != NULL ? n : "reserved";
+}
+
 static const char *trb_name(uint32_t control)
 {
-    const char *n = trb_names[(control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT];
-    return n != NULL ? n : "reserved";
+    return xhci_trb_type_name((control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT);
 }
 
 static const char *cc_name(uint32_t cc)
@@ -82,6 +87,13 @@ static const char *speed_name(uint32_t portsc)
 static struct sim_trace *trace_of(struct xhci *x)
 {
     return x->destroying ? NULL : sim_dev_trace(x->m);
+}
+
+void xhci_trace_fault(struct xhci *x, const char *kind, const char *detail)
+{
+    struct sim_trace *t = trace_of(x);
+    if (t != NULL)
+        sim_trace_fault(t, sim_dev_now(x->m), kind, x->name, detail);
 }
 
 void xhci_trace_trb(struct xhci *x, enum xhci_ring_kind ring, uint32_t slot, uint32_t dci,

@@ -59,4 +59,10 @@ void xhci_trace_xfer(struct xhci *x, const struct xhci_urb *u);
 /* usbmon's status for a completion code (0 for success and short packets). */
 int32_t xhci_urb_status(uint32_t cc);
 
+/* A row of the core fault table: an injected fault of the controller's. */
+void xhci_trace_fault(struct xhci *x, const char *kind, const char *detail);
+
+/* A TRB type's trace name ("address_device"), "reserved" for none. */
+const char *xhci_trb_type_name(uint32_t type);
+
 #endif /* IOSIM_MODELS_XHCI_TRACE_H */

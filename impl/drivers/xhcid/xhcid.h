@@ -46,6 +46,7 @@
 
 #define XHCID_MS 1000000ull            /* ns */
 #define XHCID_CMD_TIMEOUT_NS (500 * XHCID_MS)
+#define XHCID_ABORT_TIMEOUT_NS (100 * XHCID_MS) /* for Command Aborted after CRCR.CA */
 #define XHCID_CTL_TIMEOUT_NS (500 * XHCID_MS)
 #define XHCID_DEBOUNCE_NS (100 * XHCID_MS) /* TATTDB [USB2 7.1.7.3] */
 #define XHCID_RESET_TIMEOUT_NS (500 * XHCID_MS)
@@ -230,6 +231,8 @@ struct xhcid {
     bool intx;
     bool dead;                         /* HSE or HCE: the controller stopped */
     bool noop_done;                    /* the bring-up's No Op came back */
+    bool aborting;                     /* CRCR.CA written; Command Ring Stopped not yet seen */
+    uint64_t abort_deadline_ns;
     uint32_t resets;                   /* controller resets after HSE / HCE */
     uint32_t want_segs, want_trbs, imod; /* the event ring and IMOD asked for */
     port_atomic_u32 wake;              /* the main loop sleeps on it with the interrupt */

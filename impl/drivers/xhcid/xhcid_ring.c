@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "impl/drivers/xhcid/xhcid.h"
+#include "impl/util/strbuf.h"
 
 /* ---- registers ------------------------------------------------------------------------------ */
 
@@ -138,6 +139,17 @@ static void cmd_finish(struct xhcid *h, struct xhcid_cmd *c, uint32_t cc, uint32
 
 static void cmd_completion(struct xhcid *h, uint64_t trb, uint32_t status, uint32_t control)
 {
+    if ((status & XHCI_EVT_CC_MASK) >> XHCI_EVT_CC_SHIFT == XHCI_CC_CMD_RING_STOPPED) {
+        /* the end of an abort: its parameter names the next command TRB,
+         * which may be one queued since - not a completion of it */
+        h->aborting = false;
+        for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
+            if (h->cmds[i].used) {
+                xhcid_doorbell(h, 0, XHCI_DB_TARGET_COMMAND); /* the ring runs again */
+                break;
+            }
+        return;
+    }
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++) {
         struct xhcid_cmd *c = &h->cmds[i];
         if (c->used && c->trb == trb) {
@@ -148,18 +160,46 @@ static void cmd_completion(struct xhcid *h, uint64_t trb, uint32_t status, uint3
     }
 }
 
+/* A command past its deadline: Command Abort (CRCR.CA) [4.6.1.2]. The
+ * controller ends it with Command Aborted, then stops the ring (Command
+ * Ring Stopped), which the doorbell restarts; the commands behind it get
+ * their time again. No answer to the abort either: the controller is
+ * dead, and is reset. */
+static void abort_command(struct xhcid *h, const struct xhcid_cmd *c, uint64_t now)
+{
+    struct xhcid_dev none = {0};
+    char what[48];
+    struct strbuf sb;
+    strbuf_init(&sb, what, sizeof what);
+    strbuf_put(&sb, "no completion in time for TRB type ");
+    strbuf_dec(&sb, c->type);
+    xhcid_trace_dev(h, &none, "command_abort", what);
+    h->aborting = true;
+    h->abort_deadline_ns = now + XHCID_ABORT_TIMEOUT_NS;
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
+        if (h->cmds[i].used)
+            h->cmds[i].deadline_ns = now + XHCID_CMD_TIMEOUT_NS;
+    port_mmio_write32(h->regs, h->op + XHCI_OP_CRCR, XHCI_CRCR_CA);
+}
+
 void xhcid_cmd_timeouts(struct xhcid *h, uint64_t now)
 {
     if (!h->dead && xhcid_cmd_next_deadline(h) <= now)
         xhcid_check_status(h);
-    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
-        if (h->cmds[i].used && (h->dead || now >= h->cmds[i].deadline_ns))
-            cmd_finish(h, &h->cmds[i], XHCI_CC_INVALID, 0);
+    if (!h->dead && h->aborting && now >= h->abort_deadline_ns)
+        h->dead = true;
+    for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++) {
+        struct xhcid_cmd *c = &h->cmds[i];
+        if (c->used && h->dead)
+            cmd_finish(h, c, XHCI_CC_INVALID, 0);
+        else if (c->used && !h->aborting && now >= c->deadline_ns)
+            abort_command(h, c, now);
+    }
 }
 
 uint64_t xhcid_cmd_next_deadline(const struct xhcid *h)
 {
-    uint64_t next = XHCID_NO_DEADLINE;
+    uint64_t next = h->aborting ? h->abort_deadline_ns : XHCID_NO_DEADLINE;
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
         if (h->cmds[i].used && h->cmds[i].deadline_ns < next)
             next = h->cmds[i].deadline_ns;

@@ -27,3 +27,4 @@ SWEEP(stalls_and_transaction_errors_are_mended_for_every_schedule,
 SWEEP(lost_interrupts_cost_time_not_a_hang, "lost-interrupts-qemu.yaml", 16)
 SWEEP(a_killed_class_driver_is_cleaned_up_for_every_schedule, "kill-class-driver-qemu.yaml", 16)
 SWEEP(a_host_system_error_resets_and_enumerates_again, "recover-hse-qemu.yaml", 16)
+SWEEP(a_hung_command_is_aborted_and_the_ring_goes_on, "command-abort-qemu.yaml", 24)
