@@ -98,7 +98,7 @@ static const char *const xhcid_keys[] = {"pci", "irq", "segs", "event_trbs", "im
                                          "until_configured", "until_drivers_exit", "drivers",
                                          "class_args", NULL};
 static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
-                                           "gone_ok", "errors", "reset", NULL};
+                                           "gone_ok", "errors", "reset", "probe", NULL};
 
 const struct app_def app_table[] = {
     {"echo_server", app_echo_server, server_keys, NULL},

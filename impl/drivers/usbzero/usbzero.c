@@ -21,38 +21,18 @@
  * and the device's halt) and reads `len` more, checked against the same
  * stream.
  *
+ * With `probe: 1` it first makes every other usb: request, and hostile
+ * ones, checking each answer (usbzero_probe.c).
+ *
  * Arguments: usb (given by xhcid), bytes (1 MiB), len (64 KiB), depth (4),
- * check (1), out (0), gone_ok (0), errors (0), reset (0). Exit status: 0 when every byte arrived
+ * check (1), out (0), gone_ok (0), errors (0), reset (0), probe (0). Exit status: 0 when every byte arrived
  * and matched, 1 at the first wrong thing, 2 when set-up failed.
  */
 #include <string.h>
 
 #include "impl/apps/apps.h"
-#include "impl/bufpool/bufpool.h"
-#include "impl/drivers/xhcid/usb_client.h"
+#include "impl/drivers/usbzero/usbzero.h"
 #include "impl/port/port.h"
-
-#define UZ_DEPTH_MAX 16u
-#define UZ_CHECK_CHUNK 4096u
-#define UZ_EP_BULK_IN 0x81u
-#define UZ_EP_BULK_OUT 0x01u
-#define UZ_BOUNDARY 0x10000u            /* a slice within 64 KiB is one TRB for xhcid */
-
-struct uz_req {
-    bool busy;
-    uint64_t tag;
-    struct bufpool_slice s;
-};
-
-struct uz {
-    struct usb_client c;
-    struct bufpool pool;
-    struct uz_req req[UZ_DEPTH_MAX];
-    uint32_t depth, len;
-    uint64_t want, asked, got;         /* bytes: to move, asked for, arrived (in order) */
-    uint32_t errors, errors_max;       /* requests that failed and were asked again */
-    bool check, gone, broken, pool_up;
-};
 
 static bool pattern_ok(const struct bufpool_slice *s, uint64_t at, uint32_t n)
 {
@@ -231,6 +211,8 @@ static int32_t run(struct uz *z, void *args)
     if (usb_client_open(&z->c, app_arg_str(args, "usb", "")) != IOSIM_OK ||
         pool_over_window(z, (uint64_t)z->depth * z->len + UZ_BOUNDARY) != IOSIM_OK)
         return 2;
+    if (app_arg_int(args, "probe", 0) != 0 && !usbzero_probe(z))
+        return 1;
     z->want = (uint64_t)app_arg_int(args, "bytes", 1 << 20);
     bool ok = stream(z, RING_OP_READ, UZ_EP_BULK_IN);
     if (ok && app_arg_int(args, "reset", 0) != 0) {

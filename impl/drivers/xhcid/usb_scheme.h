@@ -21,8 +21,11 @@
  * Requests are SqEntry64s; user_data comes back in the CQE; status is a
  * result or a negative errno.
  *
- *   OPEN   addr/len: "P.I" - root port P's device, interface I (decimal);
- *          "P" alone is the device  -> a handle
+ *   OPEN   addr/len: "P.I" - root port P's device, interface I (decimal),
+ *          the one xhcid started the client for -> a handle
+ *   READ   fd, offset USB_SCHEME_LIST, addr, len: one struct
+ *          usb_scheme_entry per interface of every configured device, in
+ *          port order (as many as fit)  -> bytes written
  *   READ   fd, offset USB_SCHEME_INFO, addr, len >= sizeof(struct
  *          usb_scheme_info)         -> sizeof, the info in addr
  *   READ   fd, offset USB_SCHEME_DESC + (type << 8 | index): the device's
@@ -71,6 +74,7 @@
 #define USB_SCHEME_CONTROL 0x200ull
 #define USB_SCHEME_DETACH 0x300ull
 #define USB_SCHEME_INFO 0x400ull
+#define USB_SCHEME_LIST 0x500ull
 #define USB_SCHEME_DESC 0x10000ull             /* + type << 8 | index */
 
 #define USB_SCHEME_WINDOW_MAX (8ull << 20)
@@ -100,6 +104,12 @@ struct usb_scheme_info {
     struct usb_scheme_ep ep[16];
 };
 
+/* One interface of a configured device, as USB_SCHEME_LIST gives it. */
+struct usb_scheme_entry {
+    uint8_t port, iface, speed, if_class, if_subclass, if_protocol;
+    uint16_t vendor, product;
+};
+
 /* A control transfer: the setup packet's fields, then (in the window,
  * right after this struct) its data stage of `length` bytes. */
 struct usb_scheme_control {
@@ -110,5 +120,6 @@ struct usb_scheme_control {
 _Static_assert(sizeof(struct usb_scheme_ep) == 8, "usb_scheme_ep layout");
 _Static_assert(sizeof(struct usb_scheme_info) == 16 + 3 * 64 + 16 * 8, "usb_scheme_info layout");
 _Static_assert(sizeof(struct usb_scheme_control) == 8, "usb_scheme_control layout");
+_Static_assert(sizeof(struct usb_scheme_entry) == 10, "usb_scheme_entry layout");
 
 #endif /* IOSIM_USB_SCHEME_H */

@@ -93,6 +93,10 @@ bool xhcid_ctx_from_desc(const struct xhcid_dev *d, const struct usb_endpoint_in
     bool dir_in = (in->address & USB_EP_ADDR_DIR_IN) != 0;
     *dci = 2u * (in->address & USB_EP_ADDR_NUMBER_MASK) + (dir_in ? 1u : 0u);
     switch (in->xfer) {
+    case USB_EP_XFER_CONTROL: /* both directions in one context: DCI 2n + 1 [4.5.1] */
+        *dci = 2u * (in->address & USB_EP_ADDR_NUMBER_MASK) + 1u;
+        out->type = XHCI_EP_TYPE_CONTROL;
+        break;
     case USB_EP_XFER_BULK:
         out->type = dir_in ? XHCI_EP_TYPE_BULK_IN : XHCI_EP_TYPE_BULK_OUT;
         break;

@@ -18,8 +18,8 @@ void xhcid_ctx_ep(struct xhcid *h, struct xhcid_dev *d, uint32_t dci);
 uint32_t xhcid_ctx_ep_state(struct xhcid *h, const struct xhcid_dev *d, uint32_t dci);
 /* EP0's max packet size before the device descriptor says it. */
 uint32_t xhcid_ep0_mps(uint32_t speed);
-/* Endpoint parameters from a parsed descriptor and its DCI; false for a
- * kind the driver refuses (isochronous). */
+/* Endpoint parameters from a parsed descriptor and its DCI (bulk,
+ * interrupt, control); false for a kind the driver refuses (isochronous). */
 bool xhcid_ctx_from_desc(const struct xhcid_dev *d, const struct usb_endpoint_info *in,
                          struct xhcid_ep *out, uint32_t *dci);
 

@@ -309,6 +309,30 @@ static int64_t copy_out(uint64_t addr, uint64_t cap, const void *src, size_t n)
     return (int64_t)len;
 }
 
+/* Every interface of every configured device, as many as fit. */
+static int64_t list(struct xhcid *h, const struct ring_sqe64 *q)
+{
+    struct usb_scheme_entry e;
+    uint64_t done = 0;
+    for (uint32_t port = 1; port <= h->nports; port++) {
+        const struct xhcid_dev *d = dev_on_port(h, port);
+        for (uint32_t i = 0; d != NULL && i < d->cfg.iface_count; i++) {
+            if (q->len - done < sizeof e)
+                return (int64_t)done;
+            const struct usb_interface_info *in = &d->cfg.iface[i];
+            e = (struct usb_scheme_entry){
+                .port = (uint8_t)port, .iface = in->number, .speed = (uint8_t)d->speed,
+                .if_class = in->cls, .if_subclass = in->subclass, .if_protocol = in->protocol,
+                .vendor = d->info.vendor, .product = d->info.product};
+            int64_t st = copy_out(q->addr + done, sizeof e, &e, sizeof e);
+            if (st < 0)
+                return st;
+            done += sizeof e;
+        }
+    }
+    return (int64_t)done;
+}
+
 static int64_t do_read_meta(struct xhcid *h, struct xhcid_client *c, const struct ring_sqe64 *q)
 {
     const struct usb_interface_info *in;
@@ -322,6 +346,8 @@ static int64_t do_read_meta(struct xhcid *h, struct xhcid_client *c, const struc
         fill_info(d, in, &info);
         return copy_out(q->addr, q->len, &info, sizeof info);
     }
+    if (q->offset == USB_SCHEME_LIST)
+        return list(h, q);
     if (q->offset == USB_SCHEME_DESC + (USB_DT_DEVICE << 8))
         return copy_out(q->addr, q->len, d->dev_raw, sizeof d->dev_raw);
     if (q->offset == USB_SCHEME_DESC + (USB_DT_CONFIG << 8))
@@ -388,9 +414,10 @@ static int64_t do_transfer(struct xhcid *h, struct xhcid_client *c, const struct
     const struct usb_endpoint_info *ep = ep_in(in, address);
     bool dir_in = (address & USB_EP_ADDR_DIR_IN) != 0;
     uint64_t bus;
-    if (ep == NULL || dir_in != (q->opcode == RING_OP_READ) || q->len > USB_SCHEME_XFER_MAX ||
+    bool streamed = ep != NULL && (ep->xfer == USB_EP_XFER_BULK || ep->xfer == USB_EP_XFER_INTERRUPT);
+    if (!streamed || dir_in != (q->opcode == RING_OP_READ) || q->len > USB_SCHEME_XFER_MAX ||
         (q->len == 0 && dir_in))
-        return err(IOSIM_EINVAL);
+        return err(IOSIM_EINVAL); /* control requests go through USB_SCHEME_CONTROL, to EP0 */
     if (!in_window(c, q->addr, q->len, &bus))
         return err(IOSIM_EFAULT);
     if (c->inflight >= USB_SCHEME_INFLIGHT_MAX)
