@@ -11,7 +11,8 @@
  * slice back: xhcid answers so only once the controller is done with the
  * device. A ring that breaks (xhcid died) forfeits every slice in flight:
  * nobody can say the controller will not write them. `gone_ok: 1` makes a
- * detach an expected end (exit 0) rather than a failure.
+ * detach an expected end (exit 0) rather than a failure - once xhcid has
+ * also said so through the detach request it posts at the start.
  *
  * A stall or a transaction error xhcid gave up on (EPIPE, EIO) is taken
  * up to `errors` times: xhcid has mended the endpoint and the stream did
@@ -117,6 +118,10 @@ static bool take_one(struct uz *z, bool in, bool wait, bool *none)
         z->broken = true;
         return false;
     }
+    if (tag == z->detach_tag && z->detach_tag != 0) {
+        z->detached = st == 0; /* told: the device is gone */
+        return true;
+    }
     struct uz_req *r = req_of(z, tag);
     if (r == NULL)
         return false;
@@ -200,6 +205,22 @@ static enum iosim_err pool_over_window(struct uz *z, uint64_t bytes)
                          : e;
 }
 
+/* With gone_ok: a request that xhcid answers when the device goes. */
+static bool ask_detach(struct uz *z)
+{
+    struct ring_sqe64 q = {.opcode = RING_OP_READ, .fd = (uint64_t)z->c.handle,
+                           .offset = USB_SCHEME_DETACH};
+    return iou_peer_submit(&z->c.peer, &q, &z->detach_tag) == IOSIM_OK;
+}
+
+/* The device went: the detach answer is on its way, if not already here. */
+static void wait_detach(struct uz *z)
+{
+    bool none = false;
+    while (!z->detached && !z->broken && take_one(z, false, true, &none))
+        ;
+}
+
 static int32_t run(struct uz *z, void *args)
 {
     z->depth = (uint32_t)app_arg_int(args, "depth", 4);
@@ -210,6 +231,9 @@ static int32_t run(struct uz *z, void *args)
         return 2;
     if (usb_client_open(&z->c, app_arg_str(args, "usb", "")) != IOSIM_OK ||
         pool_over_window(z, (uint64_t)z->depth * z->len + UZ_BOUNDARY) != IOSIM_OK)
+        return 2;
+    bool gone_ok = app_arg_int(args, "gone_ok", 0) != 0;
+    if (gone_ok && !ask_detach(z))
         return 2;
     if (app_arg_int(args, "probe", 0) != 0 && !usbzero_probe(z))
         return 1;
@@ -229,8 +253,9 @@ static int32_t run(struct uz *z, void *args)
     }
     if (z->broken)
         forfeit_all(z);
-    bool gone_ok = app_arg_int(args, "gone_ok", 0) != 0;
-    return ok || (z->gone && gone_ok) ? 0 : 1;
+    if (!ok && z->gone && gone_ok)
+        wait_detach(z);
+    return ok || (z->gone && gone_ok && z->detached) ? 0 : 1;
 }
 
 int32_t app_usbzero(void *args)

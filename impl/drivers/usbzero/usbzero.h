@@ -31,6 +31,8 @@ struct uz {
     uint64_t want, asked, got;         /* bytes: to move, asked for, arrived (in order) */
     uint32_t errors, errors_max;       /* requests that failed and were asked again */
     bool check, gone, broken, pool_up;
+    uint64_t detach_tag;               /* the READ of USB_SCHEME_DETACH, 0: none */
+    bool detached;                     /* its answer came */
 };
 
 /* Every usb: request but the stream, each answer checked: the list, the
