@@ -13,9 +13,10 @@
  * The targets are >= 100 (high speed) and >= 10 (SuperSpeed) for the
  * speedup. Each speed runs ROUNDS times; the median is printed.
  *
- * Then the same stream through the whole stack (scenarios/bench/xhcid-
+ * Then the same bytes through the whole stack (scenarios/bench/xhcid-
  * bulk-in-*.yaml): a usbzero class driver reading gadget zero through
- * usb: rings, xhcid, the kernel, the model, every trace row written:
+ * usb: rings in 512 KiB requests, two in flight, xhcid, the kernel, the
+ * model, every trace row written:
  *
  *   xhcid.bulk_in.hs.speedup / .ss.speedup  simulated seconds of the data
  *                                          phase per wall second of the

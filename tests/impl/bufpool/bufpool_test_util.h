@@ -8,19 +8,10 @@
 #include <string.h>
 
 #include "impl/bufpool/bufpool.h"
+#include "tests/impl/splitmix.h"
 
-static inline uint64_t tb_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static inline uint32_t tb_below(uint64_t *s, uint32_t n)
-{
-    return (uint32_t)(tb_rand(s) % n);
-}
+static inline uint64_t tb_rand(uint64_t *s) { return next_rand(s); }
+static inline uint32_t tb_below(uint64_t *s, uint32_t n) { return below(s, n); }
 
 /* Counts close callbacks; the test checks each chunk is closed once, with
  * what was added. */
