@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "impl/port/err.h"
+#include "sim/machine/dev.h" /* enum iosim_err, as models see it */
 
 #define SCSI_MEDIA_CHUNK_BYTES 65536u   /* the unit of allocation */
 #define SCSI_MEDIA_ERRORS_MAX 16u       /* media error ranges */
