@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "impl/port/check.h"
+#include "models/scsi/msc_desc.h"
 #include "models/usb/usb_family.h"
 #include "models/usb/usb_null.h"
 #include "models/xhci/xhci.h"
@@ -34,6 +35,8 @@ struct usb_family_dev {
     struct usb_dev *dev;                /* zero's, or owned */
     struct usb_fault *faults;           /* owned, or NULL */
     struct usb_dev_config raw;          /* usb_device: c->raw with the null function */
+    struct msc_bot *bot;                /* usb_storage: owned, or NULL */
+    struct msc_descs descs;             /* usb_storage: the blobs raw points into */
     uint32_t edge;
     struct sim_event_id ev;
 };
@@ -149,6 +152,26 @@ static enum iosim_err add_faults(struct usb_family_dev *u)
 
 /* ---- create and destroy --------------------------------------------------------------------- */
 
+/* Mass storage: the units, its descriptors, and the device serving them. */
+static enum iosim_err make_storage(struct usb_family_dev *u)
+{
+    enum iosim_err e = msc_bot_create(&u->c->storage, &u->bot);
+    if (e == IOSIM_OK)
+        e = msc_build_descs(&u->descs, &(struct msc_desc_fields){.speed = u->c->speed,
+                                                                 .serial = u->name});
+    if (e != IOSIM_OK)
+        return e;
+    u->raw = (struct usb_dev_config){
+        .name = u->name, .speed = u->c->speed, .device = u->descs.device,
+        .configs = &u->descs.config, .configs_count = 1, .strings = u->descs.strings,
+        .strings_count = MSC_DESC_STRINGS, .bos = u->descs.bos, .qualifier = u->descs.qualifier,
+        .other_speed = u->descs.other_speed, .ops = msc_bot_ops(), .ctx = u->bot};
+    e = usb_dev_create(&u->raw, &u->dev);
+    if (e == IOSIM_OK)
+        msc_bot_bind(u->bot, u->dev);
+    return e;
+}
+
 static enum iosim_err make_device(struct usb_family_dev *u, uint32_t type)
 {
     if (type == USB_FAMILY_ZERO) {
@@ -157,6 +180,8 @@ static enum iosim_err make_device(struct usb_family_dev *u, uint32_t type)
             u->dev = usb_zero_dev(u->zero);
         return e;
     }
+    if (type == USB_FAMILY_STORAGE)
+        return make_storage(u);
     u->raw = u->c->raw;
     u->raw.ops = &usb_null_ops;
     return usb_dev_create(&u->raw, &u->dev);
@@ -209,11 +234,12 @@ static void destroy(void *instance)
         usb_zero_destroy(u->zero);
     else
         usb_dev_destroy(u->dev);
+    msc_bot_destroy(u->bot); /* after the device that served it */
     usb_fault_destroy(u->faults); /* after the device that borrowed it */
     free(u);
 }
 
-static const char *const types[] = {"usb_zero", "usb_device", NULL};
+static const char *const types[] = {"usb_zero", "usb_device", "usb_storage", NULL};
 static struct sim_counter_def *const counters[] = {&usb_plugs, &usb_unplugs, &usb_faults_fired,
                                                    NULL};
 

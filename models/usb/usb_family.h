@@ -18,6 +18,7 @@
 
 #include "models/usb/usb_dev.h"
 #include "models/usb/usb_fault.h"
+#include "models/scsi/msc_bot.h"
 #include "models/usb/usb_zero.h"
 #include "sim/scenario/family.h"
 
@@ -25,6 +26,7 @@
 enum usb_family_type {
     USB_FAMILY_ZERO,             /* gadget zero (usb_zero.h) */
     USB_FAMILY_DEVICE,           /* descriptors as given bytes, the null function (usb_null.h) */
+    USB_FAMILY_STORAGE,          /* mass storage, Bulk-Only (models/scsi/msc_bot.h) */
 };
 
 #define USB_FAMILY_PLUGS_MAX 16u       /* periods plugged in */
@@ -56,6 +58,7 @@ struct usb_family_config {
     uint32_t fault_count;
     struct usb_fault_rule faults[USB_FAULT_RULES_MAX];
     struct usb_zero_config zero;     /* USB_FAMILY_ZERO: .name is the device's */
+    struct msc_bot_config storage;   /* USB_FAMILY_STORAGE: its units */
     struct usb_dev_config raw;       /* USB_FAMILY_DEVICE: .ops set at create */
     struct usb_blob configs[USB_FAMILY_CONFIGS_MAX];
     struct usb_blob strings[USB_FAMILY_STRINGS_MAX];

@@ -237,6 +237,39 @@ static enum iosim_err load_zero(struct sim_family_loader *l, const struct yml_no
     return IOSIM_OK;
 }
 
+/* ---- mass storage ---------------------------------------------------------------------------------- */
+
+#define STORAGE_BLOCKS_DEFAULT (1ull << 21) /* 1 GiB of 512-byte blocks */
+
+static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml_node *map,
+                                   const char *name, struct usb_family_config *c)
+{
+    static const char *const sizes[] = {"512", "4096"};
+    const struct yml_node *v;
+    uint64_t luns = 1, blocks = STORAGE_BLOCKS_DEFAULT;
+    size_t bs = 0;
+    bool cache = false, wp = false;
+    if (c->speed == USB_SPEED_LOW)
+        return yml_error_at(l->doc, map, l->err, "mass storage needs bulk endpoints: not at low speed");
+    if ((v = yml_map_get(map, "luns")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 1, MSC_BOT_LUNS_MAX, &luns, l->err));
+    if ((v = yml_map_get(map, "blocks")) != NULL)
+        CHECK(yml_get_u64(l->doc, v, 1, 1ull << 48, &blocks, l->err));
+    if ((v = yml_map_get(map, "block_size")) != NULL)
+        CHECK(yml_get_enum(l->doc, v, sizes, 2, &bs, l->err));
+    if ((v = yml_map_get(map, "write_cache")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &cache, l->err));
+    if ((v = yml_map_get(map, "write_protect")) != NULL)
+        CHECK(yml_get_bool(l->doc, v, &wp, l->err));
+    c->storage.luns = (uint32_t)luns;
+    for (uint32_t i = 0; i < luns; i++)
+        c->storage.lu[i] = (struct scsi_lu_config){
+            .media = {.block_bytes = bs == 0 ? 512u : 4096u, .blocks = blocks, .write_cache = cache},
+            .removable = true, .write_protect = wp, .vendor = "QEMU", .product = "QEMU HARDDISK",
+            .revision = "2.5+", .serial = name};
+    return IOSIM_OK;
+}
+
 /* ---- descriptors as hex bytes -------------------------------------------------------------------- */
 
 static int hex_digit(char ch)
@@ -382,10 +415,13 @@ enum iosim_err usb_family_load(struct sim_family_loader *l, const struct yml_nod
     static const char *const dev_keys[] = {
         "name", "type", "controller", "port", "speed", "plug", "faults",
         "device", "configs", "strings", "bos", "qualifier", "other_speed", NULL};
-    ASSERT(type == USB_FAMILY_ZERO || type == USB_FAMILY_DEVICE);
-    bool zero = type == USB_FAMILY_ZERO;
-    CHECK(yml_check_keys(l->doc, map, zero ? zero_keys : dev_keys, zero ? "usb_zero" : "usb_device",
-                         l->err));
+    static const char *const storage_keys[] = {
+        "name", "type", "controller", "port", "speed", "plug", "faults",
+        "luns", "blocks", "block_size", "write_cache", "write_protect", NULL};
+    static const char *const *const keys[] = {zero_keys, dev_keys, storage_keys};
+    static const char *const what[] = {"usb_zero", "usb_device", "usb_storage"};
+    ASSERT(type <= USB_FAMILY_STORAGE);
+    CHECK(yml_check_keys(l->doc, map, keys[type], what[type], l->err));
     char controller[SIM_NAME_MAX];
     const struct sim_scn_device *ctl = NULL;
     CHECK(find_controller(l, map, controller, &ctl));
@@ -398,7 +434,9 @@ enum iosim_err usb_family_load(struct sim_family_loader *l, const struct yml_nod
     CHECK(load_plugs(l, map, c));
     CHECK(check_port_free(l, map, c));
     CHECK(load_faults(l, map, c));
-    return zero ? load_zero(l, map, d->name, c) : load_raw(l, map, d->name, c);
+    return type == USB_FAMILY_ZERO      ? load_zero(l, map, d->name, c)
+           : type == USB_FAMILY_STORAGE ? load_storage(l, map, d->name, c)
+                                        : load_raw(l, map, d->name, c);
 }
 
 void usb_family_config_free(void *config)

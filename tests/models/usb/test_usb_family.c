@@ -450,3 +450,48 @@ Test(usb_family, fault_rules_fire_through_the_family_and_are_counted)
     cr_expect_eq(fired, 2);
     rig_down(&g);
 }
+
+/* ---- mass storage --------------------------------------------------------------------------- */
+
+Test(usb_family, a_storage_device_loads_its_units)
+{
+    struct sim_scenario *s = load_ok(
+        HEAD "  - {name: d, type: usb_storage, controller: x0, port: 1, speed: super, luns: 2,\n"
+             "     blocks: 4096, block_size: 4096, write_cache: true, write_protect: true}\n"
+             "  - {name: e, type: usb_storage, controller: x0, port: 5}\n" TAIL);
+    const struct usb_family_config *c = usb_config(s, 1);
+    cr_expect_eq(s->devices[1].type, USB_FAMILY_STORAGE);
+    cr_assert_eq(c->storage.luns, 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        cr_expect_eq(c->storage.lu[i].media.block_bytes, 4096);
+        cr_expect_eq(c->storage.lu[i].media.blocks, 4096);
+        cr_expect(c->storage.lu[i].media.write_cache);
+        cr_expect(c->storage.lu[i].write_protect);
+    }
+    c = usb_config(s, 2);
+    cr_expect_eq(c->storage.luns, 1, "the defaults");
+    cr_expect_eq(c->storage.lu[0].media.block_bytes, 512);
+    cr_expect_eq(c->storage.lu[0].media.blocks, 1u << 21);
+    cr_expect(!c->storage.lu[0].media.write_cache);
+    sim_scenario_free(s);
+}
+
+Test(usb_family, a_storage_device_refuses_what_it_cannot_be)
+{
+    static const char *const bad[][2] = {
+        {"  - {name: d, type: usb_storage, controller: x0, port: 5, speed: low}\n", "low speed"},
+        {"  - {name: d, type: usb_storage, controller: x0, port: 5, luns: 17}\n", "5:65"},
+        {"  - {name: d, type: usb_storage, controller: x0, port: 5, block_size: 1024}\n", "5:71"},
+        {"  - {name: d, type: usb_storage, controller: x0, port: 5, blocks: 0}\n", "5:67"},
+        {"  - {name: d, type: usb_storage, controller: x0, port: 5, mode: loopback}\n", "mode"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, HEAD "%s" TAIL, bad[i][0]);
+        struct sim_scenario *s = NULL;
+        struct yml_error err = {{0}};
+        cr_expect_eq(sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err),
+                     IOSIM_EPARSE, "%s", bad[i][0]);
+        cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s -> %s", bad[i][0], err.msg);
+    }
+}

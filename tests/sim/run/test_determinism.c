@@ -90,12 +90,13 @@ REPEAT_DIR_TEST(expect, "expect")
 REPEAT_DIR_TEST(xhci, "xhci")
 REPEAT_DIR_TEST(usb, "usb")
 REPEAT_DIR_TEST(xhcid, "xhcid")
+REPEAT_DIR_TEST(storage, "storage")
 
 /* A folder of the suite no test above repeats would escape the check. */
 Test(determinism, every_suite_folder_is_repeated)
 {
     const char *known[] = {"engine", "devices", "rings", "bufpool", "pci", "pcid", "pcid-dumps",
-                           "expect", "xhci", "usb", "xhcid"};
+                           "expect", "xhci", "usb", "xhcid", "storage"};
     char dir[400];
     snprintf(dir, sizeof dir, "%s/scenarios/suite", IOSIM_SOURCE_DIR);
     DIR *h = opendir(dir);
