@@ -12,10 +12,6 @@
 #define LANGID_EN_US 0x0409u
 #define MAX_POWER_UNITS 250u             /* 500 mA below SuperSpeed (2 mA units) */
 #define MAX_POWER_UNITS_SS 112u          /* 896 mA at SuperSpeed (8 mA units) */
-#define SS_SPEEDS_FS_HS_5G 0x000eu
-#define SS_FUNCTIONALITY_FS 1u
-#define SS_U1_EXIT_US 10u
-#define SS_U2_EXIT_US 500u
 
 enum { STR_LANGIDS, STR_MANUFACTURER, STR_PRODUCT, STR_SERIAL };
 
@@ -66,14 +62,7 @@ static struct usb_blob add_config(struct usb_desc_buf *b, uint8_t type, enum usb
 
 static struct usb_blob add_bos(struct usb_desc_buf *b)
 {
-    uint32_t at = usb_desc_add_bos(b, 2);
-    usb_desc_add_usb2_ext(b, USB_DEVCAP_USB2_EXT_LPM);
-    usb_desc_add_ss_cap(b, &(struct usb_desc_ss_cap_fields){
-                               .speeds_supported = SS_SPEEDS_FS_HS_5G,
-                               .functionality_support = SS_FUNCTIONALITY_FS,
-                               .u1_exit_lat_us = SS_U1_EXIT_US, .u2_exit_lat_us = SS_U2_EXIT_US});
-    usb_desc_finish_total(b, at);
-    return since(b, at);
+    return since(b, usb_desc_add_bos_5g(b));
 }
 
 enum iosim_err msc_build_descs(struct msc_descs *o, const struct msc_desc_fields *f)

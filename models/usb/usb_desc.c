@@ -253,3 +253,15 @@ bool usb_desc_iter_next(struct usb_desc_iter *it, struct usb_desc_ref *out)
     it->off += len;
     return true;
 }
+
+uint32_t usb_desc_add_bos_5g(struct usb_desc_buf *b)
+{
+    uint32_t at = usb_desc_add_bos(b, 2);
+    usb_desc_add_usb2_ext(b, USB_DEVCAP_USB2_EXT_LPM);
+    usb_desc_add_ss_cap(b, &(struct usb_desc_ss_cap_fields){
+                               .speeds_supported = 0x000eu,   /* full, high, 5 Gb/s */
+                               .functionality_support = 1u,   /* everything from full speed */
+                               .u1_exit_lat_us = 10u, .u2_exit_lat_us = 500u});
+    usb_desc_finish_total(b, at);
+    return at;
+}

@@ -127,6 +127,11 @@ struct usb_desc_ss_cap_fields {
     uint16_t u2_exit_lat_us;     /* wU2DevExitLat, at most 2047 */
 };
 uint32_t usb_desc_add_ss_cap(struct usb_desc_buf *b, const struct usb_desc_ss_cap_fields *f);
+/* The whole BOS of a 5 Gb/s device that also runs at full and high speed
+ * (USB 2.0 extension with LPM, SuperSpeed capability: U1 exit 10 us, U2
+ * 500 us - within their bounds, no model reads them), total finished;
+ * returns where it starts. Gadget zero's and the mass-storage device's. */
+uint32_t usb_desc_add_bos_5g(struct usb_desc_buf *b);
 
 /* String descriptors [USB2 9.6.7]: string 0 lists LANGIDs; the others are
  * UTF-16LE. `ascii` is 7-bit text; longer than 126 characters is cut there

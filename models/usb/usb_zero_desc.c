@@ -11,13 +11,6 @@
 #define MAX_POWER_UNITS 1u               /* 2 mA below SuperSpeed, 8 mA at it */
 #define INTR_INTERVAL_FS 1u              /* frames: 1 ms */
 #define INTR_INTERVAL_HS 4u              /* 2^(4-1) microframes: 1 ms */
-/* SuperSpeed capability: 5 Gb/s, high and full speed, all functions from
- * full speed on; exit latencies within their bounds (bU1DevExitLat <= 10 us,
- * wU2DevExitLat <= 2047 us) - no model reads them yet. */
-#define SS_SPEEDS_FS_HS_5G 0x000eu
-#define SS_FUNCTIONALITY_FS 1u
-#define SS_U1_EXIT_US 10u
-#define SS_U2_EXIT_US 500u
 
 /* What was appended to b since offset at. */
 static struct usb_blob since(const struct usb_desc_buf *b, uint32_t at)
@@ -103,15 +96,7 @@ static struct usb_blob add_config(struct usb_desc_buf *b, uint8_t type, enum usb
 
 static struct usb_blob add_bos(struct usb_desc_buf *b)
 {
-    uint32_t at = usb_desc_add_bos(b, 2);
-    usb_desc_add_usb2_ext(b, USB_DEVCAP_USB2_EXT_LPM);
-    usb_desc_add_ss_cap(b, &(struct usb_desc_ss_cap_fields){
-                               .speeds_supported = SS_SPEEDS_FS_HS_5G,
-                               .functionality_support = SS_FUNCTIONALITY_FS,
-                               .u1_exit_lat_us = SS_U1_EXIT_US,
-                               .u2_exit_lat_us = SS_U2_EXIT_US});
-    usb_desc_finish_total(b, at);
-    return since(b, at);
+    return since(b, usb_desc_add_bos_5g(b));
 }
 
 static void add_strings(struct usb_desc_buf *b, struct usb_zero_descs *o, const char *serial)

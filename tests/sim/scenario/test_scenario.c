@@ -164,7 +164,7 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:3:42: mmio window 0x1000 overlaps memory (0 to 0x1000000)"},
     {"devices: [{name: d, type: gpu, mmio: 0xfe000000, irq: 1}]\nprocesses: [{name: p, program: [yield]}]\n",
      "t.yaml:3:27: expected one of: testdev, pci, pci_bridge, pci_dump, xhci, usb_zero, "
-     "usb_device; got 'gpu'"},
+     "usb_device, usb_storage; got 'gpu'"},
     /* PCI devices */
     {"!scenario: t\nmachine: {cpus: 1, memory: 16MiB}\n"
      "devices: [{name: g, type: pci, at: '03.0', vendor: 1, device: 2}]\n"
