@@ -280,9 +280,8 @@ static bool start(struct xhcid *h)
 static bool recover(struct xhcid *h)
 {
     uint32_t sts = xhcid_op_rd(h, XHCI_OP_USBSTS);
-    struct xhcid_dev none = {0};
-    xhcid_trace_dev(h, &none, "controller_error",
-                    sts & XHCI_USBSTS_HCE ? "HCE: reset" : "HSE: reset");
+    xhcid_trace_port(h, 0, XHCI_SPEED_UNDEFINED, "controller_error",
+                     sts & XHCI_USBSTS_HCE ? "HCE: reset" : "HSE: reset");
     if (++h->resets > XHCID_RESETS_MAX)
         return false;
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
@@ -362,6 +361,15 @@ void xhcid_trace_dev(struct xhcid *h, const struct xhcid_dev *d, const char *eve
         .port = d->port, .slot = d->slot, .speed = xhcid_speed_name(d->speed), .event = event,
         .vendor = d->info.vendor, .product = d->info.product,
         .interfaces = d->cfg.iface_count, .detail = detail};
+    port_trace_xhcid_dev(&row);
+}
+
+void xhcid_trace_port(struct xhcid *h, uint32_t port, uint32_t speed, const char *event,
+                      const char *detail)
+{
+    (void)h;
+    struct port_trace_usb_dev row = {.port = port, .speed = xhcid_speed_name(speed),
+                                     .event = event, .detail = detail};
     port_trace_xhcid_dev(&row);
 }
 

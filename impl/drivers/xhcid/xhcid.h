@@ -353,6 +353,9 @@ uint32_t xhcid_serve_started(const struct xhcid *h);
 /* ---- trace ---- */
 void xhcid_trace_dev(struct xhcid *h, const struct xhcid_dev *d, const char *event,
                      const char *detail);
+/* A row about a port (or, port 0, the controller) with no device to it. */
+void xhcid_trace_port(struct xhcid *h, uint32_t port, uint32_t speed, const char *event,
+                      const char *detail);
 const char *xhcid_speed_name(uint32_t speed);
 
 #endif /* IOSIM_XHCID_H */

@@ -587,12 +587,13 @@ void xhcid_dev_attach(struct xhcid *h, uint32_t port, uint32_t speed, uint8_t sl
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX && d == NULL; i++)
         if (h->devs[i].state == XD_FREE)
             d = &h->devs[i];
-    struct xhcid_dev probe = {.port = port, .speed = speed};
     if (d == NULL) {
-        xhcid_trace_dev(h, &probe, "refused", "no device slots left in the driver");
+        xhcid_trace_port(h, port, speed, "refused", "no device slots left in the driver");
         return;
     }
-    *d = probe;
+    memset(d, 0, sizeof *d);
+    d->port = port;
+    d->speed = speed;
     d->state = XD_ENABLE_SLOT;
     d->ctl_deadline_ns = XHCID_NO_DEADLINE;
     h->ports[port].dev = dev_index(h, d);

@@ -83,13 +83,6 @@ void xhcid_ports_init(struct xhcid *h)
         xhcid_port_change(h, p);
 }
 
-static void trace_port(struct xhcid *h, uint32_t port, uint32_t speed, const char *event,
-                       const char *detail)
-{
-    struct xhcid_dev none = {.port = port, .speed = speed};
-    xhcid_trace_dev(h, &none, event, detail);
-}
-
 static void start_reset(struct xhcid *h, uint32_t port, uint32_t sc, bool warm)
 {
     struct xhcid_port *pt = &h->ports[port];
@@ -97,7 +90,7 @@ static void start_reset(struct xhcid *h, uint32_t port, uint32_t sc, bool warm)
     pt->warm = warm;
     pt->resets++;
     pt->deadline_ns = port_clock_ns() + XHCID_RESET_TIMEOUT_NS;
-    trace_port(h, port, 0, warm ? "warm_reset" : "reset", NULL);
+    xhcid_trace_port(h, port, 0, warm ? "warm_reset" : "reset", NULL);
     portsc_set(h, port, sc, warm ? XHCI_PORTSC_WPR : XHCI_PORTSC_PR);
 }
 
@@ -107,11 +100,11 @@ static void enabled(struct xhcid *h, uint32_t port, uint32_t sc)
     uint32_t speed = (sc & XHCI_PORTSC_SPEED_MASK) >> XHCI_PORTSC_SPEED_SHIFT;
     if (speed < XHCI_SPEED_FULL || speed > XHCI_SPEED_SUPER_PLUS) {
         pt->state = XP_FAILED;
-        trace_port(h, port, speed, "port_failed", "enabled with an unknown speed");
+        xhcid_trace_port(h, port, speed, "port_failed", "enabled with an unknown speed");
         return;
     }
     pt->state = XP_ENABLED;
-    trace_port(h, port, speed, "enabled", NULL);
+    xhcid_trace_port(h, port, speed, "enabled", NULL);
     xhcid_dev_attach(h, port, speed, pt->slot_type);
 }
 
@@ -124,7 +117,7 @@ static void disconnected(struct xhcid *h, uint32_t port)
         xhcid_dev_detach(h, pt->dev);
     pt->dev = UINT32_MAX;
     pt->state = XP_EMPTY;
-    trace_port(h, port, 0, "disconnect", NULL);
+    xhcid_trace_port(h, port, 0, "disconnect", NULL);
 }
 
 /* A Port Status Change event (or the first look at a port): the change
@@ -147,7 +140,7 @@ void xhcid_port_change(struct xhcid *h, uint32_t port)
         pt->state = XP_DEBOUNCE;
         pt->resets = 0;
         pt->deadline_ns = port_clock_ns() + XHCID_DEBOUNCE_NS;
-        trace_port(h, port, 0, "connect", pt->usb3 ? "usb3" : "usb2");
+        xhcid_trace_port(h, port, 0, "connect", pt->usb3 ? "usb3" : "usb2");
         return;
     }
     if (pt->state == XP_RESET && (sc & (XHCI_PORTSC_PRC | XHCI_PORTSC_WRC)) &&
@@ -181,7 +174,7 @@ static void reset_timeout(struct xhcid *h, uint32_t port)
     }
     if (pt->resets >= PORT_RESETS_MAX || !(sc & XHCI_PORTSC_CCS)) {
         pt->state = XP_FAILED;
-        trace_port(h, port, 0, "port_failed", "no reset completed");
+        xhcid_trace_port(h, port, 0, "port_failed", "no reset completed");
         return;
     }
     start_reset(h, port, sc, pt->usb3); /* a USB 3 port's second try is a warm reset */

@@ -167,13 +167,12 @@ static void cmd_completion(struct xhcid *h, uint64_t trb, uint32_t status, uint3
  * dead, and is reset. */
 static void abort_command(struct xhcid *h, const struct xhcid_cmd *c, uint64_t now)
 {
-    struct xhcid_dev none = {0};
     char what[48];
     struct strbuf sb;
     strbuf_init(&sb, what, sizeof what);
     strbuf_put(&sb, "no completion in time for TRB type ");
     strbuf_dec(&sb, c->type);
-    xhcid_trace_dev(h, &none, "command_abort", what);
+    xhcid_trace_port(h, 0, XHCI_SPEED_UNDEFINED, "command_abort", what);
     h->aborting = true;
     h->abort_deadline_ns = now + XHCID_ABORT_TIMEOUT_NS;
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)

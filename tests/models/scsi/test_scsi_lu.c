@@ -170,7 +170,7 @@ Test(scsi_lu, an_unknown_or_short_cdb_is_an_invalid_opcode)
 {
     lu = make(1000, false, false);
     ready();
-    uint8_t cdb[16] = {0x42}; /* group 2, not implemented */
+    uint8_t cdb[16] = {0x42}; /* group 2, an opcode this unit does not have */
     cr_expect_eq(cmd(cdb, 10, 0), SCSI_STATUS_CHECK_CONDITION);
     expect_sense(SCSI_SENSE_KEY_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
     uint8_t rd[16] = {SCSI_OP_READ_16};
