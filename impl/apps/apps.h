@@ -38,7 +38,7 @@
 
 #include "impl/port/err.h"
 
-#define APP_ARGS_MAX 8u
+#define APP_ARGS_MAX 16u
 
 struct app_args {
     uint32_t count;

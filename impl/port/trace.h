@@ -48,7 +48,42 @@ struct port_trace_usb_dev {
     const char *detail;     /* why (refused, port_failed), the strings (configured), or NULL */
 };
 
+/* A SCSI command usbscsid ran (table scsi_cmd), reported at its end. */
+struct port_trace_scsi_cmd {
+    uint32_t lun, tag;
+    const char *op;         /* "read_10", "inquiry", ... (scsi_op_name) */
+    uint8_t opcode;
+    uint64_t lba;           /* 0 for a command without one */
+    uint32_t blocks;
+    const char *dir;        /* "in", "out", "none" */
+    uint32_t len, residue;  /* the CBW's data length; the CSW's residue */
+    const char *status;     /* "good", "check_condition", "phase_error", "stall", "reset",
+                               "bad_csw", "timeout", "gone", ... */
+    uint8_t sense_key, asc, ascq;
+    uint64_t start_ps, end_ps; /* port_now_ns() * 1000 at the CBW and at the CSW */
+};
+
+/* One I/O of a disk workload (table fio_io). */
+struct port_trace_fio_io {
+    const char *job;
+    const char *op;         /* "read", "write", "flush" */
+    uint64_t offset, len;
+    int64_t status;         /* bytes, or a negative errno */
+    uint64_t submit_ps, lat_ns;
+};
+
+/* A workload's summary for one direction (table fio_result). */
+struct port_trace_fio_result {
+    const char *job;
+    const char *dir;        /* "read", "write", "flush" */
+    uint64_t ios, bytes, errors, runtime_ns, iops, bw_kib_s;
+    uint64_t lat_min_ns, lat_mean_ns, lat_max_ns, p50_ns, p90_ns, p99_ns, p999_ns;
+};
+
 #if defined(PORT_NATIVE)
+static inline void port_trace_scsi_cmd(const struct port_trace_scsi_cmd *c) { (void)c; }
+static inline void port_trace_fio_io(const struct port_trace_fio_io *r) { (void)r; }
+static inline void port_trace_fio_result(const struct port_trace_fio_result *r) { (void)r; }
 static inline void port_trace_bufpool(const char *pool, const char *op, uint32_t chunk,
                                       uint64_t offset, uint64_t len_bytes, uint64_t addr,
                                       uint32_t guards, int32_t status)
@@ -90,6 +125,11 @@ void port_trace_pcid_req(const char *bdf, uint32_t client_pid, const char *op, u
                          uint64_t len, int64_t status, uint64_t extra);
 /* What xhcid did with a port or device (table xhcid_dev). */
 void port_trace_xhcid_dev(const struct port_trace_usb_dev *d);
+/* A SCSI command usbscsid ran (table scsi_cmd). */
+void port_trace_scsi_cmd(const struct port_trace_scsi_cmd *c);
+/* A disk workload's I/O and its summary (tables fio_io, fio_result). */
+void port_trace_fio_io(const struct port_trace_fio_io *r);
+void port_trace_fio_result(const struct port_trace_fio_result *r);
 #else
 #error "define PORT_NATIVE or PORT_SIM"
 #endif

@@ -660,6 +660,40 @@ void port_trace_xhcid_dev(const struct port_trace_usb_dev *d)
                         d->event, d->vendor, d->product, d->interfaces, d->detail);
 }
 
+void port_trace_scsi_cmd(const struct port_trace_scsi_cmd *c)
+{
+    PORT_CALL();
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_scsi_cmd(m->trace, m->eng.now_ps, trace_pid(), c->lun, c->tag, c->op, c->opcode,
+                       (int64_t)c->lba, c->blocks, c->dir, c->len, c->residue, c->status,
+                       c->sense_key, c->asc, c->ascq, (int64_t)c->start_ps, (int64_t)c->end_ps);
+}
+
+void port_trace_fio_io(const struct port_trace_fio_io *r)
+{
+    PORT_CALL();
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_fio_io(m->trace, m->eng.now_ps, trace_pid(), r->job, r->op, (int64_t)r->offset,
+                     (int64_t)r->len, r->status, (int64_t)r->submit_ps, (int64_t)r->lat_ns);
+}
+
+void port_trace_fio_result(const struct port_trace_fio_result *r)
+{
+    PORT_CALL();
+    struct sim_machine *m = sim_current_machine();
+    if (m == NULL || m->trace == NULL)
+        return;
+    sim_trace_fio_result(m->trace, m->eng.now_ps, trace_pid(), r->job, r->dir, (int64_t)r->ios,
+                         (int64_t)r->bytes, (int64_t)r->errors, (int64_t)r->runtime_ns,
+                         (int64_t)r->iops, (int64_t)r->bw_kib_s, (int64_t)r->lat_min_ns,
+                         (int64_t)r->lat_mean_ns, (int64_t)r->lat_max_ns, (int64_t)r->p50_ns,
+                         (int64_t)r->p90_ns, (int64_t)r->p99_ns, (int64_t)r->p999_ns);
+}
+
 /* ---- system calls ----------------------------------------------------------------- */
 
 int64_t port_sys_getpid(void)

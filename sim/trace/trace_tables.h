@@ -90,7 +90,19 @@
       (INT, len), (INT, status), (INT, extra))                                         \
     /* what xhcid did with a root port or the device on it */                          \
     T(xhcid_dev, (INT, pid), (INT, port), (INT, slot), (SYM, speed), (SYM, event),       \
-      (INT, vendor), (INT, product), (INT, interfaces), (TEXT, detail))
+      (INT, vendor), (INT, product), (INT, interfaces), (TEXT, detail))                   \
+    /* one SCSI command usbscsid ran over Bulk-Only Transport, at its end */             \
+    T(scsi_cmd, (INT, pid), (INT, lun), (INT, tag), (SYM, op), (INT, opcode), (INT, lba), \
+      (INT, blocks), (SYM, dir), (INT, len), (INT, residue), (SYM, status),              \
+      (INT, sense_key), (INT, asc), (INT, ascq), (INT, start_ps), (INT, end_ps))         \
+    /* one I/O of a disk workload, at its completion */                                  \
+    T(fio_io, (INT, pid), (TEXT, job), (SYM, op), (INT, offset), (INT, len),             \
+      (INT, status), (INT, submit_ps), (INT, lat_ns))                                    \
+    /* a disk workload's summary per direction, as fio prints it */                      \
+    T(fio_result, (INT, pid), (TEXT, job), (SYM, dir), (INT, ios), (INT, bytes),         \
+      (INT, errors), (INT, runtime_ns), (INT, iops), (INT, bw_kib_s), (INT, lat_min_ns), \
+      (INT, lat_mean_ns), (INT, lat_max_ns), (INT, p50_ns), (INT, p90_ns), (INT, p99_ns), \
+      (INT, p999_ns))
 /* clang-format on */
 
 /* The core table ids: SIM_TRACE_TABLE_<table>, dense from 0, in list order

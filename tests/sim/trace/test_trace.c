@@ -216,6 +216,11 @@ static void rows_land(enum db_mode mode)
     sim_trace_pcid_req(&tr, 130, 2, "00:03.0", 3, "irq", 0x200000, 8, 1, 0x100000040);
     sim_trace_xhcid_dev(&tr, 140, 3, 5, 2, "high", "refused", 0x1234, 0x5678, 1,
                         "configuration at byte 18: a zero bLength");
+    sim_trace_scsi_cmd(&tr, 150, 4, 1, 77, "read_10", 0x28, 4096, 8, "in", 4096, 512,
+                       "check_condition", 3, 0x11, 0, 145, 150);
+    sim_trace_fio_io(&tr, 160, 5, "seq", "write", 8192, 4096, 4096, 155, 5);
+    sim_trace_fio_result(&tr, 170, 5, "seq", "read", 10, 40960, 1, 1000, 10000, 40000, 1, 2, 3,
+                         2, 3, 3, 3);
     cr_assert_eq(sim_trace_rows(&tr), SIM_TRACE_TABLE_COUNT);
     cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
     sim_trace_fini(&tr);
@@ -262,6 +267,17 @@ static void rows_land(enum db_mode mode)
         {"SELECT format('%d %d %d %d %s %s %d %d %d %s', seq, pid, port, slot, speed, event,"
          " vendor, product, interfaces, detail) FROM xhcid_dev",
          "14 3 5 2 high refused 4660 22136 1 configuration at byte 18: a zero bLength"},
+        {"SELECT format('%d %d %d %d %s %d %d %d %s %d %d %s %d %d %d %d %d', seq, pid, lun, tag,"
+         " op, opcode, lba, blocks, dir, len, residue, status, sense_key, asc, ascq, start_ps,"
+         " end_ps) FROM scsi_cmd",
+         "15 4 1 77 read_10 40 4096 8 in 4096 512 check_condition 3 17 0 145 150"},
+        {"SELECT format('%d %d %s %s %d %d %d %d %d', seq, pid, job, op, offset, len, status,"
+         " submit_ps, lat_ns) FROM fio_io",
+         "16 5 seq write 8192 4096 4096 155 5"},
+        {"SELECT format('%d %d %s %s %d %d %d %d %d %d %d %d %d %d %d %d %d', seq, pid, job, dir,"
+         " ios, bytes, errors, runtime_ns, iops, bw_kib_s, lat_min_ns, lat_mean_ns, lat_max_ns,"
+         " p50_ns, p90_ns, p99_ns, p999_ns) FROM fio_result",
+         "17 5 seq read 10 40960 1 1000 10000 40000 1 2 3 2 3 3 3"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         cr_expect_str_eq(sql_text("%s", rows[i].q), rows[i].want, "%s", db_mode_name[mode]);
