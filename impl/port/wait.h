@@ -35,6 +35,17 @@
  * folded into OK, the caller re-checks anyway), IOSIM_ETIMEDOUT. */
 enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t timeout_ns);
 
+/* The same on two words at once: sleeps while *word == expected and
+ * *word2 == expected2, until a wake of either or the timeout. For a
+ * process that both serves a scheme and waits for answers of another
+ * (usbscsid: its disk: ring and its usb: ring). Natively futex_waitv(2)
+ * (Linux 5.16); on older kernels it sleeps on `word` in slices of
+ * PORT_WAIT_PAIR_SLICE_NS, looking at `word2` between them. */
+#define PORT_WAIT_PAIR_SLICE_NS 1000000u
+enum iosim_err port_wait_u32_pair(port_atomic_u32 *word, uint32_t expected,
+                                  port_atomic_u32 *word2, uint32_t expected2,
+                                  uint64_t timeout_ns);
+
 /* Wakes up to `n` waiters of `word`; returns how many were woken. */
 uint32_t port_wake(port_atomic_u32 *word, uint32_t n);
 

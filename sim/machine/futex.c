@@ -21,6 +21,7 @@ void sim_io_unwait(struct sim_machine *m, struct sim_proc *p)
         break;
     }
     p->wait_word = NULL;
+    p->wait_word2 = NULL;
 }
 
 static void wait_timeout(void *ctx, uint64_t arg)
@@ -35,20 +36,34 @@ static void wait_timeout(void *ctx, uint64_t arg)
     sim_proc_wake(p, IOSIM_ETIMEDOUT, 0);
 }
 
+static bool holds(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
+                  uint32_t expected)
+{
+    uint32_t now;
+    sim_sb_read(&m->cpus[p->cpu].sb, word, &now, sizeof now);
+    return now == expected;
+}
+
 enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
                            uint32_t expected, sim_time_ps timeout_ps)
 {
+    return sim_io_wait2(m, p, word, expected, NULL, 0, timeout_ps);
+}
+
+enum iosim_err sim_io_wait2(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
+                            uint32_t expected, const uint32_t *word2, uint32_t expected2,
+                            sim_time_ps timeout_ps)
+{
     ASSERT(p == sim_current_proc() && p->cpu >= 0);
-    uint32_t now;
-    /* the check and the sleep are one step: nothing runs in between */
-    sim_sb_read(&m->cpus[p->cpu].sb, word, &now, sizeof now);
-    if (now != expected)
+    /* the checks and the sleep are one step: nothing runs in between */
+    if (!holds(m, p, word, expected) || (word2 != NULL && !holds(m, p, word2, expected2)))
         return IOSIM_OK;
     if (timeout_ps == 0)
         return IOSIM_ETIMEDOUT;
     ASSERT(m->waiter_count < SIM_PROCS_MAX);
     m->waiters[m->waiter_count++] = p;
     p->wait_word = word;
+    p->wait_word2 = word2;
     if (timeout_ps != SIM_TIME_MAX &&
         sim_engine_after(&m->eng, timeout_ps, wait_timeout, m, p->pid - 1, &p->timeout) !=
             IOSIM_OK) {
@@ -65,7 +80,7 @@ uint32_t sim_io_wake(struct sim_machine *m, const uint32_t *word, uint32_t n)
     uint32_t woken = 0;
     for (uint32_t i = 0; i < m->waiter_count && woken < n;) {
         struct sim_proc *p = m->waiters[i];
-        if (p->wait_word != word) {
+        if (p->wait_word != word && (p->wait_word2 != word || word == NULL)) {
             i++;
             continue;
         }

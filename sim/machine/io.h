@@ -36,6 +36,12 @@ enum iosim_err sim_io_irq_wait_word(struct sim_machine *m, struct sim_proc *p, u
 enum iosim_err sim_io_wait(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
                            uint32_t expected, sim_time_ps timeout_ps);
 
+/* The same on two words: sleeps while both hold their values, until a
+ * wake of either. */
+enum iosim_err sim_io_wait2(struct sim_machine *m, struct sim_proc *p, const uint32_t *word,
+                            uint32_t expected, const uint32_t *word2, uint32_t expected2,
+                            sim_time_ps timeout_ps);
+
 /* Wakes up to n sleepers of `word`, oldest first; returns how many. */
 uint32_t sim_io_wake(struct sim_machine *m, const uint32_t *word, uint32_t n);
 

@@ -254,6 +254,7 @@ struct sim_proc {
     struct sim_event_id timeout;
     uint32_t irq_wait_line;      /* UINT32_MAX when not waiting on a line */
     const void *wait_word;       /* port_wait_u32: the word slept on, or NULL */
+    const void *wait_word2;      /* port_wait_u32_pair: the second word, or NULL */
     /* inside a system call the kernel may hold its lock: a kill waits for the
      * call to return (as a signal waits for the return to user mode) */
     uint32_t in_kernel;

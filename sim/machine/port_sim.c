@@ -506,6 +506,22 @@ enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t 
     return sim_io_wait(p->machine, p, &word->raw, expected, t);
 }
 
+enum iosim_err port_wait_u32_pair(port_atomic_u32 *word, uint32_t expected,
+                                  port_atomic_u32 *word2, uint32_t expected2,
+                                  uint64_t timeout_ns)
+{
+    PORT_CALL();
+    struct sim_proc *p = sim_current_proc();
+    if (p == NULL)
+        return port_load_u32(word, PORT_RELAXED) == expected &&
+                       port_load_u32(word2, PORT_RELAXED) == expected2
+                   ? IOSIM_ETIMEDOUT : IOSIM_OK;
+    sim_time_ps t = timeout_ns == PORT_WAIT_FOREVER || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
+                        ? SIM_TIME_MAX : timeout_ns * SIM_NS;
+    sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    return sim_io_wait2(p->machine, p, &word->raw, expected, &word2->raw, expected2, t);
+}
+
 uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
 {
     PORT_CALL();

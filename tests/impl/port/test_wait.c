@@ -78,3 +78,31 @@ Test(native_wait, irq_wait_word_ends_on_the_interrupt_or_the_word)
     cr_expect_eq(port_irq_wait_word(irq, &irq_word, 1, 0), IOSIM_OK);
     port_irq_close(irq);
 }
+
+/* port_wait_u32_pair natively: a wake of either word ends it. */
+static port_atomic_u32 pair_a, pair_b;
+
+static void *pair_mover(void *arg)
+{
+    port_atomic_u32 *w = arg;
+    port_sleep_ns(2000000);
+    port_store_u32(w, 1, PORT_RELEASE);
+    (void)port_wake(w, PORT_WAKE_ALL);
+    return NULL;
+}
+
+Test(native_wait, pair_wait_ends_on_either_word_and_times_out)
+{
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, pair_mover, &pair_b), 0);
+    cr_expect_eq(port_wait_u32_pair(&pair_a, 0, &pair_b, 0, 5000000000ull), IOSIM_OK);
+    pthread_join(t, NULL);
+    cr_expect_eq(port_load_u32(&pair_b, PORT_ACQUIRE), 1);
+    cr_assert_eq(pthread_create(&t, NULL, pair_mover, &pair_a), 0);
+    cr_expect_eq(port_wait_u32_pair(&pair_a, 0, &pair_b, 1, 5000000000ull), IOSIM_OK);
+    pthread_join(t, NULL);
+    uint64_t t0 = port_clock_ns();
+    cr_expect_eq(port_wait_u32_pair(&pair_a, 1, &pair_b, 1, 3000000), IOSIM_ETIMEDOUT);
+    cr_expect_geq(port_clock_ns() - t0, 3000000, "a timeout never ends early");
+    cr_expect_eq(port_wait_u32_pair(&pair_a, 0, &pair_b, 1, PORT_WAIT_FOREVER), IOSIM_OK);
+}

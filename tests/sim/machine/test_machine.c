@@ -413,6 +413,61 @@ static int32_t word_timeout(void *arg)
     return 0;
 }
 
+/* port_wait_u32_pair: either word's wake ends the sleep, a word that
+ * already moved returns at once, and the sleeper leaves both queues. */
+struct pairbox {
+    port_atomic_u32 a, b;
+    enum iosim_err err[4];
+    uint64_t at_ns[4];
+};
+
+static int32_t pair_waiter(void *arg)
+{
+    struct pairbox *w = arg;
+    for (uint32_t i = 0; i < 2; i++) { /* woken by b, then by a */
+        w->err[i] = port_wait_u32_pair(&w->a, 0, &w->b, 1 + i, PORT_WAIT_FOREVER);
+        w->at_ns[i] = port_clock_ns();
+    }
+    w->err[2] = port_wait_u32_pair(&w->a, 0, &w->b, 2, PORT_WAIT_FOREVER); /* a moved: at once */
+    w->err[3] = port_wait_u32_pair(&w->a, 1, &w->b, 2, 3000);
+    w->at_ns[3] = port_clock_ns();
+    return 0;
+}
+
+static int32_t pair_waker(void *arg)
+{
+    struct pairbox *w = arg;
+    port_sleep_ns(10000);
+    port_store_u32(&w->b, 2, PORT_RELEASE);
+    cr_assert_eq(port_wake(&w->b, PORT_WAKE_ALL), 1, "asleep on b too");
+    port_sleep_ns(10000);
+    port_store_u32(&w->a, 1, PORT_RELEASE);
+    cr_assert_eq(port_wake(&w->a, PORT_WAKE_ALL), 1, "asleep on a");
+    cr_assert_eq(port_wake(&w->b, PORT_WAKE_ALL), 0, "gone from b's queue");
+    return 0;
+}
+
+Test(wait, a_pair_wait_ends_on_either_word)
+{
+    static struct pairbox w;
+    memset(&w, 0, sizeof w);
+    port_store_u32(&w.b, 1, PORT_RELAXED);
+    struct sim_machine *m = mt_make(2, SIM_POLICY_FIFO, 1);
+    spawn(m, "pair", pair_waiter, &w, -1);
+    spawn(m, "waker", pair_waker, &w, -1);
+    sim_machine_run(m);
+    cr_assert_eq(m->end, SIM_END_ALL_EXITED);
+    cr_expect_eq(w.err[0], IOSIM_OK);
+    cr_expect_geq(w.at_ns[0], 10000);
+    cr_expect_eq(w.err[1], IOSIM_OK);
+    cr_expect_geq(w.at_ns[1], 20000);
+    cr_expect_eq(w.err[2], IOSIM_OK);
+    cr_expect_eq(w.err[3], IOSIM_ETIMEDOUT);
+    cr_expect_geq(w.at_ns[3] - w.at_ns[1], 3000);
+    cr_expect_eq(m->waiter_count, 0);
+    sim_machine_destroy(m);
+}
+
 Test(wait, a_wait_times_out_and_a_changed_word_returns_at_once)
 {
     static struct waitbox w;
