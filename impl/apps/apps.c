@@ -99,6 +99,8 @@ static const char *const xhcid_keys[] = {"pci", "irq", "segs", "event_trbs", "im
                                          "class_args", NULL};
 static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
                                            "gone_ok", "errors", "reset", "probe", NULL};
+static const char *const usbscsid_keys[] = {"usb", "scheme", "max_xfer", "window",
+                                            "until_clients", NULL};
 
 const struct app_def app_table[] = {
     {"echo_server", app_echo_server, server_keys, NULL},
@@ -109,6 +111,7 @@ const struct app_def app_table[] = {
     {"pcitest", app_pcitest, pcitest_keys, NULL},
     {"xhcid", app_xhcid, xhcid_keys, app_xhcid_check},
     {"usbzero", app_usbzero, usbzero_keys, NULL},
+    {"usbscsid", app_usbscsid, usbscsid_keys, NULL},
     {NULL, NULL, NULL, NULL},
 };
 

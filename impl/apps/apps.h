@@ -26,6 +26,8 @@
  *                 starts class drivers and serves them `usb:`.
  *   usbzero       gadget zero's class driver, started by xhcid: streams its
  *                 bulk IN (and OUT) through usb:, checking every byte.
+ *   usbscsid      the mass-storage class driver, started by xhcid: SCSI over
+ *                 Bulk-Only Transport through usb:, its units served as disk:.
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -72,6 +74,7 @@ int32_t app_pcid(void *args);      /* impl/drivers/pcid/pcid_main.c */
 int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
 int32_t app_xhcid(void *args);     /* impl/drivers/xhcid/xhcid.c */
 int32_t app_usbzero(void *args);   /* impl/drivers/usbzero/usbzero.c */
+int32_t app_usbscsid(void *args);  /* impl/drivers/usbscsid/usbscsid.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)

@@ -1,0 +1,303 @@
+/*
+ * The disk: scheme (impl/disk/disk_scheme.h) over the device's units. Any
+ * process may offer a ring; nothing it sends is trusted: handles, offsets,
+ * lengths and addresses are checked before use, and a ring that breaks
+ * the protocol is dropped. A request runs to its end before the next one
+ * is taken (Bulk-Only Transport runs one command at a time).
+ *
+ * Buffers: one inside the client's window (carved from usbscsid's usb:
+ * window) is handed to xhcid as it is - the controller reads and writes
+ * the client's memory; any other is copied once, through the bounce
+ * buffer.
+ */
+#include <string.h>
+
+#include "impl/apps/apps.h"
+#include "impl/drivers/usbscsid/usbscsid.h"
+#include "impl/port/port.h"
+#include "impl/util/strbuf.h"
+
+#define SERVE_ENTRIES 16u
+#define COPY_CHUNK 4096u
+
+static int64_t err(enum iosim_err e) { return -(int64_t)iosim_err_errno(e); }
+
+/* ---- requests ------------------------------------------------------------------------------- */
+
+static struct uscsi_unit *unit_of(struct uscsi *s, const struct uscsi_client *c, uint64_t fd)
+{
+    return fd < s->luns && (c->open >> fd & 1u) && s->unit[fd].ok ? &s->unit[fd] : NULL;
+}
+
+static int64_t do_open(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q)
+{
+    char path[8] = {0};
+    const void *at = q->len > 0 && q->len < sizeof path ? port_user_ptr(q->addr, q->len) : NULL;
+    if (at == NULL)
+        return err(q->len == 0 || q->len >= sizeof path ? IOSIM_EINVAL : IOSIM_EFAULT);
+    port_shm_read(path, at, q->len);
+    uint64_t lun = 0;
+    for (uint64_t i = 0; i < q->len; i++) {
+        if (path[i] < '0' || path[i] > '9')
+            return err(IOSIM_EINVAL);
+        lun = lun * 10 + (uint64_t)(path[i] - '0');
+    }
+    if (lun >= s->luns || !s->unit[lun].ok)
+        return err(IOSIM_ENOENT);
+    c->open |= 1u << lun;
+    return (int64_t)lun;
+}
+
+static int64_t do_info(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q)
+{
+    struct uscsi_unit *u = unit_of(s, c, q->fd);
+    if (u == NULL)
+        return err(IOSIM_EBADF);
+    if (q->len < sizeof u->info)
+        return err(IOSIM_EINVAL);
+    void *at = port_user_ptr(q->addr, sizeof u->info);
+    if (at == NULL)
+        return err(IOSIM_EFAULT);
+    port_shm_write(at, &u->info, sizeof u->info);
+    return (int64_t)sizeof u->info;
+}
+
+static int64_t do_fmap(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q,
+                       uint64_t *extra)
+{
+    if (c->has_window)
+        return err(IOSIM_EBUSY);
+    if (q->len == 0 || q->len > DISK_SCHEME_WINDOW_MAX || q->offset != 0)
+        return err(IOSIM_EINVAL);
+    enum iosim_err e = bufpool_alloc(&s->cpool, (size_t)q->len, 4096, &c->window);
+    if (e != IOSIM_OK)
+        return err(e == IOSIM_EMSGSIZE ? IOSIM_EINVAL : e);
+    c->has_window = true;
+    *extra = port_user_addr(c->window.host);
+    return (int64_t)q->len;
+}
+
+static bool in_window(const struct uscsi_client *c, const uint8_t *p, uint64_t len)
+{
+    const uint8_t *w = c->window.host;
+    return c->has_window && p >= w && len <= c->window.len_bytes &&
+           (uint64_t)(p - w) <= c->window.len_bytes - len;
+}
+
+static void copy_shared(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+    uint8_t b[COPY_CHUNK];
+    for (uint32_t done = 0; done < n;) {
+        uint32_t k = n - done < COPY_CHUNK ? n - done : COPY_CHUNK;
+        port_shm_read(b, src + done, k);
+        port_shm_write(dst + done, b, k);
+        done += k;
+    }
+}
+
+/* One command of the request: up to max_xfer bytes at `lba`. A short
+ * answer (a residue) is taken as far as it went; the rest is asked again,
+ * a bounded number of times. */
+static enum iosim_err rw_chunk(struct uscsi *s, uint32_t lun, bool write, uint64_t lba,
+                               uint8_t *user, uint32_t n, bool direct)
+{
+    struct uscsi_unit *u = &s->unit[lun];
+    uint32_t bs = u->info.block_bytes;
+    uint32_t shorts = 0;
+    for (uint32_t done = 0; done < n;) {
+        uint8_t *buf = direct ? user + done : s->bounce;
+        uint32_t k = n - done;
+        if (write && !direct)
+            copy_shared(buf, user + done, k);
+        struct uscsi_cmd c = {.lun = lun, .buf = buf, .len = k};
+        uscsi_cdb_rw(&c, write, u->use16, lba + done / bs, k / bs);
+        enum iosim_err e = uscsi_command(s, &c);
+        if (e != IOSIM_OK)
+            return e;
+        uint32_t good = (k - c.residue) / bs * bs; /* whole blocks the device moved */
+        if (!write && !direct)
+            copy_shared(user + done, buf, good);
+        done += good;
+        if (good < k && ++shorts > USCSI_RETRIES)
+            return IOSIM_EIO;
+    }
+    return IOSIM_OK;
+}
+
+static int64_t do_rw(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q)
+{
+    struct uscsi_unit *u = unit_of(s, c, q->fd);
+    if (u == NULL)
+        return err(IOSIM_EBADF);
+    uint32_t bs = u->info.block_bytes;
+    uint64_t cap = u->info.blocks * bs;
+    if (q->len == 0 || q->len > DISK_SCHEME_XFER_MAX || q->len % bs != 0 || q->offset % bs != 0 ||
+        q->offset >= cap || q->len > cap - q->offset)
+        return err(IOSIM_EINVAL);
+    bool write = q->opcode == RING_OP_WRITE;
+    if (write && u->info.write_protect)
+        return err(IOSIM_EACCES);
+    uint8_t *user = port_user_ptr(q->addr, q->len);
+    if (user == NULL)
+        return err(IOSIM_EFAULT);
+    bool direct = in_window(c, user, q->len);
+    for (uint32_t done = 0; done < q->len;) {
+        uint32_t n = q->len - done < s->max_xfer ? (uint32_t)q->len - done : s->max_xfer;
+        enum iosim_err e = rw_chunk(s, (uint32_t)q->fd, write, (q->offset + done) / bs,
+                                    user + done, n, direct);
+        if (e != IOSIM_OK)
+            return err(e);
+        done += n;
+    }
+    return (int64_t)q->len;
+}
+
+static int64_t do_fsync(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q)
+{
+    if (unit_of(s, c, q->fd) == NULL)
+        return err(IOSIM_EBADF);
+    enum iosim_err e = uscsi_sync(s, (uint32_t)q->fd);
+    return e == IOSIM_OK ? 0 : err(e);
+}
+
+static int64_t handle(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q,
+                      uint64_t *extra)
+{
+    if (s->gone && q->opcode != RING_OP_CLOSE)
+        return err(IOSIM_ENODEV);
+    switch (q->opcode) {
+    case RING_OP_OPEN: return do_open(s, c, q);
+    case RING_OP_CLOSE:
+        if (unit_of(s, c, q->fd) == NULL)
+            return err(IOSIM_EBADF);
+        c->open &= ~(1u << q->fd);
+        return 0;
+    case RING_OP_FMAP: return do_fmap(s, c, q, extra);
+    case RING_OP_READ:
+        return q->offset == DISK_SCHEME_INFO ? do_info(s, c, q) : do_rw(s, c, q);
+    case RING_OP_WRITE: return do_rw(s, c, q);
+    case RING_OP_FSYNC: return do_fsync(s, c, q);
+    default: return err(IOSIM_ENOSYS);
+    }
+}
+
+/* ---- rings ---------------------------------------------------------------------------------- */
+
+static void client_gone(struct uscsi *s, struct uscsi_client *c)
+{
+    if (c->ring)
+        iou_close(&c->io);
+    if (c->has_window) /* nothing of it is on the controller: requests run to their end */
+        (void)bufpool_free(&s->cpool, &c->window);
+    *c = (struct uscsi_client){0};
+    s->clients_done++;
+}
+
+static int64_t accept_ring(struct uscsi *s, const struct ring_sqe64 *q)
+{
+    if (!(q->syscall_flags & URING_DUP_NEW_RING))
+        return err(IOSIM_EACCES);
+    for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++) {
+        struct uscsi_client *c = &s->clients[i];
+        if (c->used)
+            continue;
+        enum iosim_err e = iou_accept_peer(&c->io, (int64_t)q->fd, (uint32_t)q->len,
+                                           (uint32_t)q->offset, (uint32_t)(q->offset >> 32));
+        if (e != IOSIM_OK)
+            return err(e);
+        *c = (struct uscsi_client){.used = true, .ring = true, .pid = (int64_t)q->addr, .io = c->io};
+        return 0;
+    }
+    return err(IOSIM_EBUSY);
+}
+
+static bool serve_main(struct uscsi *s)
+{
+    struct ring_sqe64 q;
+    enum iosim_err e;
+    uint32_t served = 0;
+    while ((e = iou_next_request(&s->main, &q)) == IOSIM_OK) {
+        int64_t st = q.opcode == RING_OP_DUP ? accept_ring(s, &q) : err(IOSIM_EACCES);
+        if (iou_reply(&s->main, q.user_data, st, 0) != IOSIM_OK)
+            return false;
+        served++;
+    }
+    if (served > 0)
+        (void)iou_enter(&s->main, 0, 0);
+    return e == IOSIM_EAGAIN;
+}
+
+/* One request of the client, if there is one; false when none was. */
+static bool serve_one(struct uscsi *s, struct uscsi_client *c)
+{
+    struct ring_sqe64 q;
+    enum iosim_err e = iou_next_request(&c->io, &q);
+    if (e == IOSIM_EAGAIN)
+        return false;
+    if (e != IOSIM_OK) {
+        client_gone(s, c); /* it closed its ring, or broke it */
+        return false;
+    }
+    uint64_t extra = 0;
+    int64_t st = handle(s, c, &q, &extra);
+    if (iou_reply(&c->io, q.user_data, st, extra) != IOSIM_OK) {
+        client_gone(s, c); /* its CQ is full or broken: it does not read its answers */
+        return false;
+    }
+    (void)iou_enter(&c->io, 0, 0); /* the answer reaches it now, not after the next command */
+    return true;
+}
+
+bool uscsi_serve(struct uscsi *s)
+{
+    if (!s->serving)
+        return false;
+    if (!serve_main(s)) {
+        s->serving = false;
+        return false;
+    }
+    /* round robin, a request per client per turn: one client's queue does
+     * not starve the others */
+    for (bool more = true; more;) {
+        more = false;
+        for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
+            if (s->clients[i].used && serve_one(s, &s->clients[i]))
+                more = true;
+    }
+    return true;
+}
+
+port_atomic_u32 *uscsi_serve_word(struct uscsi *s)
+{
+    return &s->main.sq_hdr->shared_push_epoch;
+}
+
+void uscsi_serve_close(struct uscsi *s)
+{
+    for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
+        if (s->clients[i].used)
+            client_gone(s, &s->clients[i]);
+    if (s->serving) {
+        iou_close(&s->main);
+        (void)port_sys_close((uint64_t)s->sock);
+        s->serving = false;
+    }
+}
+
+/* The scheme's name: `name`, or the first free of "disk", "disk1", ... */
+enum iosim_err uscsi_serve_open(struct uscsi *s, const char *name)
+{
+    for (uint32_t n = 0; n < (name != NULL ? 1u : 16u); n++) {
+        struct strbuf sb;
+        strbuf_init(&sb, s->scheme, sizeof s->scheme);
+        strbuf_put(&sb, name != NULL ? name : DISK_SCHEME_NAME);
+        if (n > 0)
+            strbuf_dec(&sb, n);
+        s->sock = app_scheme_open(s->scheme, SERVE_ENTRIES, &s->main);
+        if (s->sock >= 0) {
+            s->serving = true;
+            return IOSIM_OK;
+        }
+    }
+    return IOSIM_EEXIST;
+}
