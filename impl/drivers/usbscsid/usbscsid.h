@@ -124,6 +124,11 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c);
 enum iosim_err uscsi_bot_reset(struct uscsi *s);
 /* Get Max LUN: the units (1 when the device stalls it, as BOT 3.2 allows). */
 uint32_t uscsi_bot_max_lun(struct uscsi *s);
+/* BOT 6.3 on the `got` bytes of a CSW answering c: NULL when it is valid
+ * (13 bytes, signature, c's tag) and meaningful (status 0 or 1, residue
+ * within the CBW's length), else the scsi_cmd status that says why:
+ * "bad_csw" or "phase_error". */
+const char *uscsi_csw_problem(const struct uscsi_cmd *c, const uint8_t *b, uint32_t got);
 /* One transfer through usb:, waited for: IOSIM_OK and *moved, or the error. */
 enum iosim_err uscsi_xfer(struct uscsi *s, uint8_t opcode, uint8_t ep, void *buf, uint32_t len,
                           uint32_t *moved);
@@ -137,6 +142,13 @@ enum iosim_err uscsi_xfer(struct uscsi *s, uint8_t opcode, uint8_t ep, void *buf
  * or nothing more to try), EACCES (write protected), EINVAL (illegal
  * request), ENODEV (gone or medium not present). */
 enum iosim_err uscsi_command(struct uscsi *s, struct uscsi_cmd *c);
+/* What c's sense (key, ASC) means for the request: OK for none or a
+ * recovered error, EACCES (data protect), EINVAL (illegal request),
+ * ENODEV (medium not present), EIO for the rest. */
+enum iosim_err uscsi_sense_error(const struct uscsi_cmd *c);
+/* Worth another try: a unit attention (a reset or a medium change was
+ * reported; the command did not run) or an aborted command. */
+bool uscsi_sense_retry(const struct uscsi_cmd *c);
 /* Builds c's CDB and data stage for a READ/WRITE of `blocks` at `lba`. */
 void uscsi_cdb_rw(struct uscsi_cmd *c, bool write, bool use16, uint64_t lba, uint32_t blocks);
 /* Brings LUN `lun` up: INQUIRY, TEST UNIT READY (until ready), READ

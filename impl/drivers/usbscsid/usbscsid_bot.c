@@ -154,8 +154,7 @@ static enum iosim_err read_csw(struct uscsi *s, uint32_t *got)
     return e;
 }
 
-/* BOT 6.3: valid (size, signature, tag) and meaningful (status, residue). */
-static const char *csw_problem(const struct uscsi_cmd *c, const uint8_t *b, uint32_t got)
+const char *uscsi_csw_problem(const struct uscsi_cmd *c, const uint8_t *b, uint32_t got)
 {
     if (got != USB_BOT_CSW_BYTES || le32(b + USB_BOT_CSW_SIGNATURE) != USB_BOT_CSW_SIGNATURE_VALUE ||
         le32(b + USB_BOT_CSW_TAG) != c->tag)
@@ -193,7 +192,7 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
         return recover(s, c, e == IOSIM_ETIMEDOUT ? "timeout" : s->gone ? "gone" : "error");
     uint8_t b[USB_BOT_CSW_BYTES];
     port_shm_read(b, s->win + USCSI_CSW_OFF, sizeof b);
-    const char *problem = csw_problem(c, b, n);
+    const char *problem = uscsi_csw_problem(c, b, n);
     if (problem != NULL)
         return recover(s, c, problem);
     c->csw_status = b[USB_BOT_CSW_STATUS];

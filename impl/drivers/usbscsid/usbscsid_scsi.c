@@ -117,7 +117,7 @@ static bool request_sense(struct uscsi *s, struct uscsi_cmd *c)
     return true;
 }
 
-static enum iosim_err sense_error(const struct uscsi_cmd *c)
+enum iosim_err uscsi_sense_error(const struct uscsi_cmd *c)
 {
     uint16_t code = (uint16_t)(c->asc << 8 | c->ascq);
     switch (c->sense_key) {
@@ -132,9 +132,7 @@ static enum iosim_err sense_error(const struct uscsi_cmd *c)
     }
 }
 
-/* Worth another try: a unit attention (a reset or a medium change was
- * reported, the command did not run) or an aborted command. */
-static bool retry_sense(const struct uscsi_cmd *c)
+bool uscsi_sense_retry(const struct uscsi_cmd *c)
 {
     return c->sense_key == SCSI_SENSE_KEY_UNIT_ATTENTION ||
            c->sense_key == SCSI_SENSE_KEY_ABORTED_COMMAND;
@@ -148,9 +146,9 @@ enum iosim_err uscsi_command(struct uscsi *s, struct uscsi_cmd *c)
         if (e == IOSIM_OK && c->csw_status != USB_BOT_CSW_STATUS_PASSED) {
             bool sensed = request_sense(s, c);
             trace(c);
-            if (sensed && retry_sense(c))
+            if (sensed && uscsi_sense_retry(c))
                 continue;
-            return sensed ? sense_error(c) : IOSIM_EIO;
+            return sensed ? uscsi_sense_error(c) : IOSIM_EIO;
         }
         trace(c);
         if (e != IOSIM_EPROTO)
