@@ -151,19 +151,28 @@ enum iosim_err iou_peer_open(struct iou_peer *p, const char *name, char *path, u
     if (slots == 0 || slots > IOU_PEER_SLOTS_MAX)
         return IOSIM_EINVAL;
     enum iosim_err e = iou_create(&p->k, 4, 4, URING_ENTRIES_64);
-    if (e == IOSIM_OK)
-        e = iou_attach_kernel(&p->k);
+    if (e != IOSIM_OK)
+        return e; /* iou_create let go of what it took */
+    e = iou_attach_kernel(&p->k);
     if (e == IOSIM_OK)
         e = iou_create(&p->ring, slots, slots, URING_ENTRIES_64);
-    if (e != IOSIM_OK)
+    if (e != IOSIM_OK) {
+        iou_close(&p->k);
         return e;
+    }
     struct ring_sqe64 q;
     iou_prep_peer(&q, &p->ring, path, name, 1);
     int64_t fd;
     e = kernel_call(p, &q, &fd);
     if (e == IOSIM_OK)
         e = iosim_err_from_status(fd);
-    return e == IOSIM_OK ? iou_adopt_peer(&p->ring, fd) : e;
+    if (e == IOSIM_OK)
+        e = iou_adopt_peer(&p->ring, fd);
+    if (e != IOSIM_OK) { /* a ring not yet attached has no role: close it here */
+        iou_close(&p->ring);
+        iou_close(&p->k);
+    }
+    return e;
 }
 
 void iou_peer_close(struct iou_peer *p)

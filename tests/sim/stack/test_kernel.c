@@ -2,6 +2,7 @@
  * illegal transition refused), dispatch of every opcode, enter, shutdown,
  * broken rings, the root scheme's asynchronous packet interface. */
 #include "tests/sim/stack/kernel_test_util.h"
+#include "impl/uring/peer.h"
 
 
 static struct uring_create_info ci_ok(void)
@@ -399,5 +400,39 @@ Test(kernel, a_kill_inside_a_system_call_ends_the_process_when_the_call_returns)
     cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
     cr_expect_eq(t.m->procs[1]->exit_status, -9);
     cr_expect_eq(t.m->procs[2]->exit_status, 0, "failed at line %d", failed_line);
+    ktest_down(&t);
+}
+
+/* Offering a ring to a scheme that is not there fails with ENOENT and
+ * leaves nothing behind: a client may try again and again while it waits
+ * for a server to come up (disk_client does) without running the kernel
+ * out of instances. */
+static int32_t patient_peer(void *arg)
+{
+    int32_t *ok = arg;
+    struct port_dma mem;
+    if (port_dma_alloc(IOU_PEER_PATH_BYTES, 0, &mem) != IOSIM_OK)
+        return 1;
+    for (int i = 0; i < 300; i++) {
+        struct iou_peer p;
+        enum iosim_err e = iou_peer_open(&p, "not-yet", mem.host, 8);
+        iou_peer_close(&p);
+        if (e != IOSIM_ENOENT)
+            return 1;
+        (*ok)++;
+    }
+    port_dma_free(&mem);
+    return 0;
+}
+
+Test(kernel, offering_a_ring_to_a_missing_scheme_leaks_nothing)
+{
+    static int32_t ok;
+    struct ktest t;
+    ktest_up(&t, 1, SIM_POLICY_FIFO, 1);
+    ktest_spawn(&t, "peer", patient_peer, &ok, 0, false);
+    sim_machine_run(t.m);
+    cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
+    cr_expect_eq(ok, 300, "tries that failed with ENOENT");
     ktest_down(&t);
 }
