@@ -30,21 +30,21 @@ struct row {
 };
 
 static const struct row rows[] = {
-    {1, MSC_HOST_NONE, 0, 1, {SCSI_DIR_NONE, 0}, {SCSI_DIR_NONE, 0}},
-    {2, MSC_HOST_NONE, 0, 1, {SCSI_DIR_NONE, 0}, {SCSI_DIR_IN, 1}},
-    {3, MSC_HOST_NONE, 0, 512, {SCSI_DIR_NONE, 0}, {SCSI_DIR_OUT, 512}},
-    {4, MSC_HOST_IN, 4096, 512, {SCSI_DIR_IN, 4096}, {SCSI_DIR_NONE, 0}},
-    {5, MSC_HOST_IN, 4096, 512, {SCSI_DIR_IN, 4096}, {SCSI_DIR_IN, 2048}},
-    {5, MSC_HOST_IN, 3 * 512, 512, {SCSI_DIR_IN, 1536}, {SCSI_DIR_IN, 512}}, /* rounded down */
-    {5, MSC_HOST_IN, 36, 1, {SCSI_DIR_IN, 36}, {SCSI_DIR_IN, 18}},
-    {6, MSC_HOST_IN, 36, 1, {SCSI_DIR_IN, 36}, {SCSI_DIR_IN, 36}},
-    {7, MSC_HOST_IN, 4096, 512, {SCSI_DIR_IN, 4096}, {SCSI_DIR_IN, 4608}},
-    {8, MSC_HOST_IN, 4096, 512, {SCSI_DIR_IN, 4096}, {SCSI_DIR_OUT, 4096}},
-    {9, MSC_HOST_OUT, 4096, 512, {SCSI_DIR_OUT, 4096}, {SCSI_DIR_NONE, 0}},
-    {10, MSC_HOST_OUT, 4096, 512, {SCSI_DIR_OUT, 4096}, {SCSI_DIR_IN, 4096}},
-    {11, MSC_HOST_OUT, 4096, 512, {SCSI_DIR_OUT, 4096}, {SCSI_DIR_OUT, 2048}},
-    {12, MSC_HOST_OUT, 4096, 512, {SCSI_DIR_OUT, 4096}, {SCSI_DIR_OUT, 4096}},
-    {13, MSC_HOST_OUT, 4096, 512, {SCSI_DIR_OUT, 4096}, {SCSI_DIR_OUT, 4608}},
+    {1, MSC_HOST_NONE, 0, 1, {.dir = SCSI_DIR_NONE, .bytes = 0}, {.dir = SCSI_DIR_NONE, .bytes = 0}},
+    {2, MSC_HOST_NONE, 0, 1, {.dir = SCSI_DIR_NONE, .bytes = 0}, {.dir = SCSI_DIR_IN, .bytes = 1}},
+    {3, MSC_HOST_NONE, 0, 512, {.dir = SCSI_DIR_NONE, .bytes = 0}, {.dir = SCSI_DIR_OUT, .bytes = 512}},
+    {4, MSC_HOST_IN, 4096, 512, {.dir = SCSI_DIR_IN, .bytes = 4096}, {.dir = SCSI_DIR_NONE, .bytes = 0}},
+    {5, MSC_HOST_IN, 4096, 512, {.dir = SCSI_DIR_IN, .bytes = 4096}, {.dir = SCSI_DIR_IN, .bytes = 2048}},
+    {5, MSC_HOST_IN, 3 * 512, 512, {.dir = SCSI_DIR_IN, .bytes = 1536}, {.dir = SCSI_DIR_IN, .bytes = 512}}, /* rounded down */
+    {5, MSC_HOST_IN, 36, 1, {.dir = SCSI_DIR_IN, .bytes = 36}, {.dir = SCSI_DIR_IN, .bytes = 18}},
+    {6, MSC_HOST_IN, 36, 1, {.dir = SCSI_DIR_IN, .bytes = 36}, {.dir = SCSI_DIR_IN, .bytes = 36}},
+    {7, MSC_HOST_IN, 4096, 512, {.dir = SCSI_DIR_IN, .bytes = 4096}, {.dir = SCSI_DIR_IN, .bytes = 4608}},
+    {8, MSC_HOST_IN, 4096, 512, {.dir = SCSI_DIR_IN, .bytes = 4096}, {.dir = SCSI_DIR_OUT, .bytes = 4096}},
+    {9, MSC_HOST_OUT, 4096, 512, {.dir = SCSI_DIR_OUT, .bytes = 4096}, {.dir = SCSI_DIR_NONE, .bytes = 0}},
+    {10, MSC_HOST_OUT, 4096, 512, {.dir = SCSI_DIR_OUT, .bytes = 4096}, {.dir = SCSI_DIR_IN, .bytes = 4096}},
+    {11, MSC_HOST_OUT, 4096, 512, {.dir = SCSI_DIR_OUT, .bytes = 4096}, {.dir = SCSI_DIR_OUT, .bytes = 2048}},
+    {12, MSC_HOST_OUT, 4096, 512, {.dir = SCSI_DIR_OUT, .bytes = 4096}, {.dir = SCSI_DIR_OUT, .bytes = 4096}},
+    {13, MSC_HOST_OUT, 4096, 512, {.dir = SCSI_DIR_OUT, .bytes = 4096}, {.dir = SCSI_DIR_OUT, .bytes = 4608}},
 };
 
 Test(msc_fault, each_case_row_forces_the_intent_that_makes_the_case)
@@ -62,7 +62,7 @@ Test(msc_fault, each_case_row_forces_the_intent_that_makes_the_case)
 
 Test(msc_fault, half_of_one_block_is_no_data_which_is_case_4)
 {
-    struct scsi_intent it = {SCSI_DIR_IN, 512};
+    struct scsi_intent it = {.dir = SCSI_DIR_IN, .bytes = 512};
     msc_fault_force(USB_BOT_CASE_5, 512, 512, &it);
     cr_expect_eq(it.dir, SCSI_DIR_NONE);
     cr_expect_eq(case_of(MSC_HOST_IN, 512, it), USB_BOT_CASE_4);
