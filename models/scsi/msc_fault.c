@@ -13,6 +13,21 @@ const char *msc_fault_csw_name(enum msc_fault_csw c)
     return (unsigned)c < MSC_FAULT_CSW_COUNT ? names[c] : "?";
 }
 
+const char *msc_fault_kind(uint8_t bot_case, enum msc_fault_csw csw)
+{
+    static const char *const cases[] = {
+        "msc_case_1", "msc_case_2", "msc_case_3", "msc_case_4", "msc_case_5",
+        "msc_case_6", "msc_case_7", "msc_case_8", "msc_case_9", "msc_case_10",
+        "msc_case_11", "msc_case_12", "msc_case_13"};
+    static const char *const csws[] = {"msc_csw", "msc_csw_bad_signature", "msc_csw_bad_tag",
+                                       "msc_csw_bad_residue", "msc_csw_none"};
+    _Static_assert(sizeof cases / sizeof cases[0] == USB_BOT_CASES, "one kind a case");
+    _Static_assert(sizeof csws / sizeof csws[0] == MSC_FAULT_CSW_COUNT, "one kind a csw");
+    if (bot_case >= 1 && bot_case <= USB_BOT_CASES)
+        return cases[bot_case - 1];
+    return (unsigned)csw < MSC_FAULT_CSW_COUNT ? csws[csw] : "msc_fault";
+}
+
 const char *msc_fault_rule_problem(const struct msc_fault_rule *r)
 {
     if (r->command == 0)

@@ -88,6 +88,9 @@ void msc_fault_next(struct msc_fault *f, enum msc_host_dir h, uint8_t opcode,
  * unit more than host_len; 8 and 10 the wrong direction. */
 void msc_fault_force(uint8_t bot_case, uint32_t host_len, uint32_t unit_bytes,
                      struct scsi_intent *it);
+/* The fault's kind, as a trace's fault row names it: "msc_case_5",
+ * "msc_csw_bad_tag", ... (static strings). */
+const char *msc_fault_kind(uint8_t bot_case, enum msc_fault_csw csw);
 /* "bad_signature", ... ("ok" for MSC_FAULT_CSW_OK). */
 const char *msc_fault_csw_name(enum msc_fault_csw c);
 
