@@ -2,8 +2,10 @@
  * Bulk-Only Transport, device side; see msc_bot.h. One command at a time:
  * a CBW moves the function from CBW to DATA_IN, DATA_OUT or CSW; the CSW
  * brings it back. The case of a command (BOT 6.7) is chosen once, from the
- * host's direction and length in the CBW and the unit's intent, and says
- * what the data phase does and what the CSW reports.
+ * host's direction and length in the CBW and the unit's intent (or the
+ * intent a fault rule forces), and says what the data phase does and what
+ * the CSW reports. Time: the command runs at once (its data sits in buf),
+ * and the clock only says how much of it the host may have yet.
  */
 #include "models/scsi/msc_bot.h"
 
@@ -16,13 +18,17 @@
 
 enum phase { PH_CBW, PH_DATA_IN, PH_DATA_OUT, PH_CSW, PH_DEAD };
 
+#define HEAD_UNKNOWN UINT64_MAX
+#define PACKET_DEFAULT 512u             /* unit tests: no device to ask */
+
 struct msc_bot {
     struct scsi_lu *lu[MSC_BOT_LUNS_MAX];
     uint32_t luns;
     struct usb_dev *dev;
     enum phase ph;
     uint8_t cbw[USB_BOT_CBW_BYTES];
-    uint32_t tag, host_len;             /* the CBW's */
+    uint32_t tag, host_len;             /* the CBW's (host_len cut to MSC_BOT_XFER_MAX) */
+    uint32_t cbw_len;                   /* dCBWDataTransferLength as sent */
     uint32_t lun;
     uint8_t *buf;                       /* the data phase: MSC_BOT_XFER_MAX bytes */
     uint32_t have, done;                /* IN: bytes to send, sent; OUT: to take, taken */
@@ -30,6 +36,22 @@ struct msc_bot {
     bool stall_after;                   /* IN: halt Bulk-In once the data is out */
     uint8_t status;                     /* the CSW's */
     uint32_t residue;
+    struct scsi_intent real;            /* the command's own intent */
+    bool forced;                        /* a case rule changed it */
+    enum msc_fault_csw csw_fault;       /* what this command's CSW suffers */
+    /* time; all 0 without a clock and a profile */
+    const struct scsi_profile *prof;
+    struct msc_bot_clock clk;
+    bool has_clock;
+    sim_time_ps t_data;                 /* the data phase's first byte */
+    sim_time_ps ps_per_kib;             /* its rate; 0: all at once */
+    sim_time_ps t_csw;                  /* the command's end */
+    uint32_t consumed;                  /* OUT: bytes the medium took of `done` */
+    sim_time_ps t_consumed;             /* ... by this time (the rest of the time is owed) */
+    uint64_t head[MSC_BOT_LUNS_MAX];    /* where each unit's last access ended */
+    uint8_t wait_ep;                    /* NAKed, owed a ready; 0: none */
+    struct msc_fault faults;
+    struct msc_bot_fault_hook hook;
     struct msc_bot_stats st;
 };
 
@@ -44,10 +66,116 @@ static void put_le32(uint8_t *b, uint32_t v)
         b[i] = (uint8_t)(v >> (8 * i));
 }
 
+static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
 static void halt(struct msc_bot *m, uint8_t ep)
 {
     if (m->dev != NULL)
         (void)usb_dev_halt(m->dev, ep);
+}
+
+/* ---- time ----------------------------------------------------------------------------------- */
+
+static bool timed(const struct msc_bot *m) { return m->prof != NULL && m->has_clock; }
+
+static sim_time_ps now(const struct msc_bot *m) { return timed(m) ? m->clk.now(m->clk.ctx) : 0; }
+
+/* Time for `bytes` at the data rate, rounded up so that avail() has them then. */
+static sim_time_ps bytes_ps(const struct msc_bot *m, uint64_t bytes)
+{
+    return (bytes * m->ps_per_kib + 1023u) / 1024u;
+}
+
+/* IN: bytes of the `total` the medium has delivered by t. */
+static uint32_t avail(const struct msc_bot *m, sim_time_ps t, uint32_t total)
+{
+    if (t < m->t_data)
+        return 0;
+    if (m->ps_per_kib == 0 || t - m->t_data >= bytes_ps(m, total))
+        return total;
+    return (uint32_t)((t - m->t_data) * 1024u / m->ps_per_kib);
+}
+
+/* OUT: the medium drains what was taken, from t_data on, never ahead of
+ * it; idle time is not banked. */
+static void consume(struct msc_bot *m, sim_time_ps t)
+{
+    if (m->ps_per_kib == 0) {
+        m->consumed = m->done;
+        return;
+    }
+    if (t <= m->t_consumed)
+        return;
+    if (t - m->t_consumed >= bytes_ps(m, m->done - m->consumed)) {
+        m->consumed = m->done;
+        m->t_consumed = t;
+        return;
+    }
+    uint64_t k = (t - m->t_consumed) * 1024u / m->ps_per_kib;
+    m->consumed += (uint32_t)k;
+    m->t_consumed += k * m->ps_per_kib / 1024u; /* the fraction left stays owed */
+    ASSERT(m->consumed <= m->done);
+}
+
+static void on_wake(void *arg)
+{
+    struct msc_bot *m = arg;
+    uint8_t ep = m->wait_ep;
+    m->wait_ep = 0;
+    if (ep == 0 || m->dev == NULL)
+        return; /* stale: a reset came between */
+    m->st.wakeups++;
+    (void)usb_dev_ready(m->dev, ep);
+}
+
+/* Answers NAK on ep and wakes the host at `at` (not before now). */
+static enum usb_result nak_until(struct msc_bot *m, uint8_t ep, sim_time_ps at)
+{
+    if (ep == MSC_BOT_EP_IN)
+        m->st.naks_in++;
+    else
+        m->st.naks_out++;
+    ASSERT(timed(m)); /* without time nothing waits */
+    m->wait_ep = ep;
+    sim_time_ps t = now(m);
+    if (m->clk.wake_after(m->clk.ctx, at > t ? at - t : 0, on_wake, m) != IOSIM_OK)
+        m->st.wake_errors++;
+    return USB_NAK;
+}
+
+static uint32_t packet_bytes(const struct msc_bot *m, uint8_t ep)
+{
+    struct usb_ep_info info;
+    if (m->dev != NULL && usb_dev_ep_info(m->dev, ep, &info) && info.max_packet_bytes != 0)
+        return info.max_packet_bytes;
+    return PACKET_DEFAULT;
+}
+
+/* The command's cost before its data, and its data's rate; `media`:
+ * whether it will touch the medium (a forced direction does not). */
+static void plan_time(struct msc_bot *m, bool media)
+{
+    m->ps_per_kib = 0;
+    m->consumed = 0;
+    m->t_data = m->t_csw = m->t_consumed = 0;
+    if (!timed(m))
+        return;
+    const struct scsi_profile *p = m->prof;
+    const struct scsi_intent *it = &m->real;
+    sim_time_ps cost = MSC_BOT_CMD_PS;
+    bool write = it->access == SCSI_ACCESS_WRITE;
+    if (media && (write || it->access == SCSI_ACCESS_READ)) {
+        cost = scsi_profile_access_ps(p, write, m->head[m->lun], it->lba, 0);
+        m->ps_per_kib = write ? p->write_ps_per_kib : p->read_ps_per_kib;
+        m->head[m->lun] = it->lba + it->blocks;
+    } else if (media && it->access == SCSI_ACCESS_FLUSH) {
+        struct scsi_media *md = scsi_lu_media(m->lu[m->lun]);
+        struct scsi_media_stats s;
+        scsi_media_stats_get(md, &s);
+        uint64_t dirty_bytes = s.blocks_dirty * scsi_media_block_bytes(md);
+        cost = p->flush_ps + dirty_bytes * p->write_ps_per_kib / 1024u;
+    }
+    m->t_data = m->t_consumed = m->t_csw = now(m) + cost;
 }
 
 /* ---- commands ------------------------------------------------------------------------------- */
@@ -87,11 +215,25 @@ static void intent_of(struct msc_bot *m, const uint8_t *cdb, uint32_t len, struc
         *it = (struct scsi_intent){.dir = SCSI_DIR_NONE};
 }
 
-/* Runs the command on up to `len` bytes of the buffer; its status. */
-static uint8_t run(struct msc_bot *m, const uint8_t *cdb, uint32_t cdb_len, uint32_t len,
-                   uint32_t *moved)
+/* A forced transfer against the command's own direction: it must not run
+ * (a WRITE would write what an IN buffer holds). */
+static bool against(const struct msc_bot *m, enum scsi_dir dir)
 {
+    return m->forced && m->real.dir != SCSI_DIR_NONE && m->real.dir != dir;
+}
+
+/* Runs the command on up to `len` bytes of the buffer, moving data `dir`;
+ * its status. Against its own direction it moves `len` zeros instead. */
+static uint8_t run(struct msc_bot *m, enum scsi_dir dir, uint32_t len, uint32_t *moved)
+{
+    const uint8_t *cdb = m->cbw + USB_BOT_CBW_CB;
+    uint32_t cdb_len = m->cbw[USB_BOT_CBW_CB_LENGTH] & USB_BOT_CBW_CB_LENGTH_MASK;
     m->st.commands++;
+    if (against(m, dir)) {
+        memset(m->buf, 0, len);
+        *moved = len;
+        return SCSI_STATUS_GOOD;
+    }
     if (is_report_luns(cdb) && cdb_len >= SCSI_CDB12_BYTES) {
         *moved = report_luns(m, m->buf, len);
         return SCSI_STATUS_GOOD;
@@ -113,23 +255,26 @@ static void phase_error(struct msc_bot *m)
 
 /* ---- the thirteen cases [BOT 6.7] ----------------------------------------------------------- */
 
-static void host_none(struct msc_bot *m, const uint8_t *cdb, uint32_t len, const struct scsi_intent *it)
+static void host_none(struct msc_bot *m, const struct scsi_intent *it)
 {
     m->ph = PH_CSW;
     if (it->dir != SCSI_DIR_NONE) { /* cases 2, 3: the device wants data, the host none */
+        plan_time(m, false);
         m->st.last_case = it->dir == SCSI_DIR_IN ? USB_BOT_CASE_2 : USB_BOT_CASE_3;
         phase_error(m);
         return;
     }
     m->st.last_case = USB_BOT_CASE_1;
+    plan_time(m, true);
     uint32_t moved;
-    m->status = csw_status(run(m, cdb, len, 0, &moved));
+    m->status = csw_status(run(m, SCSI_DIR_NONE, 0, &moved));
     m->residue = 0;
 }
 
-static void host_in(struct msc_bot *m, const uint8_t *cdb, uint32_t len, const struct scsi_intent *it)
+static void host_in(struct msc_bot *m, const struct scsi_intent *it)
 {
     if (it->dir == SCSI_DIR_OUT) { /* case 8: Hi <> Do */
+        plan_time(m, false);
         m->st.last_case = USB_BOT_CASE_8;
         phase_error(m);
         m->ph = PH_DATA_IN;
@@ -139,10 +284,12 @@ static void host_in(struct msc_bot *m, const uint8_t *cdb, uint32_t len, const s
     }
     uint32_t want = it->dir == SCSI_DIR_IN ? it->bytes : 0, moved = 0;
     uint32_t cap = want < m->host_len ? want : m->host_len;
-    uint8_t st = run(m, cdb, len, cap, &moved);
+    plan_time(m, !against(m, SCSI_DIR_IN));
+    uint8_t st = run(m, SCSI_DIR_IN, cap, &moved);
     m->ph = PH_DATA_IN;
     m->have = moved;
     m->done = 0;
+    m->t_csw = m->t_data + bytes_ps(m, moved);
     if (want > m->host_len) { /* case 7: the host takes less than the device has */
         m->st.last_case = USB_BOT_CASE_7;
         phase_error(m);
@@ -163,11 +310,13 @@ static void host_out(struct msc_bot *m, const struct scsi_intent *it)
     m->done = 0;
     if (it->dir == SCSI_DIR_IN || (it->dir == SCSI_DIR_OUT && it->bytes > m->host_len)) {
         /* cases 10 and 13: Bulk-Out halts at once, phase error */
+        plan_time(m, false);
         m->st.last_case = it->dir == SCSI_DIR_IN ? USB_BOT_CASE_10 : USB_BOT_CASE_13;
         phase_error(m);
         m->exec_len = UINT32_MAX;
         return;
     }
+    plan_time(m, !against(m, SCSI_DIR_OUT));
     m->exec_len = it->dir == SCSI_DIR_OUT ? it->bytes : 0;
     m->st.last_case = m->exec_len == 0 ? USB_BOT_CASE_9
                       : m->exec_len == m->host_len ? USB_BOT_CASE_12 : USB_BOT_CASE_11;
@@ -184,6 +333,36 @@ static bool cbw_valid(const struct msc_bot *m, const uint8_t *b, uint32_t len)
            cb_len >= USB_BOT_CBW_CB_LENGTH_MIN && cb_len <= USB_BOT_CBW_CB_LENGTH_MAX;
 }
 
+static void fired(struct msc_bot *m, uint32_t rule, uint64_t command, uint8_t bot_case,
+                  enum msc_fault_csw csw)
+{
+    m->st.faults_fired++;
+    if (bot_case != 0)
+        m->st.case_faults++;
+    else
+        m->st.csw_faults++;
+    if (m->hook.fired != NULL)
+        m->hook.fired(m->hook.ctx, rule, command, m->cbw[USB_BOT_CBW_CB + SCSI_CDB_OPCODE],
+                      msc_fault_kind(bot_case, csw));
+}
+
+/* The fault rules' say on this command: the intent it acts on, its CSW. */
+static void apply_faults(struct msc_bot *m, enum msc_host_dir h, struct scsi_intent *it)
+{
+    struct msc_fault_hit hit;
+    msc_fault_next(&m->faults, h, m->cbw[USB_BOT_CBW_CB + SCSI_CDB_OPCODE], &hit);
+    m->forced = hit.bot_case != 0;
+    m->csw_fault = hit.csw;
+    if (hit.bot_case != 0) {
+        bool blocks = it->access == SCSI_ACCESS_READ || it->access == SCSI_ACCESS_WRITE;
+        uint32_t unit = blocks ? scsi_media_block_bytes(scsi_lu_media(m->lu[m->lun])) : 1u;
+        msc_fault_force(hit.bot_case, m->host_len, unit, it);
+        fired(m, hit.case_rule, hit.case_command, hit.bot_case, MSC_FAULT_CSW_OK);
+    }
+    if (hit.csw != MSC_FAULT_CSW_OK)
+        fired(m, hit.csw_rule, hit.csw_command, 0, hit.csw);
+}
+
 static enum usb_result take_cbw(struct msc_bot *m, const uint8_t *b, uint32_t len)
 {
     if (!cbw_valid(m, b, len)) { /* both pipes halt until a reset [BOT 6.6.1] */
@@ -194,18 +373,22 @@ static enum usb_result take_cbw(struct msc_bot *m, const uint8_t *b, uint32_t le
     }
     memcpy(m->cbw, b, USB_BOT_CBW_BYTES);
     m->tag = le32(b + USB_BOT_CBW_TAG);
-    m->host_len = le32(b + USB_BOT_CBW_DATA_LENGTH);
+    m->cbw_len = m->host_len = le32(b + USB_BOT_CBW_DATA_LENGTH);
     m->lun = b[USB_BOT_CBW_LUN] & USB_BOT_CBW_LUN_MASK;
-    const uint8_t *cdb = m->cbw + USB_BOT_CBW_CB;
-    uint32_t cdb_len = b[USB_BOT_CBW_CB_LENGTH] & USB_BOT_CBW_CB_LENGTH_MASK;
     struct scsi_intent it;
-    intent_of(m, cdb, cdb_len, &it);
+    intent_of(m, m->cbw + USB_BOT_CBW_CB, b[USB_BOT_CBW_CB_LENGTH] & USB_BOT_CBW_CB_LENGTH_MASK,
+              &it);
+    m->real = it;
     if (m->host_len > MSC_BOT_XFER_MAX) /* a host asking for more than the device moves */
         m->host_len = MSC_BOT_XFER_MAX;
-    if (le32(b + USB_BOT_CBW_DATA_LENGTH) == 0)
-        host_none(m, cdb, cdb_len, &it);
-    else if (b[USB_BOT_CBW_FLAGS] & USB_BOT_CBW_FLAGS_DATA_IN)
-        host_in(m, cdb, cdb_len, &it);
+    enum msc_host_dir h = m->cbw_len == 0                               ? MSC_HOST_NONE
+                          : b[USB_BOT_CBW_FLAGS] & USB_BOT_CBW_FLAGS_DATA_IN ? MSC_HOST_IN
+                                                                             : MSC_HOST_OUT;
+    apply_faults(m, h, &it);
+    if (h == MSC_HOST_NONE)
+        host_none(m, &it);
+    else if (h == MSC_HOST_IN)
+        host_in(m, &it);
     else
         host_out(m, &it);
     return USB_ACK;
@@ -217,15 +400,52 @@ static enum usb_result send_csw(struct msc_bot *m, uint8_t *buf, uint32_t max, u
 {
     if (max < USB_BOT_CSW_BYTES)
         return USB_BABBLE;
+    uint32_t sig = USB_BOT_CSW_SIGNATURE_VALUE, tag = m->tag, residue = m->residue;
+    if (m->csw_fault == MSC_FAULT_CSW_BAD_SIGNATURE)
+        sig ^= 0xff000000u; /* "USB" and a wrong last letter */
+    else if (m->csw_fault == MSC_FAULT_CSW_BAD_TAG)
+        tag = ~tag;
+    else if (m->csw_fault == MSC_FAULT_CSW_BAD_RESIDUE) /* more than asked: meaningless [BOT 6.3] */
+        residue = m->cbw_len == UINT32_MAX ? UINT32_MAX : m->cbw_len + 1u;
     uint8_t csw[USB_BOT_CSW_BYTES] = {0};
-    put_le32(csw + USB_BOT_CSW_SIGNATURE, USB_BOT_CSW_SIGNATURE_VALUE);
-    put_le32(csw + USB_BOT_CSW_TAG, m->tag);
-    put_le32(csw + USB_BOT_CSW_DATA_RESIDUE, m->residue);
+    put_le32(csw + USB_BOT_CSW_SIGNATURE, sig);
+    put_le32(csw + USB_BOT_CSW_TAG, tag);
+    put_le32(csw + USB_BOT_CSW_DATA_RESIDUE, residue);
     csw[USB_BOT_CSW_STATUS] = m->status;
     memcpy(buf, csw, sizeof csw);
     *got = sizeof csw;
     m->st.csw_failed += m->status == USB_BOT_CSW_STATUS_FAILED;
+    m->csw_fault = MSC_FAULT_CSW_OK;
     m->ph = PH_CBW;
+    return USB_ACK;
+}
+
+/* The data phase to the host: what the medium has delivered, whole
+ * packets and a NAK when that is less than the host asked. */
+static enum usb_result data_in(struct msc_bot *m, uint8_t *buf, uint32_t max, uint32_t *got)
+{
+    sim_time_ps t = now(m);
+    uint32_t n = min32(m->have - m->done, max);
+    if (n == 0 && m->stall_after) {
+        if (t < m->t_csw)
+            return nak_until(m, MSC_BOT_EP_IN, m->t_csw);
+        m->ph = PH_CSW; /* the host clears the halt, then reads the CSW */
+        return USB_STALL;
+    }
+    uint32_t ready = avail(m, t, m->have) - m->done;
+    if (ready < n) {
+        uint32_t mps = packet_bytes(m, MSC_BOT_EP_IN), give = ready / mps * mps;
+        memcpy(buf, m->buf + m->done, give);
+        m->done += give;
+        *got = give;
+        uint32_t next = min32(min32(m->have - m->done, max - give), MSC_BOT_CHUNK_BYTES);
+        return nak_until(m, MSC_BOT_EP_IN, m->t_data + bytes_ps(m, (uint64_t)m->done + next));
+    }
+    memcpy(buf, m->buf + m->done, n);
+    m->done += n;
+    *got = n;
+    if (m->done == m->have && !m->stall_after)
+        m->ph = PH_CSW;
     return USB_ACK;
 }
 
@@ -235,18 +455,58 @@ static enum usb_result bot_in(void *ctx, uint8_t ep, uint8_t *buf, uint32_t max,
     *got = 0;
     if (ep != MSC_BOT_EP_IN || m->ph == PH_DEAD || m->ph == PH_CBW || m->ph == PH_DATA_OUT)
         return m->ph == PH_DEAD ? USB_STALL : USB_NAK; /* nothing to say yet */
-    if (m->ph == PH_CSW)
-        return send_csw(m, buf, max, got);
-    uint32_t n = m->have - m->done < max ? m->have - m->done : max;
-    if (n == 0 && m->stall_after) {
-        m->ph = PH_CSW; /* the host clears the halt, then reads the CSW */
+    if (m->ph == PH_DATA_IN)
+        return data_in(m, buf, max, got);
+    if (m->csw_fault == MSC_FAULT_CSW_NONE) { /* a device that stopped answering */
+        m->st.naks_in++;
+        return USB_NAK;
+    }
+    if (now(m) < m->t_csw)
+        return nak_until(m, MSC_BOT_EP_IN, m->t_csw);
+    return send_csw(m, buf, max, got);
+}
+
+/* All the OUT data is in: the command runs; its CSW once the medium has it. */
+static void finish_out(struct msc_bot *m, sim_time_ps t)
+{
+    sim_time_ps end = m->t_consumed + bytes_ps(m, m->have - m->consumed);
+    m->t_csw = end > t ? end : t;
+    uint32_t moved = 0;
+    uint8_t st = run(m, SCSI_DIR_OUT, m->exec_len, &moved);
+    m->status = csw_status(st);
+    m->residue = m->host_len - moved;
+    m->ph = PH_CSW;
+}
+
+/* The data phase from the host, no faster than the buffer drains. */
+static enum usb_result data_out(struct msc_bot *m, const uint8_t *buf, uint32_t len,
+                                uint32_t *taken)
+{
+    if (m->exec_len == UINT32_MAX) { /* cases 10, 13 */
+        m->ph = PH_CSW;
         return USB_STALL;
     }
-    memcpy(buf, m->buf + m->done, n);
+    sim_time_ps t = now(m);
+    consume(m, t);
+    uint32_t n = min32(m->have - m->done, len);
+    uint32_t room = m->ps_per_kib == 0 ? UINT32_MAX
+                                       : MSC_BOT_WRITE_BUF_BYTES - (m->done - m->consumed);
+    if (n > room) {
+        uint32_t mps = packet_bytes(m, MSC_BOT_EP_OUT), take = room / mps * mps;
+        memcpy(m->buf + m->done, buf, take);
+        m->done += take;
+        *taken = take;
+        uint32_t next = min32(min32(m->have - m->done, len - take), MSC_BOT_CHUNK_BYTES);
+        uint32_t drained = m->done + next - MSC_BOT_WRITE_BUF_BYTES; /* > consumed: n > room */
+        ASSERT(drained > m->consumed);
+        return nak_until(m, MSC_BOT_EP_OUT,
+                         m->t_consumed + bytes_ps(m, drained - m->consumed));
+    }
+    memcpy(m->buf + m->done, buf, n);
     m->done += n;
-    *got = n;
-    if (m->done == m->have && !m->stall_after)
-        m->ph = PH_CSW;
+    *taken = len;
+    if (m->done == m->have)
+        finish_out(m, t);
     return USB_ACK;
 }
 
@@ -263,24 +523,16 @@ static enum usb_result bot_out(void *ctx, uint8_t ep, const uint8_t *buf, uint32
     }
     if (m->ph != PH_DATA_OUT)
         return USB_NAK; /* a CSW is owed first */
-    if (m->exec_len == UINT32_MAX) { /* cases 10, 13 */
-        m->ph = PH_CSW;
-        return USB_STALL;
-    }
-    uint32_t n = m->have - m->done < len ? m->have - m->done : len;
-    memcpy(m->buf + m->done, buf, n);
-    m->done += n;
-    *taken = len;
-    if (m->done < m->have)
-        return USB_ACK;
-    uint32_t moved = 0;
-    uint8_t st = run(m, m->cbw + USB_BOT_CBW_CB,
-                     m->cbw[USB_BOT_CBW_CB_LENGTH] & USB_BOT_CBW_CB_LENGTH_MASK, m->exec_len,
-                     &moved);
-    m->status = csw_status(st);
-    m->residue = m->host_len - moved;
-    m->ph = PH_CSW;
-    return USB_ACK;
+    return data_out(m, buf, len, taken);
+}
+
+/* The transport forgets its command (a reset or a power loss). */
+static void forget(struct msc_bot *m)
+{
+    m->ph = PH_CBW;
+    m->wait_ep = 0; /* a wake-up still pending finds nothing to do */
+    m->csw_fault = MSC_FAULT_CSW_OK;
+    m->forced = false;
 }
 
 static enum usb_result bot_control(void *ctx, const struct usb_setup *s, uint8_t *data,
@@ -295,7 +547,7 @@ static enum usb_result bot_control(void *ctx, const struct usb_setup *s, uint8_t
     }
     if (s->request_type == USB_BOT_REQ_RESET_TYPE && s->request == USB_BOT_REQ_RESET &&
         s->length == 0) {
-        m->ph = PH_CBW; /* halts stay: the host clears them next [BOT 5.3.4] */
+        forget(m); /* halts stay: the host clears them next [BOT 5.3.4] */
         m->st.resets++;
         *len = 0;
         return USB_ACK;
@@ -313,7 +565,7 @@ static void bot_halt_cleared(void *ctx, uint8_t ep)
 static void bot_reset(void *ctx)
 {
     struct msc_bot *m = ctx;
-    m->ph = PH_CBW;
+    forget(m);
     for (uint32_t l = 0; l < m->luns; l++)
         scsi_lu_reset(m->lu[l]);
 }
@@ -328,15 +580,21 @@ const struct usb_fn_ops *msc_bot_ops(void) { return &ops; }
 enum iosim_err msc_bot_create(const struct msc_bot_config *c, struct msc_bot **out)
 {
     ASSERT(c != NULL && out != NULL);
-    if (c->luns == 0 || c->luns > MSC_BOT_LUNS_MAX)
+    if (c->luns == 0 || c->luns > MSC_BOT_LUNS_MAX || c->fault_count > MSC_FAULT_RULES_MAX)
         return IOSIM_EINVAL;
+    for (uint32_t i = 0; i < c->fault_count; i++)
+        if (msc_fault_rule_problem(&c->faults[i]) != NULL)
+            return IOSIM_EINVAL;
     struct msc_bot *m = calloc(1, sizeof *m);
     if (m == NULL || (m->buf = malloc(MSC_BOT_XFER_MAX)) == NULL) {
         free(m);
         return IOSIM_ENOMEM;
     }
     m->luns = c->luns;
+    m->prof = c->profile;
+    msc_fault_init(&m->faults, c->faults, c->fault_count);
     for (uint32_t l = 0; l < c->luns; l++) {
+        m->head[l] = HEAD_UNKNOWN;
         enum iosim_err e = scsi_lu_create(&c->lu[l], &m->lu[l]);
         if (e != IOSIM_OK) {
             msc_bot_destroy(m);
@@ -365,3 +623,28 @@ struct scsi_lu *msc_bot_lu(struct msc_bot *m, uint32_t lun)
 }
 
 void msc_bot_stats_get(const struct msc_bot *m, struct msc_bot_stats *out) { *out = m->st; }
+
+void msc_bot_set_clock(struct msc_bot *m, const struct msc_bot_clock *c)
+{
+    ASSERT(m != NULL);
+    ASSERT(c == NULL || (c->now != NULL && c->wake_after != NULL));
+    m->has_clock = c != NULL;
+    m->clk = c != NULL ? *c : (struct msc_bot_clock){0};
+}
+
+void msc_bot_set_fault_hook(struct msc_bot *m, const struct msc_bot_fault_hook *h)
+{
+    m->hook = h != NULL ? *h : (struct msc_bot_fault_hook){0};
+}
+
+void msc_bot_power_loss(struct msc_bot *m)
+{
+    ASSERT(m != NULL);
+    forget(m);
+    for (uint32_t l = 0; l < m->luns; l++) {
+        scsi_media_power_loss(scsi_lu_media(m->lu[l]));
+        scsi_lu_reset(m->lu[l]);
+        m->head[l] = HEAD_UNKNOWN;
+    }
+    m->st.power_losses++;
+}

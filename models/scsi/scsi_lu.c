@@ -24,7 +24,8 @@ struct scsi_lu {
     bool removable, write_protect, write_cache;
     char vendor[VENDOR_MAX + 1], product[PRODUCT_MAX + 1], revision[REVISION_MAX + 1];
     char serial[SERIAL_MAX + 1];
-    bool attention;                           /* UNIT ATTENTION due */
+    uint16_t attention;                       /* the ASC of a UNIT ATTENTION due, 0: none */
+    bool absent;                              /* the medium is out */
     bool stopped;                             /* START STOP UNIT stopped it */
     bool prevent;                             /* medium removal prevented */
     uint8_t key;                              /* the sense of the last CHECK CONDITION */
@@ -93,7 +94,7 @@ enum iosim_err scsi_lu_create(const struct scsi_lu_config *c, struct scsi_lu **o
     copy_text(lu->product, c->product, PRODUCT_MAX, "disk");
     copy_text(lu->revision, c->revision, REVISION_MAX, "1.0");
     copy_text(lu->serial, c->serial, SERIAL_MAX, "0");
-    lu->attention = true; /* power on */
+    lu->attention = SCSI_ASC_POWER_ON_RESET;
     *out = lu;
     return IOSIM_OK;
 }
@@ -108,7 +109,17 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 
 struct scsi_media *scsi_lu_media(struct scsi_lu *lu) { return lu->m; }
 
-void scsi_lu_reset(struct scsi_lu *lu) { lu->attention = true; }
+void scsi_lu_reset(struct scsi_lu *lu) { lu->attention = SCSI_ASC_POWER_ON_RESET; }
+
+void scsi_lu_set_medium(struct scsi_lu *lu, bool present)
+{
+    ASSERT(lu != NULL);
+    if (present && lu->absent && lu->attention == 0)
+        lu->attention = SCSI_ASC_MEDIUM_CHANGED;
+    lu->absent = !present;
+}
+
+bool scsi_lu_medium_present(const struct scsi_lu *lu) { return !lu->absent; }
 
 void scsi_lu_sense(const struct scsi_lu *lu, uint8_t *key, uint16_t *asc_ascq, uint64_t *info)
 {
@@ -209,6 +220,9 @@ static void plan_rw(const struct scsi_lu *lu, const uint8_t *cdb, bool sixteen, 
     else {
         p->blocks = (uint32_t)blocks;
         wants(p, write ? SCSI_DIR_OUT : SCSI_DIR_IN, blocks * bs);
+        p->it.access = write ? SCSI_ACCESS_WRITE : SCSI_ACCESS_READ;
+        p->it.lba = p->lba;
+        p->it.blocks = p->blocks;
     }
 }
 
@@ -246,9 +260,9 @@ static void plan_op(const struct scsi_lu *lu, const uint8_t *cdb, struct plan *p
         if (cdb[SCSI_PREVENT_ALLOW_FIELD] > SCSI_PREVENT_ALLOW_PREVENT)
             refuse(p, SCSI_SENSE_KEY_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
         break;
-    case SCSI_OP_TEST_UNIT_READY:
     case SCSI_OP_SYNC_CACHE_10:
-    case SCSI_OP_SYNC_CACHE_16:
+    case SCSI_OP_SYNC_CACHE_16: p->it.access = SCSI_ACCESS_FLUSH; break;
+    case SCSI_OP_TEST_UNIT_READY:
     case SCSI_OP_START_STOP_UNIT: break;
     default: refuse(p, SCSI_SENSE_KEY_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE); break;
     }
@@ -261,8 +275,10 @@ static void plan(const struct scsi_lu *lu, const uint8_t *cdb, uint32_t len, str
     uint32_t need = len > 0 ? cdb_bytes(op) : 0;
     if (need == 0 || len < need)
         refuse(p, SCSI_SENSE_KEY_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
-    else if (lu->attention && op != SCSI_OP_INQUIRY && op != SCSI_OP_REQUEST_SENSE)
-        refuse(p, SCSI_SENSE_KEY_UNIT_ATTENTION, SCSI_ASC_POWER_ON_RESET);
+    else if (lu->attention != 0 && op != SCSI_OP_INQUIRY && op != SCSI_OP_REQUEST_SENSE)
+        refuse(p, SCSI_SENSE_KEY_UNIT_ATTENTION, lu->attention);
+    else if (lu->absent && needs_medium(op))
+        refuse(p, SCSI_SENSE_KEY_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT);
     else if (lu->stopped && needs_medium(op))
         refuse(p, SCSI_SENSE_KEY_NOT_READY, SCSI_ASC_NOT_READY);
     else
@@ -450,7 +466,7 @@ uint8_t scsi_lu_execute(struct scsi_lu *lu, const uint8_t *cdb, uint32_t cdb_len
     *moved = 0;
     if (p.key != SCSI_SENSE_KEY_NO_SENSE) {
         if (p.key == SCSI_SENSE_KEY_UNIT_ATTENTION)
-            lu->attention = false; /* reported once */
+            lu->attention = 0; /* reported once */
         return check(lu, p.key, p.asc, 0);
     }
     uint8_t op = cdb[SCSI_CDB_OPCODE];

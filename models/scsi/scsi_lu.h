@@ -19,7 +19,8 @@
  * SYNCHRONIZE CACHE (10)/(16), START STOP UNIT, PREVENT ALLOW MEDIUM
  * REMOVAL; anything else is ILLEGAL REQUEST / INVALID COMMAND OPERATION
  * CODE. After creation and each reset the first command but INQUIRY and
- * REQUEST SENSE gets UNIT ATTENTION / POWER ON, RESET. REPORT LUNS belongs
+ * REQUEST SENSE gets UNIT ATTENTION / POWER ON, RESET. A medium can be
+ * taken out and put back (scsi_lu_set_medium). REPORT LUNS belongs
  * to the target (the transport), which knows every LUN.
  *
  * Ownership: create allocates the unit and its medium; destroy frees both.
@@ -40,10 +41,16 @@ struct scsi_lu_config {
     const char *vendor, *product, *revision, *serial; /* ASCII; cut to their fields */
 };
 
+/* What a command does to the medium, for a transport that times it. */
+enum scsi_access { SCSI_ACCESS_NONE, SCSI_ACCESS_READ, SCSI_ACCESS_WRITE, SCSI_ACCESS_FLUSH };
+
 /* What a command wants to move before it has moved anything. */
 struct scsi_intent {
     enum scsi_dir dir;
     uint32_t bytes;                     /* 0 with SCSI_DIR_NONE */
+    enum scsi_access access;            /* READ / WRITE: lba and blocks say where */
+    uint64_t lba;
+    uint32_t blocks;
 };
 
 struct scsi_lu;
@@ -69,5 +76,16 @@ void scsi_lu_sense(const struct scsi_lu *lu, uint8_t *key, uint16_t *asc_ascq, u
 
 /* A reset (bus reset, Bulk-Only Mass Storage Reset): unit attention next. */
 void scsi_lu_reset(struct scsi_lu *lu);
+
+/* The medium taken out (present = false) or put back. While it is out,
+ * every command that needs it ends NOT READY / MEDIUM NOT PRESENT; once
+ * it is back the next command but INQUIRY and REQUEST SENSE gets UNIT
+ * ATTENTION / NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED (unless
+ * a power-on attention is due: that one says as much and goes first).
+ * PREVENT ALLOW MEDIUM REMOVAL does not stop it: this is a person pulling
+ * a card, not an eject the unit could refuse. Putting back what is there
+ * changes nothing. */
+void scsi_lu_set_medium(struct scsi_lu *lu, bool present);
+bool scsi_lu_medium_present(const struct scsi_lu *lu);
 
 #endif /* IOSIM_SCSI_LU_H */

@@ -1,5 +1,5 @@
-/* The USB family (sim/scenario/family.h): `type: usb_zero` and `type:
- * usb_device` devices, each plugged into a root port of an xHCI controller
+/* The USB family (sim/scenario/family.h): `type: usb_zero`, `type:
+ * usb_device` and `type: usb_storage` devices, each plugged into a root port of an xHCI controller
  * of the same scenario and unplugged at the times its `plug:` periods
  * give, with its fault rules wrapped around its function. Loading is
  * usb_family_load.c; docs/scenario-format.md has the keys. */
@@ -39,6 +39,11 @@ struct usb_family_dev {
     struct msc_descs descs;             /* usb_storage: the blobs raw points into */
     uint32_t edge;
     struct sim_event_id ev;
+    struct sim_event_id bot_ev;         /* usb_storage: the one wake-up msc_bot has pending */
+    void (*bot_fn)(void *);             /* ... and what it calls */
+    void *bot_arg;
+    uint32_t rm_edge;                   /* usb_storage: removal edges done, as `edge` */
+    struct sim_event_id rm_ev;
 };
 
 /* ---- plugging in and out at the scenario's times -------------------------------------------- */
@@ -82,6 +87,8 @@ static void plug_out(struct usb_family_dev *u)
     if (xhci_usb_device(u->x, u->c->port) != u->dev)
         return; /* it never got in */
     (void)xhci_usb_detach(u->x, u->c->port); /* cannot fail: it is there */
+    if (u->bot != NULL) /* no power without the port: the cache's writes are gone */
+        msc_bot_power_loss(u->bot);
     sim_dev_count(u->m, &usb_unplugs, 1);
     note(u, "unplugged from");
 }
@@ -150,6 +157,104 @@ static enum iosim_err add_faults(struct usb_family_dev *u)
     return e != IOSIM_OK ? e : usb_fault_wrap(u->faults, u->dev);
 }
 
+/* ---- mass storage: its clock, its BOT faults, its removable media ---------------------------- */
+
+static sim_time_ps bot_now(void *ctx)
+{
+    struct usb_family_dev *u = ctx;
+    return sim_dev_now(u->m);
+}
+
+static void bot_wake(void *ctx, uint64_t arg)
+{
+    struct usb_family_dev *u = ctx;
+    (void)arg;
+    u->bot_ev = SIM_EVENT_NONE;
+    u->bot_fn(u->bot_arg);
+}
+
+/* One wake-up pending at a time (msc_bot_clock's contract): a new one
+ * replaces the old, so the event list holds one entry per device. */
+static enum iosim_err bot_after(void *ctx, sim_time_ps delay_ps, void (*fn)(void *), void *arg)
+{
+    struct usb_family_dev *u = ctx;
+    sim_dev_cancel(u->m, u->bot_ev);
+    u->bot_ev = SIM_EVENT_NONE;
+    u->bot_fn = fn;
+    u->bot_arg = arg;
+    return sim_dev_after(u->m, delay_ps, bot_wake, u, 0, &u->bot_ev);
+}
+
+static void bot_fault_fired(void *ctx, uint32_t rule, uint64_t command, uint8_t opcode,
+                            const char *kind)
+{
+    struct usb_family_dev *u = ctx;
+    sim_dev_count(u->m, &usb_faults_fired, 1);
+    struct sim_trace *t = sim_dev_trace(u->m);
+    if (t == NULL)
+        return;
+    char detail[96];
+    snprintf(detail, sizeof detail, "command %" PRIu64 " opcode 0x%02x (bot rule %" PRIu32 ")",
+             command, opcode, rule);
+    sim_trace_fault(t, sim_dev_now(u->m), kind, u->name, detail);
+}
+
+static sim_time_ps removal_edge_at(const struct usb_storage_removal *r, uint32_t e)
+{
+    return e % 2 == 0 ? r->at_ps : r->until_ps;
+}
+
+static uint32_t removal_edges(const struct usb_family_config *c)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->removal_count; i++)
+        n += c->removals[i].until_ps == USB_FAMILY_FOREVER ? 1u : 2u;
+    return n;
+}
+
+static void schedule_removal(struct usb_family_dev *u);
+
+/* Edge 2i takes removal i's medium out, 2i + 1 puts it back; edges go
+ * in time order (the loader sorts nothing: it refuses disorder). */
+static void removal_edge(void *ctx, uint64_t arg)
+{
+    struct usb_family_dev *u = ctx;
+    (void)arg;
+    u->rm_ev = SIM_EVENT_NONE;
+    const struct usb_storage_removal *r = &u->c->removals[u->rm_edge / 2];
+    bool in = u->rm_edge++ % 2 == 1;
+    scsi_lu_set_medium(msc_bot_lu(u->bot, r->lun), in);
+    note(u, in ? "medium put back; plugged into" : "medium taken out; plugged into");
+    schedule_removal(u);
+}
+
+static void schedule_removal(struct usb_family_dev *u)
+{
+    if (u->rm_edge >= removal_edges(u->c))
+        return;
+    sim_time_ps at = removal_edge_at(&u->c->removals[u->rm_edge / 2], u->rm_edge);
+    sim_time_ps now = sim_dev_now(u->m);
+    if (sim_dev_after(u->m, at > now ? at - now : 0, removal_edge, u, 0, &u->rm_ev) != IOSIM_OK)
+        note(u, "the event list is full: a removal edge is lost for");
+}
+
+static enum iosim_err storage_setup(struct usb_family_dev *u)
+{
+    for (uint32_t i = 0; i < u->c->media_error_count; i++) {
+        const struct usb_storage_error *e = &u->c->media_errors[i];
+        enum iosim_err r = scsi_media_add_error(scsi_lu_media(msc_bot_lu(u->bot, e->lun)), e->lba,
+                                                e->blocks, SCSI_MEDIA_ERR_READ);
+        if (r != IOSIM_OK)
+            return r; /* the loader checked the range: not expected */
+    }
+    msc_bot_set_clock(u->bot, &(struct msc_bot_clock){.now = bot_now, .wake_after = bot_after,
+                                                      .ctx = u});
+    msc_bot_set_fault_hook(u->bot, &(struct msc_bot_fault_hook){.fired = bot_fault_fired,
+                                                                .ctx = u});
+    schedule_removal(u);
+    return IOSIM_OK;
+}
+
 /* ---- create and destroy --------------------------------------------------------------------- */
 
 /* Mass storage: the units, its descriptors, and the device serving them. */
@@ -169,7 +274,7 @@ static enum iosim_err make_storage(struct usb_family_dev *u)
     e = usb_dev_create(&u->raw, &u->dev);
     if (e == IOSIM_OK)
         msc_bot_bind(u->bot, u->dev);
-    return e;
+    return e != IOSIM_OK ? e : storage_setup(u);
 }
 
 static enum iosim_err make_device(struct usb_family_dev *u, uint32_t type)
@@ -204,7 +309,8 @@ static enum iosim_err create(const struct sim_family_run *run, const struct sim_
     if (u == NULL)
         return IOSIM_ENOMEM;
     *u = (struct usb_family_dev){.name = d->name, .c = c, .m = run->m, .x = x,
-                                 .ev = SIM_EVENT_NONE};
+                                 .ev = SIM_EVENT_NONE, .bot_ev = SIM_EVENT_NONE,
+                                 .rm_ev = SIM_EVENT_NONE};
     enum iosim_err e = make_device(u, d->type);
     if (e == IOSIM_OK)
         e = add_faults(u);
@@ -225,6 +331,8 @@ static void destroy(void *instance)
 {
     struct usb_family_dev *u = instance;
     sim_dev_cancel(u->m, u->ev);
+    sim_dev_cancel(u->m, u->bot_ev);
+    sim_dev_cancel(u->m, u->rm_ev);
     if (u->dev != NULL && usb_dev_state(u->dev) != USB_DEV_DETACHED) {
         ASSERT(xhci_usb_device(u->x, u->c->port) == u->dev);
         (void)xhci_usb_detach(u->x, u->c->port);

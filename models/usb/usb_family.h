@@ -4,7 +4,12 @@
  * into struct usb_family_config, with `file:line:col` errors) and
  * usb_family.c (the descriptor; creating a device, plugging it into its
  * controller's root port and out again at the scenario's times, its fault
- * rules and counters). sim/scenario/family.h explains families;
+ * rules and counters). A usb_storage device runs on the machine's clock
+ * with its timing profile; an unplug is a power loss for it
+ * (msc_bot_power_loss: cached writes gone, units reset, media kept); its
+ * BOT fault rules and the endpoint fault rules both write `fault` rows
+ * and count usb.faults_fired; its media can be taken out and put back at
+ * the `removal:` times. sim/scenario/family.h explains families;
  * docs/scenario-format.md has the keys.
  *
  * Lifetimes: a config belongs to the scenario (usb_family_config_free
@@ -42,11 +47,30 @@ struct usb_plug {
     sim_time_ps until_ps;        /* USB_FAMILY_FOREVER: never unplugged */
 };
 
+#define USB_STORAGE_REMOVALS_MAX 16u  /* `removal:` periods */
+
+/* usb_storage `media_errors:` item: reads of blocks [lba, lba + blocks)
+ * of unit `lun` end MEDIUM ERROR (scsi_media_add_error). */
+struct usb_storage_error {
+    uint32_t lun;
+    uint64_t lba, blocks;
+};
+
+/* usb_storage `removal:` item: unit `lun`'s medium is out during
+ * [at_ps, until_ps) (scsi_lu_set_medium). */
+struct usb_storage_removal {
+    uint32_t lun;
+    sim_time_ps at_ps, until_ps; /* until_ps USB_FAMILY_FOREVER: never put back */
+};
+
 /*
  * Invariants once loaded: 1 <= port <= the controller's ports, and the
  * port's protocol carries `speed`; plugs are in time order, each at_ps <
  * until_ps < the next at_ps, only the last FOREVER; every fault rule
- * passes usb_fault_rule_problem; for USB_FAMILY_DEVICE every blob points
+ * passes usb_fault_rule_problem; for USB_FAMILY_STORAGE storage.profile
+ * is set, every bot fault rule passes msc_fault_rule_problem, every media
+ * error and removal names a unit there is, lies on its medium, and the
+ * removals of a unit are in time order and apart; for USB_FAMILY_DEVICE every blob points
  * into `pool` (or is {NULL, 0}).
  */
 struct usb_family_config {
@@ -58,7 +82,11 @@ struct usb_family_config {
     uint32_t fault_count;
     struct usb_fault_rule faults[USB_FAULT_RULES_MAX];
     struct usb_zero_config zero;     /* USB_FAMILY_ZERO: .name is the device's */
-    struct msc_bot_config storage;   /* USB_FAMILY_STORAGE: its units */
+    struct msc_bot_config storage;   /* USB_FAMILY_STORAGE: its units, profile, bot_faults */
+    uint32_t media_error_count;      /* USB_FAMILY_STORAGE: `media_errors` */
+    struct usb_storage_error media_errors[SCSI_MEDIA_ERRORS_MAX];
+    uint32_t removal_count;          /* USB_FAMILY_STORAGE: `removal`, in time order */
+    struct usb_storage_removal removals[USB_STORAGE_REMOVALS_MAX];
     struct usb_dev_config raw;       /* USB_FAMILY_DEVICE: .ops set at create */
     struct usb_blob configs[USB_FAMILY_CONFIGS_MAX];
     struct usb_blob strings[USB_FAMILY_STRINGS_MAX];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "impl/port/check.h"
+#include "impl/port/spec/usb_bot.h"
 #include "models/usb/usb_family.h"
 #include "models/xhci/xhci_family.h"
 
@@ -241,6 +242,163 @@ static enum iosim_err load_zero(struct sim_family_loader *l, const struct yml_no
 
 #define STORAGE_BLOCKS_DEFAULT (1ull << 21) /* 1 GiB of 512-byte blocks */
 
+/* `profile:`; absent: a flash stick of the device's generation. */
+static enum iosim_err load_profile(struct sim_family_loader *l, const struct yml_node *map,
+                                   enum usb_speed speed, const struct scsi_profile **out)
+{
+    const char *names[8];
+    size_t n = 0, pick;
+    while (scsi_profiles[n] != NULL && n < sizeof names / sizeof names[0]) {
+        names[n] = scsi_profiles[n]->name;
+        n++;
+    }
+    const struct yml_node *v = yml_map_get(map, "profile");
+    if (v == NULL) {
+        *out = scsi_profile_find(usb_speed_is_super(speed) ? "usb3-flash" : "usb2-flash");
+        ASSERT(*out != NULL);
+        return IOSIM_OK;
+    }
+    CHECK(yml_get_enum(l->doc, v, names, n, &pick, l->err));
+    *out = scsi_profiles[pick];
+    return IOSIM_OK;
+}
+
+/* `bot_faults: [{command: N, case: K | csw: NAME, count: C, opcode: B}]` */
+static enum iosim_err load_bot_fault(struct sim_family_loader *l, const struct yml_node *item,
+                                     struct msc_fault_rule *r)
+{
+    static const char *const k[] = {"command", "case", "csw", "count", "opcode", NULL};
+    static const char *const csws[] = {"bad_signature", "bad_tag", "bad_residue", "none"};
+    const struct yml_node *v, *c, *w;
+    uint64_t u;
+    size_t pick;
+    CHECK(yml_get_map(l->doc, item, &item, l->err));
+    CHECK(yml_check_keys(l->doc, item, k, "a bot fault rule", l->err));
+    *r = (struct msc_fault_rule){.count = 1, .opcode = MSC_FAULT_OPCODE_ANY};
+    CHECK(yml_require(l->doc, item, "command", "a bot fault rule", &v, l->err));
+    CHECK(yml_get_u64(l->doc, v, 1, UINT64_MAX, &r->command, l->err));
+    c = yml_map_get(item, "case");
+    w = yml_map_get(item, "csw");
+    if ((c == NULL) == (w == NULL))
+        return yml_error_at(l->doc, item, l->err,
+                            "a bot fault rule has either `case` (1..13) or `csw` (bad_signature, "
+                            "bad_tag, bad_residue, none), not %s", c == NULL ? "neither" : "both");
+    if (c != NULL) {
+        CHECK(yml_get_u64(l->doc, c, 1, USB_BOT_CASES, &u, l->err));
+        r->bot_case = (uint8_t)u;
+    } else {
+        CHECK(yml_get_enum(l->doc, w, csws, sizeof csws / sizeof csws[0], &pick, l->err));
+        r->csw = (enum msc_fault_csw)(MSC_FAULT_CSW_BAD_SIGNATURE + pick);
+    }
+    if ((v = yml_map_get(item, "count")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 1, UINT32_MAX, &u, l->err));
+        r->count = (uint32_t)u;
+    }
+    if ((v = yml_map_get(item, "opcode")) != NULL) {
+        CHECK(yml_get_u64(l->doc, v, 0, 0xff, &u, l->err));
+        r->opcode = (int32_t)u;
+    }
+    ASSERT(msc_fault_rule_problem(r) == NULL);
+    return IOSIM_OK;
+}
+
+/* A sequence of at most `max` items, or absent (*n = 0). */
+static enum iosim_err storage_seq(struct sim_family_loader *l, const struct yml_node *map,
+                                  const char *key, uint32_t max, const char *what,
+                                  const struct yml_node **seq, uint32_t *n)
+{
+    *n = 0;
+    *seq = yml_map_get(map, key);
+    if (*seq == NULL)
+        return IOSIM_OK;
+    CHECK(yml_get_seq(l->doc, *seq, seq, l->err));
+    if (yml_seq_len(*seq) > max)
+        return yml_error_at(l->doc, *seq, l->err, "at most %u %s", max, what);
+    *n = (uint32_t)yml_seq_len(*seq);
+    return IOSIM_OK;
+}
+
+static enum iosim_err load_bot_faults(struct sim_family_loader *l, const struct yml_node *map,
+                                      struct msc_bot_config *b)
+{
+    const struct yml_node *seq;
+    CHECK(storage_seq(l, map, "bot_faults", MSC_FAULT_RULES_MAX, "bot fault rules", &seq,
+                      &b->fault_count));
+    for (uint32_t i = 0; i < b->fault_count; i++)
+        CHECK(load_bot_fault(l, yml_seq_item(seq, i), &b->faults[i]));
+    return IOSIM_OK;
+}
+
+/* `lun:` of an item: a unit the device has (0 when absent). */
+static enum iosim_err item_lun(struct sim_family_loader *l, const struct yml_node *item,
+                               uint32_t luns, uint32_t *lun)
+{
+    const struct yml_node *v = yml_map_get(item, "lun");
+    uint64_t u = 0;
+    if (v != NULL)
+        CHECK(yml_get_u64(l->doc, v, 0, luns - 1u, &u, l->err));
+    *lun = (uint32_t)u;
+    return IOSIM_OK;
+}
+
+/* `media_errors: [{lun: L, lba: N, blocks: M}]`: on the medium. */
+static enum iosim_err load_media_errors(struct sim_family_loader *l, const struct yml_node *map,
+                                        struct usb_family_config *c)
+{
+    static const char *const k[] = {"lun", "lba", "blocks", NULL};
+    const struct yml_node *seq, *v;
+    CHECK(storage_seq(l, map, "media_errors", SCSI_MEDIA_ERRORS_MAX, "media error ranges", &seq,
+                      &c->media_error_count));
+    for (uint32_t i = 0; i < c->media_error_count; i++) {
+        const struct yml_node *item = yml_seq_item(seq, i);
+        struct usb_storage_error *e = &c->media_errors[i];
+        CHECK(yml_get_map(l->doc, item, &item, l->err));
+        CHECK(yml_check_keys(l->doc, item, k, "a media error range", l->err));
+        CHECK(item_lun(l, item, c->storage.luns, &e->lun));
+        uint64_t cap = c->storage.lu[e->lun].media.blocks;
+        CHECK(yml_require(l->doc, item, "lba", "a media error range", &v, l->err));
+        CHECK(yml_get_u64(l->doc, v, 0, cap - 1u, &e->lba, l->err));
+        e->blocks = 1;
+        if ((v = yml_map_get(item, "blocks")) != NULL)
+            CHECK(yml_get_u64(l->doc, v, 1, cap - e->lba, &e->blocks, l->err));
+    }
+    return IOSIM_OK;
+}
+
+/* `removal: [{lun: L, at: T, until: T}]`: in time order and apart, like
+ * `plug` (for all units together), only the last without `until`. */
+static enum iosim_err load_removals(struct sim_family_loader *l, const struct yml_node *map,
+                                    struct usb_family_config *c)
+{
+    static const char *const k[] = {"lun", "at", "until", NULL};
+    const struct yml_node *seq, *v;
+    CHECK(storage_seq(l, map, "removal", USB_STORAGE_REMOVALS_MAX, "removal periods", &seq,
+                      &c->removal_count));
+    for (uint32_t i = 0; i < c->removal_count; i++) {
+        const struct yml_node *item = yml_seq_item(seq, i);
+        struct usb_storage_removal *r = &c->removals[i];
+        CHECK(yml_get_map(l->doc, item, &item, l->err));
+        CHECK(yml_check_keys(l->doc, item, k, "a removal period", l->err));
+        CHECK(item_lun(l, item, c->storage.luns, &r->lun));
+        CHECK(yml_require(l->doc, item, "at", "a removal period", &v, l->err));
+        CHECK(yml_get_time_ps(l->doc, v, 0, USB_FAMILY_FOREVER - 1, &r->at_ps, l->err));
+        if (i > 0 && r->at_ps <= c->removals[i - 1].until_ps)
+            return yml_error_at(l->doc, v, l->err,
+                                "a removal starts after the previous one's `until`");
+        r->until_ps = USB_FAMILY_FOREVER;
+        if ((v = yml_map_get(item, "until")) == NULL) {
+            if (i + 1 < c->removal_count)
+                return yml_error_at(l->doc, item, l->err,
+                                    "only the last removal period may leave out `until`");
+            continue;
+        }
+        CHECK(yml_get_time_ps(l->doc, v, 0, USB_FAMILY_FOREVER - 1, &r->until_ps, l->err));
+        if (r->until_ps <= r->at_ps)
+            return yml_error_at(l->doc, v, l->err, "`until` must come after `at`");
+    }
+    return IOSIM_OK;
+}
+
 static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml_node *map,
                                    const char *name, struct usb_family_config *c)
 {
@@ -249,8 +407,12 @@ static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml
     uint64_t luns = 1, blocks = STORAGE_BLOCKS_DEFAULT;
     size_t bs = 0;
     bool cache = false, wp = false;
+    const struct scsi_profile *prof = NULL;
     if (c->speed == USB_SPEED_LOW)
         return yml_error_at(l->doc, map, l->err, "mass storage needs bulk endpoints: not at low speed");
+    CHECK(load_profile(l, map, c->speed, &prof));
+    cache = prof->write_cache;
+    bs = prof->block_bytes == 4096u ? 1 : 0;
     if ((v = yml_map_get(map, "luns")) != NULL)
         CHECK(yml_get_u64(l->doc, v, 1, MSC_BOT_LUNS_MAX, &luns, l->err));
     if ((v = yml_map_get(map, "blocks")) != NULL)
@@ -262,12 +424,15 @@ static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml
     if ((v = yml_map_get(map, "write_protect")) != NULL)
         CHECK(yml_get_bool(l->doc, v, &wp, l->err));
     c->storage.luns = (uint32_t)luns;
+    c->storage.profile = prof;
     for (uint32_t i = 0; i < luns; i++)
         c->storage.lu[i] = (struct scsi_lu_config){
             .media = {.block_bytes = bs == 0 ? 512u : 4096u, .blocks = blocks, .write_cache = cache},
             .removable = true, .write_protect = wp, .vendor = "QEMU", .product = "QEMU HARDDISK",
             .revision = "2.5+", .serial = name};
-    return IOSIM_OK;
+    CHECK(load_bot_faults(l, map, &c->storage));
+    CHECK(load_media_errors(l, map, c));
+    return load_removals(l, map, c);
 }
 
 /* ---- descriptors as hex bytes -------------------------------------------------------------------- */
@@ -417,7 +582,8 @@ enum iosim_err usb_family_load(struct sim_family_loader *l, const struct yml_nod
         "device", "configs", "strings", "bos", "qualifier", "other_speed", NULL};
     static const char *const storage_keys[] = {
         "name", "type", "controller", "port", "speed", "plug", "faults",
-        "luns", "blocks", "block_size", "write_cache", "write_protect", NULL};
+        "luns", "blocks", "block_size", "write_cache", "write_protect", "profile",
+        "bot_faults", "media_errors", "removal", NULL};
     static const char *const *const keys[] = {zero_keys, dev_keys, storage_keys};
     static const char *const what[] = {"usb_zero", "usb_device", "usb_storage"};
     ASSERT(type <= USB_FAMILY_STORAGE);

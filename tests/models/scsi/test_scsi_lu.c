@@ -292,3 +292,56 @@ Test(scsi_lu, a_host_that_moves_less_moves_whole_blocks_only)
     cr_expect_eq(moved, 512, "1000 bytes asked for: one whole block");
     scsi_lu_destroy(lu);
 }
+
+Test(scsi_lu, a_removed_medium_is_not_present_and_its_return_is_a_unit_attention)
+{
+    lu = make(1000, false, false);
+    ready();
+    scsi_lu_set_medium(lu, false);
+    cr_expect(!scsi_lu_medium_present(lu));
+    uint8_t tur[6] = {SCSI_OP_TEST_UNIT_READY}, cdb[10];
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_CHECK_CONDITION);
+    expect_sense(SCSI_SENSE_KEY_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT);
+    rw10(SCSI_OP_READ_10, 0, 1, false, cdb);
+    struct scsi_intent it;
+    scsi_lu_decode(lu, cdb, 10, &it);
+    cr_expect_eq(it.dir, SCSI_DIR_NONE, "no medium, no data");
+    uint8_t inq[6] = {SCSI_OP_INQUIRY, 0, 0, 0, 36, 0};
+    cr_expect_eq(cmd(inq, 6, 36), SCSI_STATUS_GOOD, "the unit itself answers");
+    scsi_lu_set_medium(lu, true);
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_CHECK_CONDITION);
+    expect_sense(SCSI_SENSE_KEY_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_GOOD, "reported once");
+    scsi_lu_set_medium(lu, true);
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_GOOD, "putting back what is there changes nothing");
+    scsi_lu_destroy(lu);
+}
+
+Test(scsi_lu, a_power_on_attention_goes_before_a_medium_change)
+{
+    lu = make(1000, false, false);
+    scsi_lu_set_medium(lu, false);
+    scsi_lu_set_medium(lu, true);
+    uint8_t tur[6] = {SCSI_OP_TEST_UNIT_READY};
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_CHECK_CONDITION);
+    expect_sense(SCSI_SENSE_KEY_UNIT_ATTENTION, SCSI_ASC_POWER_ON_RESET);
+    cr_expect_eq(cmd(tur, 6, 0), SCSI_STATUS_GOOD);
+    scsi_lu_destroy(lu);
+}
+
+Test(scsi_lu, the_intent_says_where_a_read_or_write_goes)
+{
+    lu = make(1000, false, false);
+    ready();
+    uint8_t cdb[10];
+    rw10(SCSI_OP_WRITE_10, 77, 3, false, cdb);
+    struct scsi_intent it;
+    scsi_lu_decode(lu, cdb, 10, &it);
+    cr_expect_eq(it.access, SCSI_ACCESS_WRITE);
+    cr_expect_eq(it.lba, 77);
+    cr_expect_eq(it.blocks, 3);
+    uint8_t sync[10] = {SCSI_OP_SYNC_CACHE_10};
+    scsi_lu_decode(lu, sync, 10, &it);
+    cr_expect_eq(it.access, SCSI_ACCESS_FLUSH);
+    scsi_lu_destroy(lu);
+}

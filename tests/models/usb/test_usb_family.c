@@ -495,3 +495,76 @@ Test(usb_family, a_storage_device_refuses_what_it_cannot_be)
         cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s -> %s", bad[i][0], err.msg);
     }
 }
+
+Test(usb_family, a_storage_device_takes_its_profile_faults_media_errors_and_removals)
+{
+    struct sim_scenario *s = load_ok(
+        HEAD "  - {name: d, type: usb_storage, controller: x0, port: 1, speed: super, luns: 2,\n"
+             "     profile: usb-hdd, write_cache: false,\n"
+             "     bot_faults: [{command: 3, case: 5, count: 2, opcode: 0x28},\n"
+             "                  {command: 1, csw: none}],\n"
+             "     media_errors: [{lba: 100, blocks: 4}, {lun: 1, lba: 7}],\n"
+             "     removal: [{at: 10ms, until: 20ms}, {lun: 1, at: 30ms}]}\n"
+             "  - {name: e, type: usb_storage, controller: x0, port: 5}\n"
+             "  - {name: f, type: usb_storage, controller: x0, port: 2, speed: super}\n"
+             "  - {name: g, type: usb_storage, controller: x0, port: 6, profile: usb-hdd}\n" TAIL);
+    const struct usb_family_config *c = usb_config(s, 1);
+    cr_expect_str_eq(c->storage.profile->name, "usb-hdd");
+    cr_expect(!c->storage.lu[0].media.write_cache, "write_cache: false wins over the profile");
+    cr_assert_eq(c->storage.fault_count, 2);
+    cr_expect_eq(c->storage.faults[0].command, 3);
+    cr_expect_eq(c->storage.faults[0].bot_case, 5);
+    cr_expect_eq(c->storage.faults[0].count, 2);
+    cr_expect_eq(c->storage.faults[0].opcode, 0x28);
+    cr_expect_eq(c->storage.faults[1].csw, MSC_FAULT_CSW_NONE);
+    cr_expect_eq(c->storage.faults[1].opcode, MSC_FAULT_OPCODE_ANY);
+    cr_assert_eq(c->media_error_count, 2);
+    cr_expect_eq(c->media_errors[0].lba, 100);
+    cr_expect_eq(c->media_errors[0].blocks, 4);
+    cr_expect_eq(c->media_errors[1].lun, 1);
+    cr_expect_eq(c->media_errors[1].blocks, 1);
+    cr_assert_eq(c->removal_count, 2);
+    cr_expect_eq(c->removals[0].until_ps, 20 * SIM_MS);
+    cr_expect_eq(c->removals[1].lun, 1);
+    cr_expect_eq(c->removals[1].until_ps, USB_FAMILY_FOREVER);
+    cr_expect_str_eq(usb_config(s, 2)->storage.profile->name, "usb2-flash", "high speed");
+    cr_expect_str_eq(usb_config(s, 3)->storage.profile->name, "usb3-flash", "super speed");
+    cr_expect(usb_config(s, 4)->storage.lu[0].media.write_cache, "the profile's default");
+    sim_scenario_free(s);
+}
+
+Test(usb_family, a_storage_device_refuses_bad_profiles_faults_media_errors_and_removals)
+{
+    static const char *const bad[][2] = {
+        {"profile: floppy", "usb2-flash, usb3-flash, usb3-ssd-bridge, usb-hdd"},
+        {"bot_faults: [{command: 0, case: 1}]", "5:82: expected an integer of at least 1"},
+        {"bot_faults: [{command: 1, case: 14}]", "5:91: expected an integer between 1 and 13"},
+        {"bot_faults: [{command: 1}]", "either `case`"},
+        {"bot_faults: [{command: 1, case: 4, csw: none}]", "not both"},
+        {"bot_faults: [{command: 1, csw: late}]", "bad_signature"},
+        {"bot_faults: [{command: 1, case: 4, opcode: 256}]", "5:102"},
+        {"bot_faults: [{command: 1, case: 4, count: 0}]", "5:101"},
+        {"bot_faults: [{case: 4}]", "missing key 'command'"},
+        {"bot_faults: [{command: 1, case: 4, when: 2}]", "unknown key 'when'"},
+        {"bot_faults: {command: 1}", "expected a sequence"},
+        {"media_errors: [{lba: 2097152}]", "5:80"},
+        {"media_errors: [{lba: 10, blocks: 2097143}]", "5:92: expected an integer between 1 and 2097142"},
+        {"media_errors: [{lun: 1, lba: 1}]", "5:80"},
+        {"media_errors: [{blocks: 1}]", "missing key 'lba'"},
+        {"removal: [{at: 5ms, until: 5ms}]", "`until` must come after `at`"},
+        {"removal: [{at: 5ms}, {at: 9ms}]", "only the last removal"},
+        {"removal: [{at: 5ms, until: 8ms}, {at: 7ms}]", "after the previous one"},
+        {"removal: [{until: 8ms}]", "missing key 'at'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 HEAD "  - {name: d, type: usb_storage, controller: x0, port: 5, %s}\n" TAIL,
+                 bad[i][0]);
+        struct sim_scenario *s = NULL;
+        struct yml_error err = {{0}};
+        cr_expect_eq(sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err),
+                     IOSIM_EPARSE, "%s", bad[i][0]);
+        cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s -> %s", bad[i][0], err.msg);
+    }
+}
