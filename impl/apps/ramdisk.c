@@ -8,8 +8,9 @@
  * delay (ns each request takes, 0), write_cache (0; 1: writes are volatile
  * until an FSYNC), power_loss_at (ns of simulated time, 0 = never: the
  * writes no completed FSYNC covers are lost then, and serving goes on),
- * write_protect (0), memory (bytes of written data it may hold, 64 MiB:
- * the store is sparse, so blocks may describe a far larger disk),
+ * write_protect (0), memory (bytes of written data it may hold, 64 MiB,
+ * shared out among the LUNs: the store is sparse, so blocks may describe
+ * a far larger disk; each LUN has its own store and cache, as SCSI units),
  * until_clients (0: serve until the kernel shuts the scheme down; N: exit
  * once N clients have come and gone).
  *
@@ -58,7 +59,7 @@ struct ramdisk {
     uint64_t blocks, delay_ns, power_loss_ns;
     bool write_protect, write_cache, power_lost;
     uint32_t until_clients, clients_done;
-    struct disk_store store;       /* the LUNs one after the other */
+    struct disk_store store[RD_LUNS_MAX]; /* by LUN: each its own cache, as SCSI units */
     struct port_dma bounce;        /* copies of buffers outside a window */
     struct rd_client clients[RD_CLIENTS_MAX];
 };
@@ -157,14 +158,14 @@ static uint8_t *in_window(const struct rd_client *c, uint64_t addr, uint64_t len
 
 /* Moves len bytes between the store at `off` and the shared buffer `user`
  * (the client's window, or our bounce buffer after/before its copy). */
-static enum iosim_err move(struct ramdisk *d, uint64_t off, uint8_t *user, uint64_t len,
+static enum iosim_err move(struct disk_store *st, uint64_t off, uint8_t *user, uint64_t len,
                            bool write)
 {
     /* bounded: a span is at least one byte, at most DISK_SCHEME_XFER_MAX of them */
     for (uint64_t done = 0; done < len;) {
         uint8_t *p;
         uint32_t n;
-        enum iosim_err e = disk_store_span(&d->store, off + done, len - done, write, &p, &n);
+        enum iosim_err e = disk_store_span(st, off + done, len - done, write, &p, &n);
         if (e != IOSIM_OK)
             return e;
         if (write)
@@ -199,19 +200,19 @@ static int64_t do_rw(struct ramdisk *d, struct rd_client *c, const struct ring_s
     if (st != 0)
         return st;
     bool write = q->opcode == RING_OP_WRITE;
-    uint64_t off = (uint64_t)c->lun[q->fd] * d->blocks * d->block_bytes + q->offset;
+    struct disk_store *store = &d->store[c->lun[q->fd]];
     uint8_t *win = in_window(c, q->addr, q->len);
     uint8_t *user = win != NULL ? win : port_user_ptr(q->addr, (size_t)q->len);
     if (user == NULL)
         return err(IOSIM_EFAULT);
     enum iosim_err e;
     if (win != NULL) { /* the device moves it in place */
-        e = move(d, off, win, q->len, write);
+        e = move(store, q->offset, win, q->len, write);
     } else if (write) { /* one copy, through our own DMA memory */
         port_shm_read(d->bounce.host, user, (size_t)q->len);
-        e = move(d, off, d->bounce.host, q->len, true);
+        e = move(store, q->offset, d->bounce.host, q->len, true);
     } else {
-        e = move(d, off, d->bounce.host, q->len, false);
+        e = move(store, q->offset, d->bounce.host, q->len, false);
         if (e == IOSIM_OK)
             port_shm_write(user, d->bounce.host, (size_t)q->len);
     }
@@ -229,7 +230,7 @@ static int64_t handle(struct ramdisk *d, struct rd_client *c, const struct ring_
     case RING_OP_FSYNC:
         if (!handle_ok(c, q->fd))
             return err(IOSIM_EBADF);
-        disk_store_flush(&d->store); /* SYNCHRONIZE CACHE: the whole cache */
+        disk_store_flush(&d->store[c->lun[q->fd]]); /* SYNCHRONIZE CACHE of the unit */
         return 0;
     case RING_OP_CLOSE:
         if (!handle_ok(c, q->fd))
@@ -356,8 +357,8 @@ static bool read_args(struct ramdisk *d, void *args)
     if (luns < 1 || luns > RD_LUNS_MAX || (bs != 512 && bs != 4096) || blocks < 1 ||
         delay < 0 || loss < 0)
         return false;
-    if ((uint64_t)blocks > UINT64_MAX / (uint64_t)bs / (uint64_t)luns)
-        return false; /* the LUNs one after the other must fit the store's offsets */
+    if ((uint64_t)blocks > UINT64_MAX / (uint64_t)bs)
+        return false; /* a LUN's bytes must fit its store's offsets */
     *d = (struct ramdisk){.sock = -1, .luns = (uint32_t)luns, .block_bytes = (uint32_t)bs,
                           .blocks = (uint64_t)blocks, .delay_ns = (uint64_t)delay,
                           .power_loss_ns = (uint64_t)loss,
@@ -372,12 +373,13 @@ static enum iosim_err set_up(struct ramdisk *d, void *args)
     if (!read_args(d, args))
         return IOSIM_EINVAL;
     int64_t memory = app_arg_int(args, "memory", 64 << 20);
-    if (memory < DISK_STORE_PAGE_BYTES ||
-        memory / DISK_STORE_PAGE_BYTES > (int64_t)DISK_STORE_PAGES_MAX)
+    int64_t pages = memory / DISK_STORE_PAGE_BYTES / d->luns; /* shared out among the LUNs */
+    if (pages < 1 || pages > (int64_t)DISK_STORE_PAGES_MAX)
         return IOSIM_EINVAL;
-    uint64_t bytes = (uint64_t)d->luns * d->blocks * d->block_bytes;
-    enum iosim_err e = disk_store_init(&d->store, bytes,
-                                       (uint32_t)(memory / DISK_STORE_PAGE_BYTES), d->write_cache);
+    enum iosim_err e = IOSIM_OK;
+    for (uint32_t l = 0; l < d->luns && e == IOSIM_OK; l++)
+        e = disk_store_init(&d->store[l], d->blocks * d->block_bytes, (uint32_t)pages,
+                            d->write_cache);
     if (e == IOSIM_OK)
         e = port_dma_alloc(DISK_SCHEME_XFER_MAX, 4096, &d->bounce);
     return e == IOSIM_OK ? open_scheme(d, app_arg_str(args, "scheme", NULL)) : e;
@@ -391,7 +393,8 @@ static uint64_t power(struct ramdisk *d)
     uint64_t now = port_clock_ns();
     if (now < d->power_loss_ns)
         return d->power_loss_ns - now;
-    disk_store_power_loss(&d->store);
+    for (uint32_t l = 0; l < d->luns; l++)
+        disk_store_power_loss(&d->store[l]);
     d->power_lost = true;
     return PORT_WAIT_FOREVER;
 }
@@ -430,7 +433,8 @@ static void tear_down(struct ramdisk *d)
     if (d->sock >= 0)
         (void)port_sys_close((uint64_t)d->sock);
     port_dma_free(&d->bounce);
-    disk_store_destroy(&d->store); /* kernel memory: it would outlive us */
+    for (uint32_t l = 0; l < RD_LUNS_MAX; l++)
+        disk_store_destroy(&d->store[l]); /* kernel memory: it would outlive us */
 }
 
 int32_t app_ramdisk(void *args)
