@@ -18,8 +18,9 @@
  * ring); nothing it sends is trusted: handles, offsets, lengths and
  * addresses are checked and answered with the contract's errors. Requests
  * are served one at a time, in ring order, each answered before the next
- * is taken, so a client never has more than its ring's depth outstanding
- * and EBUSY for too many in flight cannot arise. The server sleeps on its
+ * is taken (clients in turn, RD_BATCH requests each, so one busy client
+ * does not starve the others); a client never has more than its ring's
+ * depth outstanding, so EBUSY for too many in flight cannot arise. The server sleeps on its
  * scheme ring's push epoch, which the kernel also moves when a client
  * notifies or leaves its ring (kern_uring.c, wake_server): no polling.
  *
@@ -42,6 +43,7 @@
 #define RD_ENTRIES 16u
 #define RD_NAMES_MAX 16u           /* "disk", "disk1" ... "disk15" */
 #define RD_POLL_NS 50000u          /* while the scheme ring's CQ is full */
+#define RD_BATCH 8u                /* requests of one client before the next one's turn */
 
 struct rd_client {
     bool used;
@@ -288,12 +290,14 @@ static void client_gone(struct ramdisk *d, struct rd_client *c)
     d->clients_done++;
 }
 
-static void serve_client(struct ramdisk *d, struct rd_client *c)
+/* Up to RD_BATCH of a client's requests; true when it may have more. */
+static bool serve_client(struct ramdisk *d, struct rd_client *c)
 {
     struct ring_sqe64 q;
-    enum iosim_err e;
-    uint32_t unsent = 0;
-    while ((e = iou_next_request(&c->io, &q)) == IOSIM_OK) {
+    enum iosim_err e = IOSIM_EAGAIN;
+    uint32_t unsent = 0, served = 0;
+    while (served < RD_BATCH && (e = iou_next_request(&c->io, &q)) == IOSIM_OK) {
+        served++;
         uint64_t extra = 0;
         if (d->delay_ns > 0)
             port_sleep_ns(d->delay_ns); /* the medium's time */
@@ -310,8 +314,9 @@ static void serve_client(struct ramdisk *d, struct rd_client *c)
     }
     if (unsent > 0)
         (void)iou_enter(&c->io, 0, 0); /* tells the client its answers are there */
-    if (e != IOSIM_EAGAIN)
+    if (e != IOSIM_EAGAIN && e != IOSIM_OK)
         client_gone(d, c);
+    return e == IOSIM_OK;
 }
 
 static uint32_t clients_live(const struct ramdisk *d)
@@ -409,11 +414,14 @@ static void run(struct ramdisk *d)
         (void)power(d);
         if (!serve_main(d))
             return;
+        bool more = false;
         for (uint32_t i = 0; i < RD_CLIENTS_MAX; i++)
             if (d->clients[i].used)
-                serve_client(d, &d->clients[i]);
+                more = serve_client(d, &d->clients[i]) || more;
         if (d->until_clients > 0 && d->clients_done >= d->until_clients && clients_live(d) == 0)
             return;
+        if (more)
+            continue; /* a client was cut short so the others get their turn */
         enum iosim_err e = port_wait_u32(word, seen, power(d));
         if (e != IOSIM_OK && e != IOSIM_ETIMEDOUT)
             return;
