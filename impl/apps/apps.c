@@ -97,6 +97,13 @@ static const char *const pcitest_keys[] = {"pci", "irq", "vectors", "dma", "prob
 static const char *const xhcid_keys[] = {"pci", "irq", "segs", "event_trbs", "imod",
                                          "until_configured", "until_drivers_exit", "drivers",
                                          "class_args", NULL};
+static const char *const ramdisk_keys[] = {"scheme", "luns", "blocks", "block_size", "delay",
+                                           "write_cache", "power_loss_at", "write_protect",
+                                           "memory", "until_clients", NULL};
+static const char *const fio_keys[] = {"disk", "lun", "name", "wait", "window", "errors_ok",
+                                       "prefilled", "rw", "bs", "size", "offset", "iodepth",
+                                       "rwmixread", "fsync", "number_ios", "verify", "randseed",
+                                       NULL};
 static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
                                            "gone_ok", "errors", "reset", "probe", NULL};
 static const char *const usbscsid_keys[] = {"usb", "scheme", "max_xfer", "window",
@@ -112,6 +119,8 @@ const struct app_def app_table[] = {
     {"xhcid", app_xhcid, xhcid_keys, app_xhcid_check},
     {"usbzero", app_usbzero, usbzero_keys, NULL},
     {"usbscsid", app_usbscsid, usbscsid_keys, NULL},
+    {"ramdisk", app_ramdisk, ramdisk_keys, NULL},
+    {"fio", app_fio, fio_keys, app_fio_check},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -28,6 +28,10 @@
  *                 bulk IN (and OUT) through usb:, checking every byte.
  *   usbscsid      the mass-storage class driver, started by xhcid: SCSI over
  *                 Bulk-Only Transport through usb:, its units served as disk:.
+ *   ramdisk       serves disk: (impl/disk/disk_scheme.h) from sparse memory:
+ *                 the reference server of the contract usbscsid serves.
+ *   fio           the disk workload: an fio job (fio_job.h) against a disk:
+ *                 unit, reported in the trace tables fio_io and fio_result.
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -75,6 +79,8 @@ int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
 int32_t app_xhcid(void *args);     /* impl/drivers/xhcid/xhcid.c */
 int32_t app_usbzero(void *args);   /* impl/drivers/usbzero/usbzero.c */
 int32_t app_usbscsid(void *args);  /* impl/drivers/usbscsid/usbscsid.c */
+int32_t app_ramdisk(void *args);   /* impl/apps/ramdisk.c */
+int32_t app_fio(void *args);       /* impl/apps/fio.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)
@@ -113,6 +119,9 @@ extern const struct app_def app_table[];
 bool app_pcid_check(const struct app_args *a, struct app_arg_problem *p);
 /* xhcid's check: its class-driver table parses. */
 bool app_xhcid_check(const struct app_args *a, struct app_arg_problem *p);
+
+/* fio's check: every job key parses (fio_job_set), iodepth fits disk:. */
+bool app_fio_check(const struct app_args *a, struct app_arg_problem *p);
 
 /* The app called `name`, or NULL. */
 const struct app_def *app_find(const char *name);

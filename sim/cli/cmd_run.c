@@ -18,6 +18,37 @@ void cli_format_time(uint64_t ps, char *buf, size_t cap)
         snprintf(buf, cap, "%.3f ns", (double)ps / (double)SIM_NS);
 }
 
+/* A latency the way fio shows one: ns, us or ms with a sensible precision. */
+static void format_lat(uint64_t ns, char *buf, size_t cap)
+{
+    if (ns < 10000)
+        snprintf(buf, cap, "%" PRIu64 "ns", ns);
+    else if (ns < 10000000)
+        snprintf(buf, cap, "%.1fus", (double)ns / 1e3);
+    else
+        snprintf(buf, cap, "%.2fms", (double)ns / 1e6);
+}
+
+/* One line per fio_result row of the run, as fio users read them. */
+static void print_fio(FILE *f, const struct sim_run_result *r)
+{
+    for (uint32_t i = 0; i < r->fio_count; i++) {
+        const struct sim_run_fio *x = &r->fio[i];
+        char p[4][24];
+        format_lat(x->p50_ns, p[0], sizeof p[0]);
+        format_lat(x->p90_ns, p[1], sizeof p[1]);
+        format_lat(x->p99_ns, p[2], sizeof p[2]);
+        format_lat(x->p999_ns, p[3], sizeof p[3]);
+        fprintf(f, "fio: job %s %s: IOPS=%" PRIu64 ", BW=%" PRIu64 "KiB/s, ios=%" PRIu64,
+                x->job, x->dir, x->iops, x->bw_kib_s, x->ios);
+        if (x->errors > 0)
+            fprintf(f, ", errors=%" PRIu64, x->errors);
+        fprintf(f, ", lat p50=%s p90=%s p99=%s p99.9=%s\n", p[0], p[1], p[2], p[3]);
+    }
+    if (r->fio_dropped > 0)
+        fprintf(f, "fio: ... and %u more (see the trace's fio_result table)\n", r->fio_dropped);
+}
+
 void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_run_result *r)
 {
     char t[48];
@@ -36,6 +67,7 @@ void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_ru
             r->trace_rows);
     fprintf(f, "result: %s\n", r->passed ? "PASS" : r->message[0] ? "ERROR" : "FAIL");
     fprintf(f, "trace-hash: %016" PRIx64 "\n", r->trace_hash);
+    print_fio(f, r);
     if (!r->passed)
         fprintf(f, "repro: %s\n", r->repro);
 }
@@ -85,7 +117,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
     const struct cli_command cmd = {
         .name = "run",
         .about = "Runs one scenario file and checks its expectations.\n",
-        .notes = "Prints the verdict, `trace-hash: <16 hex digits>` and, on failure, the command "
+        .notes = "Prints the verdict, `trace-hash: <16 hex digits>`, a `fio:` line for every "
+                 "disk\nworkload summary (trace table fio_result) and, on failure, the command "
                  "that\nreproduces it. Exit status: 0 every expectation held, 1 one failed, 2 "
                  "bad input.\n",
         .opts = opts,

@@ -23,7 +23,50 @@ struct run_state {
     struct kern *kernel;              /* machine.kernel */
     struct port_kernel_ops kernel_ops;
     struct sim_expect_tally tally;    /* `trace:` expectations */
+    bool tallying;                    /* the scenario has some */
 };
+
+/* A fio_result row's columns, as trace_tables.h lists them. */
+enum { FIO_JOB = 1, FIO_DIR, FIO_IOS, FIO_ERRORS = 5, FIO_IOPS = 7, FIO_BW, FIO_P50 = 12,
+       FIO_P90, FIO_P99, FIO_P999, FIO_NCOLS };
+
+static void keep_text(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+/* Keeps a workload's summary for the command line to print. */
+static void keep_fio(struct sim_run_result *r, const struct sim_trace_value *c, uint32_t ncols)
+{
+    if (ncols != FIO_NCOLS)
+        return;
+    if (r->fio_count == SIM_RUN_FIO_MAX) {
+        r->fio_dropped++;
+        return;
+    }
+    struct sim_run_fio *f = &r->fio[r->fio_count++];
+    keep_text(f->job, sizeof f->job, c[FIO_JOB].str);
+    keep_text(f->dir, sizeof f->dir, c[FIO_DIR].str);
+    f->ios = (uint64_t)c[FIO_IOS].value;
+    f->errors = (uint64_t)c[FIO_ERRORS].value;
+    f->iops = (uint64_t)c[FIO_IOPS].value;
+    f->bw_kib_s = (uint64_t)c[FIO_BW].value;
+    f->p50_ns = (uint64_t)c[FIO_P50].value;
+    f->p90_ns = (uint64_t)c[FIO_P90].value;
+    f->p99_ns = (uint64_t)c[FIO_P99].value;
+    f->p999_ns = (uint64_t)c[FIO_P999].value;
+}
+
+/* The run's tap: the `trace:` expectations' tally, and fio's summaries. */
+static void run_tap(void *ctx, uint32_t table, sim_time_ps t_ps,
+                    const struct sim_trace_value *cols, uint32_t ncols)
+{
+    struct run_state *rs = ctx;
+    if (rs->tallying)
+        sim_expect_tally_row(&rs->tally, table, t_ps, cols, ncols);
+    if (table == SIM_TRACE_TABLE_fio_result)
+        keep_fio(rs->r, cols, ncols);
+}
 
 static const char *state_name(enum sim_proc_state st)
 {
@@ -515,8 +558,8 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
         return e;
     }
     struct run_state rs = {.s = s, .r = r, .tr = &tr};
-    if (sim_expect_tally_init(&rs.tally, s)) /* else rows are not tapped at all */
-        sim_trace_set_tap(&tr, sim_expect_tally_row, &rs.tally);
+    rs.tallying = sim_expect_tally_init(&rs.tally, s);
+    sim_trace_set_tap(&tr, run_tap, &rs);
     e = simulate(&rs, &cfg);
     sim_trace_fini(&tr);
     return e;

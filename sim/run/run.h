@@ -37,6 +37,15 @@ struct sim_run_opts {
     const char *program;           /* argv[0] for the repro command ("iosim") */
 };
 
+/* A disk workload's summary row (trace table fio_result), kept for the
+ * command line to print as fio does. */
+#define SIM_RUN_FIO_MAX 16u
+struct sim_run_fio {
+    char job[48];                  /* truncated when longer */
+    char dir[8];
+    uint64_t ios, errors, iops, bw_kib_s, p50_ns, p90_ns, p99_ns, p999_ns;
+};
+
 struct sim_run_result {
     bool passed;
     uint64_t seed;
@@ -53,6 +62,9 @@ struct sim_run_result {
     char repro[SIM_RUN_MSG_MAX * 2];
     char message[SIM_RUN_MSG_MAX]; /* simulator failure, when sim_run fails */
     struct sim_counters counters;
+    uint32_t fio_count;            /* fio_result rows kept, in emission order */
+    uint32_t fio_dropped;          /* past SIM_RUN_FIO_MAX */
+    struct sim_run_fio fio[SIM_RUN_FIO_MAX];
 };
 
 /* IOSIM_OK when the run happened (passed or not); an error when the

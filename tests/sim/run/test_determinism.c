@@ -91,12 +91,13 @@ REPEAT_DIR_TEST(xhci, "xhci")
 REPEAT_DIR_TEST(usb, "usb")
 REPEAT_DIR_TEST(xhcid, "xhcid")
 REPEAT_DIR_TEST(storage, "storage")
+REPEAT_DIR_TEST(disk, "disk")
 
 /* A folder of the suite no test above repeats would escape the check. */
 Test(determinism, every_suite_folder_is_repeated)
 {
     const char *known[] = {"engine", "devices", "rings", "bufpool", "pci", "pcid", "pcid-dumps",
-                           "expect", "xhci", "usb", "xhcid", "storage"};
+                           "expect", "xhci", "usb", "xhcid", "storage", "disk"};
     char dir[400];
     snprintf(dir, sizeof dir, "%s/scenarios/suite", IOSIM_SOURCE_DIR);
     DIR *h = opendir(dir);
