@@ -61,7 +61,10 @@ static struct xhcid_td *td_new(struct xhcid *h, uint32_t dev, uint32_t dci, uint
     return NULL;
 }
 
-/* The TD ends: its TRBs go back to the ring, its client is answered. */
+/* The TD ends: its TRBs go back to the ring, its client is answered -
+ * once, here, whether the TD completed or was taken back (a timeout's
+ * ETIMEDOUT; a TD that completed just before its Stop Endpoint keeps its
+ * own result). */
 static void td_end(struct xhcid *h, struct xhcid_td *t, int64_t status)
 {
     struct xhcid_ep *e = ep_of(h, t->dev, t->dci);
@@ -69,7 +72,7 @@ static void td_end(struct xhcid *h, struct xhcid_td *t, int64_t status)
     if (t->client < XHCID_CLIENTS_MAX) {
         struct xhcid_client *c = &h->clients[t->client];
         c->inflight = c->inflight > 0 ? c->inflight - 1 : 0;
-        if (!t->stopping && !c->gone)
+        if (!c->gone)
             xhcid_serve_answer(h, t->client, t->user_data, status);
     }
     t->used = false;
