@@ -163,8 +163,8 @@ static int32_t run(struct uscsi *s, void *args)
     if (uscsi_serve_open(s, name) != IOSIM_OK)
         return 2;
     main_loop(s);
-    if (s->gone) /* what is still in the rings is answered ENODEV */
-        (void)uscsi_serve(s);
+    if (s->gone || s->dead) /* what is in the rings is answered ENODEV or EIO */
+        uscsi_serve_drain(s);
     return s->dead ? 1 : 0;
 }
 

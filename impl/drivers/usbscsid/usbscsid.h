@@ -165,6 +165,10 @@ const char *uscsi_op_name(uint8_t opcode);
 enum iosim_err uscsi_serve_open(struct uscsi *s, const char *name);
 /* Serves what waits on every ring; false when the scheme's ring went down. */
 bool uscsi_serve(struct uscsi *s);
+/* The device went (or was given up): what the clients have asked already
+ * - at most DISK_SCHEME_INFLIGHT_MAX each - is answered (ENODEV, EIO), and
+ * no more; closing the scheme then tells them the rest. */
+void uscsi_serve_drain(struct uscsi *s);
 port_atomic_u32 *uscsi_serve_word(struct uscsi *s);
 /* The device went: every open client's rings are closed. */
 void uscsi_serve_close(struct uscsi *s);

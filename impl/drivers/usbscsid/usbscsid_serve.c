@@ -257,14 +257,24 @@ bool uscsi_serve(struct uscsi *s)
         return false;
     }
     /* round robin, a request per client per turn: one client's queue does
-     * not starve the others */
-    for (bool more = true; more;) {
+     * not starve the others; the device going ends it (uscsi_serve_drain) */
+    for (bool more = true; more && !s->gone && !s->dead;) {
         more = false;
         for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
             if (s->clients[i].used && serve_one(s, &s->clients[i]))
                 more = true;
     }
     return true;
+}
+
+void uscsi_serve_drain(struct uscsi *s)
+{
+    if (!s->serving || !serve_main(s))
+        return;
+    for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
+        for (uint32_t k = 0; k < DISK_SCHEME_INFLIGHT_MAX && s->clients[i].used; k++)
+            if (!serve_one(s, &s->clients[i]))
+                break;
 }
 
 port_atomic_u32 *uscsi_serve_word(struct uscsi *s)
