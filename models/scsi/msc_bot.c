@@ -438,7 +438,13 @@ static enum usb_result data_in(struct msc_bot *m, uint8_t *buf, uint32_t max, ui
         memcpy(buf, m->buf + m->done, give);
         m->done += give;
         *got = give;
-        uint32_t next = min32(min32(m->have - m->done, max - give), MSC_BOT_CHUNK_BYTES);
+        /* ready again a poll's worth later: what the medium makes in a
+         * microframe, as a host polling a NAKing pipe each microframe
+         * would find it - the bus streams as the medium fills it */
+        uint32_t left = min32(m->have - m->done, max - give);
+        uint32_t step = m->ps_per_kib == 0 ? left
+                        : (uint32_t)(MSC_BOT_POLL_PS * 1024u / m->ps_per_kib);
+        uint32_t next = min32(left, step > mps ? step : mps);
         return nak_until(m, MSC_BOT_EP_IN, m->t_data + bytes_ps(m, (uint64_t)m->done + next));
     }
     memcpy(buf, m->buf + m->done, n);

@@ -30,8 +30,12 @@
  * A READ's bytes become available progressively, one every ps_per_kib /
  * 1024 after its fixed cost: bot_in sends what is there and, when that is
  * less than the host asked, answers NAK with the whole packets it could
- * send and calls usb_dev_ready once min(what is left, the host's request,
- * MSC_BOT_CHUNK_BYTES) more is there (few events, whatever the length).
+ * send and calls usb_dev_ready once what the medium makes in
+ * MSC_BOT_POLL_PS (a microframe; at least a packet) more is there - as a
+ * host polling the NAKing pipe every microframe would find it - so the
+ * bus streams as the medium fills it. (Waking only every 64 KiB left up
+ * to 64 KiB to cross the bus after the medium was done, and idle bus time
+ * meanwhile: a USB 2 stick read a fifth slower than its medium.)
  * A WRITE takes OUT data into a buffer of MSC_BOT_WRITE_BUF_BYTES that its
  * medium drains at the write rate from the end of the fixed cost (no
  * faster than the data comes): a full buffer NAKs (whole packets taken)
@@ -71,7 +75,8 @@
 #define MSC_BOT_EP_IN 0x81u
 #define MSC_BOT_EP_OUT 0x02u
 #define MSC_BOT_CMD_PS (20 * SIM_US)   /* a command that leaves the medium alone */
-#define MSC_BOT_CHUNK_BYTES (64u << 10) /* data a wake-up waits for, at most */
+#define MSC_BOT_CHUNK_BYTES (64u << 10) /* OUT: room a wake-up waits for, at most */
+#define MSC_BOT_POLL_PS (125 * SIM_US) /* IN: a microframe, a NAKed pipe's next poll */
 #define MSC_BOT_WRITE_BUF_BYTES (128u << 10) /* OUT data held ahead of the medium */
 
 struct msc_bot_config {
