@@ -22,6 +22,7 @@
  * Each scenario runs ROUNDS times; the median is printed. The trace file
  * is removed at the end.
  */
+#include <criterion/criterion.h> /* bench/shim: an assertion ends the benchmark */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -79,7 +80,7 @@ static struct measured run_once(struct sim_trace_db *db, const char *dbpath,
     cr_assert(sim_run(s, &o, &r) == IOSIM_OK && r.passed, "the storage run failed: %s %s",
               r.message, r.failures[0]);
     double wall = bench_wall_now() - w0;
-    struct fio_row f;
+    struct fio_row f = {0};
     cr_assert(fio_result(dbpath, r.run_id, "read", &f), "no fio_result row for reads");
     return (struct measured){.mbps = f.bytes / f.runtime_s / 1e6, .speedup = f.runtime_s / wall,
                              .iops = f.iops, .wall_us_per_io = wall * 1e6 / f.ios,
