@@ -30,18 +30,16 @@
 #include <string.h>
 
 #include "impl/apps/apps.h"
-#include "impl/disk/disk_scheme.h"
+#include "impl/disk/disk_serve.h"
 #include "impl/disk/disk_store.h"
 #include "impl/port/port.h"
 #include "impl/uring/uring.h"
 #include "impl/util/num.h"
-#include "impl/util/strbuf.h"
 
 #define RD_CLIENTS_MAX 8u
 #define RD_HANDLES_MAX 8u          /* units open at once, per client */
 #define RD_LUNS_MAX 16u
 #define RD_ENTRIES 16u
-#define RD_NAMES_MAX 16u           /* "disk", "disk1" ... "disk15" */
 #define RD_POLL_NS 50000u          /* while the scheme ring's CQ is full */
 #define RD_BATCH 8u                /* requests of one client before the next one's turn */
 
@@ -332,26 +330,7 @@ static uint32_t clients_live(const struct ramdisk *d)
 /* Scheme `want`, or the first free of "disk", "disk1", ... */
 static enum iosim_err open_scheme(struct ramdisk *d, const char *want)
 {
-    for (uint32_t i = 0; i < RD_NAMES_MAX; i++) {
-        struct strbuf sb;
-        strbuf_init(&sb, d->name, sizeof d->name);
-        strbuf_put(&sb, want != NULL ? want : DISK_SCHEME_NAME);
-        if (want == NULL && i > 0)
-            strbuf_dec(&sb, i);
-        if (sb.truncated)
-            return IOSIM_EINVAL;
-        char path[DISK_SCHEME_NAME_BYTES + 1] = ":";
-        memcpy(path + 1, d->name, sb.len + 1);
-        d->sock = port_sys_open(path, 0);
-        if (d->sock >= 0)
-            break;
-        if (want != NULL)
-            return IOSIM_EEXIST;
-    }
-    if (d->sock < 0)
-        return IOSIM_EEXIST;
-    enum iosim_err e = iou_create(&d->main, RD_ENTRIES, RD_ENTRIES, URING_ENTRIES_64);
-    return e == IOSIM_OK ? iou_attach_scheme(&d->main, d->name) : e;
+    return disk_serve_open(want, RD_ENTRIES, &d->main, d->name, &d->sock);
 }
 
 static bool read_args(struct ramdisk *d, void *args)

@@ -12,10 +12,10 @@
  */
 #include <string.h>
 
-#include "impl/apps/apps.h"
+#include "impl/disk/disk_serve.h"
 #include "impl/drivers/usbscsid/usbscsid.h"
 #include "impl/port/port.h"
-#include "impl/util/strbuf.h"
+#include "impl/util/num.h"
 
 #define SERVE_ENTRIES 16u
 #define COPY_CHUNK 4096u
@@ -37,11 +37,8 @@ static int64_t do_open(struct uscsi *s, struct uscsi_client *c, const struct rin
         return err(q->len == 0 || q->len >= sizeof path ? IOSIM_EINVAL : IOSIM_EFAULT);
     port_shm_read(path, at, q->len);
     uint64_t lun = 0;
-    for (uint64_t i = 0; i < q->len; i++) {
-        if (path[i] < '0' || path[i] > '9')
-            return err(IOSIM_EINVAL);
-        lun = lun * 10 + (uint64_t)(path[i] - '0');
-    }
+    if (!num_parse_u64(path, (size_t)q->len, USCSI_LUNS_MAX, &lun))
+        return err(IOSIM_EINVAL);
     if (lun >= s->luns || !s->unit[lun].ok)
         return err(IOSIM_ENOENT);
     c->open |= 1u << lun;
@@ -72,6 +69,7 @@ static int64_t do_fmap(struct uscsi *s, struct uscsi_client *c, const struct rin
     enum iosim_err e = bufpool_alloc(&s->cpool, (size_t)q->len, 4096, &c->window);
     if (e != IOSIM_OK)
         return err(e == IOSIM_EMSGSIZE ? IOSIM_EINVAL : e);
+    (void)bufpool_guard(&s->cpool, &c->window); /* lent to the client until it goes */
     c->has_window = true;
     *extra = port_user_addr(c->window.host);
     return (int64_t)q->len;
@@ -187,8 +185,10 @@ static void client_gone(struct uscsi *s, struct uscsi_client *c)
 {
     if (c->ring)
         iou_close(&c->io);
-    if (c->has_window) /* nothing of it is on the controller: requests run to their end */
+    if (c->has_window) { /* nothing of it is on the controller: requests run to their end */
         (void)bufpool_free(&s->cpool, &c->window);
+        (void)bufpool_unguard(&s->cpool, &c->window);
+    }
     *c = (struct uscsi_client){0};
     s->clients_done++;
 }
@@ -297,17 +297,7 @@ void uscsi_serve_close(struct uscsi *s)
 /* The scheme's name: `name`, or the first free of "disk", "disk1", ... */
 enum iosim_err uscsi_serve_open(struct uscsi *s, const char *name)
 {
-    for (uint32_t n = 0; n < (name != NULL ? 1u : 16u); n++) {
-        struct strbuf sb;
-        strbuf_init(&sb, s->scheme, sizeof s->scheme);
-        strbuf_put(&sb, name != NULL ? name : DISK_SCHEME_NAME);
-        if (n > 0)
-            strbuf_dec(&sb, n);
-        s->sock = app_scheme_open(s->scheme, SERVE_ENTRIES, &s->main);
-        if (s->sock >= 0) {
-            s->serving = true;
-            return IOSIM_OK;
-        }
-    }
-    return IOSIM_EEXIST;
+    enum iosim_err e = disk_serve_open(name, SERVE_ENTRIES, &s->main, s->scheme, &s->sock);
+    s->serving = e == IOSIM_OK;
+    return e;
 }
