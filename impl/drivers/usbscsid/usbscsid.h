@@ -136,7 +136,9 @@ enum iosim_err uscsi_xfer(struct uscsi *s, uint8_t opcode, uint8_t ep, void *buf
 /* ---- usbscsid_scsi.c ---- */
 
 /* A command with retries: transport trouble (EPROTO) and unit attention are
- * tried again, up to USCSI_RETRIES; a CHECK CONDITION's sense is read and
+ * tried again, up to USCSI_RETRIES; a command whose every try broke the
+ * transport gives the device up (s->dead: it answers, but not by the
+ * protocol, whatever the resets); a CHECK CONDITION's sense is read and
  * decoded. IOSIM_OK when it passed (c->residue may still say it was
  * short), else the error its sense means: EIO (medium, hardware, aborted,
  * or nothing more to try), EACCES (write protected), EINVAL (illegal

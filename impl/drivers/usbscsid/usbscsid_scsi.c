@@ -154,6 +154,8 @@ enum iosim_err uscsi_command(struct uscsi *s, struct uscsi_cmd *c)
         if (e != IOSIM_EPROTO)
             return e;
     }
+    if (e == IOSIM_EPROTO) /* every try broke the transport, a reset after each: offline */
+        s->dead = true;
     return e == IOSIM_EPROTO ? IOSIM_EIO : e;
 }
 
