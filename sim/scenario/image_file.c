@@ -90,24 +90,39 @@ static enum iosim_err check_size(const char *shown, uint32_t block_bytes, uint64
     return IOSIM_OK;
 }
 
+/* What the file system says, before a byte is read: a regular file over
+ * the limit is refused, and so is a pipe or socket (opening one would wait
+ * for a writer: the loader would hang). Anything else is read to see. */
+static enum iosim_err check_kind(const char *path, const char *shown, char *msg, size_t len)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return IOSIM_OK; /* fopen says why */
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SIM_IMAGE_BYTES_MAX)
+        return too_big(shown, msg, len);
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        snprintf(msg, len, "cannot read '%s': a pipe or socket is not a disk image", shown);
+        return IOSIM_EIO;
+    }
+    return IOSIM_OK;
+}
+
 enum iosim_err sim_image_read(const char *path, const char *shown, uint32_t block_bytes,
                               struct sim_image *out, char *msg, size_t msg_len)
 {
     ASSERT(path != NULL && shown != NULL && out != NULL && msg != NULL);
     ASSERT(block_bytes > 0);
     *out = (struct sim_image){0};
-    struct stat st;
-    /* refused before reading a byte when the file system knows the size */
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-        (uint64_t)st.st_size > SIM_IMAGE_BYTES_MAX)
-        return too_big(shown, msg, msg_len);
+    enum iosim_err e = check_kind(path, shown, msg, msg_len);
+    if (e != IOSIM_OK)
+        return e;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(msg, msg_len, "cannot read '%s': %s", shown, strerror(errno));
         return IOSIM_EIO;
     }
     uint64_t bytes = 0;
-    enum iosim_err e = read_blocks(f, shown, block_bytes, out, &bytes, msg, msg_len);
+    e = read_blocks(f, shown, block_bytes, out, &bytes, msg, msg_len);
     fclose(f);
     if (e == IOSIM_OK)
         e = check_size(shown, block_bytes, bytes, msg, msg_len);

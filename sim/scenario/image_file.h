@@ -13,7 +13,7 @@
  *     sim_image_free(&im);
  *
  * Refused, each with a sentence naming the file as `shown`: a file that
- * cannot be opened or read, an empty one, one whose size is not a multiple
+ * cannot be opened or read, a pipe or socket (it could block), an empty one, one whose size is not a multiple
  * of the block size, one over SIM_IMAGE_BYTES_MAX (a scenario should not
  * read gigabytes when it loads; the size is checked before reading when
  * the file system knows it, and reading stops there anyway).

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "models/pci/pci_family.h"
@@ -600,7 +601,8 @@ static void img_write(const struct img_dir *d, const char *name, const uint8_t *
 
 static void img_dir_remove(const struct img_dir *d)
 {
-    static const char *const names[] = {"a.img", "ragged.img", "three.img", "empty.img", "big.img"};
+    static const char *const names[] = {"a.img", "ragged.img", "three.img", "empty.img", "big.img",
+                                        "pipe.img"};
     char path[160];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", d->dir, names[i]);
@@ -685,6 +687,9 @@ Test(usb_family, bad_images_are_refused_at_their_node)
     snprintf(big, sizeof big, "%s/big.img", d.dir);
     img_write(&d, "big.img", b, 0);
     cr_assert_eq(truncate(big, (256 << 20) + 512), 0, "sparse: no disk space taken");
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/pipe.img", d.dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
     /* column 66: where a value after `image: ` starts in IMG_ENTRY */
     static const char *const bad[][2] = {
         {"image: nope.img", "5:66: cannot read 'nope.img': No such file or directory"},
@@ -694,6 +699,7 @@ Test(usb_family, bad_images_are_refused_at_their_node)
          "5:84: 'three.img' is 1536 bytes: not a multiple of the 4096-byte block"},
         {"image: empty.img", "5:66: 'empty.img' is empty: an image holds at least one block"},
         {"image: big.img", "5:66: 'big.img' is larger than the 256 MiB an image may be"},
+        {"image: pipe.img", "5:66: cannot read 'pipe.img': a pipe or socket is not a disk image"},
         {"image: /dev/zero", "5:66: '/dev/zero' is larger than the 256 MiB an image may be"},
         {"blocks: 7, image: a.img", "5:77: 'a.img' holds 8 blocks: more than `blocks` (7)"},
         {"image: a.img, images: [{path: a.img}]", "5:89: unit 0 has an image already"},
