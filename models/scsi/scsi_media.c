@@ -228,6 +228,34 @@ enum iosim_err scsi_media_write(struct scsi_media *m, uint64_t lba, uint32_t n, 
     return IOSIM_OK;
 }
 
+static bool all_zero(const uint8_t *p, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        if (p[i] != 0)
+            return false;
+    return true;
+}
+
+enum iosim_err scsi_media_load(struct scsi_media *m, uint64_t lba, uint32_t n, const void *in)
+{
+    ASSERT(m != NULL && (in != NULL || n == 0));
+    if (!in_range(m, lba, n))
+        return IOSIM_ERANGE;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *b = (const uint8_t *)in + (size_t)i * m->c.block_bytes;
+        uint64_t index = (lba + i) / m->per_chunk;
+        size_t at = (size_t)((lba + i) % m->per_chunk) * m->c.block_bytes;
+        /* zeros need writing only over a chunk that holds data already */
+        bool zero = all_zero(b, m->c.block_bytes);
+        struct chunk *c = zero ? find(&m->durable, index) : get(&m->durable, index);
+        if (c == NULL && !zero)
+            return IOSIM_ENOMEM;
+        if (c != NULL)
+            memcpy(c->data + at, b, m->c.block_bytes);
+    }
+    return IOSIM_OK;
+}
+
 enum iosim_err scsi_media_flush(struct scsi_media *m)
 {
     ASSERT(m != NULL);

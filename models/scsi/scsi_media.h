@@ -10,6 +10,7 @@
  *                                   .write_cache = true};
  *     struct scsi_media *m;
  *     scsi_media_create(&c, &m);
+ *     scsi_media_load(m, 0, n, image);                  initial contents
  *     scsi_media_write(m, lba, n, data, false, &bad);   in the cache
  *     scsi_media_flush(m);                              durable now
  *     scsi_media_power_loss(m);                         unflushed writes are gone
@@ -74,6 +75,14 @@ enum iosim_err scsi_media_read(struct scsi_media *m, uint64_t lba, uint32_t n, v
  * error range covers (*bad; the blocks before it were written); ENOMEM. */
 enum iosim_err scsi_media_write(struct scsi_media *m, uint64_t lba, uint32_t n, const void *in,
                                 bool fua, uint64_t *bad);
+
+/* Initial contents, durable from the start: n blocks from `in` at `lba`,
+ * as if they had always been on the medium (a disk image's, before the
+ * run). Neither the cache nor the error ranges see them: a cached write
+ * still reads over them and nothing is counted. An all-zero block takes no
+ * memory where none is held yet, so a sparse image stays sparse. ERANGE as
+ * for a read (nothing loaded); ENOMEM (the blocks before are loaded). */
+enum iosim_err scsi_media_load(struct scsi_media *m, uint64_t lba, uint32_t n, const void *in);
 
 /* Everything in the cache becomes durable (SYNCHRONIZE CACHE). */
 enum iosim_err scsi_media_flush(struct scsi_media *m);

@@ -238,8 +238,27 @@ static void schedule_removal(struct usb_family_dev *u)
         note(u, "the event list is full: a removal edge is lost for");
 }
 
+/* Each unit's image, block by block: its initial durable contents. */
+static enum iosim_err storage_images(struct usb_family_dev *u)
+{
+    for (uint32_t lun = 0; lun < u->c->storage.luns; lun++) {
+        const struct sim_image *im = &u->c->images[lun];
+        struct scsi_media *m = scsi_lu_media(msc_bot_lu(u->bot, lun));
+        uint32_t bs = scsi_media_block_bytes(m);
+        for (uint64_t i = 0; i < im->stored; i++) {
+            enum iosim_err r = scsi_media_load(m, im->lba[i], 1, im->data + i * bs);
+            if (r != IOSIM_OK)
+                return r; /* the loader checked the size: only ENOMEM */
+        }
+    }
+    return IOSIM_OK;
+}
+
 static enum iosim_err storage_setup(struct usb_family_dev *u)
 {
+    enum iosim_err img = storage_images(u);
+    if (img != IOSIM_OK)
+        return img;
     for (uint32_t i = 0; i < u->c->media_error_count; i++) {
         const struct usb_storage_error *e = &u->c->media_errors[i];
         enum iosim_err r = scsi_media_add_error(scsi_lu_media(msc_bot_lu(u->bot, e->lun)), e->lba,

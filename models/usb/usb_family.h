@@ -9,11 +9,13 @@
  * (msc_bot_power_loss: cached writes gone, units reset, media kept); its
  * BOT fault rules and the endpoint fault rules both write `fault` rows
  * and count usb.faults_fired; its media can be taken out and put back at
- * the `removal:` times. sim/scenario/family.h explains families;
+ * the `removal:` times; an `image:` file's non-zero blocks, read at load,
+ * are its units' initial durable contents (the file is never written).
+ * sim/scenario/family.h explains families;
  * docs/scenario-format.md has the keys.
  *
  * Lifetimes: a config belongs to the scenario (usb_family_config_free
- * releases its descriptor bytes); the blobs and the name a created device
+ * releases its descriptor bytes and images); the blobs and the name a created device
  * borrows from it outlive the run.
  */
 #ifndef IOSIM_MODELS_USB_FAMILY_H
@@ -26,6 +28,7 @@
 #include "models/scsi/msc_bot.h"
 #include "models/usb/usb_zero.h"
 #include "sim/scenario/family.h"
+#include "sim/scenario/image_file.h"
 
 /* Indexes of the family's `type:` names. */
 enum usb_family_type {
@@ -70,8 +73,9 @@ struct usb_storage_removal {
  * passes usb_fault_rule_problem; for USB_FAMILY_STORAGE storage.profile
  * is set, every bot fault rule passes msc_fault_rule_problem, every media
  * error and removal names a unit there is, lies on its medium, and the
- * removals of a unit are in time order and apart; for USB_FAMILY_DEVICE every blob points
- * into `pool` (or is {NULL, 0}).
+ * removals of a unit are in time order and apart, and a unit's image
+ * (images[i].blocks != 0) has that unit's block size and fits its medium;
+ * for USB_FAMILY_DEVICE every blob points into `pool` (or is {NULL, 0}).
  */
 struct usb_family_config {
     char controller[SIM_NAME_MAX];   /* an xhci device declared before */
@@ -87,6 +91,7 @@ struct usb_family_config {
     struct usb_storage_error media_errors[SCSI_MEDIA_ERRORS_MAX];
     uint32_t removal_count;          /* USB_FAMILY_STORAGE: `removal`, in time order */
     struct usb_storage_removal removals[USB_STORAGE_REMOVALS_MAX];
+    struct sim_image images[MSC_BOT_LUNS_MAX]; /* USB_FAMILY_STORAGE: unit i's `image`; blocks 0: none */
     struct usb_dev_config raw;       /* USB_FAMILY_DEVICE: .ops set at create */
     struct usb_blob configs[USB_FAMILY_CONFIGS_MAX];
     struct usb_blob strings[USB_FAMILY_STRINGS_MAX];

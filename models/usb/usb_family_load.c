@@ -8,6 +8,7 @@
 #include "impl/port/spec/usb_bot.h"
 #include "models/usb/usb_family.h"
 #include "models/xhci/xhci_family.h"
+#include "sim/scenario/image_file.h"
 
 #define CHECK SIM_SCN_CHECK
 
@@ -399,6 +400,53 @@ static enum iosim_err load_removals(struct sim_family_loader *l, const struct ym
     return IOSIM_OK;
 }
 
+/* One unit's image: `v` names the file, relative to the scenario's folder.
+ * It sets the capacity unless `blocks` does, which must then hold it. */
+static enum iosim_err load_image(struct sim_family_loader *l, const struct yml_node *v,
+                                 uint32_t lun, bool blocks_given, struct usb_family_config *c)
+{
+    struct scsi_media_config *m = &c->storage.lu[lun].media;
+    struct sim_image *im = &c->images[lun];
+    const char *rel;
+    char path[4096], msg[512];
+    CHECK(yml_get_str(l->doc, v, &rel, l->err));
+    if (im->blocks != 0)
+        return yml_error_at(l->doc, v, l->err, "unit %u has an image already", lun);
+    if (strlen(l->file) + strlen(rel) + 2 > sizeof path)
+        return yml_error_at(l->doc, v, l->err, "the image's path is too long");
+    sim_family_path(l, rel, path, sizeof path);
+    if (sim_image_read(path, rel, m->block_bytes, im, msg, sizeof msg) != IOSIM_OK)
+        return yml_error_at(l->doc, v, l->err, "%s", msg);
+    if (!blocks_given)
+        m->blocks = im->blocks;
+    else if (im->blocks > m->blocks)
+        return yml_error_at(l->doc, v, l->err, "'%s' holds %llu blocks: more than `blocks` (%llu)",
+                            rel, (unsigned long long)im->blocks, (unsigned long long)m->blocks);
+    return IOSIM_OK;
+}
+
+/* `image: PATH` (unit 0) and `images: [{lun: L, path: PATH}]`. */
+static enum iosim_err load_images(struct sim_family_loader *l, const struct yml_node *map,
+                                  struct usb_family_config *c)
+{
+    static const char *const k[] = {"lun", "path", NULL};
+    bool blocks_given = yml_map_get(map, "blocks") != NULL;
+    const struct yml_node *seq, *v = yml_map_get(map, "image");
+    uint32_t n, lun;
+    if (v != NULL)
+        CHECK(load_image(l, v, 0, blocks_given, c));
+    CHECK(storage_seq(l, map, "images", MSC_BOT_LUNS_MAX, "images", &seq, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        const struct yml_node *item = yml_seq_item(seq, i);
+        CHECK(yml_get_map(l->doc, item, &item, l->err));
+        CHECK(yml_check_keys(l->doc, item, k, "an image", l->err));
+        CHECK(item_lun(l, item, c->storage.luns, &lun));
+        CHECK(yml_require(l->doc, item, "path", "an image", &v, l->err));
+        CHECK(load_image(l, v, lun, blocks_given, c));
+    }
+    return IOSIM_OK;
+}
+
 static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml_node *map,
                                    const char *name, struct usb_family_config *c)
 {
@@ -431,6 +479,7 @@ static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml
             .removable = true, .write_protect = wp, .vendor = "QEMU", .product = "QEMU HARDDISK",
             .revision = "2.5+", .serial = name};
     CHECK(load_bot_faults(l, map, &c->storage));
+    CHECK(load_images(l, map, c)); /* before what lies on the medium: it may size it */
     CHECK(load_media_errors(l, map, c));
     return load_removals(l, map, c);
 }
@@ -583,7 +632,7 @@ enum iosim_err usb_family_load(struct sim_family_loader *l, const struct yml_nod
     static const char *const storage_keys[] = {
         "name", "type", "controller", "port", "speed", "plug", "faults",
         "luns", "blocks", "block_size", "write_cache", "write_protect", "profile",
-        "bot_faults", "media_errors", "removal", NULL};
+        "bot_faults", "media_errors", "removal", "image", "images", NULL};
     static const char *const *const keys[] = {zero_keys, dev_keys, storage_keys};
     static const char *const what[] = {"usb_zero", "usb_device", "usb_storage"};
     ASSERT(type <= USB_FAMILY_STORAGE);
@@ -610,4 +659,6 @@ void usb_family_config_free(void *config)
     struct usb_family_config *c = config;
     free(c->pool);
     c->pool = NULL;
+    for (uint32_t i = 0; i < MSC_BOT_LUNS_MAX; i++)
+        sim_image_free(&c->images[i]);
 }

@@ -35,3 +35,4 @@ SWEEP(unflushed_writes_read_back_old_never_garbage, "power-loss-unflushed.yaml",
 SWEEP(a_power_cut_mid_write_tears_nothing, "power-cut-mid-write.yaml", 4)
 SWEEP(a_device_reset_mid_write_loses_nothing, "reset-mid-write.yaml", 8)
 SWEEP(a_device_that_never_answers_is_given_up_cleanly, "given-up.yaml", 6)
+SWEEP(an_image_file_is_the_medium_s_first_contents, "image-read.yaml", 8)

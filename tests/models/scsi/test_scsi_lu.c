@@ -345,3 +345,26 @@ Test(scsi_lu, the_intent_says_where_a_read_or_write_goes)
     cr_expect_eq(it.access, SCSI_ACCESS_FLUSH);
     scsi_lu_destroy(lu);
 }
+
+Test(scsi_lu, an_image_loaded_into_the_medium_reads_back_through_read_10)
+{
+    lu = make(64, true, false);
+    uint8_t image[8 * 512] = {0};
+    for (uint32_t i = 0; i < 512; i++)
+        image[3 * 512 + i] = (uint8_t)(i * 7u + 1u);
+    cr_assert_eq(scsi_media_load(scsi_lu_media(lu), 0, 8, image), IOSIM_OK);
+    ready();
+    uint8_t cdb[10];
+    rw10(SCSI_OP_READ_10, 0, 8, false, cdb);
+    cr_assert_eq(cmd(cdb, 10, sizeof image), SCSI_STATUS_GOOD);
+    cr_expect_eq(moved, sizeof image);
+    cr_expect(memcmp(buf, image, sizeof image) == 0);
+    memset(buf, 0xee, 512);
+    rw10(SCSI_OP_WRITE_10, 3, 1, false, cdb); /* into the cache, over the image */
+    cr_assert_eq(cmd(cdb, 10, 512), SCSI_STATUS_GOOD);
+    scsi_media_power_loss(scsi_lu_media(lu));
+    rw10(SCSI_OP_READ_10, 3, 1, false, cdb);
+    cr_assert_eq(cmd(cdb, 10, 512), SCSI_STATUS_GOOD);
+    cr_expect(memcmp(buf, image + 3 * 512, 512) == 0, "the unflushed write is gone, the image's stays");
+    scsi_lu_destroy(lu);
+}

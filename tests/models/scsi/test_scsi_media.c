@@ -231,3 +231,62 @@ Test(scsi_media, sizes_outside_the_rules_are_refused)
     cr_expect_eq(scsi_media_create(&c, &m), IOSIM_EINVAL);
     cr_expect_null(m);
 }
+
+/* ---- initial contents ---------------------------------------------------------------------- */
+
+Test(scsi_media, loaded_blocks_read_back_and_zero_blocks_take_no_memory)
+{
+    struct scsi_media *m = make(512, 1u << 20, true);
+    uint8_t image[4 * 512] = {0}, out[4 * 512];
+    uint64_t bad;
+    memset(image + 512, 0xa5, 512); /* block 1 only */
+    cr_assert_eq(scsi_media_load(m, 0, 4, image), IOSIM_OK);
+    cr_assert_eq(scsi_media_load(m, 128 * 10, 4, (uint8_t[4 * 512]){0}), IOSIM_OK);
+    struct scsi_media_stats st;
+    scsi_media_stats_get(m, &st);
+    cr_expect_eq(st.chunks_durable, 1, "the all-zero load made no chunk");
+    cr_expect_eq(st.chunks_cached, 0, "loading bypasses the cache");
+    cr_expect_eq(st.blocks_dirty, 0);
+    cr_assert_eq(scsi_media_read(m, 0, 4, out, &bad), IOSIM_OK);
+    cr_expect(memcmp(out, image, sizeof image) == 0);
+    scsi_media_power_loss(m);
+    cr_assert_eq(scsi_media_read(m, 1, 1, out, &bad), IOSIM_OK);
+    cr_expect_eq(out[0], 0xa5, "durable: a power loss keeps it");
+    scsi_media_destroy(m);
+}
+
+Test(scsi_media, a_load_overwrites_with_zeros_where_data_is_held)
+{
+    struct scsi_media *m = make(512, 100, false);
+    uint8_t in[512], out[512];
+    uint64_t bad;
+    memset(in, 3, sizeof in);
+    cr_assert_eq(scsi_media_load(m, 7, 1, in), IOSIM_OK);
+    memset(in, 0, sizeof in);
+    cr_assert_eq(scsi_media_load(m, 7, 1, in), IOSIM_OK);
+    cr_assert_eq(scsi_media_read(m, 7, 1, out, &bad), IOSIM_OK);
+    cr_expect_eq(out[0], 0);
+    cr_expect_eq(scsi_media_load(m, 99, 2, out), IOSIM_ERANGE);
+    scsi_media_destroy(m);
+}
+
+Test(scsi_media, loaded_blocks_ignore_error_ranges_and_a_cached_write_reads_over_them)
+{
+    struct scsi_media *m = make(512, 100, true);
+    uint8_t in[512], out[512];
+    uint64_t bad;
+    cr_assert_eq(scsi_media_add_error(m, 5, 1, SCSI_MEDIA_ERR_WRITE), IOSIM_OK);
+    memset(in, 1, sizeof in);
+    cr_assert_eq(scsi_media_load(m, 5, 1, in), IOSIM_OK);
+    cr_assert_eq(scsi_media_load(m, 6, 1, in), IOSIM_OK);
+    memset(in, 2, sizeof in);
+    cr_assert_eq(scsi_media_write(m, 6, 1, in, false, &bad), IOSIM_OK);
+    cr_assert_eq(scsi_media_read(m, 6, 1, out, &bad), IOSIM_OK);
+    cr_expect_eq(out[0], 2);
+    scsi_media_power_loss(m);
+    cr_assert_eq(scsi_media_read(m, 6, 1, out, &bad), IOSIM_OK);
+    cr_expect_eq(out[0], 1, "the image's block is back");
+    cr_assert_eq(scsi_media_read(m, 5, 1, out, &bad), IOSIM_OK);
+    cr_expect_eq(out[0], 1);
+    scsi_media_destroy(m);
+}

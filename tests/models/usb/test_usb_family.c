@@ -9,7 +9,10 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "models/pci/pci_family.h"
 #include "models/usb/usb_family.h"
@@ -567,4 +570,152 @@ Test(usb_family, a_storage_device_refuses_bad_profiles_faults_media_errors_and_r
                      IOSIM_EPARSE, "%s", bad[i][0]);
         cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s -> %s", bad[i][0], err.msg);
     }
+}
+
+/* ---- disk images ------------------------------------------------------------------------------ */
+
+#define IMG_ENTRY "  - {name: d, type: usb_storage, controller: x0, port: 5, "
+
+/* A fresh folder holding t.yaml's images; the scenario is loaded as if
+ * from t.yaml there, so relative paths resolve against it. */
+struct img_dir {
+    char dir[64], yaml[96];
+};
+
+static void img_dir_make(struct img_dir *d)
+{
+    snprintf(d->dir, sizeof d->dir, "/tmp/test_usb_image_XXXXXX");
+    cr_assert_not_null(mkdtemp(d->dir));
+    snprintf(d->yaml, sizeof d->yaml, "%s/t.yaml", d->dir);
+}
+
+static void img_write(const struct img_dir *d, const char *name, const uint8_t *bytes, size_t len)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", d->dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void img_dir_remove(const struct img_dir *d)
+{
+    static const char *const names[] = {"a.img", "ragged.img", "three.img", "empty.img", "big.img",
+                                        "pipe.img"};
+    char path[160];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", d->dir, names[i]);
+        (void)unlink(path); /* not every test made every one */
+    }
+    cr_expect_eq(rmdir(d->dir), 0);
+}
+
+static enum iosim_err img_load(const struct img_dir *d, const char *keys, struct sim_scenario **s,
+                               struct yml_error *err)
+{
+    char text[1024];
+    snprintf(text, sizeof text, HEAD IMG_ENTRY "%s}\n" TAIL, keys);
+    *s = NULL;
+    return sim_scenario_load_string(d->yaml, text, strlen(text), s, err);
+}
+
+/* 8 blocks of 512 bytes, blocks 2 and 5 not zero. */
+static void img_eight(uint8_t *b)
+{
+    memset(b, 0, 8 * 512);
+    for (uint32_t i = 0; i < 512; i++) {
+        b[2 * 512 + i] = (uint8_t)(i + 1);
+        b[5 * 512 + i] = (uint8_t)(255 - i);
+    }
+}
+
+Test(usb_family, an_image_sizes_the_unit_and_keeps_only_its_non_zero_blocks)
+{
+    struct img_dir d;
+    img_dir_make(&d);
+    uint8_t b[8 * 512];
+    img_eight(b);
+    img_write(&d, "a.img", b, sizeof b);
+    struct sim_scenario *s;
+    struct yml_error err = {{0}};
+    cr_assert_eq(img_load(&d, "image: a.img", &s, &err), IOSIM_OK, "%s", err.msg);
+    const struct usb_family_config *c = usb_config(s, 1);
+    cr_expect_eq(c->storage.lu[0].media.blocks, 8, "no `blocks`: the image's size");
+    const struct sim_image *im = &c->images[0];
+    cr_expect_eq(im->blocks, 8);
+    cr_assert_eq(im->stored, 2, "zero blocks are not kept");
+    cr_expect_eq(im->lba[0], 2);
+    cr_expect_eq(im->lba[1], 5);
+    cr_expect(memcmp(im->data, b + 2 * 512, 512) == 0);
+    cr_expect(memcmp(im->data + 512, b + 5 * 512, 512) == 0);
+    sim_scenario_free(s);
+
+    cr_assert_eq(img_load(&d, "blocks: 100, image: a.img", &s, &err), IOSIM_OK, "%s", err.msg);
+    cr_expect_eq(usb_config(s, 1)->storage.lu[0].media.blocks, 100, "`blocks` holds the image");
+    sim_scenario_free(s);
+
+    cr_assert_eq(img_load(&d, "luns: 2, images: [{lun: 1, path: a.img}]", &s, &err), IOSIM_OK,
+                 "%s", err.msg);
+    c = usb_config(s, 1);
+    cr_expect_eq(c->storage.lu[1].media.blocks, 8);
+    cr_expect_eq(c->images[1].stored, 2);
+    cr_expect_eq(c->storage.lu[0].media.blocks, 1u << 21, "unit 0 has no image: the default");
+    cr_expect_eq(c->images[0].blocks, 0);
+    sim_scenario_free(s);
+
+    char keys[160];
+    snprintf(keys, sizeof keys, "block_size: 4096, image: '%s/a.img'", d.dir);
+    cr_assert_eq(img_load(&d, keys, &s, &err), IOSIM_OK, "an absolute path: %s", err.msg);
+    cr_expect_eq(usb_config(s, 1)->storage.lu[0].media.blocks, 1);
+    cr_expect_eq(usb_config(s, 1)->images[0].stored, 1);
+    sim_scenario_free(s);
+    img_dir_remove(&d);
+}
+
+Test(usb_family, bad_images_are_refused_at_their_node)
+{
+    struct img_dir d;
+    img_dir_make(&d);
+    uint8_t b[8 * 512];
+    img_eight(b);
+    img_write(&d, "a.img", b, sizeof b);
+    img_write(&d, "ragged.img", b, 1000);
+    img_write(&d, "three.img", b, 3 * 512);
+    img_write(&d, "empty.img", b, 0);
+    char big[160];
+    snprintf(big, sizeof big, "%s/big.img", d.dir);
+    img_write(&d, "big.img", b, 0);
+    cr_assert_eq(truncate(big, (256 << 20) + 512), 0, "sparse: no disk space taken");
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/pipe.img", d.dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    /* column 66: where a value after `image: ` starts in IMG_ENTRY */
+    static const char *const bad[][2] = {
+        {"image: nope.img", "5:66: cannot read 'nope.img': No such file or directory"},
+        {"image: .", "5:66: cannot read '.': Is a directory"},
+        {"image: ragged.img", "5:66: 'ragged.img' is 1000 bytes: not a multiple of the 512-byte block"},
+        {"block_size: 4096, image: three.img",
+         "5:84: 'three.img' is 1536 bytes: not a multiple of the 4096-byte block"},
+        {"image: empty.img", "5:66: 'empty.img' is empty: an image holds at least one block"},
+        {"image: big.img", "5:66: 'big.img' is larger than the 256 MiB an image may be"},
+        {"image: pipe.img", "5:66: cannot read 'pipe.img': a pipe or socket is not a disk image"},
+        {"image: /dev/zero", "5:66: '/dev/zero' is larger than the 256 MiB an image may be"},
+        {"blocks: 7, image: a.img", "5:77: 'a.img' holds 8 blocks: more than `blocks` (7)"},
+        {"image: a.img, images: [{path: a.img}]", "5:89: unit 0 has an image already"},
+        {"images: [{lun: 1, path: a.img}]", "5:74: expected an integer between 0 and 0"},
+        {"images: [{lun: 0}]", "missing key 'path'"},
+        {"images: [{path: a.img, size: 1}]", "unknown key 'size'"},
+        {"image: [a.img]", "5:66: expected a string, got a sequence"},
+        {"image: a.img, media_errors: [{lba: 8}]", "expected an integer between 0 and 7"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sim_scenario *s;
+        struct yml_error err = {{0}};
+        cr_expect_eq(img_load(&d, bad[i][0], &s, &err), IOSIM_EPARSE, "%s", bad[i][0]);
+        cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s\n   got: %s\n  want: %s", bad[i][0],
+                  err.msg, bad[i][1]);
+        sim_scenario_free(s);
+    }
+    img_dir_remove(&d);
 }
