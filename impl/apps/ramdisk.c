@@ -83,8 +83,8 @@ static int64_t do_open(struct rd_client *c, const struct ramdisk *d, const struc
     uint64_t lun;
     if (!num_parse_u64(text, (size_t)q->len, UINT32_MAX, &lun))
         return err(IOSIM_EINVAL);
-    if (lun >= d->luns)
-        return err(IOSIM_ENODEV);
+    if (lun >= d->luns) /* no such path; ENODEV would say the device went away */
+        return err(IOSIM_ENOENT);
     for (uint32_t h = 0; h < RD_HANDLES_MAX; h++) {
         if (!c->open[h]) {
             c->open[h] = true;
