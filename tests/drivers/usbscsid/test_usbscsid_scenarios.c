@@ -34,3 +34,10 @@ SWEEP(flushed_writes_survive_power_loss, "power-loss-flushed.yaml", 8)
 SWEEP(unflushed_writes_read_back_old_never_garbage, "power-loss-unflushed.yaml", 8)
 SWEEP(a_power_cut_mid_write_tears_nothing, "power-cut-mid-write.yaml", 4)
 SWEEP(a_device_reset_mid_write_loses_nothing, "reset-mid-write.yaml", 8)
+SWEEP(usbscsid_answers_the_disk_probe_as_the_contract_says, "probe-usbscsid.yaml", 8)
+
+/* The same probe against the reference server: the two must not drift apart. */
+Test(usbscsid_scenarios, the_ramdisk_answers_the_disk_probe_as_the_contract_says, .timeout = 600)
+{
+    scenario_sweep("scenarios/suite/disk/probe-ramdisk.yaml", policies, 8);
+}
