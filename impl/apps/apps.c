@@ -104,6 +104,7 @@ static const char *const fio_keys[] = {"disk", "lun", "name", "wait", "window", 
                                        "prefilled", "rw", "bs", "size", "offset", "iodepth",
                                        "rwmixread", "fsync", "number_ios", "verify", "randseed",
                                        NULL};
+static const char *const diskprobe_keys[] = {"disk", "lun", "wait", NULL};
 static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
                                            "gone_ok", "errors", "reset", "probe", NULL};
 static const char *const usbscsid_keys[] = {"usb", "scheme", "max_xfer", "window",
@@ -121,6 +122,7 @@ const struct app_def app_table[] = {
     {"usbscsid", app_usbscsid, usbscsid_keys, NULL},
     {"ramdisk", app_ramdisk, ramdisk_keys, NULL},
     {"fio", app_fio, fio_keys, app_fio_check},
+    {"diskprobe", app_diskprobe, diskprobe_keys, NULL},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -32,6 +32,8 @@
  *                 the reference server of the contract usbscsid serves.
  *   fio           the disk workload: an fio job (fio_job.h) against a disk:
  *                 unit, reported in the trace tables fio_io and fio_result.
+ *   diskprobe     a hostile client of disk: checking that a server answers
+ *                 every bad request as the contract says, then still works.
  *
  * Arguments are (key, integer or string) pairs; each app documents its keys.
  * The argument struct is borrowed for the app's lifetime.
@@ -81,6 +83,7 @@ int32_t app_usbzero(void *args);   /* impl/drivers/usbzero/usbzero.c */
 int32_t app_usbscsid(void *args);  /* impl/drivers/usbscsid/usbscsid.c */
 int32_t app_ramdisk(void *args);   /* impl/apps/ramdisk.c */
 int32_t app_fio(void *args);       /* impl/apps/fio.c */
+int32_t app_diskprobe(void *args); /* impl/apps/diskprobe.c */
 
 /* What byte `pos` of a blk_server file reads as. */
 static inline uint8_t blk_pattern(uint64_t pos)

@@ -42,6 +42,7 @@
 #define RD_ENTRIES 16u
 #define RD_POLL_NS 50000u          /* while the scheme ring's CQ is full */
 #define RD_BATCH 8u                /* requests of one client before the next one's turn */
+#define RD_COPY_CHUNK 4096u        /* a copied buffer moves this much at a time */
 
 struct rd_client {
     bool used;
@@ -83,8 +84,8 @@ static int64_t do_open(struct rd_client *c, const struct ramdisk *d, const struc
     uint64_t lun;
     if (!num_parse_u64(text, (size_t)q->len, UINT32_MAX, &lun))
         return err(IOSIM_EINVAL);
-    if (lun >= d->luns)
-        return err(IOSIM_ENODEV);
+    if (lun >= d->luns) /* no such path; ENODEV would say the device went away */
+        return err(IOSIM_ENOENT);
     for (uint32_t h = 0; h < RD_HANDLES_MAX; h++) {
         if (!c->open[h]) {
             c->open[h] = true;
@@ -156,6 +157,21 @@ static uint8_t *in_window(const struct rd_client *c, uint64_t addr, uint64_t len
     return (uint8_t *)c->window.host + (addr - base);
 }
 
+/* Copies between the client's buffer and our bounce buffer, both read and
+ * written as shared memory: a plain memcpy would read the bounce buffer
+ * past this CPU's store buffer (bytes move() just wrote, not yet there)
+ * and write it past stores of an earlier request still waiting in it. */
+static void copy_shared(uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+    uint8_t b[RD_COPY_CHUNK];
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < sizeof b ? len - done : sizeof b;
+        port_shm_read(b, src + done, (size_t)n);
+        port_shm_write(dst + done, b, (size_t)n);
+        done += n;
+    }
+}
+
 /* Moves len bytes between the store at `off` and the shared buffer `user`
  * (the client's window, or our bounce buffer after/before its copy). */
 static enum iosim_err move(struct disk_store *st, uint64_t off, uint8_t *user, uint64_t len,
@@ -209,12 +225,12 @@ static int64_t do_rw(struct ramdisk *d, struct rd_client *c, const struct ring_s
     if (win != NULL) { /* the device moves it in place */
         e = move(store, q->offset, win, q->len, write);
     } else if (write) { /* one copy, through our own DMA memory */
-        port_shm_read(d->bounce.host, user, (size_t)q->len);
+        copy_shared(d->bounce.host, user, q->len);
         e = move(store, q->offset, d->bounce.host, q->len, true);
     } else {
         e = move(store, q->offset, d->bounce.host, q->len, false);
         if (e == IOSIM_OK)
-            port_shm_write(user, d->bounce.host, (size_t)q->len);
+            copy_shared(user, d->bounce.host, q->len);
     }
     return e == IOSIM_OK ? (int64_t)q->len : err(IOSIM_EIO);
 }

@@ -12,7 +12,8 @@
  * Requests are SqEntry64s; user_data comes back in the CQE; status is a
  * result or a negative errno.
  *
- *   OPEN   addr/len: the LUN in decimal ("0")   -> a handle
+ *   OPEN   addr/len: the LUN in decimal ("0")   -> a handle; ENOENT for a
+ *          LUN the device does not have
  *   READ   fd, offset DISK_SCHEME_INFO, addr, len >= sizeof(struct
  *          disk_scheme_info)                    -> sizeof, the info in addr
  *   FMAP   fd 0, len (<= DISK_SCHEME_WINDOW_MAX); once a client: a window
@@ -32,9 +33,10 @@
  * FSYNC that completed survives power loss. A block being written when the
  * power goes reads back as the old data or the new, never anything else.
  *
- * Errors: EINVAL (alignment, range, sizes, offsets), EBADF, EFAULT (a
- * buffer a client may not hand over), EACCES (a write to a write-protected
- * unit), EIO (the medium failed, or the device after the server's retries
+ * Errors: EINVAL (alignment, range, sizes, offsets, a path that is no
+ * number), ENOENT (a LUN the device does not have), EBADF, EFAULT (a buffer
+ * a client may not hand over), EACCES (a write to a write-protected unit),
+ * EIO (the medium failed, or the device after the server's retries
  * and resets), ENODEV (the device went away; every later request too),
  * EBUSY (a second window, more than DISK_SCHEME_INFLIGHT_MAX requests),
  * ENOSYS (other opcodes).

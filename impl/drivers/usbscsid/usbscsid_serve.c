@@ -62,10 +62,13 @@ static int64_t do_info(struct uscsi *s, struct uscsi_client *c, const struct rin
 static int64_t do_fmap(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q,
                        uint64_t *extra)
 {
-    if (c->has_window)
-        return err(IOSIM_EBUSY);
+    /* the contract's order, the ramdisk's: whose window, its size, then one only */
+    if (q->fd != 0)
+        return err(IOSIM_EBADF); /* the window is the client's, not a unit's */
     if (q->len == 0 || q->len > DISK_SCHEME_WINDOW_MAX || q->offset != 0)
         return err(IOSIM_EINVAL);
+    if (c->has_window)
+        return err(IOSIM_EBUSY);
     enum iosim_err e = bufpool_alloc(&s->cpool, (size_t)q->len, 4096, &c->window);
     if (e != IOSIM_OK)
         return err(e == IOSIM_EMSGSIZE ? IOSIM_EINVAL : e);

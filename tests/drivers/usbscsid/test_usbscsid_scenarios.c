@@ -36,3 +36,10 @@ SWEEP(a_power_cut_mid_write_tears_nothing, "power-cut-mid-write.yaml", 4)
 SWEEP(a_device_reset_mid_write_loses_nothing, "reset-mid-write.yaml", 8)
 SWEEP(a_device_that_never_answers_is_given_up_cleanly, "given-up.yaml", 6)
 SWEEP(an_image_file_is_the_medium_s_first_contents, "image-read.yaml", 8)
+SWEEP(usbscsid_answers_the_disk_probe_as_the_contract_says, "probe-usbscsid.yaml", 8)
+
+/* The same probe against the reference server: the two must not drift apart. */
+Test(usbscsid_scenarios, the_ramdisk_answers_the_disk_probe_as_the_contract_says, .timeout = 600)
+{
+    scenario_sweep("scenarios/suite/disk/probe-ramdisk.yaml", policies, 8);
+}
