@@ -121,8 +121,7 @@ static struct opt_text listed(const struct cli_opt *o)
 }
 
 /* "iosim <cmd>: <what>", a blank line and the help, on stderr: status 2. */
-__attribute__((format(printf, 2, 3))) static int mistake(const struct cli_command *c,
-                                                         const char *fmt, ...)
+int cli_opts_mistake(const struct cli_command *c, const char *fmt, ...)
 {
     fprintf(stderr, "iosim %s: ", c->name);
     va_list ap;
@@ -140,7 +139,7 @@ static int take(const struct cli_command *c, const struct cli_opt *o, int code,
 {
     if (o->parse != NULL && !o->parse(o, value)) {
         ASSERT(o->wants != NULL);
-        return mistake(c, "%s wants %s, got '%s'", called(o, code).s, o->wants, value);
+        return cli_opts_mistake(c, "%s wants %s, got '%s'", called(o, code).s, o->wants, value);
     }
     if (o->seen != NULL)
         *o->seen = true;
@@ -150,7 +149,7 @@ static int take(const struct cli_command *c, const struct cli_opt *o, int code,
 static int operand(const struct cli_command *c, const char *text, size_t *count)
 {
     if (c->max_operands != 0 && *count >= c->max_operands)
-        return mistake(c, "unexpected argument '%s'", text);
+        return cli_opts_mistake(c, "unexpected argument '%s'", text);
     ++*count;
     return take(c, &c->operand, 1, text);
 }
@@ -171,13 +170,13 @@ static int unrecognized(const struct cli_command *c, const struct table *t, cons
 {
     const struct cli_opt *o = entry_of(t, optopt);
     if (o != NULL)
-        return mistake(c, "option '%s' takes no value", called(o, optopt).s);
+        return cli_opts_mistake(c, "option '%s' takes no value", called(o, optopt).s);
     if (optopt != 0)
-        return mistake(c, "unrecognized option '-%c'", optopt);
+        return cli_opts_mistake(c, "unrecognized option '-%c'", optopt);
     int n = (int)strcspn(word, "=");
     if (n > 2 && strncmp(word, "--", 2) == 0 && long_matches(t, word + 2, (size_t)n - 2) > 1)
-        return mistake(c, "option '%.*s' is ambiguous", n, word);
-    return mistake(c, "unrecognized option '%.*s'", n, word);
+        return cli_opts_mistake(c, "option '%.*s' is ambiguous", n, word);
+    return cli_opts_mistake(c, "unrecognized option '%.*s'", n, word);
 }
 
 /* One code from getopt_long. */
@@ -189,7 +188,7 @@ static int one(const struct cli_command *c, const struct table *t, int code, cha
     if (code == ':') {
         const struct cli_opt *o = entry_of(t, optopt);
         ASSERT(o != NULL);
-        return mistake(c, "option '%s' requires an argument", called(o, optopt).s);
+        return cli_opts_mistake(c, "option '%s' requires an argument", called(o, optopt).s);
     }
     if (code == '?')
         return unrecognized(c, t, argv[optind - 1]);
@@ -219,7 +218,7 @@ int cli_opts_parse(const struct cli_command *c, int argc, char **argv)
     for (int i = optind; st == CLI_OPTS_GO_ON && i < argc; i++)
         st = operand(c, argv[i], &operands);
     if (st == CLI_OPTS_GO_ON && operands == 0 && c->missing != NULL)
-        st = mistake(c, "%s", c->missing);
+        st = cli_opts_mistake(c, "%s", c->missing);
     return st;
 }
 

@@ -79,6 +79,13 @@ struct cli_command {
  * on stderr. Rearranges nothing in argv. */
 int cli_opts_parse(const struct cli_command *c, int argc, char **argv);
 
+/* A usage mistake the command found after parsing (two options that
+ * exclude each other, a value out of range together): "iosim CMD: what",
+ * a blank line and the usage on stderr, as cli_opts_parse reports its
+ * own. Returns 2 (CLI_EXIT_USAGE). */
+__attribute__((format(printf, 2, 3))) int cli_opts_mistake(const struct cli_command *c,
+                                                           const char *fmt, ...);
+
 /* The help generated from the declaration: the usage line first
  * ("usage: iosim <cmd> ..."), then about, the options, notes. */
 void cli_opts_help(const struct cli_command *c, FILE *f);

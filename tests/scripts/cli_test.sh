@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite report pcid; do
+for c in "" run suite fuzz report pcid; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -134,6 +134,40 @@ mistake suite "-j wants 1..64, got '65'" "$fx/pass.yaml" -j65
 mistake suite "--seed wants a non-negative integer, got '-1'" "$fx/pass.yaml" --seed=-1
 mistake suite "no path given" -j 2
 
+# ---- fuzz ---------------------------------------------------------------------------
+fz=$src/scenarios/planted/lost-update.yaml
+check "fuzz finds the planted race: exits 1" \
+    [ "$(status_of "$iosim" fuzz "$fz" --runs 60 -j 2 --trace "$work/f.db")" = 1 ]
+check "... ends with the contract line, runs adding up" \
+    bash -c "tail -n 1 '$work/out' | grep -Eq '^[0-9]+ passed, [1-9][0-9]* failed$' &&
+             [ \$(tail -n 1 '$work/out' | awk '{print \$1 + \$3}') = 60 ]"
+frepro=$(grep -m 1 '^      repro: ' "$work/out" | sed 's/^      repro: iosim //')
+# shellcheck disable=SC2086
+check "... and a printed repro fails on its own" [ "$(status_of "$iosim" $frepro)" = 1 ]
+check "... every run has a summary row, every failure its whole trace" \
+    bash -c "[ \$(sqlite3 '$work/f.db' 'SELECT count(*) FROM fuzz_run') = 60 ] &&
+             [ \$(sqlite3 '$work/f.db' \"SELECT count(*) FROM fuzz_run WHERE result = 'fail' AND run_id IS NULL\") = 0 ] &&
+             [ \$(sqlite3 '$work/f.db' \"SELECT count(*) FROM fuzz_run WHERE result = 'pass' AND run_id IS NOT NULL\") = 0 ]"
+check "fuzz of a passing scenario exits 0, checking determinism" \
+    [ "$(status_of "$iosim" fuzz "$fx/pass.yaml" --runs 20 --check-determinism 3)" = 0 ]
+check "... 20 passed, 0 failed" [ "$(tail -n 1 "$work/out")" = "20 passed, 0 failed" ]
+"$iosim" fuzz "$fz" --runs 40 -j 3 --trace "$work/all.db" >/dev/null
+for k in 0 1 2 3; do # four shards, from a Kubernetes Indexed Job's environment
+    JOB_COMPLETION_INDEX=$k IOSIM_SHARDS=4 "$iosim" fuzz "$fz" --runs 40 -j 1 --trace "$work/sh$k.db" >/dev/null
+done
+rows() { sqlite3 "$1" "SELECT idx, seed, policy, result, trace_hash FROM fuzz_run ORDER BY idx"; }
+check "four shards run exactly the runs of one campaign, with the same results" \
+    bash -c "diff <(for k in 0 1 2 3; do sqlite3 '$work/sh'\$k.db 'SELECT idx, seed, policy, result, trace_hash FROM fuzz_run'; done | sort -n) \
+                  <(sqlite3 '$work/all.db' 'SELECT idx, seed, policy, result, trace_hash FROM fuzz_run' | sort -n)"
+check "SLURM_ARRAY_TASK_ID picks the shard too" \
+    bash -c "SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=4 '$iosim' fuzz '$fz' --runs 40 --trace '$work/sl.db' >/dev/null;
+             diff <(sqlite3 '$work/sl.db' 'SELECT idx FROM fuzz_run ORDER BY idx') <(sqlite3 '$work/sh2.db' 'SELECT idx FROM fuzz_run ORDER BY idx')"
+mistake fuzz "give one of --runs N and --time DURATION" "$fz"
+mistake fuzz "give one of --runs N and --time DURATION" "$fz" --runs 3 --time 1s
+mistake fuzz "--shard: expected K/N with 0 <= K < N, got '4/4'" "$fz" --runs 3 --shard 4/4
+mistake fuzz "--time wants a duration (s, m, h), got '3x'" "$fz" --time 3x
+mistake fuzz "no scenario given" --runs 3
+
 "$iosim" report "$db" -o "$work/r1.txt"
 check "report -oFILE DB: the same report as DB -o FILE" \
     bash -c "'$iosim' report -o'$work/r2.txt' '$db' && cmp -s '$work/r1.txt' '$work/r2.txt'"
@@ -162,8 +196,9 @@ mistake pcid "no dump given" --domain 0
 
 # the contract options of each command (README.md, Usage), by name
 declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
+                     [fuzz]="--runs --time --policy -j --shard --check-determinism --trace"
                      [report]="-o" [pcid]="--domain")
-for c in run suite report pcid; do
+for c in run suite fuzz report pcid; do
     "$iosim" $c --help >"$work/help"
     check "iosim $c --help: the first line is its usage" \
         bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"

@@ -1,0 +1,610 @@
+/*
+ * `iosim fuzz`: many seeded schedules of the given scenarios, in parallel
+ * worker processes, each failure with the one command that reproduces it.
+ *
+ * The campaign is a sequence of runs numbered from 0: run i is scenario
+ * i mod S (in the order given), seed base + i / S, and with `--policy mix`
+ * the policy random, pct:2 or pct:3 by seed. A shard K/N takes the runs
+ * with i mod N == K; its workers take every j-th of those. So the same
+ * options give the same runs, however many workers or shards run them.
+ *
+ * A worker is a forked process running one simulation at a time; it says
+ * which run it starts and how it ended over a pipe. A worker that dies
+ * (an assertion, a sanitizer, a crash inside the simulated code) fails
+ * the run it was in - with its seed and repro - and a new worker takes
+ * over its share. Nothing is lost or skipped.
+ *
+ * With --trace, every run gets a summary row (table fuzz_run; passing runs
+ * store nothing else, so a campaign stays small), and once the workers
+ * are done the failing runs (the first FUZZ_TRACED_MAX) are run again into
+ * the file with their whole traces, linked by run_id. Only the parent
+ * writes the file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+#include "sim/scenario/scenario.h"
+#include "sim/trace/trace.h"
+
+#define FUZZ_FILES_MAX 64u
+#define FUZZ_JOBS_MAX 64u
+#define FUZZ_TEXT 512u
+#define FUZZ_TRACED_MAX 100u          /* failing runs traced whole */
+
+static const char *const mix[] = {"random", "pct:2", "pct:3"};
+
+struct fuzz_args {
+    const char *files[FUZZ_FILES_MAX];
+    uint64_t nfiles;
+    uint64_t runs, time_s, jobs, seed_base, check_det;
+    bool runs_set, time_set;
+    const char *policy;
+    const char *shard;
+    const char *trace;
+    uint64_t shard_k, shard_n;
+};
+
+enum fuzz_outcome { FUZZ_PASS, FUZZ_FAIL, FUZZ_CRASH, FUZZ_NONDET, FUZZ_ERROR };
+static const char *const outcome_name[] = {"pass", "fail", "crash", "nondeterministic", "error"};
+
+/* worker -> parent: a run starts (done 0) or ended (done 1) */
+struct fuzz_msg {
+    uint8_t done;
+    uint8_t outcome;
+    uint64_t index;
+    uint64_t hash;
+    uint64_t end_ps;
+    double wall_s;
+    char text[FUZZ_TEXT];             /* the first failure */
+};
+
+struct fuzz_worker {
+    pid_t pid;
+    int fd;
+    uint64_t next;                    /* its m: it runs shard index w + jobs * m next */
+    bool in_run;
+    uint64_t current;
+    bool live;
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* wall clock ok: campaign timing only */
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the campaign's arithmetic --------------------------------------------------------- */
+
+static uint64_t run_of(const struct fuzz_args *a, uint64_t w, uint64_t m)
+{
+    uint64_t shard_index = w + a->jobs * m;      /* the worker's m-th run of the shard */
+    return a->shard_k + a->shard_n * shard_index; /* the campaign's run number */
+}
+
+static uint64_t seed_of(const struct fuzz_args *a, uint64_t i) { return a->seed_base + i / a->nfiles; }
+
+static const char *policy_of(const struct fuzz_args *a, uint64_t i)
+{
+    if (strcmp(a->policy, "mix") == 0)
+        return mix[seed_of(a, i) % (sizeof mix / sizeof mix[0])];
+    return a->policy;
+}
+
+static const char *file_of(const struct fuzz_args *a, uint64_t i) { return a->files[i % a->nfiles]; }
+
+static void repro_of(const struct fuzz_args *a, uint64_t i, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "iosim run %s --seed %" PRIu64 " --policy %s", file_of(a, i),
+             seed_of(a, i), policy_of(a, i));
+}
+
+/* ---- a worker --------------------------------------------------------------------------- */
+
+static void send_msg(int fd, const struct fuzz_msg *m)
+{
+    const char *p = (const char *)m;
+    for (size_t done = 0; done < sizeof *m;) {
+        ssize_t n = write(fd, p + done, sizeof *m - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(3);
+        done += (size_t)n;
+    }
+}
+
+/* One run (twice when determinism is checked). */
+static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t i,
+                    struct fuzz_msg *m)
+{
+    static struct sim_run_result r, again;
+    struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true, .policy = policy_of(a, i)};
+    double w0 = wall_now();
+    enum iosim_err e = sim_run(s, &o, &r);
+    m->wall_s = wall_now() - w0;
+    m->hash = r.trace_hash;
+    m->end_ps = r.end_ps;
+    m->outcome = e != IOSIM_OK ? FUZZ_ERROR : r.passed ? FUZZ_PASS : FUZZ_FAIL;
+    snprintf(m->text, sizeof m->text, "%s", e != IOSIM_OK ? r.message
+                                            : r.failure_count > 0 ? r.failures[0] : "");
+    if (m->outcome == FUZZ_PASS && a->check_det > 0 && i % a->check_det == 0) {
+        if (sim_run(s, &o, &again) != IOSIM_OK || again.trace_hash != r.trace_hash) {
+            m->outcome = FUZZ_NONDET;
+            snprintf(m->text, sizeof m->text, "the same seed gave trace hash %016" PRIx64
+                     " then %016" PRIx64, r.trace_hash, again.trace_hash);
+        }
+    }
+}
+
+static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0, uint64_t total,
+                             double deadline, int fd)
+{
+    static struct sim_scenario *loaded[FUZZ_FILES_MAX];
+    for (uint64_t m = m0;; m++) {
+        uint64_t i = run_of(a, w, m);
+        if ((a->runs_set && i >= total) || (a->time_set && wall_now() >= deadline))
+            break;
+        struct fuzz_msg start = {.done = 0, .index = i};
+        send_msg(fd, &start);
+        size_t f = (size_t)(i % a->nfiles);
+        struct yml_error err;
+        struct fuzz_msg end = {.done = 1, .index = i, .outcome = FUZZ_ERROR};
+        if (loaded[f] == NULL && sim_scenario_load(a->files[f], &loaded[f], &err) != IOSIM_OK)
+            snprintf(end.text, sizeof end.text, "%s", err.msg);
+        else
+            one_run(a, loaded[f], i, &end);
+        send_msg(fd, &end);
+    }
+    _exit(0);
+}
+
+/* ---- the parent ------------------------------------------------------------------------- */
+
+struct fuzz_tally {
+    uint64_t done, passed, failed;
+    uint64_t expected;                 /* with --runs: this shard's runs */
+    double started, last_line;
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    uint64_t failed_idx[FUZZ_TRACED_MAX];  /* failing runs to trace, in arrival order */
+    uint32_t failed_kept;
+};
+
+static bool spawn(const struct fuzz_args *a, struct fuzz_worker *wk, uint64_t w, uint64_t total,
+                  double deadline)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return false;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        worker(a, w, wk->next, total, deadline, p[1]);
+    }
+    close(p[1]);
+    wk->pid = pid;
+    wk->fd = p[0];
+    wk->in_run = false;
+    wk->live = true;
+    return true;
+}
+
+static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct fuzz_msg *m)
+{
+    char repro[FUZZ_TEXT + 64];
+    repro_of(a, m->index, repro, sizeof repro);
+    t->done++;
+    if (m->outcome == FUZZ_PASS) {
+        t->passed++;
+    } else {
+        t->failed++;
+        if (t->failed_kept < FUZZ_TRACED_MAX && m->outcome != FUZZ_CRASH)
+            t->failed_idx[t->failed_kept++] = m->index;
+        printf("%s  run %" PRIu64 " %s: %s\n      repro: %s\n", outcome_name[m->outcome],
+               m->index, file_of(a, m->index), m->text, repro);
+    }
+    if (t->ins == NULL)
+        return;
+    sqlite3_reset(t->ins);
+    sqlite3_bind_int64(t->ins, 1, (int64_t)m->index);
+    sqlite3_bind_text(t->ins, 2, file_of(a, m->index), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(t->ins, 3, (int64_t)seed_of(a, m->index));
+    sqlite3_bind_text(t->ins, 4, policy_of(a, m->index), -1, SQLITE_STATIC);
+    sqlite3_bind_text(t->ins, 5, outcome_name[m->outcome], -1, SQLITE_STATIC);
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016" PRIx64, m->hash);
+    sqlite3_bind_text(t->ins, 6, hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(t->ins, 7, (int64_t)m->end_ps);
+    sqlite3_bind_int64(t->ins, 8, (int64_t)(m->wall_s * 1e6));
+    if (m->outcome == FUZZ_PASS) {
+        sqlite3_bind_null(t->ins, 9);
+        sqlite3_bind_null(t->ins, 10);
+    } else {
+        sqlite3_bind_text(t->ins, 9, m->text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(t->ins, 10, repro, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_null(t->ins, 11);
+    (void)sqlite3_step(t->ins);
+}
+
+/* One line of progress: over itself on a terminal, every 5 s otherwise. */
+static void progress(struct fuzz_tally *t, bool last)
+{
+    double now = wall_now(), el = now - t->started;
+    bool tty = isatty(STDOUT_FILENO);
+    if (!last && now - t->last_line < (tty ? 0.2 : 5.0))
+        return;
+    t->last_line = now;
+    double rate = el > 0 ? (double)t->done / el : 0;
+    char eta[32] = "";
+    if (t->expected > 0 && rate > 0)
+        snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(t->expected - t->done) / rate);
+    printf("%sruns %" PRIu64 "%s%" PRIu64 ", failures %" PRIu64 ", %.0f runs/s%s%s", tty ? "\r" : "",
+           t->done, t->expected > 0 ? "/" : "", t->expected, t->failed, rate, eta,
+           tty && !last ? "" : "\n");
+    fflush(stdout);
+}
+
+/* A worker's pipe closed: a run it started and did not finish failed.
+ * True when it died so (it is to be replaced). */
+static bool worker_ended(const struct fuzz_args *a, struct fuzz_tally *t, struct fuzz_worker *wk)
+{
+    int status = 0;
+    while (waitpid(wk->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(wk->fd);
+    wk->live = false;
+    if (!wk->in_run)
+        return false;
+    struct fuzz_msg m = {.done = 1, .index = wk->current, .outcome = FUZZ_CRASH};
+    if (WIFSIGNALED(status))
+        snprintf(m.text, sizeof m.text, "the worker died of signal %d (%s) inside the run",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(m.text, sizeof m.text, "the worker exited with status %d inside the run",
+                 WEXITSTATUS(status));
+    record(a, t, &m);
+    wk->next++; /* the crashed run is counted; its replacement starts after it */
+    wk->in_run = false;
+    return true;
+}
+
+static bool read_msg(int fd, struct fuzz_msg *m)
+{
+    char *p = (char *)m;
+    for (size_t got = 0; got < sizeof *m;) {
+        ssize_t n = read(fd, p + got, sizeof *m - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
+    }
+    return true;
+}
+
+/* One message of a worker; true when the worker died inside a run. */
+static bool take(const struct fuzz_args *a, struct fuzz_tally *t, struct fuzz_worker *wk)
+{
+    struct fuzz_msg m;
+    if (!read_msg(wk->fd, &m))
+        return worker_ended(a, t, wk);
+    if (!m.done) {
+        wk->in_run = true;
+        wk->current = m.index;
+        return false;
+    }
+    wk->in_run = false;
+    wk->next++;
+    record(a, t, &m);
+    return false;
+}
+
+static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
+{
+    struct fuzz_worker wk[FUZZ_JOBS_MAX] = {0};
+    double deadline = t->started + (double)a->time_s;
+    for (uint64_t w = 0; w < a->jobs; w++)
+        if (!spawn(a, &wk[w], w, a->runs, deadline))
+            return CLI_EXIT_USAGE;
+    for (;;) {
+        struct pollfd pf[FUZZ_JOBS_MAX];
+        uint64_t of[FUZZ_JOBS_MAX];
+        nfds_t n = 0;
+        for (uint64_t w = 0; w < a->jobs; w++)
+            if (wk[w].live) {
+                pf[n] = (struct pollfd){.fd = wk[w].fd, .events = POLLIN};
+                of[n++] = w;
+            }
+        if (n == 0)
+            return 0;
+        if (poll(pf, n, 1000) < 0 && errno != EINTR)
+            return CLI_EXIT_USAGE;
+        for (nfds_t k = 0; k < n; k++) {
+            if ((pf[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
+                take(a, t, &wk[of[k]]) && !spawn(a, &wk[of[k]], of[k], a->runs, deadline))
+                return CLI_EXIT_USAGE;
+        }
+        progress(t, false);
+    }
+}
+
+/* ---- the summary table ---------------------------------------------------------------------- */
+
+#define FUZZ_TABLE_SQL                                                                         \
+    "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"          \
+    " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"               \
+    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER)"
+
+static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const char *campaign)
+{
+    struct sim_trace_db *tdb;
+    char msg[256];
+    if (sim_trace_db_open(a->trace, &tdb, msg, sizeof msg) != IOSIM_OK) { /* the schema, once */
+        fprintf(stderr, "iosim fuzz: %s\n", msg);
+        return false;
+    }
+    sim_trace_db_close(tdb);
+    if (sqlite3_open(a->trace, &t->db) != SQLITE_OK)
+        return false;
+    sqlite3_busy_timeout(t->db, 60000);
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO fuzz_run VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
+    return sqlite3_exec(t->db, FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK;
+}
+
+/* Each failing run again, into the file whole (the trace store wants the
+ * file to itself: the summary connection is closed meanwhile). *ids: the
+ * runs' ids, -1 where one could not be traced. A crash is not run again
+ * here: it would take the parent with it. */
+static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, int64_t *ids)
+{
+    struct sim_trace_db *tdb;
+    char msg[256];
+    for (uint32_t k = 0; k < t->failed_kept; k++)
+        ids[k] = -1;
+    if (sim_trace_db_open(a->trace, &tdb, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim fuzz: the failing runs' traces: %s\n", msg);
+        return;
+    }
+    static struct sim_run_result r;
+    for (uint32_t k = 0; k < t->failed_kept; k++) {
+        uint64_t i = t->failed_idx[k];
+        struct sim_scenario *s;
+        struct yml_error err;
+        if (sim_scenario_load(file_of(a, i), &s, &err) != IOSIM_OK)
+            continue;
+        struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true,
+                                 .policy = policy_of(a, i), .db = tdb};
+        if (sim_run(s, &o, &r) == IOSIM_OK)
+            ids[k] = r.run_id;
+        else
+            fprintf(stderr, "iosim fuzz: tracing run %" PRIu64 ": %s\n", i, r.message);
+        sim_scenario_free(s);
+    }
+    sim_trace_db_close(tdb);
+}
+
+/* The failing runs' summary rows get their traces' ids. */
+static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, const char *campaign)
+{
+    if (t->failed_kept == 0)
+        return;
+    sqlite3_finalize(t->ins);
+    t->ins = NULL;
+    sqlite3_close(t->db);
+    t->db = NULL;
+    int64_t ids[FUZZ_TRACED_MAX];
+    trace_again(a, t, ids);
+    sqlite3_stmt *upd = NULL;
+    if (sqlite3_open(a->trace, &t->db) != SQLITE_OK ||
+        sqlite3_prepare_v2(t->db, "UPDATE fuzz_run SET run_id = ? WHERE campaign = ? AND idx = ?",
+                           -1, &upd, NULL) != SQLITE_OK)
+        return;
+    for (uint32_t k = 0; k < t->failed_kept; k++) {
+        if (ids[k] < 0)
+            continue;
+        sqlite3_reset(upd);
+        sqlite3_bind_int64(upd, 1, ids[k]);
+        sqlite3_bind_text(upd, 2, campaign, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(upd, 3, (int64_t)t->failed_idx[k]);
+        (void)sqlite3_step(upd);
+    }
+    sqlite3_finalize(upd);
+}
+
+static void close_summary(struct fuzz_tally *t)
+{
+    if (t->ins != NULL)
+        sqlite3_finalize(t->ins);
+    if (t->db != NULL)
+        sqlite3_close(t->db);
+}
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+static bool add_file(const struct cli_opt *o, const char *text)
+{
+    struct fuzz_args *a = o->dest;
+    if (a->nfiles == FUZZ_FILES_MAX) {
+        fprintf(stderr, "iosim fuzz: at most %u scenarios\n", FUZZ_FILES_MAX);
+        return false;
+    }
+    a->files[a->nfiles++] = text;
+    return true;
+}
+
+/* "K/N", 0 <= K < N. */
+static bool parse_shard(const char *text, uint64_t *k, uint64_t *n)
+{
+    char *end;
+    errno = 0;
+    unsigned long long kk = strtoull(text, &end, 10);
+    if (end == text || *end != '/' || errno != 0)
+        return false;
+    const char *rest = end + 1;
+    unsigned long long nn = strtoull(rest, &end, 10);
+    if (end == rest || *end != '\0' || errno != 0 || nn == 0 || kk >= nn)
+        return false;
+    *k = kk;
+    *n = nn;
+    return true;
+}
+
+/* The shard from the flag, else from a batch system's environment: a
+ * Kubernetes Indexed Job (JOB_COMPLETION_INDEX, the count in
+ * IOSIM_SHARDS), a Slurm job array (SLURM_ARRAY_TASK_ID from
+ * SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT), or IOSIM_SHARD="K/N". */
+static bool shard_of(struct fuzz_args *a)
+{
+    a->shard_k = 0;
+    a->shard_n = 1;
+    static char text[64];
+    const char *k8s = getenv("JOB_COMPLETION_INDEX"), *count = getenv("IOSIM_SHARDS");
+    const char *slurm = getenv("SLURM_ARRAY_TASK_ID"), *scount = getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *smin = getenv("SLURM_ARRAY_TASK_MIN");
+    if (a->shard == NULL && getenv("IOSIM_SHARD") != NULL)
+        a->shard = getenv("IOSIM_SHARD");
+    if (a->shard == NULL && k8s != NULL && count != NULL) {
+        snprintf(text, sizeof text, "%s/%s", k8s, count);
+        a->shard = text;
+    }
+    if (a->shard == NULL && slurm != NULL && scount != NULL) {
+        long long id = strtoll(slurm, NULL, 10) - (smin != NULL ? strtoll(smin, NULL, 10) : 0);
+        snprintf(text, sizeof text, "%lld/%s", id, scount);
+        a->shard = text;
+    }
+    return a->shard == NULL || parse_shard(a->shard, &a->shard_k, &a->shard_n);
+}
+
+static bool opt_duration(const struct cli_opt *o, const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    double unit = strcmp(end, "s") == 0 || *end == '\0' ? 1 : strcmp(end, "m") == 0 ? 60
+                  : strcmp(end, "h") == 0 ? 3600 : -1;
+    if (end == text || errno != 0 || unit < 0 || v <= 0 || v * unit > 1e9)
+        return false;
+    *(uint64_t *)o->dest = (uint64_t)(v * unit + 0.999);
+    return true;
+}
+
+static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
+{
+    a->jobs = 2;
+    a->seed_base = 1;
+    a->policy = "mix";
+    const struct cli_opt opts[] = {
+        {.name = "runs", .metavar = "N", .help = "runs in the campaign (all shards together)",
+         .parse = cli_opt_u64, .dest = &a->runs, .min = 1, .max = UINT64_MAX / 2,
+         .wants = "a count of at least 1", .seen = &a->runs_set},
+        {.name = "time", .metavar = "DURATION", .help = "wall time to fuzz for: 90s, 10m, 2h",
+         .parse = opt_duration, .dest = &a->time_s, .wants = "a duration (s, m, h)",
+         .seen = &a->time_set},
+        {.name = "policy", .metavar = "P", .parse = cli_opt_text, .dest = &a->policy,
+         .help = "random, pct:D, fifo, or mix (random, pct:2, pct:3 by seed; default)"},
+        {.letter = 'j', .metavar = "N", .help = "parallel worker processes (1..64)",
+         .parse = cli_opt_u64, .dest = &a->jobs, .min = 1, .max = FUZZ_JOBS_MAX, .wants = "1..64"},
+        {.name = "shard", .metavar = "K/N", .parse = cli_opt_text, .dest = &a->shard,
+         .help = "run only the runs i with i mod N = K (else from the environment)"},
+        {.name = "seed", .metavar = "S", .help = "the first seed (1)", .parse = cli_opt_u64,
+         .dest = &a->seed_base, .max = UINT64_MAX / 2, .wants = "a seed"},
+        {.name = "check-determinism", .metavar = "N", .parse = cli_opt_u64, .dest = &a->check_det,
+         .help = "run every Nth passing run twice and compare the hashes", .min = 1,
+         .max = UINT64_MAX, .wants = "a count of at least 1"},
+        {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
+         .help = "a summary row per run (fuzz_run), failing runs traced whole"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "fuzz",
+        .about = "Runs the scenarios under many seeds and schedules, N at a time in separate\n"
+                 "processes: run i is scenario i mod S with seed S0 + i / S.\n",
+        .notes = "Each failure is printed with the command that reproduces it. Ends with\n"
+                 "`N passed, N failed`. Exit status: 0 all passed, 1 a run failed, 2 bad "
+                 "input.\n",
+        .opts = opts,
+        .operand = {.metavar = "SCENARIO...", .parse = add_file, .dest = a},
+        .missing = "no scenario given",
+    };
+    int st = cli_opts_parse(&cmd, argc, argv);
+    if (st != CLI_OPTS_GO_ON)
+        return st;
+    if (a->runs_set == a->time_set)
+        return cli_opts_mistake(&cmd, "give one of --runs N and --time DURATION");
+    if (!shard_of(a))
+        return cli_opts_mistake(&cmd, "--shard: expected K/N with 0 <= K < N, got '%s'", a->shard);
+    return CLI_OPTS_GO_ON;
+}
+
+/* Every scenario loads and the policy parses, before any worker starts. */
+static bool check_inputs(const struct fuzz_args *a)
+{
+    for (uint64_t f = 0; f < a->nfiles; f++) {
+        struct sim_scenario *s;
+        struct yml_error err;
+        if (sim_scenario_load(a->files[f], &s, &err) != IOSIM_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            return false;
+        }
+        sim_scenario_free(s);
+    }
+    if (strcmp(a->policy, "mix") == 0)
+        return true;
+    struct sim_sched_params sp;
+    if (sim_policy_parse(a->policy, &sp) != IOSIM_OK) {
+        fprintf(stderr, "iosim fuzz: --policy: expected random, pct:D, fifo or mix, got '%s'\n",
+                a->policy);
+        return false;
+    }
+    return true;
+}
+
+int cli_fuzz(int argc, char **argv)
+{
+    struct fuzz_args a = {0};
+    int st = parse_fuzz_args(argc, argv, &a);
+    if (st != CLI_OPTS_GO_ON)
+        return st;
+    if (!check_inputs(&a))
+        return CLI_EXIT_USAGE;
+    struct fuzz_tally t = {.started = wall_now()};
+    if (a.runs_set) /* this shard's share of the runs */
+        t.expected = a.runs > a.shard_k ? (a.runs - a.shard_k + a.shard_n - 1) / a.shard_n : 0;
+    char campaign_id[64];
+    snprintf(campaign_id, sizeof campaign_id, "seed%" PRIu64 "-shard%" PRIu64 "of%" PRIu64,
+             a.seed_base, a.shard_k, a.shard_n);
+    if (a.trace != NULL && !open_summary(&a, &t, campaign_id)) {
+        fprintf(stderr, "iosim fuzz: cannot write %s\n", a.trace);
+        return CLI_EXIT_USAGE;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = campaign(&a, &t);
+    progress(&t, true);
+    if (t.db != NULL)
+        trace_failures(&a, &t, campaign_id);
+    close_summary(&t);
+    printf("%" PRIu64 " passed, %" PRIu64 " failed\n", t.passed, t.failed);
+    if (rc != 0)
+        return rc;
+    return t.failed > 0 ? CLI_EXIT_FAIL : CLI_EXIT_PASS;
+}
