@@ -21,6 +21,7 @@
 int cli_run(int argc, char **argv);
 int cli_suite(int argc, char **argv);
 int cli_fuzz(int argc, char **argv);
+int cli_replay(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_pcid(int argc, char **argv);
 

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz report pcid; do
+for c in "" run suite fuzz replay report pcid; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -168,6 +168,25 @@ mistake fuzz "--shard: expected K/N with 0 <= K < N, got '4/4'" "$fz" --runs 3 -
 mistake fuzz "--time wants a duration (s, m, h), got '3x'" "$fz" --time 3x
 mistake fuzz "no scenario given" --runs 3
 
+# ---- replay ---------------------------------------------------------------------------
+rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")
+check "replay of a fuzz failure's run: the same run, exit 0" \
+    [ "$(status_of "$iosim" replay "$work/f.db" --run "$rid")" = 0 ]
+check "... says so, with the recorded verdict and hash" grep -Eq '^replay: same \(recorded fail, trace-hash [0-9a-f]{16}\)$' "$work/out"
+cp "$fx/pass.yaml" "$work/edited.yaml"
+"$iosim" run "$work/edited.yaml" --trace "$work/e.db" >/dev/null
+sed -i 's/value: 5/value: 6/' "$work/edited.yaml"
+check "replay of a run whose scenario changed since: differs, exit 1" \
+    [ "$(status_of "$iosim" replay "$work/e.db" --run 1)" = 1 ]
+check "... says so" grep -q '^replay: differs (recorded pass' "$work/out"
+check "replay --trace=FILE records the replay elsewhere" \
+    bash -c "'$iosim' replay '$work/f.db' --run '$rid' --trace '$work/rp.db' >/dev/null; [ \$? = 0 ] &&
+             [ \$(sqlite3 '$work/rp.db' 'SELECT count(*) FROM run') = 1 ]"
+check "replay of a run that is not there exits 2" [ "$(status_of "$iosim" replay "$work/f.db" --run 99999)" = 2 ]
+mistake replay "give the run to replay: --run ID" "$work/f.db"
+mistake replay "--trace: a file other than the one replayed" "$work/f.db" --run 1 --trace "$work/f.db"
+mistake replay "no database given" --run 1
+
 "$iosim" report "$db" -o "$work/r1.txt"
 check "report -oFILE DB: the same report as DB -o FILE" \
     bash -c "'$iosim' report -o'$work/r2.txt' '$db' && cmp -s '$work/r1.txt' '$work/r2.txt'"
@@ -197,8 +216,9 @@ mistake pcid "no dump given" --domain 0
 # the contract options of each command (README.md, Usage), by name
 declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
                      [fuzz]="--runs --time --policy -j --shard --check-determinism --trace"
+                     [replay]="--run --trace"
                      [report]="-o" [pcid]="--domain")
-for c in run suite fuzz report pcid; do
+for c in run suite fuzz replay report pcid; do
     "$iosim" $c --help >"$work/help"
     check "iosim $c --help: the first line is its usage" \
         bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"

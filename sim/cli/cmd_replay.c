@@ -1,0 +1,149 @@
+/*
+ * `iosim replay FILE.db --run ID`: runs a recorded run again and checks it
+ * is the same run. A run is determined by its scenario file, seed and
+ * policy - every schedule decision, fault and device timing is drawn from
+ * the seed's streams - so replaying is running those again; the trace
+ * hash, which covers every row the run emitted, says whether it took the
+ * same decisions (a scenario file edited since, or a simulator that lost
+ * its determinism, shows as a different hash).
+ */
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario.h"
+#include "sim/trace/trace.h"
+
+struct replay_args {
+    const char *db;
+    uint64_t run;
+    bool run_set;
+    const char *trace;
+};
+
+struct recorded {
+    char file[1024];
+    char policy[SIM_POLICY_TEXT_MAX];
+    char hash[SIM_TRACE_HASH_HEX_LEN + 1];
+    char result[16];
+    uint64_t seed;
+};
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    snprintf(dst, cap, "%s", src != NULL ? (const char *)src : "");
+}
+
+/* The run's row: false with a message when the file or the run is not
+ * there, or the run never completed. */
+static bool read_run(const char *path, uint64_t id, struct recorded *rec)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    bool ok = false;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "iosim replay: %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return false;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, trace_hash, result FROM run "
+                               "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "iosim replay: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            fprintf(stderr, "iosim replay: %s has no run %" PRIu64 "\n", path, id);
+        } else if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+            fprintf(stderr, "iosim replay: run %" PRIu64 " never completed: no hash to check\n", id);
+        } else {
+            copy_text(rec->file, sizeof rec->file, sqlite3_column_text(st, 0));
+            rec->seed = (uint64_t)sqlite3_column_int64(st, 1);
+            copy_text(rec->policy, sizeof rec->policy, sqlite3_column_text(st, 2));
+            copy_text(rec->hash, sizeof rec->hash, sqlite3_column_text(st, 3));
+            copy_text(rec->result, sizeof rec->result, sqlite3_column_text(st, 4));
+            ok = true;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ok;
+}
+
+static int parse_replay_args(int argc, char **argv, struct replay_args *a)
+{
+    const struct cli_opt opts[] = {
+        {.name = "run", .metavar = "ID", .help = "the run to replay (the run table's id)",
+         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
+         .wants = "a run id", .seen = &a->run_set},
+        {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
+         .help = "record the replay in a trace database (another file)"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "replay",
+        .about = "Runs a recorded run again - its scenario file, seed and policy - and checks\n"
+                 "that it is the same run: the same trace hash and the same verdict.\n",
+        .notes = "Prints the replay's verdict block and `replay: same` or `replay: differs`.\n"
+                 "Exit status: 0 the same run, 1 it differs, 2 bad input.\n",
+        .opts = opts,
+        .operand = {.metavar = "DB", .parse = cli_opt_text, .dest = &a->db},
+        .max_operands = 1,
+        .missing = "no database given",
+    };
+    int st = cli_opts_parse(&cmd, argc, argv);
+    if (st == CLI_OPTS_GO_ON && !a->run_set)
+        return cli_opts_mistake(&cmd, "give the run to replay: --run ID");
+    if (st == CLI_OPTS_GO_ON && a->trace != NULL && strcmp(a->trace, a->db) == 0)
+        return cli_opts_mistake(&cmd, "--trace: a file other than the one replayed");
+    return st;
+}
+
+static int replay(const struct replay_args *a, const struct recorded *rec, struct sim_scenario *s)
+{
+    static struct sim_run_result r;
+    struct sim_trace_db *db = NULL;
+    char msg[256];
+    if (a->trace != NULL && sim_trace_db_open(a->trace, &db, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim replay: %s\n", msg);
+        return CLI_EXIT_USAGE;
+    }
+    struct sim_run_opts o = {.seed = rec->seed, .seed_set = true, .policy = rec->policy, .db = db};
+    enum iosim_err e = sim_run(s, &o, &r);
+    if (db != NULL)
+        sim_trace_db_close(db);
+    if (e != IOSIM_OK) {
+        fprintf(stderr, "iosim replay: %s\n", r.message);
+        return CLI_EXIT_USAGE;
+    }
+    cli_print_result(stdout, s, &r);
+    char hex[SIM_TRACE_HASH_HEX_LEN + 1];
+    snprintf(hex, sizeof hex, "%016" PRIx64, r.trace_hash);
+    const char *verdict = r.passed ? "pass" : "fail";
+    bool same = strcmp(hex, rec->hash) == 0 && strcmp(verdict, rec->result) == 0;
+    printf("replay: %s (recorded %s, trace-hash %s)\n", same ? "same" : "differs", rec->result,
+           rec->hash);
+    return same ? CLI_EXIT_PASS : CLI_EXIT_FAIL;
+}
+
+int cli_replay(int argc, char **argv)
+{
+    struct replay_args a = {0};
+    int st = parse_replay_args(argc, argv, &a);
+    if (st != CLI_OPTS_GO_ON)
+        return st;
+    struct recorded rec;
+    if (!read_run(a.db, a.run, &rec))
+        return CLI_EXIT_USAGE;
+    struct sim_scenario *s;
+    struct yml_error err;
+    if (sim_scenario_load(rec.file, &s, &err) != IOSIM_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    st = replay(&a, &rec, s);
+    sim_scenario_free(s);
+    return st;
+}
