@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/junit.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
 
@@ -50,6 +51,7 @@ struct fuzz_args {
     const char *policy;
     const char *shard;
     const char *trace;
+    const char *junit;
     uint64_t shard_k, shard_n;
 };
 
@@ -178,6 +180,8 @@ struct fuzz_tally {
     sqlite3_stmt *ins;
     uint64_t failed_idx[FUZZ_TRACED_MAX];  /* failing runs to trace, in arrival order */
     uint32_t failed_kept;
+    struct fuzz_msg kept[FUZZ_TRACED_MAX]; /* every failure's message, crashes too (JUnit) */
+    uint32_t kept_n;
 };
 
 static bool spawn(const struct fuzz_args *a, struct fuzz_worker *wk, uint64_t w, uint64_t total,
@@ -217,6 +221,8 @@ static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct
         t->failed++;
         if (t->failed_kept < FUZZ_TRACED_MAX && m->outcome != FUZZ_CRASH)
             t->failed_idx[t->failed_kept++] = m->index;
+        if (t->kept_n < FUZZ_TRACED_MAX)
+            t->kept[t->kept_n++] = *m;
         printf("%s  run %" PRIu64 " %s: %s\n      repro: %s\n", outcome_name[m->outcome],
                m->index, file_of(a, m->index), m->text, repro);
     }
@@ -439,6 +445,56 @@ static void close_summary(struct fuzz_tally *t)
         sqlite3_close(t->db);
 }
 
+/* ---- JUnit ---------------------------------------------------------------------------------- */
+
+/* One test case per failing run kept (at most FUZZ_TRACED_MAX), and one
+ * for the campaign: it fails when any run failed. */
+static bool write_junit(const struct fuzz_args *a, const struct fuzz_tally *t)
+{
+    size_t n = t->kept_n + 1u;
+    struct junit_case *cases = calloc(n, sizeof *cases);
+    struct sim_run_result *rs = calloc(n, sizeof *rs);
+    char(*names)[96] = calloc(n, sizeof *names);
+    bool ok = cases != NULL && rs != NULL && names != NULL;
+    for (size_t k = 0; ok && k < t->kept_n; k++) {
+        const struct fuzz_msg *m = &t->kept[k];
+        struct sim_run_result *r = &rs[k];
+        *r = (struct sim_run_result){.seed = seed_of(a, m->index), .trace_hash = m->hash,
+                                     .end_ps = m->end_ps, .failure_count = 1};
+        snprintf(r->policy, sizeof r->policy, "%s", policy_of(a, m->index));
+        snprintf(r->failures[0], sizeof r->failures[0], "%s", m->text);
+        repro_of(a, m->index, r->repro, sizeof r->repro);
+        snprintf(names[k], sizeof names[k], "run %" PRIu64 " (%s)", m->index,
+                 outcome_name[m->outcome]);
+        cases[k] = (struct junit_case){.file = file_of(a, m->index), .name = names[k],
+                                       .outcome = m->outcome == FUZZ_FAIL ? JUNIT_FAIL : JUNIT_ERROR,
+                                       .wall_s = m->wall_s, .error = m->text, .r = r,
+                                       .case_name = names[k]};
+    }
+    if (ok) {
+        struct sim_run_result *r = &rs[t->kept_n];
+        snprintf(names[t->kept_n], sizeof names[t->kept_n], "campaign: %" PRIu64 " runs",
+                 t->done);
+        if (t->failed > 0) {
+            r->failure_count = 1;
+            snprintf(r->failures[0], sizeof r->failures[0], "%" PRIu64 " of %" PRIu64
+                     " runs failed", t->failed, t->done);
+        }
+        cases[t->kept_n] = (struct junit_case){.file = a->files[0], .name = names[t->kept_n],
+                                               .outcome = t->failed > 0 ? JUNIT_FAIL : JUNIT_PASS,
+                                               .wall_s = wall_now() - t->started, .r = r,
+                                               .case_name = names[t->kept_n]};
+        FILE *f = fopen(a->junit, "w");
+        ok = f != NULL && junit_write(f, "iosim fuzz", cases, n);
+        if (f != NULL && fclose(f) != 0)
+            ok = false;
+    }
+    free(cases);
+    free(rs);
+    free(names);
+    return ok;
+}
+
 /* ---- options ---------------------------------------------------------------------------- */
 
 static bool add_file(const struct cli_opt *o, const char *text)
@@ -533,6 +589,8 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
          .max = UINT64_MAX, .wants = "a count of at least 1"},
         {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
          .help = "a summary row per run (fuzz_run), failing runs traced whole"},
+        {.name = "junit", .metavar = "FILE", .parse = cli_opt_text, .dest = &a->junit,
+         .help = "a JUnit XML report: the campaign, and each failing run"},
         {0},
     };
     const struct cli_command cmd = {
@@ -587,7 +645,8 @@ int cli_fuzz(int argc, char **argv)
         return st;
     if (!check_inputs(&a))
         return CLI_EXIT_USAGE;
-    struct fuzz_tally t = {.started = wall_now()};
+    static struct fuzz_tally t; /* its failures' messages are large */
+    t.started = wall_now();
     if (a.runs_set) /* this shard's share of the runs */
         t.expected = a.runs > a.shard_k ? (a.runs - a.shard_k + a.shard_n - 1) / a.shard_n : 0;
     char campaign_id[64];
@@ -603,6 +662,10 @@ int cli_fuzz(int argc, char **argv)
     if (t.db != NULL)
         trace_failures(&a, &t, campaign_id);
     close_summary(&t);
+    if (a.junit != NULL && !write_junit(&a, &t)) {
+        fprintf(stderr, "iosim fuzz: cannot write %s\n", a.junit);
+        rc = CLI_EXIT_USAGE;
+    }
     printf("%" PRIu64 " passed, %" PRIu64 " failed\n", t.passed, t.failed);
     if (rc != 0)
         return rc;

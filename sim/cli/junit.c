@@ -41,7 +41,7 @@ static void write_case(FILE *f, const struct junit_case *c)
     fputs("    <testcase classname=\"", f);
     classname(f, c->file);
     fputs("\" name=\"", f);
-    xml_text(f, base != NULL ? base + 1 : c->file);
+    xml_text(f, c->case_name != NULL ? c->case_name : base != NULL ? base + 1 : c->file);
     fprintf(f, "\" file=\"");
     xml_text(f, c->file);
     fprintf(f, "\" time=\"%.3f\">\n", c->wall_s);

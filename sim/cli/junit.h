@@ -23,6 +23,7 @@ struct junit_case {
     double wall_s;
     const char *error;            /* load error or crash text, for JUNIT_ERROR */
     const struct sim_run_result *r; /* NULL when the run did not happen */
+    const char *case_name;        /* the testcase's name; NULL: the file's base name */
 };
 
 /* Writes the document; false on a write error. */

@@ -148,6 +148,10 @@ check "... every run has a summary row, every failure its whole trace" \
     bash -c "[ \$(sqlite3 '$work/f.db' 'SELECT count(*) FROM fuzz_run') = 60 ] &&
              [ \$(sqlite3 '$work/f.db' \"SELECT count(*) FROM fuzz_run WHERE result = 'fail' AND run_id IS NULL\") = 0 ] &&
              [ \$(sqlite3 '$work/f.db' \"SELECT count(*) FROM fuzz_run WHERE result = 'pass' AND run_id IS NOT NULL\") = 0 ]"
+check "fuzz --junit: the campaign and each failing run are test cases" \
+    bash -c "'$iosim' fuzz '$fz' --runs 30 --junit '$work/f.xml' >/dev/null; [ \$? = 1 ] &&
+             n=\$(grep -c '<testcase ' '$work/f.xml') && f=\$(grep -c '<failure' '$work/f.xml') &&
+             [ \$n -ge 2 ] && [ \$f = \$n ] && grep -q 'name=\"campaign: 30 runs\"' '$work/f.xml'"
 check "fuzz of a passing scenario exits 0, checking determinism" \
     [ "$(status_of "$iosim" fuzz "$fx/pass.yaml" --runs 20 --check-determinism 3)" = 0 ]
 check "... 20 passed, 0 failed" [ "$(tail -n 1 "$work/out")" = "20 passed, 0 failed" ]
@@ -215,7 +219,7 @@ mistake pcid "no dump given" --domain 0
 
 # the contract options of each command (README.md, Usage), by name
 declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
-                     [fuzz]="--runs --time --policy -j --shard --check-determinism --trace"
+                     [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit"
                      [replay]="--run --trace"
                      [report]="-o" [pcid]="--domain")
 for c in run suite fuzz replay report pcid; do
