@@ -148,16 +148,28 @@ static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t 
     }
 }
 
+/* IOSIM_FUZZ_CRASH_RUN=i: the worker dies (SIGABRT) as it starts run i -
+ * how the tests show a crash inside a run is a failed run, not a lost
+ * worker. */
+static uint64_t crash_run(void)
+{
+    const char *v = getenv("IOSIM_FUZZ_CRASH_RUN");
+    return v != NULL ? strtoull(v, NULL, 10) : UINT64_MAX;
+}
+
 static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0, uint64_t total,
                              double deadline, int fd)
 {
     static struct sim_scenario *loaded[FUZZ_FILES_MAX];
+    uint64_t crash_at = crash_run();
     for (uint64_t m = m0;; m++) {
         uint64_t i = run_of(a, w, m);
         if ((a->runs_set && i >= total) || (a->time_set && wall_now() >= deadline))
             break;
         struct fuzz_msg start = {.done = 0, .index = i};
         send_msg(fd, &start);
+        if (i == crash_at)
+            abort();
         size_t f = (size_t)(i % a->nfiles);
         struct yml_error err;
         struct fuzz_msg end = {.done = 1, .index = i, .outcome = FUZZ_ERROR};
@@ -646,7 +658,7 @@ int cli_fuzz(int argc, char **argv)
     if (!check_inputs(&a))
         return CLI_EXIT_USAGE;
     static struct fuzz_tally t; /* its failures' messages are large */
-    t.started = wall_now();
+    t.started = t.last_line = wall_now();
     if (a.runs_set) /* this shard's share of the runs */
         t.expected = a.runs > a.shard_k ? (a.runs - a.shard_k + a.shard_n - 1) / a.shard_n : 0;
     char campaign_id[64];

@@ -152,6 +152,12 @@ check "fuzz --junit: the campaign and each failing run are test cases" \
     bash -c "'$iosim' fuzz '$fz' --runs 30 --junit '$work/f.xml' >/dev/null; [ \$? = 1 ] &&
              n=\$(grep -c '<testcase ' '$work/f.xml') && f=\$(grep -c '<failure' '$work/f.xml') &&
              [ \$n -ge 2 ] && [ \$f = \$n ] && grep -q 'name=\"campaign: 30 runs\"' '$work/f.xml'"
+check "a worker dying inside run 4: that run fails, the others run" \
+    [ "$(IOSIM_FUZZ_CRASH_RUN=4 status_of "$iosim" fuzz "$fx/pass.yaml" --runs 10 -j 2)" = 1 ]
+check "... 9 passed, 1 failed" [ "$(tail -n 1 "$work/out")" = "9 passed, 1 failed" ]
+check "... named a crash, with the signal and its repro" \
+    bash -c "grep -q '^crash  run 4 .*: the worker died of signal 6' '$work/out' &&
+             grep -qx '      repro: iosim run $fx/pass.yaml --seed 5 --policy pct:3' '$work/out'"
 check "fuzz of a passing scenario exits 0, checking determinism" \
     [ "$(status_of "$iosim" fuzz "$fx/pass.yaml" --runs 20 --check-determinism 3)" = 0 ]
 check "... 20 passed, 0 failed" [ "$(tail -n 1 "$work/out")" = "20 passed, 0 failed" ]
