@@ -197,8 +197,12 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
         return recover(s, c, problem);
     c->csw_status = b[USB_BOT_CSW_STATUS];
     uint32_t residue = le32(b + USB_BOT_CSW_DATA_RESIDUE);
-    uint32_t short_by = c->dir == USCSI_NONE || c->data_stalled ? 0 : c->len - c->moved;
-    c->residue = residue > short_by ? residue : short_by; /* the larger: never more data than came */
+    /* the larger: never more data than came. After a stalled data stage the
+     * controller's count is lost (usb: says EPIPE, no bytes): none is
+     * taken, so a device that stalls and then claims it sent everything
+     * cannot hand out the buffer's old contents as data */
+    uint32_t short_by = c->dir == USCSI_NONE ? 0 : c->data_stalled ? c->len : c->len - c->moved;
+    c->residue = residue > short_by ? residue : short_by;
     c->outcome = c->csw_status == USB_BOT_CSW_STATUS_PASSED
                      ? (c->data_stalled ? "stall" : "good") : "check_condition";
     return IOSIM_OK;
