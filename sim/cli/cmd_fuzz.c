@@ -33,6 +33,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/junit.h"
+#include "sim/cli/workers.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
 
@@ -114,15 +115,8 @@ static void repro_of(const struct fuzz_args *a, uint64_t i, char *buf, size_t ca
 
 static void send_msg(int fd, const struct fuzz_msg *m)
 {
-    const char *p = (const char *)m;
-    for (size_t done = 0; done < sizeof *m;) {
-        ssize_t n = write(fd, p + done, sizeof *m - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(3);
-        done += (size_t)n;
-    }
+    if (!cli_write_all(fd, m, sizeof *m))
+        _exit(3); /* the parent is gone */
 }
 
 /* One run (twice when determinism is checked). */
@@ -196,27 +190,24 @@ struct fuzz_tally {
     uint32_t kept_n;
 };
 
+struct fuzz_work {
+    const struct fuzz_args *a;
+    uint64_t w, m0, total;
+    double deadline;
+};
+
+static void fuzz_work(void *ctx, int fd)
+{
+    const struct fuzz_work *x = ctx;
+    worker(x->a, x->w, x->m0, x->total, x->deadline, fd);
+}
+
 static bool spawn(const struct fuzz_args *a, struct fuzz_worker *wk, uint64_t w, uint64_t total,
                   double deadline)
 {
-    int p[2];
-    if (pipe(p) != 0)
+    struct fuzz_work x = {a, w, wk->next, total, deadline};
+    if (!cli_worker_fork(fuzz_work, &x, &wk->pid, &wk->fd))
         return false;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        worker(a, w, wk->next, total, deadline, p[1]);
-    }
-    close(p[1]);
-    wk->pid = pid;
-    wk->fd = p[0];
     wk->in_run = false;
     wk->live = true;
     return true;
@@ -304,25 +295,11 @@ static bool worker_ended(const struct fuzz_args *a, struct fuzz_tally *t, struct
     return true;
 }
 
-static bool read_msg(int fd, struct fuzz_msg *m)
-{
-    char *p = (char *)m;
-    for (size_t got = 0; got < sizeof *m;) {
-        ssize_t n = read(fd, p + got, sizeof *m - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        got += (size_t)n;
-    }
-    return true;
-}
-
 /* One message of a worker; true when the worker died inside a run. */
 static bool take(const struct fuzz_args *a, struct fuzz_tally *t, struct fuzz_worker *wk)
 {
     struct fuzz_msg m;
-    if (!read_msg(wk->fd, &m))
+    if (!cli_read_all(wk->fd, &m, sizeof m))
         return worker_ended(a, t, wk);
     if (!m.done) {
         wk->in_run = true;

@@ -15,6 +15,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/junit.h"
+#include "sim/cli/workers.h"
 #include "sim/trace/trace.h"
 
 #define SUITE_FILES_MAX 100000u
@@ -143,20 +144,6 @@ static bool collect(const struct suite_args *a, struct file_list *l)
 
 /* ---- one worker process ---------------------------------------------------------- */
 
-static void write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
 static _Noreturn void worker(const struct suite_args *a, const char *file, int fd)
 {
     static struct suite_msg msg;
@@ -164,7 +151,7 @@ static _Noreturn void worker(const struct suite_args *a, const char *file, int f
     struct yml_error err;
     if (sim_scenario_load(file, &s, &err) != IOSIM_OK) {
         snprintf(msg.error, sizeof msg.error, "%s", err.msg);
-        write_all(fd, &msg, sizeof msg);
+        (void)cli_write_all(fd, &msg, sizeof msg);
         _exit(0);
     }
     msg.loaded = 1;
@@ -181,49 +168,35 @@ static _Noreturn void worker(const struct suite_args *a, const char *file, int f
         sim_trace_db_close(db);
     }
     sim_scenario_free(s);
-    write_all(fd, &msg, sizeof msg);
+    (void)cli_write_all(fd, &msg, sizeof msg);
     _exit(0);
+}
+
+struct suite_work {
+    const struct suite_args *a;
+    const char *file;
+};
+
+static void suite_work(void *ctx, int fd)
+{
+    const struct suite_work *w = ctx;
+    worker(w->a, w->file, fd);
 }
 
 static bool start_job(const struct suite_args *a, struct suite_job *j)
 {
-    int p[2];
-    if (pipe(p) != 0)
+    struct suite_work w = {a, j->file};
+    if (!cli_worker_fork(suite_work, &w, &j->pid, &j->fd))
         return false;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        worker(a, j->file, p[1]);
-    }
-    close(p[1]);
-    j->pid = pid;
-    j->fd = p[0];
     j->started_s = wall_now();
     return true;
 }
 
 static void read_msg(struct suite_job *j)
 {
-    char *p = (char *)&j->msg;
-    size_t got = 0;
-    while (got < sizeof j->msg) {
-        ssize_t n = read(j->fd, p + got, sizeof j->msg - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(j->fd);
-    if (got != sizeof j->msg)
+    if (!cli_read_all(j->fd, &j->msg, sizeof j->msg))
         j->crashed = 1;
+    close(j->fd);
 }
 
 /* ---- reporting ----------------------------------------------------------------------- */
