@@ -15,7 +15,8 @@
  * over its share. Nothing is lost or skipped.
  *
  * With --trace, every run gets a summary row (table fuzz_run; passing runs
- * store nothing else, so a campaign stays small), and once the workers
+ * store nothing else, so a campaign stays small; written FUZZ_BATCH_ROWS
+ * to a transaction, so the file is not synced once a run), and once the workers
  * are done the failing runs (the first FUZZ_TRACED_MAX) are run again into
  * the file with their whole traces, linked by run_id. Only the parent
  * writes the file.
@@ -41,6 +42,7 @@
 #define FUZZ_JOBS_MAX 64u
 #define FUZZ_TEXT 512u
 #define FUZZ_TRACED_MAX 100u          /* failing runs traced whole */
+#define FUZZ_BATCH_ROWS 1000u         /* summary rows a transaction: not a sync a run */
 
 static const char *const mix[] = {"random", "pct:2", "pct:3"};
 
@@ -184,6 +186,7 @@ struct fuzz_tally {
     double started, last_line;
     sqlite3 *db;
     sqlite3_stmt *ins;
+    uint32_t batched;                  /* rows in the open transaction */
     uint64_t failed_idx[FUZZ_TRACED_MAX];  /* failing runs to trace, in arrival order */
     uint32_t failed_kept;
     struct fuzz_msg kept[FUZZ_TRACED_MAX]; /* every failure's message, crashes too (JUnit) */
@@ -251,6 +254,10 @@ static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct
     }
     sqlite3_bind_null(t->ins, 11);
     (void)sqlite3_step(t->ins);
+    if (++t->batched == FUZZ_BATCH_ROWS) {
+        (void)sqlite3_exec(t->db, "COMMIT; BEGIN", NULL, NULL, NULL);
+        t->batched = 0;
+    }
 }
 
 /* One line of progress: over itself on a terminal, every 5 s otherwise. */
@@ -363,7 +370,18 @@ static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const 
     char sql[256];
     snprintf(sql, sizeof sql, "INSERT INTO fuzz_run VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
     return sqlite3_exec(t->db, FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK;
+           sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK &&
+           sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* The rows so far are in the file; the insert statement is gone. */
+static void summary_flush(struct fuzz_tally *t)
+{
+    if (t->ins == NULL)
+        return;
+    (void)sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(t->ins);
+    t->ins = NULL;
 }
 
 /* Each failing run again, into the file whole (the trace store wants the
@@ -403,8 +421,7 @@ static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, cons
 {
     if (t->failed_kept == 0)
         return;
-    sqlite3_finalize(t->ins);
-    t->ins = NULL;
+    summary_flush(t);
     sqlite3_close(t->db);
     t->db = NULL;
     int64_t ids[FUZZ_TRACED_MAX];
@@ -414,6 +431,7 @@ static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, cons
         sqlite3_prepare_v2(t->db, "UPDATE fuzz_run SET run_id = ? WHERE campaign = ? AND idx = ?",
                            -1, &upd, NULL) != SQLITE_OK)
         return;
+    (void)sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
     for (uint32_t k = 0; k < t->failed_kept; k++) {
         if (ids[k] < 0)
             continue;
@@ -423,13 +441,13 @@ static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, cons
         sqlite3_bind_int64(upd, 3, (int64_t)t->failed_idx[k]);
         (void)sqlite3_step(upd);
     }
+    (void)sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_finalize(upd);
 }
 
 static void close_summary(struct fuzz_tally *t)
 {
-    if (t->ins != NULL)
-        sqlite3_finalize(t->ins);
+    summary_flush(t);
     if (t->db != NULL)
         sqlite3_close(t->db);
 }
