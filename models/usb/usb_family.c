@@ -134,18 +134,23 @@ static const char *fault_kind(enum usb_result r)
     return "usb_fault";
 }
 
+/* A fault rule fired, endpoint or Bulk-Only: counted, and a `fault` row. */
+static void fault_row(struct usb_family_dev *u, const char *kind, const char *detail)
+{
+    sim_dev_count(u->m, &usb_faults_fired, 1);
+    struct sim_trace *t = sim_dev_trace(u->m);
+    if (t != NULL)
+        sim_trace_fault(t, sim_dev_now(u->m), kind, u->name, detail);
+}
+
 static void fault_fired(void *ctx, uint32_t rule, uint8_t ep_addr, uint64_t attempt)
 {
     struct usb_family_dev *u = ctx;
     ASSERT(rule < u->c->fault_count);
-    sim_dev_count(u->m, &usb_faults_fired, 1);
-    struct sim_trace *t = sim_dev_trace(u->m);
-    if (t == NULL)
-        return;
     char detail[96];
     snprintf(detail, sizeof detail, "endpoint 0x%02x attempt %" PRIu64 " (rule %" PRIu32 ")",
              ep_addr, attempt, rule);
-    sim_trace_fault(t, sim_dev_now(u->m), fault_kind(u->c->faults[rule].result), u->name, detail);
+    fault_row(u, fault_kind(u->c->faults[rule].result), detail);
 }
 
 static enum iosim_err add_faults(struct usb_family_dev *u)
@@ -189,14 +194,10 @@ static void bot_fault_fired(void *ctx, uint32_t rule, uint64_t command, uint8_t 
                             const char *kind)
 {
     struct usb_family_dev *u = ctx;
-    sim_dev_count(u->m, &usb_faults_fired, 1);
-    struct sim_trace *t = sim_dev_trace(u->m);
-    if (t == NULL)
-        return;
     char detail[96];
     snprintf(detail, sizeof detail, "command %" PRIu64 " opcode 0x%02x (bot rule %" PRIu32 ")",
              command, opcode, rule);
-    sim_trace_fault(t, sim_dev_now(u->m), kind, u->name, detail);
+    fault_row(u, kind, detail);
 }
 
 static sim_time_ps removal_edge_at(const struct usb_storage_removal *r, uint32_t e)

@@ -7,6 +7,7 @@
 #include "impl/port/spec/scsi.h"
 #include "impl/port/spec/usb_bot.h"
 #include "models/scsi/msc_bot.h"
+#include "tests/models/scsi/msc_test_util.h"
 
 static struct msc_bot *m;
 static const struct usb_fn_ops *ops;
@@ -22,22 +23,11 @@ static void setup_bot(uint32_t luns)
     ops = msc_bot_ops();
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
 static enum usb_result send_cbw(uint32_t tag, uint32_t len, bool in, const uint8_t *cdb,
                                 uint8_t cdb_len)
 {
-    uint8_t b[USB_BOT_CBW_BYTES] = {0};
-    put32(b + USB_BOT_CBW_SIGNATURE, USB_BOT_CBW_SIGNATURE_VALUE);
-    put32(b + USB_BOT_CBW_TAG, tag);
-    put32(b + USB_BOT_CBW_DATA_LENGTH, len);
-    b[USB_BOT_CBW_FLAGS] = in ? USB_BOT_CBW_FLAGS_DATA_IN : 0;
-    b[USB_BOT_CBW_CB_LENGTH] = cdb_len;
-    memcpy(b + USB_BOT_CBW_CB, cdb, cdb_len);
+    uint8_t b[USB_BOT_CBW_BYTES];
+    msc_test_cbw(b, tag, len, in, cdb, cdb_len);
     uint32_t taken;
     return ops->out(m, MSC_BOT_EP_OUT, b, sizeof b, &taken);
 }

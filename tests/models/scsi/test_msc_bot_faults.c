@@ -12,6 +12,7 @@
 #include "impl/port/spec/usb_bot.h"
 #include "models/scsi/msc_bot.h"
 #include "models/scsi/msc_desc.h"
+#include "tests/models/scsi/msc_test_util.h"
 
 struct rig {
     struct msc_bot *bot;
@@ -68,12 +69,6 @@ static void rig_down(void)
     msc_bot_destroy(g.bot);
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint32_t get32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -81,13 +76,8 @@ static uint32_t get32(const uint8_t *b)
 
 static void send_cbw(uint32_t tag, uint32_t len, bool in, const uint8_t *cdb, uint8_t cdb_len)
 {
-    uint8_t b[USB_BOT_CBW_BYTES] = {0};
-    put32(b + USB_BOT_CBW_SIGNATURE, USB_BOT_CBW_SIGNATURE_VALUE);
-    put32(b + USB_BOT_CBW_TAG, tag);
-    put32(b + USB_BOT_CBW_DATA_LENGTH, len);
-    b[USB_BOT_CBW_FLAGS] = in ? USB_BOT_CBW_FLAGS_DATA_IN : 0;
-    b[USB_BOT_CBW_CB_LENGTH] = cdb_len;
-    memcpy(b + USB_BOT_CBW_CB, cdb, cdb_len);
+    uint8_t b[USB_BOT_CBW_BYTES];
+    msc_test_cbw(b, tag, len, in, cdb, cdb_len);
     uint32_t taken;
     cr_assert_eq(usb_dev_out(g.d, MSC_BOT_EP_OUT, b, sizeof b, &taken), USB_ACK);
 }

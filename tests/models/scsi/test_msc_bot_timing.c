@@ -10,6 +10,7 @@
 #include "impl/port/spec/scsi.h"
 #include "impl/port/spec/usb_bot.h"
 #include "models/scsi/msc_bot.h"
+#include "tests/models/scsi/msc_test_util.h"
 
 static struct msc_bot *m;
 static const struct usb_fn_ops *ops;
@@ -71,21 +72,10 @@ static void teardown_timed(void)
     free(data);
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void send_cbw(uint32_t len, bool in, const uint8_t *cdb, uint8_t cdb_len)
 {
-    uint8_t b[USB_BOT_CBW_BYTES] = {0};
-    put32(b + USB_BOT_CBW_SIGNATURE, USB_BOT_CBW_SIGNATURE_VALUE);
-    put32(b + USB_BOT_CBW_TAG, 7);
-    put32(b + USB_BOT_CBW_DATA_LENGTH, len);
-    b[USB_BOT_CBW_FLAGS] = in ? USB_BOT_CBW_FLAGS_DATA_IN : 0;
-    b[USB_BOT_CBW_CB_LENGTH] = cdb_len;
-    memcpy(b + USB_BOT_CBW_CB, cdb, cdb_len);
+    uint8_t b[USB_BOT_CBW_BYTES];
+    msc_test_cbw(b, 7, len, in, cdb, cdb_len);
     uint32_t taken;
     cr_assert_eq(ops->out(m, MSC_BOT_EP_OUT, b, sizeof b, &taken), USB_ACK);
 }
