@@ -353,7 +353,8 @@ static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
 #define FUZZ_TABLE_SQL                                                                         \
     "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"          \
     " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"               \
-    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER)"
+    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER, faults TEXT,"           \
+    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER)"
 
 static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const char *campaign)
 {
@@ -367,8 +368,9 @@ static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const 
     if (sqlite3_open(a->trace, &t->db) != SQLITE_OK)
         return false;
     sqlite3_busy_timeout(t->db, 60000);
-    char sql[256];
-    snprintf(sql, sizeof sql, "INSERT INTO fuzz_run VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
+    char sql[384];
+    snprintf(sql, sizeof sql, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, result, trace_hash,"
+             " end_ps, wall_us, failure, repro, run_id) VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
     return sqlite3_exec(t->db, FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK &&
            sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
