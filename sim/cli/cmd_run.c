@@ -78,7 +78,16 @@ struct run_args {
     const char *trace;
     uint64_t seed;
     bool seed_set;
+    struct sim_decisions decisions;
+    bool decisions_set;
 };
+
+/* --decisions: the script, parsed at once so a bad one is a usage error. */
+static bool parse_decisions(const struct cli_opt *o, const char *text)
+{
+    char msg[128];
+    return sim_dec_parse(text, o->dest, msg, sizeof msg) == IOSIM_OK;
+}
 
 static bool parse_policy(const struct cli_opt *o, const char *text)
 {
@@ -112,6 +121,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                        &a->policy),
         {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
          .help = "record the run in an SQLite trace database (created if missing)"},
+        {.name = "decisions", .metavar = "SCRIPT", .parse = parse_decisions,
+         .dest = &a->decisions, .seen = &a->decisions_set,
+         .wants = "schedule decisions such as p12,k40=2,s57=900000, or none",
+         .help = "make these schedule decisions, the default elsewhere (iosim shrink)"},
         {0},
     };
     const struct cli_command cmd = {
@@ -133,12 +146,15 @@ int cli_run(int argc, char **argv)
 {
     struct run_args a = {0};
     int st = parse_run_args(argc, argv, &a);
-    if (st != CLI_OPTS_GO_ON)
+    if (st != CLI_OPTS_GO_ON) {
+        sim_dec_free(&a.decisions);
         return st;
+    }
     struct sim_scenario *s;
     struct yml_error err;
     if (sim_scenario_load(a.path, &s, &err) != IOSIM_OK) {
         fprintf(stderr, "%s\n", err.msg);
+        sim_dec_free(&a.decisions);
         return CLI_EXIT_USAGE;
     }
     struct sim_trace_db *db = NULL;
@@ -147,11 +163,13 @@ int cli_run(int argc, char **argv)
         if (sim_trace_db_open(a.trace, &db, msg, sizeof msg) != IOSIM_OK) {
             fprintf(stderr, "iosim run: %s\n", msg);
             sim_scenario_free(s);
+            sim_dec_free(&a.decisions);
             return CLI_EXIT_USAGE;
         }
     }
     struct sim_run_opts o = {.seed = a.seed, .seed_set = a.seed_set, .policy = a.policy,
-                             .db = db, .program = "iosim"};
+                             .db = db, .program = "iosim",
+                             .decisions = a.decisions_set ? &a.decisions : NULL};
     static struct sim_run_result r;
     enum iosim_err e = sim_run(s, &o, &r);
     cli_print_result(stdout, s, &r);
@@ -162,6 +180,7 @@ int cli_run(int argc, char **argv)
     }
     sim_trace_db_close(db);
     sim_scenario_free(s);
+    sim_dec_free(&a.decisions);
     if (e != IOSIM_OK)
         return CLI_EXIT_USAGE;
     return r.passed ? CLI_EXIT_PASS : CLI_EXIT_FAIL;

@@ -29,6 +29,7 @@
 
 #include "impl/port/err.h"
 #include "sim/machine/bus.h"
+#include "sim/machine/decisions.h"
 #include "sim/machine/dev.h"
 #include "sim/engine/engine.h"
 #include "sim/machine/iommu.h"
@@ -124,6 +125,12 @@ struct sim_machine_config {
     struct sim_sched_params sched;
     struct sim_fault_rule faults[SIM_FAULT_RULES_MAX];
     uint32_t fault_count;
+    /* Schedule decisions (sim/machine/decisions.h), both borrowed for the
+     * run and usually NULL: every non-default choice is appended to
+     * decisions_record; with decisions_script the choices are the
+     * script's, the default everywhere else, and the policy draws none. */
+    struct sim_decisions *decisions_record;
+    const struct sim_decisions *decisions_script;
 };
 
 /* Defaults for everything (1 CPU, 64 MiB, fifo, seed 1 ...). */
@@ -336,6 +343,9 @@ struct sim_machine {
     struct sim_counters count;
     struct sim_posted_write posted[SIM_POSTED_MAX];
     uint32_t posted_free;                  /* UINT32_MAX when all in flight */
+    /* schedule decisions: the next choice's index, the script's cursor */
+    uint64_t choice_next;
+    uint32_t script_pos;
     /* pct */
     uint64_t pct_step;
     uint64_t pct_change_at[16];

@@ -120,10 +120,59 @@ static bool prio_higher(const struct sim_proc *a, const struct sim_proc *b)
     return a->prio > b->prio || (a->prio == b->prio && a->pid < b->pid);
 }
 
-/* The policy's pick among the eligible runnable processes, or -1. A process
- * whose time slice just ran out (`skip`) is picked only when it is alone:
- * that is what keeps a spinning process from starving the one it waits for,
- * even under pct's strict priorities. */
+/* A choice that was not the default goes into the recording, if any. */
+static void dec_note(struct sim_machine *m, uint64_t at, enum sim_dec_kind kind, uint64_t value)
+{
+    struct sim_decisions *d = m->cfg.decisions_record;
+    if (d != NULL && sim_dec_push(d, at, kind, value) != IOSIM_OK)
+        sim_machine_fail(m, IOSIM_ENOMEM, "out of memory recording schedule decisions");
+}
+
+/* The position among n candidates the policy draws (in queue order). */
+static uint32_t policy_position(struct sim_machine *m, const uint32_t *idx, uint32_t n)
+{
+    switch (m->cfg.sched.policy) {
+    case SIM_POLICY_FIFO:
+        return 0;
+    case SIM_POLICY_RANDOM:
+        return (uint32_t)sim_rng_below(&m->rng_sched, n);
+    case SIM_POLICY_PCT: {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < n; i++)
+            if (prio_higher(m->runq[idx[i]], m->runq[idx[best]]))
+                best = i;
+        return best;
+    }
+    }
+    return 0;
+}
+
+/* A dispatch among several candidates is a choice; the script's position,
+ * when it names one past the end (a shrunk script), is the last. */
+static uint32_t pick_position(struct sim_machine *m, const uint32_t *idx, uint32_t n)
+{
+    const struct sim_decisions *script = m->cfg.decisions_script;
+    if (script == NULL) {
+        uint32_t j = policy_position(m, idx, n);
+        if (n > 1) {
+            uint64_t at = m->choice_next++;
+            if (j != 0)
+                dec_note(m, at, SIM_DEC_PICK, j);
+        }
+        return j;
+    }
+    if (n == 1)
+        return 0;
+    const struct sim_dec *e = sim_dec_lookup(script, m->choice_next++, &m->script_pos);
+    if (e == NULL || e->kind != SIM_DEC_PICK)
+        return 0;
+    return e->value < n ? (uint32_t)e->value : n - 1;
+}
+
+/* The pick among the eligible runnable processes, or -1. A process whose
+ * time slice just ran out (`skip`) is picked only when it is alone: that is
+ * what keeps a spinning process from starving the one it waits for, even
+ * under pct's strict priorities. */
 static int32_t policy_pick(struct sim_machine *m, const struct sim_cpu *cpu,
                            const struct sim_proc *skip)
 {
@@ -133,20 +182,7 @@ static int32_t policy_pick(struct sim_machine *m, const struct sim_cpu *cpu,
         n = candidates(m, cpu, idx);
     if (n == 0)
         return -1;
-    switch (m->cfg.sched.policy) {
-    case SIM_POLICY_FIFO:
-        return (int32_t)idx[0];
-    case SIM_POLICY_RANDOM:
-        return (int32_t)idx[sim_rng_below(&m->rng_sched, n)];
-    case SIM_POLICY_PCT: {
-        uint32_t best = idx[0];
-        for (uint32_t i = 1; i < n; i++)
-            if (prio_higher(m->runq[idx[i]], m->runq[best]))
-                best = idx[i];
-        return (int32_t)best;
-    }
-    }
-    return -1;
+    return (int32_t)idx[pick_position(m, idx, n)];
 }
 
 /* ---- CPU events ---------------------------------------------------------- */
@@ -220,9 +256,13 @@ static void preempt(struct sim_machine *m, struct sim_cpu *cpu, enum preempt_rea
     cpu_dispatch_skip(m, cpu, p, why == PREEMPT_TIMESLICE ? p : NULL);
 }
 
-static void stall(struct sim_machine *m, struct sim_cpu *cpu)
+static sim_time_ps stall_draw(struct sim_machine *m)
 {
-    sim_time_ps d = sim_rng_range(&m->rng_sched, 1, m->cfg.sched.stall_max_ps);
+    return sim_rng_range(&m->rng_sched, 1, m->cfg.sched.stall_max_ps);
+}
+
+static void stall(struct sim_machine *m, struct sim_cpu *cpu, sim_time_ps d)
+{
     m->count.stalls++;
     sim_sched_trace(m, cpu->idx, cpu->cur, "stall", -1, (int64_t)d);
     cpu_schedule(m, cpu, d);
@@ -251,50 +291,81 @@ static bool pct_change_point(struct sim_machine *m)
     return hit;
 }
 
+/* The policy's choice at a decision point (recorded when not to run on). */
+static bool decide_policy(struct sim_machine *m, struct sim_cpu *cpu, uint64_t at, bool others)
+{
+    const struct sim_sched_params *s = &m->cfg.sched;
+    enum preempt_reason why = PREEMPT_RANDOM;
+    sim_time_ps d = 0;
+    switch (s->policy) {
+    case SIM_POLICY_FIFO:
+        return false;
+    case SIM_POLICY_RANDOM:
+        if (others && sim_rng_chance(&m->rng_sched, s->preempt_per_mille))
+            break;
+        if (!sim_rng_chance(&m->rng_sched, s->stall_per_mille))
+            return false;
+        d = stall_draw(m);
+        break;
+    case SIM_POLICY_PCT:
+        if (pct_change_point(m)) {
+            cpu->cur->prio = m->pct_next_change; /* below every initial priority */
+            why = PREEMPT_CHANGE_POINT;
+            if (!(others && higher_waiting(m, cpu)))
+                d = stall_draw(m);
+            break;
+        }
+        if (!(others && higher_waiting(m, cpu)))
+            return false;
+        why = PREEMPT_PRIORITY;
+        break;
+    }
+    if (d != 0) {
+        dec_note(m, at, SIM_DEC_STALL, d);
+        stall(m, cpu, d);
+    } else {
+        dec_note(m, at, SIM_DEC_PREEMPT, why);
+        preempt(m, cpu, why);
+    }
+    return true;
+}
+
+/* The script's choice at a decision point: an entry that no longer fits
+ * (a preemption with nobody to run, a pick) is the default. */
+static bool decide_scripted(struct sim_machine *m, struct sim_cpu *cpu, uint64_t at, bool others)
+{
+    const struct sim_dec *e = sim_dec_lookup(m->cfg.decisions_script, at, &m->script_pos);
+    if (e == NULL)
+        return false;
+    if (e->kind == SIM_DEC_STALL) {
+        stall(m, cpu, e->value);
+        return true;
+    }
+    if (e->kind != SIM_DEC_PREEMPT || !others)
+        return false;
+    preempt(m, cpu, e->value <= PREEMPT_CHANGE_POINT ? (enum preempt_reason)e->value
+                                                     : PREEMPT_RANDOM);
+    return true;
+}
+
 /* The decision point. True when the policy took the CPU elsewhere (the
  * process was preempted or the CPU stalled), false to let it run on. */
 static bool decide(struct sim_machine *m, struct sim_cpu *cpu)
 {
-    const struct sim_sched_params *s = &m->cfg.sched;
     struct sim_proc *p = cpu->cur;
     uint32_t idx[SIM_PROCS_MAX];
     m->count.decisions++;
     if (p->preempt_off > 0)
         return false; /* a spinlock holder keeps its CPU (port_preempt_disable) */
     bool others = candidates(m, cpu, idx) > 0;
-    if (others && m->eng.now_ps - p->slice_start_ps >= s->timeslice_ps) {
+    if (others && m->eng.now_ps - p->slice_start_ps >= m->cfg.sched.timeslice_ps) {
         preempt(m, cpu, PREEMPT_TIMESLICE);
         return true;
     }
-    switch (s->policy) {
-    case SIM_POLICY_FIFO:
-        return false;
-    case SIM_POLICY_RANDOM:
-        if (others && sim_rng_chance(&m->rng_sched, s->preempt_per_mille)) {
-            preempt(m, cpu, PREEMPT_RANDOM);
-            return true;
-        }
-        if (sim_rng_chance(&m->rng_sched, s->stall_per_mille)) {
-            stall(m, cpu);
-            return true;
-        }
-        return false;
-    case SIM_POLICY_PCT:
-        if (pct_change_point(m)) {
-            p->prio = m->pct_next_change; /* below every initial priority */
-            if (others && higher_waiting(m, cpu))
-                preempt(m, cpu, PREEMPT_CHANGE_POINT);
-            else
-                stall(m, cpu);
-            return true;
-        }
-        if (others && higher_waiting(m, cpu)) {
-            preempt(m, cpu, PREEMPT_PRIORITY);
-            return true;
-        }
-        return false;
-    }
-    return false;
+    uint64_t at = m->choice_next++;
+    if (m->cfg.decisions_script != NULL)
+        return decide_scripted(m, cpu, at, others);
+    return decide_policy(m, cpu, at, others);
 }
 
 static sim_time_ps jittered(struct sim_machine *m, sim_time_ps cost)

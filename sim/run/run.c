@@ -449,6 +449,19 @@ static void reset_tallies(struct sim_scenario *s)
     }
 }
 
+/* The script on the repro line (its text needs no shell quoting), or -
+ * when it is too long for one - a note saying so. */
+static void repro_decisions(char *buf, size_t cap, const struct sim_decisions *d)
+{
+    static const char opt[] = " --decisions ";
+    if (sizeof opt + sim_dec_format(d, NULL, 0) > cap) {
+        snprintf(buf, cap, " --decisions (%" PRIu32 " entries: too long for a command line)", d->n);
+        return;
+    }
+    memcpy(buf, opt, sizeof opt - 1);
+    (void)sim_dec_format(d, buf + sizeof opt - 1, cap - (sizeof opt - 1));
+}
+
 static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts *o,
                               struct sim_machine_config *cfg, struct sim_run_result *r)
 {
@@ -464,8 +477,12 @@ static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts 
     }
     snprintf(r->policy, sizeof r->policy, "%s", policy);
     r->seed = cfg->seed;
-    snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
-             o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
+    int n = snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
+                     o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
+    if (o->decisions != NULL)
+        repro_decisions(r->repro + n, sizeof r->repro - (size_t)n, o->decisions);
+    cfg->decisions_script = o->decisions;
+    cfg->decisions_record = o->record;
     reset_tallies(s);
     return IOSIM_OK;
 }
@@ -522,6 +539,7 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         check_all(rs);
         rs->r->end = rs->m->end;
         rs->r->end_ps = rs->m->eng.now_ps;
+        rs->r->choices = rs->m->choice_next;
         rs->r->counters = rs->m->count;
         if (rs->m->end == SIM_END_ERROR) {
             snprintf(rs->r->message, sizeof rs->r->message, "%s", rs->m->error_msg);

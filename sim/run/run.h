@@ -35,6 +35,10 @@ struct sim_run_opts {
     const char *policy;            /* NULL: the scenario's */
     struct sim_trace_db *db;       /* NULL: hash only */
     const char *program;           /* argv[0] for the repro command ("iosim") */
+    /* schedule decisions (sim/machine/decisions.h), borrowed: run this
+     * script instead of the policy's draws / append the run's own here */
+    const struct sim_decisions *decisions;
+    struct sim_decisions *record;
 };
 
 /* A disk workload's summary row (trace table fio_result), kept for the
@@ -54,6 +58,7 @@ struct sim_run_result {
     uint64_t trace_rows;
     int64_t run_id;                /* row id in the trace database, or -1 */
     sim_time_ps end_ps;
+    uint64_t choices;              /* schedule choices made (decisions.h's indices) */
     enum sim_end_reason end;
     uint32_t expectations_passed;
     uint32_t expectations_failed;
