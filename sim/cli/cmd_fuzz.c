@@ -386,16 +386,28 @@ static void summary_flush(struct fuzz_tally *t)
     t->ins = NULL;
 }
 
-/* Each failing run again, into the file whole (the trace store wants the
- * file to itself: the summary connection is closed meanwhile). *ids: the
- * runs' ids, -1 where one could not be traced. A crash is not run again
- * here: it would take the parent with it. */
-static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, int64_t *ids)
+/* A run's decisions as text (malloc'd; NULL when out of memory). */
+static char *decisions_text(const struct sim_decisions *d)
+{
+    size_t n = sim_dec_format(d, NULL, 0) + 1;
+    char *t = malloc(n);
+    if (t != NULL)
+        (void)sim_dec_format(d, t, n);
+    return t;
+}
+
+/* Each failing run again, into the file whole, its schedule decisions
+ * recorded (the trace store wants the file to itself: the summary
+ * connection is closed meanwhile). ids[k]: the run's id, -1 where one could
+ * not be traced; dec[k]: its decisions (malloc'd) or NULL. A crash is not
+ * run again here: it would take the parent with it. */
+static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, int64_t *ids,
+                        char **dec)
 {
     struct sim_trace_db *tdb;
     char msg[256];
     for (uint32_t k = 0; k < t->failed_kept; k++)
-        ids[k] = -1;
+        ids[k] = -1, dec[k] = NULL;
     if (sim_trace_db_open(a->trace, &tdb, msg, sizeof msg) != IOSIM_OK) {
         fprintf(stderr, "iosim fuzz: the failing runs' traces: %s\n", msg);
         return;
@@ -407,18 +419,22 @@ static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, i
         struct yml_error err;
         if (sim_scenario_load(file_of(a, i), &s, &err) != IOSIM_OK)
             continue;
+        struct sim_decisions d = {0};
         struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true,
-                                 .policy = policy_of(a, i), .db = tdb};
-        if (sim_run(s, &o, &r) == IOSIM_OK)
+                                 .policy = policy_of(a, i), .db = tdb, .record = &d};
+        if (sim_run(s, &o, &r) == IOSIM_OK) {
             ids[k] = r.run_id;
-        else
+            dec[k] = d.truncated ? NULL : decisions_text(&d);
+        } else {
             fprintf(stderr, "iosim fuzz: tracing run %" PRIu64 ": %s\n", i, r.message);
+        }
+        sim_dec_free(&d);
         sim_scenario_free(s);
     }
     sim_trace_db_close(tdb);
 }
 
-/* The failing runs' summary rows get their traces' ids. */
+/* The failing runs' summary rows get their traces' ids and decisions. */
 static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, const char *campaign)
 {
     if (t->failed_kept == 0)
@@ -427,24 +443,28 @@ static void trace_failures(const struct fuzz_args *a, struct fuzz_tally *t, cons
     sqlite3_close(t->db);
     t->db = NULL;
     int64_t ids[FUZZ_TRACED_MAX];
-    trace_again(a, t, ids);
+    char *dec[FUZZ_TRACED_MAX];
+    trace_again(a, t, ids, dec);
     sqlite3_stmt *upd = NULL;
-    if (sqlite3_open(a->trace, &t->db) != SQLITE_OK ||
-        sqlite3_prepare_v2(t->db, "UPDATE fuzz_run SET run_id = ? WHERE campaign = ? AND idx = ?",
-                           -1, &upd, NULL) != SQLITE_OK)
-        return;
-    (void)sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
-    for (uint32_t k = 0; k < t->failed_kept; k++) {
-        if (ids[k] < 0)
-            continue;
-        sqlite3_reset(upd);
-        sqlite3_bind_int64(upd, 1, ids[k]);
-        sqlite3_bind_text(upd, 2, campaign, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(upd, 3, (int64_t)t->failed_idx[k]);
-        (void)sqlite3_step(upd);
+    if (sqlite3_open(a->trace, &t->db) == SQLITE_OK &&
+        sqlite3_prepare_v2(t->db, "UPDATE fuzz_run SET run_id = ?, decisions = ? "
+                                  "WHERE campaign = ? AND idx = ?", -1, &upd, NULL) == SQLITE_OK) {
+        (void)sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
+        for (uint32_t k = 0; k < t->failed_kept; k++) {
+            if (ids[k] < 0)
+                continue;
+            sqlite3_reset(upd);
+            sqlite3_bind_int64(upd, 1, ids[k]);
+            sqlite3_bind_text(upd, 2, dec[k], -1, SQLITE_STATIC); /* NULL binds NULL */
+            sqlite3_bind_text(upd, 3, campaign, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(upd, 4, (int64_t)t->failed_idx[k]);
+            (void)sqlite3_step(upd);
+        }
+        (void)sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
     }
-    (void)sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_finalize(upd);
+    for (uint32_t k = 0; k < t->failed_kept; k++)
+        free(dec[k]);
 }
 
 static void close_summary(struct fuzz_tally *t)

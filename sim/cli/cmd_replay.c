@@ -2,10 +2,13 @@
  * `iosim replay FILE.db --run ID`: runs a recorded run again and checks it
  * is the same run. A run is determined by its scenario file, seed and
  * policy - every schedule decision, fault and device timing is drawn from
- * the seed's streams - so replaying is running those again; the trace
- * hash, which covers every row the run emitted, says whether it took the
- * same decisions (a scenario file edited since, or a simulator that lost
- * its determinism, shows as a different hash).
+ * the seed's streams. When the campaign stored the run's schedule
+ * decisions (fuzz_run.decisions: failing runs, shrunk runs), the replay
+ * makes exactly those instead of drawing them: a shrunk run has no seed of
+ * its own that gives its schedule. The trace hash, which covers every row
+ * the run emitted, says whether it is the same run (a scenario file edited
+ * since, or a simulator that lost its determinism, shows as a different
+ * hash).
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -30,11 +33,38 @@ struct recorded {
     char hash[SIM_TRACE_HASH_HEX_LEN + 1];
     char result[16];
     uint64_t seed;
+    bool has_decisions;
+    struct sim_decisions decisions;
 };
 
 static void copy_text(char *dst, size_t cap, const unsigned char *src)
 {
     snprintf(dst, cap, "%s", src != NULL ? (const char *)src : "");
+}
+
+/* The decisions a campaign stored for run `id`, if any (a file without a
+ * fuzz_run table has none). False when they are there but malformed. */
+static bool read_decisions(sqlite3 *db, const char *path, uint64_t id, struct recorded *rec)
+{
+    sqlite3_stmt *st = NULL;
+    bool ok = true;
+    if (sqlite3_prepare_v2(db, "SELECT decisions FROM fuzz_run WHERE run_id = ? AND "
+                               "decisions IS NOT NULL ORDER BY rowid LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return true;
+    sqlite3_bind_int64(st, 1, (int64_t)id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char msg[160];
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        rec->has_decisions = true;
+        if (sim_dec_parse(text != NULL ? text : "", &rec->decisions, msg, sizeof msg) !=
+            IOSIM_OK) {
+            fprintf(stderr, "iosim replay: %s: run %" PRIu64 ": %s\n", path, id, msg);
+            ok = false;
+        }
+    }
+    sqlite3_finalize(st);
+    return ok;
 }
 
 /* The run's row: false with a message when the file or the run is not
@@ -64,7 +94,7 @@ static bool read_run(const char *path, uint64_t id, struct recorded *rec)
             copy_text(rec->policy, sizeof rec->policy, sqlite3_column_text(st, 2));
             copy_text(rec->hash, sizeof rec->hash, sqlite3_column_text(st, 3));
             copy_text(rec->result, sizeof rec->result, sqlite3_column_text(st, 4));
-            ok = true;
+            ok = read_decisions(db, path, id, rec);
         }
     }
     sqlite3_finalize(st);
@@ -84,8 +114,9 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
     };
     const struct cli_command cmd = {
         .name = "replay",
-        .about = "Runs a recorded run again - its scenario file, seed and policy - and checks\n"
-                 "that it is the same run: the same trace hash and the same verdict.\n",
+        .about = "Runs a recorded run again - its scenario file, seed and policy, and the\n"
+                 "schedule decisions a campaign stored for it - and checks that it is the same\n"
+                 "run: the same trace hash and the same verdict.\n",
         .notes = "Prints the replay's verdict block and `replay: same` or `replay: differs`.\n"
                  "Exit status: 0 the same run, 1 it differs, 2 bad input.\n",
         .opts = opts,
@@ -110,7 +141,10 @@ static int replay(const struct replay_args *a, const struct recorded *rec, struc
         fprintf(stderr, "iosim replay: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
-    struct sim_run_opts o = {.seed = rec->seed, .seed_set = true, .policy = rec->policy, .db = db};
+    struct sim_run_opts o = {.seed = rec->seed, .seed_set = true, .policy = rec->policy, .db = db,
+                             .decisions = rec->has_decisions ? &rec->decisions : NULL};
+    if (rec->has_decisions)
+        printf("decisions: %" PRIu32 " recorded\n", rec->decisions.n);
     enum iosim_err e = sim_run(s, &o, &r);
     if (db != NULL)
         sim_trace_db_close(db);
@@ -134,16 +168,18 @@ int cli_replay(int argc, char **argv)
     int st = parse_replay_args(argc, argv, &a);
     if (st != CLI_OPTS_GO_ON)
         return st;
-    struct recorded rec;
-    if (!read_run(a.db, a.run, &rec))
-        return CLI_EXIT_USAGE;
-    struct sim_scenario *s;
+    static struct recorded rec;
+    struct sim_scenario *s = NULL;
     struct yml_error err;
-    if (sim_scenario_load(rec.file, &s, &err) != IOSIM_OK) {
+    if (!read_run(a.db, a.run, &rec)) {
+        st = CLI_EXIT_USAGE;
+    } else if (sim_scenario_load(rec.file, &s, &err) != IOSIM_OK) {
         fprintf(stderr, "%s\n", err.msg);
-        return CLI_EXIT_USAGE;
+        st = CLI_EXIT_USAGE;
+    } else {
+        st = replay(&a, &rec, s);
+        sim_scenario_free(s);
     }
-    st = replay(&a, &rec, s);
-    sim_scenario_free(s);
+    sim_dec_free(&rec.decisions);
     return st;
 }
