@@ -10,6 +10,12 @@
  *                                     campaigns with different first seeds
  *                                     (SEEDS_MAX: not found)
  *
+ *   shrink.ratio                      what `iosim shrink` leaves of a failing
+ *                                     run: decisions and faults after over
+ *                                     before, summed over SHRUNK failing seeds
+ *                                     of each planted bug under each policy
+ *   shrink.runs                       candidates tried per shrink (median)
+ *
  * The target for the planted race is at least 1000 runs a second a core.
  */
 #include <stdio.h>
@@ -17,11 +23,14 @@
 
 #include "bench/bench_util.h"
 #include "sim/run/run.h"
+#include "sim/run/shrink.h"
 #include "sim/scenario/scenario.h"
 
 #define RATE_SECONDS 2.0
 #define CAMPAIGNS 20
 #define SEEDS_MAX 5000u
+#define SHRUNK 10          /* failing seeds shrunk per bug and policy */
+#define SHRINK_RUNS 1000u  /* iosim shrink's default budget */
 
 static const char *const mix[] = {"random", "pct:2", "pct:3"};
 
@@ -70,6 +79,65 @@ static double seeds_to_find(struct sim_scenario *s, const char *policy)
     return bench_median(found, CAMPAIGNS);
 }
 
+/* What a candidate is run against: the scenario, seed, policy and how
+ * the original failed. */
+struct shrink_job {
+    struct sim_scenario *s;
+    struct sim_run_opts o;
+    char key[SIM_RUN_MSG_MAX];
+};
+
+static bool still_fails(void *ctx, const struct sim_shrink_cand *c)
+{
+    struct shrink_job *j = ctx;
+    static struct sim_run_result r;
+    char key[SIM_RUN_MSG_MAX];
+    struct sim_run_opts o = j->o;
+    o.decisions = &c->dec;
+    sim_run_failure_key(sim_run(j->s, &o, &r), &r, key, sizeof key);
+    return !r.passed && strcmp(key, j->key) == 0;
+}
+
+struct shrink_tally {
+    uint64_t before, after;
+    double runs[64];
+    uint32_t n;
+};
+
+/* Records a failing seed's decisions and shrinks them, as iosim shrink does
+ * (in this process: the planted bugs do not crash). */
+static void shrink_one(struct sim_scenario *s, const char *policy, uint64_t seed,
+                       struct shrink_tally *t)
+{
+    static struct sim_run_result r;
+    struct shrink_job j = {.s = s, .o = {.seed = seed, .seed_set = true, .policy = policy}};
+    struct sim_shrink_cand c = {0};
+    struct sim_run_opts o = j.o;
+    o.record = &c.dec;
+    sim_run_failure_key(sim_run(s, &o, &r), &r, j.key, sizeof j.key);
+    struct sim_shrink_stats st;
+    if (!r.passed && sim_shrink(&c, r.choices, SHRINK_RUNS, still_fails, &j, &st) == IOSIM_OK) {
+        t->before += st.dec_before + st.faults_before;
+        t->after += st.dec_after + st.faults_after;
+        if (t->n < sizeof t->runs / sizeof t->runs[0])
+            t->runs[t->n++] = st.runs;
+    }
+    sim_shrink_cand_free(&c);
+}
+
+static void shrink_failures(struct sim_scenario *s, const char *policy, struct shrink_tally *t)
+{
+    static struct sim_run_result r;
+    uint32_t found = 0;
+    for (uint64_t seed = 1; seed <= SEEDS_MAX && found < SHRUNK; seed++) {
+        struct sim_run_opts o = {.seed = seed, .seed_set = true, .policy = policy};
+        if (sim_run(s, &o, &r) == IOSIM_OK && !r.passed) {
+            shrink_one(s, policy, seed, t);
+            found++;
+        }
+    }
+}
+
 int main(void)
 {
     static const struct {
@@ -99,5 +167,16 @@ int main(void)
         }
         sim_scenario_free(s);
     }
+    static struct shrink_tally t;
+    for (size_t i = 0; i < sizeof bugs / sizeof bugs[0]; i++) {
+        struct sim_scenario *s = load(bugs[i].file);
+        if (s == NULL)
+            return 1;
+        for (size_t p = 0; p < sizeof mix / sizeof mix[0]; p++)
+            shrink_failures(s, mix[p], &t);
+        sim_scenario_free(s);
+    }
+    printf("bench: shrink.ratio %.3f ratio\n", t.before ? (double)t.after / (double)t.before : 0);
+    printf("bench: shrink.runs %.0f runs\n", t.n ? bench_median(t.runs, t.n) : 0);
     return 0;
 }

@@ -24,6 +24,15 @@ int cli_fuzz(int argc, char **argv);
 int cli_replay(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_pcid(int argc, char **argv);
+int cli_shrink(int argc, char **argv);
+
+/* The campaign summary table (docs/trace-schema.md, fuzz_run): iosim fuzz
+ * writes it, iosim shrink adds the runs it shrinks. */
+#define CLI_FUZZ_TABLE_SQL                                                                     \
+    "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"          \
+    " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"               \
+    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER, faults TEXT,"               \
+    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER)"
 
 /* The --seed and --policy options of the commands that run scenarios, with
  * the line their --help shows: one declaration of what a valid value is.

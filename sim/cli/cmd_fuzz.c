@@ -350,12 +350,6 @@ static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
 
 /* ---- the summary table ---------------------------------------------------------------------- */
 
-#define FUZZ_TABLE_SQL                                                                         \
-    "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"          \
-    " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"               \
-    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER, faults TEXT,"           \
-    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER)"
-
 static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const char *campaign)
 {
     struct sim_trace_db *tdb;
@@ -371,7 +365,7 @@ static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const 
     char sql[384];
     snprintf(sql, sizeof sql, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, result, trace_hash,"
              " end_ps, wall_us, failure, repro, run_id) VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
-    return sqlite3_exec(t->db, FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
+    return sqlite3_exec(t->db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK &&
            sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }

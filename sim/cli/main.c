@@ -13,6 +13,7 @@ static const char usage[] =
     "  suite PATH...    run every scenario under the paths, in parallel\n"
     "  fuzz SCENARIO... run them under many seeds and schedules, in parallel\n"
     "  replay DB        run a recorded run again and check it is the same run\n"
+    "  shrink DB        make a recorded failing run as small as it goes, still failing\n"
     "  report DB        summarise the runs recorded in a trace database\n"
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "\n"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
         return cli_fuzz(argc - 1, argv + 1);
     if (strcmp(cmd, "replay") == 0)
         return cli_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "shrink") == 0)
+        return cli_shrink(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cli_report(argc - 1, argv + 1);
     if (strcmp(cmd, "pcid") == 0)

@@ -582,3 +582,16 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     sim_trace_fini(&tr);
     return e;
 }
+
+void sim_run_failure_key(enum iosim_err e, const struct sim_run_result *r, char *key, size_t cap)
+{
+    if (e != IOSIM_OK) {
+        snprintf(key, cap, "error: %.200s", r->message);
+    } else if (r->passed || r->failure_count == 0) {
+        snprintf(key, cap, "%s", r->passed ? "" : "failed");
+    } else {
+        const char *f = r->failures[0];
+        const char *sep = strstr(f, ": ");
+        snprintf(key, cap, "%.*s", sep != NULL ? (int)(sep - f) : (int)strlen(f), f);
+    }
+}

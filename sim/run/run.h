@@ -78,4 +78,9 @@ struct sim_run_result {
 enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *opts,
                        struct sim_run_result *r);
 
+/* How a run failed, as `iosim shrink` compares failures: the position
+ * (file:line:col) of its first failed expectation; "error: ..." when the
+ * simulator could not run it (e is sim_run's return); "" when it passed. */
+void sim_run_failure_key(enum iosim_err e, const struct sim_run_result *r, char *key, size_t cap);
+
 #endif /* IOSIM_SIM_RUN_H */

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay report pcid; do
+for c in "" run suite fuzz replay shrink report pcid; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -196,6 +196,38 @@ check "replay of a run that is not there exits 2" [ "$(status_of "$iosim" replay
 mistake replay "give the run to replay: --run ID" "$work/f.db"
 mistake replay "--trace: a file other than the one replayed" "$work/f.db" --run 1 --trace "$work/f.db"
 mistake replay "no database given" --run 1
+check "replay of a fuzz failure makes its recorded decisions" \
+    bash -c "'$iosim' replay '$work/f.db' --run '$rid' | grep -Eq '^decisions: [0-9]+ recorded$'"
+check "run --decisions: a bad script is a usage error" \
+    [ "$(status_of "$iosim" run "$fz" --decisions p3,p2)" = 2 ]
+
+# ---- shrink ---------------------------------------------------------------------------
+check "shrink of a fuzz failure exits 0" [ "$(status_of "$iosim" shrink "$work/f.db" --run "$rid")" = 0 ]
+check "... keeps one or two of its decisions (the race needs one preemption)" \
+    bash -c "grep -Eq '^shrink: [0-9]+ runs; decisions [0-9]+ -> [12], faults 0 -> 0$' '$work/out'"
+check "... still fails the same expectation, and prints its repro with the decisions" \
+    bash -c "grep -q 'lost-update.yaml:32:5: memory' '$work/out' &&
+             grep -Eq '^repro: iosim run .*lost-update.yaml --seed [0-9]+ --policy [a-z0-9:]+ --decisions [pks0-9=,]+$' '$work/out'"
+srepro=$(sed -n 's/^repro: iosim //p' "$work/out")
+shash=$(grep '^trace-hash:' "$work/out")
+# shellcheck disable=SC2086
+check "... which reproduces the shrunk run" \
+    bash -c "'$iosim' $srepro | grep -qx '$shash'"
+sid=$(sed -n 's/^shrunk: run \([0-9]*\) .*/\1/p' "$work/out")
+check "... stored as a run linked to the original's row" \
+    [ "$(sqlite3 "$work/f.db" "SELECT count(*) FROM fuzz_run s JOIN fuzz_run o ON s.shrunk_from = o.rowid
+                                WHERE s.run_id = $sid AND o.run_id = $rid AND s.decisions IS NOT NULL")" = 1 ]
+check "... that replays the same" [ "$(status_of "$iosim" replay "$work/f.db" --run "$sid")" = 0 ]
+check "shrinking is deterministic" \
+    bash -c "diff <('$iosim' shrink '$work/f.db' --run '$rid' | grep -v '^shrunk:') \
+                  <('$iosim' shrink '$work/f.db' --run '$rid' | grep -v '^shrunk:')"
+check "shrink --max-runs bounds the candidates tried" \
+    bash -c "'$iosim' shrink '$work/f.db' --run '$rid' --max-runs 3 | grep -Eq '^shrink: 3 runs \(the budget'"
+"$iosim" run "$fx/pass.yaml" --trace "$work/p.db" >/dev/null
+check "shrink of a passing run exits 2, saying so" \
+    bash -c "'$iosim' shrink '$work/p.db' --run 1 2>&1 >/dev/null | grep -q 'passes: nothing to shrink'"
+mistake shrink "give the failing run: --run ID" "$work/f.db"
+mistake shrink "no database given" --run 1
 
 "$iosim" report "$db" -o "$work/r1.txt"
 check "report -oFILE DB: the same report as DB -o FILE" \
@@ -226,9 +258,9 @@ mistake pcid "no dump given" --domain 0
 # the contract options of each command (README.md, Usage), by name
 declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
                      [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit"
-                     [replay]="--run --trace"
+                     [replay]="--run --trace" [shrink]="--run --max-runs"
                      [report]="-o" [pcid]="--domain")
-for c in run suite fuzz replay report pcid; do
+for c in run suite fuzz replay shrink report pcid; do
     "$iosim" $c --help >"$work/help"
     check "iosim $c --help: the first line is its usage" \
         bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"

@@ -1,0 +1,356 @@
+/*
+ * `iosim shrink FILE.db --run ID`: the smallest run that still fails the
+ * way a recorded run failed.
+ *
+ * The recorded run's schedule decisions (the campaign's, or recorded now
+ * from its seed) are the starting candidate; sim/run/shrink.c searches and
+ * each candidate is run in a forked child, so a candidate that crashes the
+ * simulated code (an assertion, a sanitizer) is a verdict like any other:
+ * it fails "the same way" only when the original crashed the same way. The
+ * same way means the same first failed expectation (its file:line:col), or
+ * the same signal. The minimal run is then traced whole into the file and
+ * given a fuzz_run row (shrunk_from names the original's row), and its
+ * repro - seed, policy and the few decisions left - is printed.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/workers.h"
+#include "sim/run/shrink.h"
+#include "sim/scenario/scenario.h"
+#include "sim/trace/trace.h"
+
+#define SHRINK_RUNS_DEFAULT 1000u
+
+struct shrink_args {
+    const char *db;
+    uint64_t run, max_runs;
+    bool run_set;
+};
+
+/* The run to shrink, as the file has it. */
+struct original {
+    char file[1024];
+    char policy[SIM_POLICY_TEXT_MAX];
+    char result[16];
+    uint64_t seed;
+    int64_t fuzz_row;                 /* its fuzz_run rowid, or -1 */
+    char campaign[128];
+    int64_t idx;
+    bool has_decisions;
+    struct sim_decisions dec;
+};
+
+/* child -> parent: a candidate's verdict */
+struct verdict_msg {
+    uint8_t failed;
+    uint64_t choices;
+    char key[SIM_RUN_MSG_MAX];
+};
+
+struct shrink_ctx {
+    struct sim_scenario *s;
+    const struct original *o;
+    const struct sim_shrink_cand *cand; /* the child's */
+    char key[SIM_RUN_MSG_MAX];         /* how the original fails */
+};
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* ---- reading the file ----------------------------------------------------------------------- */
+
+static void read_campaign_row(sqlite3 *db, uint64_t id, struct original *o)
+{
+    sqlite3_stmt *st = NULL;
+    o->fuzz_row = -1;
+    if (sqlite3_prepare_v2(db, "SELECT rowid, campaign, idx, decisions FROM fuzz_run "
+                               "WHERE run_id = ? ORDER BY rowid LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return; /* a file without campaigns */
+    sqlite3_bind_int64(st, 1, (int64_t)id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        o->fuzz_row = sqlite3_column_int64(st, 0);
+        copy_col(o->campaign, sizeof o->campaign, st, 1);
+        o->idx = sqlite3_column_int64(st, 2);
+        char msg[160];
+        const char *text = (const char *)sqlite3_column_text(st, 3);
+        o->has_decisions = text != NULL && sim_dec_parse(text, &o->dec, msg, sizeof msg) == IOSIM_OK;
+    }
+    sqlite3_finalize(st);
+}
+
+static bool read_original(const char *path, uint64_t id, struct original *o)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    bool ok = false;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "iosim shrink: %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return false;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, result FROM run WHERE id = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "iosim shrink: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            fprintf(stderr, "iosim shrink: %s has no run %" PRIu64 "\n", path, id);
+        } else {
+            copy_col(o->file, sizeof o->file, st, 0);
+            o->seed = (uint64_t)sqlite3_column_int64(st, 1);
+            copy_col(o->policy, sizeof o->policy, st, 2);
+            copy_col(o->result, sizeof o->result, st, 3);
+            ok = true;
+        }
+    }
+    sqlite3_finalize(st);
+    if (ok)
+        read_campaign_row(db, id, o);
+    sqlite3_close(db);
+    return ok;
+}
+
+/* ---- one candidate, in a child ---------------------------------------------------------------- */
+
+static void candidate_child(void *arg, int fd)
+{
+    struct shrink_ctx *x = arg;
+    static struct sim_run_result r;
+    struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
+                                .decisions = &x->cand->dec};
+    enum iosim_err e = sim_run(x->s, &opts, &r);
+    static struct verdict_msg m;
+    m.failed = e != IOSIM_OK || !r.passed;
+    m.choices = r.choices;
+    sim_run_failure_key(e, &r, m.key, sizeof m.key);
+    _exit(cli_write_all(fd, &m, sizeof m) ? 0 : 1);
+}
+
+/* Runs a candidate in a child: its verdict, or the signal that ended it. */
+static bool run_candidate(struct shrink_ctx *x, const struct sim_shrink_cand *c,
+                          struct verdict_msg *m)
+{
+    pid_t pid;
+    int fd;
+    x->cand = c;
+    if (!cli_worker_fork(candidate_child, x, &pid, &fd))
+        return false;
+    bool got = cli_read_all(fd, m, sizeof *m);
+    close(fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    if (!got) {
+        m->failed = 1;
+        m->choices = 0;
+        if (WIFSIGNALED(status))
+            snprintf(m->key, sizeof m->key, "crash: signal %d", WTERMSIG(status));
+        else
+            snprintf(m->key, sizeof m->key, "crash: exit status %d", WEXITSTATUS(status));
+    }
+    return true;
+}
+
+static bool still_fails(void *arg, const struct sim_shrink_cand *c)
+{
+    struct shrink_ctx *x = arg;
+    static struct verdict_msg m;
+    return run_candidate(x, c, &m) && m.failed && strcmp(m.key, x->key) == 0;
+}
+
+/* ---- the result ------------------------------------------------------------------------------- */
+
+/* The minimal run, whole, into the file; its run id or -1. */
+static int64_t trace_minimal(const char *path, struct shrink_ctx *x, const struct sim_shrink_cand *c,
+                             struct sim_run_result *r)
+{
+    struct sim_trace_db *db;
+    char msg[256];
+    if (sim_trace_db_open(path, &db, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: %s\n", msg);
+        return -1;
+    }
+    struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
+                                .db = db, .program = "iosim", .decisions = &c->dec};
+    enum iosim_err e = sim_run(x->s, &opts, r);
+    if (e == IOSIM_OK)
+        e = sim_trace_db_index(db, msg, sizeof msg);
+    sim_trace_db_close(db);
+    if (e != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: tracing the shrunk run: %s\n", r->message);
+        return -1;
+    }
+    return r->run_id;
+}
+
+/* Its fuzz_run row, linked to the original's; the new rowid or -1. */
+static int64_t store_row(const char *path, const struct original *o,
+                         const struct sim_shrink_cand *c, const struct sim_run_result *r)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    int64_t row = -1;
+    size_t n = sim_dec_format(&c->dec, NULL, 0) + 1;
+    char *dec = malloc(n);
+    if (dec != NULL && sqlite3_open(path, &db) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 60000);
+        (void)sim_dec_format(&c->dec, dec, n);
+        char hex[SIM_TRACE_HASH_HEX_LEN + 1];
+        snprintf(hex, sizeof hex, "%016" PRIx64, r->trace_hash);
+        if (sqlite3_exec(db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, "
+                                   "result, trace_hash, end_ps, wall_us, failure, repro, run_id, "
+                                   "decisions, shrunk_from) VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?)",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, o->fuzz_row >= 0 ? o->campaign : "shrink", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, o->fuzz_row >= 0 ? o->idx : 0);
+            sqlite3_bind_text(st, 3, o->file, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, (int64_t)o->seed);
+            sqlite3_bind_text(st, 5, o->policy, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 6, r->passed ? "pass" : "fail", -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 7, hex, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 8, (int64_t)r->end_ps);
+            sqlite3_bind_text(st, 9, r->failure_count ? r->failures[0] : "", -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 10, r->repro, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 11, r->run_id);
+            sqlite3_bind_text(st, 12, dec, -1, SQLITE_STATIC);
+            if (o->fuzz_row >= 0)
+                sqlite3_bind_int64(st, 13, o->fuzz_row);
+            else
+                sqlite3_bind_null(st, 13);
+            if (sqlite3_step(st) == SQLITE_DONE)
+                row = sqlite3_last_insert_rowid(db);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    free(dec);
+    return row;
+}
+
+/* ---- the command ------------------------------------------------------------------------------ */
+
+static int parse_shrink_args(int argc, char **argv, struct shrink_args *a)
+{
+    a->max_runs = SHRINK_RUNS_DEFAULT;
+    const struct cli_opt opts[] = {
+        {.name = "run", .metavar = "ID", .help = "the failing run (the run table's id)",
+         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
+         .wants = "a run id", .seen = &a->run_set},
+        {.name = "max-runs", .metavar = "N", .parse = cli_opt_u64, .dest = &a->max_runs,
+         .min = 1, .max = 1000000, .wants = "a number of runs from 1 to 1000000",
+         .help = "try at most N candidates (default 1000): the bound on time"},
+        {0},
+    };
+    const struct cli_command cmd = {
+        .name = "shrink",
+        .about = "Makes a recorded failing run as small as it goes while it fails the same way\n"
+                 "(the same first failed expectation, or the same crash): fewer faults, fewer\n"
+                 "and later preemptions - the other schedule decisions become the default.\n"
+                 "Each candidate runs in a child process. The result is deterministic.\n",
+        .notes = "Prints the sizes before and after, the shrunk run's verdict block with its\n"
+                 "repro, and `shrunk: run ID`: it is traced whole into DB with a fuzz_run row\n"
+                 "whose shrunk_from names the original's. Exit status: 0 shrunk (or already\n"
+                 "minimal), 2 bad input or a run that does not fail.\n",
+        .opts = opts,
+        .operand = {.metavar = "DB", .parse = cli_opt_text, .dest = &a->db},
+        .max_operands = 1,
+        .missing = "no database given",
+    };
+    int st = cli_opts_parse(&cmd, argc, argv);
+    if (st == CLI_OPTS_GO_ON && !a->run_set)
+        return cli_opts_mistake(&cmd, "give the failing run: --run ID");
+    return st;
+}
+
+/* The starting candidate: the campaign's decisions, or the seed's now.
+ * False (said why) when the run does not fail as recorded. */
+static bool baseline(struct shrink_ctx *x, struct original *o, struct sim_shrink_cand *c,
+                     uint64_t *horizon)
+{
+    if (!o->has_decisions) {
+        static struct sim_run_result r;
+        struct sim_run_opts opts = {.seed = o->seed, .seed_set = true, .policy = o->policy,
+                                    .record = &o->dec};
+        if (sim_run(x->s, &opts, &r) != IOSIM_OK || o->dec.truncated) {
+            fprintf(stderr, "iosim shrink: cannot record the run's decisions%s%s\n",
+                    r.message[0] ? ": " : "", r.message);
+            return false;
+        }
+    }
+    static struct verdict_msg m;
+    if (sim_dec_copy(&c->dec, &o->dec) != IOSIM_OK || !run_candidate(x, c, &m))
+        return false;
+    if (!m.failed) {
+        fprintf(stderr, "iosim shrink: run %s seed %" PRIu64 " policy %s passes: nothing to "
+                "shrink\n", o->file, o->seed, o->policy);
+        return false;
+    }
+    snprintf(x->key, sizeof x->key, "%s", m.key);
+    *horizon = m.choices;
+    return true;
+}
+
+static int shrink_run(const struct shrink_args *a, struct original *o, struct sim_scenario *s)
+{
+    struct shrink_ctx x = {.s = s, .o = o};
+    struct sim_shrink_cand c = {0};
+    uint64_t horizon = 0;
+    if (!baseline(&x, o, &c, &horizon)) {
+        sim_shrink_cand_free(&c);
+        return CLI_EXIT_USAGE;
+    }
+    printf("shrink: run %" PRIu64 " fails at %s with %" PRIu32 " decisions\n", a->run, x.key,
+           c.dec.n);
+    fflush(stdout);
+    struct sim_shrink_stats st;
+    enum iosim_err e = sim_shrink(&c, horizon, (uint32_t)a->max_runs, still_fails, &x, &st);
+    printf("shrink: %" PRIu32 " runs%s; decisions %" PRIu32 " -> %" PRIu32 ", faults %" PRIu32
+           " -> %" PRIu32 "\n", st.runs, st.budget_out ? " (the budget: not a fixed point)" : "",
+           st.dec_before, st.dec_after, st.faults_before, st.faults_after);
+    static struct sim_run_result r;
+    int64_t id = e == IOSIM_OK ? trace_minimal(a->db, &x, &c, &r) : -1;
+    int64_t row = id >= 0 ? store_row(a->db, o, &c, &r) : -1;
+    int status = CLI_EXIT_USAGE;
+    if (id >= 0 && row >= 0) {
+        cli_print_result(stdout, s, &r);
+        printf("shrunk: run %" PRId64 " (fuzz_run row %" PRId64 ")\n", id, row);
+        status = CLI_EXIT_PASS;
+    } else if (e != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: %s\n", iosim_err_text(e));
+    }
+    sim_shrink_cand_free(&c);
+    return status;
+}
+
+int cli_shrink(int argc, char **argv)
+{
+    struct shrink_args a = {0};
+    int st = parse_shrink_args(argc, argv, &a);
+    if (st != CLI_OPTS_GO_ON)
+        return st;
+    static struct original o;
+    struct sim_scenario *s = NULL;
+    struct yml_error err;
+    if (!read_original(a.db, a.run, &o)) {
+        st = CLI_EXIT_USAGE;
+    } else if (sim_scenario_load(o.file, &s, &err) != IOSIM_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        st = CLI_EXIT_USAGE;
+    } else {
+        st = shrink_run(&a, &o, s);
+        sim_scenario_free(s);
+    }
+    sim_dec_free(&o.dec);
+    return st;
+}
