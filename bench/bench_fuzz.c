@@ -87,14 +87,16 @@ struct shrink_job {
     char key[SIM_RUN_MSG_MAX];
 };
 
-static bool still_fails(void *ctx, const struct sim_shrink_cand *c)
+static bool still_fails(void *ctx, const struct sim_shrink_cand *c, uint64_t *choices)
 {
     struct shrink_job *j = ctx;
     static struct sim_run_result r;
     char key[SIM_RUN_MSG_MAX];
     struct sim_run_opts o = j->o;
     o.decisions = &c->dec;
+    o.counts = c->count;
     sim_run_failure_key(sim_run(j->s, &o, &r), &r, key, sizeof key);
+    *choices = r.choices;
     return !r.passed && strcmp(key, j->key) == 0;
 }
 

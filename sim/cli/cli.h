@@ -32,7 +32,7 @@ int cli_shrink(int argc, char **argv);
     "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"          \
     " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"               \
     " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER, faults TEXT,"               \
-    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER)"
+    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER, counts TEXT)"
 
 /* The --seed and --policy options of the commands that run scenarios, with
  * the line their --help shows: one declaration of what a valid value is.

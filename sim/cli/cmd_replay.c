@@ -35,6 +35,7 @@ struct recorded {
     uint64_t seed;
     bool has_decisions;
     struct sim_decisions decisions;
+    char counts[512];
 };
 
 static void copy_text(char *dst, size_t cap, const unsigned char *src)
@@ -48,7 +49,7 @@ static bool read_decisions(sqlite3 *db, const char *path, uint64_t id, struct re
 {
     sqlite3_stmt *st = NULL;
     bool ok = true;
-    if (sqlite3_prepare_v2(db, "SELECT decisions FROM fuzz_run WHERE run_id = ? AND "
+    if (sqlite3_prepare_v2(db, "SELECT decisions, counts FROM fuzz_run WHERE run_id = ? AND "
                                "decisions IS NOT NULL ORDER BY rowid LIMIT 1", -1, &st,
                            NULL) != SQLITE_OK)
         return true;
@@ -56,6 +57,7 @@ static bool read_decisions(sqlite3 *db, const char *path, uint64_t id, struct re
     if (sqlite3_step(st) == SQLITE_ROW) {
         char msg[160];
         const char *text = (const char *)sqlite3_column_text(st, 0);
+        copy_text(rec->counts, sizeof rec->counts, sqlite3_column_text(st, 1));
         rec->has_decisions = true;
         if (sim_dec_parse(text != NULL ? text : "", &rec->decisions, msg, sizeof msg) !=
             IOSIM_OK) {
@@ -141,8 +143,15 @@ static int replay(const struct replay_args *a, const struct recorded *rec, struc
         fprintf(stderr, "iosim replay: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
+    static uint64_t counts[SIM_SCN_COUNTS_MAX];
+    if (sim_scn_counts_parse(s, rec->counts, counts, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim replay: %s\n", msg);
+        sim_trace_db_close(db);
+        return CLI_EXIT_USAGE;
+    }
     struct sim_run_opts o = {.seed = rec->seed, .seed_set = true, .policy = rec->policy, .db = db,
-                             .decisions = rec->has_decisions ? &rec->decisions : NULL};
+                             .decisions = rec->has_decisions ? &rec->decisions : NULL,
+                             .counts = counts};
     if (rec->has_decisions)
         printf("decisions: %" PRIu32 " recorded\n", rec->decisions.n);
     enum iosim_err e = sim_run(s, &o, &r);

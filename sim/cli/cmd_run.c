@@ -80,6 +80,7 @@ struct run_args {
     bool seed_set;
     struct sim_decisions decisions;
     bool decisions_set;
+    const char *counts;
 };
 
 /* --decisions: the script, parsed at once so a bad one is a usage error. */
@@ -125,6 +126,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
          .dest = &a->decisions, .seen = &a->decisions_set,
          .wants = "schedule decisions such as p12,k40=2,s57=900000, or none",
          .help = "make these schedule decisions, the default elsewhere (iosim shrink)"},
+        {.name = "counts", .metavar = "NAME=N,...", .parse = cli_opt_text, .dest = &a->counts,
+         .help = "set the scenario's shrinkable counts (iosim shrink)"},
         {0},
     };
     const struct cli_command cmd = {
@@ -167,13 +170,23 @@ int cli_run(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
     }
+    static uint64_t counts[SIM_SCN_COUNTS_MAX];
+    char msg[256];
+    if (a.counts != NULL &&
+        sim_scn_counts_parse(s, a.counts, counts, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim run: --counts: %s: %s\n", a.path, msg + strlen("counts: "));
+        sim_trace_db_close(db);
+        sim_scenario_free(s);
+        sim_dec_free(&a.decisions);
+        return CLI_EXIT_USAGE;
+    }
     struct sim_run_opts o = {.seed = a.seed, .seed_set = a.seed_set, .policy = a.policy,
                              .db = db, .program = "iosim",
-                             .decisions = a.decisions_set ? &a.decisions : NULL};
+                             .decisions = a.decisions_set ? &a.decisions : NULL,
+                             .counts = a.counts != NULL ? counts : NULL};
     static struct sim_run_result r;
     enum iosim_err e = sim_run(s, &o, &r);
     cli_print_result(stdout, s, &r);
-    char msg[256];
     if (db != NULL && sim_trace_db_index(db, msg, sizeof msg) != IOSIM_OK) {
         fprintf(stderr, "iosim run: indexing the trace: %s\n", msg);
         e = e == IOSIM_OK ? IOSIM_EIO : e;

@@ -45,6 +45,7 @@ struct original {
     int64_t idx;
     bool has_decisions;
     struct sim_decisions dec;
+    char counts[512];                 /* a shrunk run's counts, or "" */
 };
 
 /* child -> parent: a candidate's verdict */
@@ -73,7 +74,7 @@ static void read_campaign_row(sqlite3 *db, uint64_t id, struct original *o)
 {
     sqlite3_stmt *st = NULL;
     o->fuzz_row = -1;
-    if (sqlite3_prepare_v2(db, "SELECT rowid, campaign, idx, decisions FROM fuzz_run "
+    if (sqlite3_prepare_v2(db, "SELECT rowid, campaign, idx, decisions, counts FROM fuzz_run "
                                "WHERE run_id = ? ORDER BY rowid LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return; /* a file without campaigns */
     sqlite3_bind_int64(st, 1, (int64_t)id);
@@ -84,6 +85,7 @@ static void read_campaign_row(sqlite3 *db, uint64_t id, struct original *o)
         char msg[160];
         const char *text = (const char *)sqlite3_column_text(st, 3);
         o->has_decisions = text != NULL && sim_dec_parse(text, &o->dec, msg, sizeof msg) == IOSIM_OK;
+        copy_col(o->counts, sizeof o->counts, st, 4);
     }
     sqlite3_finalize(st);
 }
@@ -127,7 +129,7 @@ static void candidate_child(void *arg, int fd)
     struct shrink_ctx *x = arg;
     static struct sim_run_result r;
     struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
-                                .decisions = &x->cand->dec};
+                                .decisions = &x->cand->dec, .counts = x->cand->count};
     enum iosim_err e = sim_run(x->s, &opts, &r);
     static struct verdict_msg m;
     m.failed = e != IOSIM_OK || !r.passed;
@@ -161,11 +163,14 @@ static bool run_candidate(struct shrink_ctx *x, const struct sim_shrink_cand *c,
     return true;
 }
 
-static bool still_fails(void *arg, const struct sim_shrink_cand *c)
+static bool still_fails(void *arg, const struct sim_shrink_cand *c, uint64_t *choices)
 {
     struct shrink_ctx *x = arg;
     static struct verdict_msg m;
-    return run_candidate(x, c, &m) && m.failed && strcmp(m.key, x->key) == 0;
+    if (!run_candidate(x, c, &m))
+        return false;
+    *choices = m.choices;
+    return m.failed && strcmp(m.key, x->key) == 0;
 }
 
 /* ---- the result ------------------------------------------------------------------------------- */
@@ -181,7 +186,8 @@ static int64_t trace_minimal(const char *path, struct shrink_ctx *x, const struc
         return -1;
     }
     struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
-                                .db = db, .program = "iosim", .decisions = &c->dec};
+                                .db = db, .program = "iosim", .decisions = &c->dec,
+                                .counts = c->count};
     enum iosim_err e = sim_run(x->s, &opts, r);
     if (e == IOSIM_OK)
         e = sim_trace_db_index(db, msg, sizeof msg);
@@ -194,9 +200,12 @@ static int64_t trace_minimal(const char *path, struct shrink_ctx *x, const struc
 }
 
 /* Its fuzz_run row, linked to the original's; the new rowid or -1. */
-static int64_t store_row(const char *path, const struct original *o,
-                         const struct sim_shrink_cand *c, const struct sim_run_result *r)
+static int64_t store_row(const char *path, const struct sim_scenario *s,
+                         const struct original *o, const struct sim_shrink_cand *c,
+                         const struct sim_run_result *r)
 {
+    char counts[512];
+    bool has_counts = sim_scn_counts_format(s, c->count, counts, sizeof counts) > 0;
     sqlite3 *db;
     sqlite3_stmt *st = NULL;
     int64_t row = -1;
@@ -210,7 +219,7 @@ static int64_t store_row(const char *path, const struct original *o,
         if (sqlite3_exec(db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
             sqlite3_prepare_v2(db, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, "
                                    "result, trace_hash, end_ps, wall_us, failure, repro, run_id, "
-                                   "decisions, shrunk_from) VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?)",
+                                   "decisions, shrunk_from, counts) VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
                                -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_text(st, 1, o->fuzz_row >= 0 ? o->campaign : "shrink", -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 2, o->fuzz_row >= 0 ? o->idx : 0);
@@ -228,6 +237,10 @@ static int64_t store_row(const char *path, const struct original *o,
                 sqlite3_bind_int64(st, 13, o->fuzz_row);
             else
                 sqlite3_bind_null(st, 13);
+            if (has_counts)
+                sqlite3_bind_text(st, 14, counts, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 14);
             if (sqlite3_step(st) == SQLITE_DONE)
                 row = sqlite3_last_insert_rowid(db);
         }
@@ -278,10 +291,18 @@ static int parse_shrink_args(int argc, char **argv, struct shrink_args *a)
 static bool baseline(struct shrink_ctx *x, struct original *o, struct sim_shrink_cand *c,
                      uint64_t *horizon)
 {
+    char msg[256];
+    c->count_n = x->s->count_count;
+    for (uint32_t i = 0; i < c->count_n; i++)
+        c->count_min[i] = x->s->counts[i].min;
+    if (sim_scn_counts_parse(x->s, o->counts, c->count, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: run %s: %s\n", o->file, msg);
+        return false;
+    }
     if (!o->has_decisions) {
         static struct sim_run_result r;
         struct sim_run_opts opts = {.seed = o->seed, .seed_set = true, .policy = o->policy,
-                                    .record = &o->dec};
+                                    .record = &o->dec, .counts = c->count};
         if (sim_run(x->s, &opts, &r) != IOSIM_OK || o->dec.truncated) {
             fprintf(stderr, "iosim shrink: cannot record the run's decisions%s%s\n",
                     r.message[0] ? ": " : "", r.message);
@@ -316,11 +337,12 @@ static int shrink_run(const struct shrink_args *a, struct original *o, struct si
     struct sim_shrink_stats st;
     enum iosim_err e = sim_shrink(&c, horizon, (uint32_t)a->max_runs, still_fails, &x, &st);
     printf("shrink: %" PRIu32 " runs%s; decisions %" PRIu32 " -> %" PRIu32 ", faults %" PRIu32
-           " -> %" PRIu32 "\n", st.runs, st.budget_out ? " (the budget: not a fixed point)" : "",
-           st.dec_before, st.dec_after, st.faults_before, st.faults_after);
+           " -> %" PRIu32 ", counts %" PRIu64 " -> %" PRIu64 "\n", st.runs,
+           st.budget_out ? " (the budget: not a fixed point)" : "", st.dec_before, st.dec_after,
+           st.faults_before, st.faults_after, st.counts_before, st.counts_after);
     static struct sim_run_result r;
     int64_t id = e == IOSIM_OK ? trace_minimal(a->db, &x, &c, &r) : -1;
-    int64_t row = id >= 0 ? store_row(a->db, o, &c, &r) : -1;
+    int64_t row = id >= 0 ? store_row(a->db, s, o, &c, &r) : -1;
     int status = CLI_EXIT_USAGE;
     if (id >= 0 && row >= 0) {
         cli_print_result(stdout, s, &r);

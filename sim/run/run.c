@@ -479,10 +479,15 @@ static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts 
     r->seed = cfg->seed;
     int n = snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
                      o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
-    if (o->decisions != NULL)
+    if (o->counts != NULL && sim_scn_counts_format(s, o->counts, NULL, 0) > 0)
+        n += snprintf(r->repro + n, sizeof r->repro - (size_t)n, " --counts ");
+    if ((size_t)n < sizeof r->repro)
+        n += (int)sim_scn_counts_format(s, o->counts, r->repro + n, sizeof r->repro - (size_t)n);
+    if (o->decisions != NULL && (size_t)n < sizeof r->repro)
         repro_decisions(r->repro + n, sizeof r->repro - (size_t)n, o->decisions);
     cfg->decisions_script = o->decisions;
     cfg->decisions_record = o->record;
+    sim_scn_counts_apply(s, o->counts);
     reset_tallies(s);
     return IOSIM_OK;
 }

@@ -39,6 +39,8 @@ struct sim_run_opts {
      * script instead of the policy's draws / append the run's own here */
     const struct sim_decisions *decisions;
     struct sim_decisions *record;
+    /* the scenario's shrinkable counts (s->counts), borrowed; NULL: as written */
+    const uint64_t *counts;
 };
 
 /* A disk workload's summary row (trace table fio_result), kept for the

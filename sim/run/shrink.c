@@ -9,7 +9,8 @@
 struct shrinker {
     struct sim_shrink_cand *cur;   /* the smallest failing candidate so far */
     struct sim_shrink_cand trial;
-    uint64_t horizon;
+    uint64_t horizon;              /* choices the current candidate's run makes */
+    uint64_t trial_choices;        /* ... and the last trial's */
     uint32_t runs_max;
     sim_shrink_test_fn *test;
     void *ctx;
@@ -58,8 +59,11 @@ static bool try_trial(struct shrinker *sh)
     if (out_of_budget(sh))
         return false;
     sh->st->runs++;
-    if (!sh->test(sh->ctx, &sh->trial))
+    sh->trial_choices = 0;
+    if (!sh->test(sh->ctx, &sh->trial, &sh->trial_choices))
         return false;
+    if (sh->trial_choices != 0)
+        sh->horizon = sh->trial_choices;
     struct sim_decisions d = sh->cur->dec; /* swap: no copy of the winner */
     sh->cur->dec = sh->trial.dec;
     sh->trial.dec = d;
@@ -129,6 +133,37 @@ static bool remove_faults(struct shrinker *sh)
     return progress;
 }
 
+/* The trial as it was, every decision `by` choices earlier (the first
+ * ones packed from index 0): false when nothing moves. */
+static bool shift_trial_earlier(struct shrinker *sh, uint64_t by)
+{
+    struct sim_decisions *d = &sh->trial.dec;
+    if (by == 0 || d->n == 0)
+        return false;
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint64_t floor = i > 0 ? d->v[i - 1].at + 1 : 0;
+        uint64_t at = d->v[i].at > by ? d->v[i].at - by : 0;
+        d->v[i].at = at > floor ? at : floor;
+    }
+    return true;
+}
+
+/* A shorter count: as it is, else with the decisions moved earlier by
+ * what the shorter run no longer chooses. */
+static bool try_count(struct shrinker *sh, uint32_t i, uint64_t value)
+{
+    if (cand_copy(&sh->trial, sh->cur) != IOSIM_OK) {
+        sh->err = IOSIM_ENOMEM;
+        return false;
+    }
+    sh->trial.count[i] = value;
+    if (try_trial(sh))
+        return true;
+    uint64_t before = sh->horizon, after = sh->trial_choices;
+    return after != 0 && after < before && shift_trial_earlier(sh, before - after) &&
+           try_trial(sh);
+}
+
 /* Each count bisected down: the smallest value the test still fails with,
  * if failing is monotone in it; some smaller failing value otherwise. */
 static bool shrink_counts(struct shrinker *sh)
@@ -138,14 +173,11 @@ static bool shrink_counts(struct shrinker *sh)
         uint64_t lo = sh->cur->count_min[i], hi = sh->cur->count[i];
         while (lo < hi && !out_of_budget(sh)) {
             uint64_t mid = lo + (hi - lo) / 2;
-            if (cand_copy(&sh->trial, sh->cur) != IOSIM_OK) {
-                sh->err = IOSIM_ENOMEM;
-                return progress;
-            }
-            sh->trial.count[i] = mid;
-            if (try_trial(sh)) {
+            if (try_count(sh, i, mid)) {
                 hi = mid;
                 progress = true;
+            } else if (sh->err != IOSIM_OK) {
+                return progress;
             } else {
                 lo = mid + 1;
             }
@@ -188,9 +220,12 @@ enum iosim_err sim_shrink(struct sim_shrink_cand *c, uint64_t horizon, uint32_t 
                           .ctx = ctx, .st = st};
     bool progress = true;
     while (progress && !out_of_budget(&sh)) {
-        progress = remove_faults(&sh);
+        /* counts first, while the decisions are many: a shorter workload
+         * shifts every later choice index, which a lone decision left
+         * from step 2 would no longer survive */
+        progress = shrink_counts(&sh);
+        progress |= remove_faults(&sh);
         progress |= remove_decisions(&sh);
-        progress |= shrink_counts(&sh);
     }
     for (uint32_t i = c->dec.n; i-- > 0 && !out_of_budget(&sh);)
         move_later(&sh, i);

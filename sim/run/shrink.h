@@ -7,10 +7,14 @@
  * the scenario marks as shrinkable (a workload's length). sim_shrink
  * searches for a smaller candidate the caller's test still sees failing
  * the same way:
- *   1. faults and decisions are taken out in chunks, halving the chunk
- *      down to single entries (delta debugging's complement step), and
- *      each shrinkable count is bisected down towards its minimum, until a
- *      whole round changes nothing;
+ *   1. each shrinkable count is bisected down towards its minimum (first,
+ *      while the decisions are many: a shorter workload shifts the choice
+ *      indices after it), and faults and decisions are taken out in
+ *      chunks, halving the chunk down to single entries (delta debugging's
+ *      complement step), until a whole round changes nothing; a shorter
+ *      count that no longer fails is tried once more with every decision
+ *      moved earlier by the choices the shorter run no longer makes (the
+ *      decision that raced the last iterations races the new last ones);
  *   2. each decision left is moved as late as it can go (bisecting the gap
  *      to the next one): a failure after a long default prefix is easier
  *      to follow than one at the start.
@@ -48,8 +52,9 @@ struct sim_shrink_cand {
     uint64_t count_min[SIM_SHRINK_COUNTS_MAX]; /* how far each may go down */
 };
 
-/* True when the candidate still fails the same way as the original. */
-typedef bool sim_shrink_test_fn(void *ctx, const struct sim_shrink_cand *c);
+/* True when the candidate still fails the same way as the original;
+ * *choices: how many schedule choices its run made (0 if unknown). */
+typedef bool sim_shrink_test_fn(void *ctx, const struct sim_shrink_cand *c, uint64_t *choices);
 
 struct sim_shrink_stats {
     uint32_t runs;               /* candidates tested */

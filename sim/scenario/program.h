@@ -85,6 +85,7 @@ struct sim_step {
     struct sim_operand value2;     /* CAS desired; DMA alignment */
     uint64_t count;                /* repeat count, spin limit */
     uint32_t body_len;             /* repeat: the next body_len steps */
+    bool shrink;                   /* repeat: `shrink: true`, iosim shrink may lower count */
     sim_time_ps time_ps;           /* work, sleep, irq timeout (SIM_TIME_MAX: none) */
     uint32_t device;               /* MMIO: index into the run's device table, or
                                       SIM_PROG_NO_DEVICE: addr is physical */

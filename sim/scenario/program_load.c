@@ -514,10 +514,13 @@ static enum iosim_err parse_list(struct prog_parser *pp, const struct yml_node *
 static enum iosim_err p_repeat(struct prog_parser *pp, const struct yml_node *a, uint32_t idx,
                                uint32_t depth)
 {
-    static const char *const k[] = {"count", "steps", NULL};
+    static const char *const k[] = {"count", "steps", "shrink", NULL};
     const struct yml_node *n, *body;
     uint64_t count;
+    bool shrink = false;
     CHECK(keys(pp, a, k, "repeat"));
+    if ((n = yml_map_get(a, "shrink")) != NULL)
+        CHECK(yml_get_bool(pp->doc, n, &shrink, pp->err));
     CHECK(yml_require(pp->doc, a, "count", "repeat", &n, pp->err));
     CHECK(yml_get_u64(pp->doc, n, 0, SIM_PROG_REPEAT_MAX, &count, pp->err));
     CHECK(yml_require(pp->doc, a, "steps", "repeat", &body, pp->err));
@@ -526,6 +529,7 @@ static enum iosim_err p_repeat(struct prog_parser *pp, const struct yml_node *a,
                             SIM_PROG_DEPTH_MAX);
     CHECK(parse_list(pp, body, depth + 1));
     pp->steps[idx].count = count;
+    pp->steps[idx].shrink = shrink;
     pp->steps[idx].body_len = pp->count - idx - 1;
     return IOSIM_OK;
 }

@@ -277,10 +277,63 @@ static enum iosim_err load_app(struct loader *l, const struct yml_node *n, const
     return args != NULL ? load_app_args(l, args, p) : IOSIM_OK;
 }
 
+/* One more shrinkable count; `at` for the error when there are too many. */
+static enum iosim_err add_count(struct loader *l, const struct yml_node *at,
+                                const struct sim_scn_count *c)
+{
+    struct sim_scenario *s = l->s;
+    if (s->count_count == SIM_SCN_COUNTS_MAX)
+        return yml_error_at(l->doc, at, l->err, "more than %u shrinkable counts",
+                            SIM_SCN_COUNTS_MAX);
+    s->counts[s->count_count++] = *c;
+    return IOSIM_OK;
+}
+
+/* A process's shrinkable counts: its program's `repeat` steps marked
+ * `shrink: true`, or the numeric app arguments its `shrink:` lists. */
+static enum iosim_err load_shrinkable(struct loader *l, const struct yml_node *n,
+                                      const struct sim_scn_process *p)
+{
+    uint32_t proc = l->s->proc_count;
+    for (uint32_t k = 0; k < p->prog.count; k++) {
+        const struct sim_step *st = &p->prog.steps[k];
+        if (st->kind != SIM_STEP_REPEAT || !st->shrink)
+            continue;
+        struct sim_scn_count c = {.proc = proc, .step = (int32_t)k, .value = st->count,
+                                  .min = st->count > 0 ? 1 : 0};
+        snprintf(c.name, sizeof c.name, "%s.repeat@%u", p->name, st->line);
+        CHECK(add_count(l, n, &c));
+    }
+    const struct yml_node *list = yml_map_get(n, "shrink");
+    if (list == NULL)
+        return IOSIM_OK;
+    if (p->app == NULL)
+        return yml_error_at(l->doc, list, l->err, "a program marks its repeats `shrink: true`; "
+                                                  "`shrink:` lists the arguments of an app");
+    if (yml_kind(list) != YML_SEQ)
+        return yml_error_at(l->doc, list, l->err, "expected a list of argument names");
+    for (size_t i = 0; i < yml_seq_len(list); i++) {
+        const struct yml_node *item = yml_seq_item(list, i);
+        const char *name;
+        CHECK(yml_get_str(l->doc, item, &name, l->err));
+        uint32_t a = 0;
+        while (a < p->args.count && strcmp(p->args.key[a], name) != 0)
+            a++;
+        if (a == p->args.count || p->args.str[a] != NULL || p->args.num[a] < 1)
+            return yml_error_at(l->doc, item, l->err, "'%s' is not a positive number among "
+                                                      "this process's args", name);
+        struct sim_scn_count c = {.proc = proc, .step = -1, .arg = a,
+                                  .value = (uint64_t)p->args.num[a], .min = 1};
+        snprintf(c.name, sizeof c.name, "%s.%s", p->name, name);
+        CHECK(add_count(l, item, &c));
+    }
+    return IOSIM_OK;
+}
+
 static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
 {
     static const char *const k[] = {"name", "cpu", "daemon", "start", "program", "run", "args",
-                                    NULL};
+                                    "shrink", NULL};
     struct sim_scenario *s = l->s;
     const struct yml_node *v;
     CHECK(yml_get_map(l->doc, n, &n, l->err));
@@ -317,6 +370,7 @@ static enum iosim_err load_process(struct loader *l, const struct yml_node *n)
         CHECK(sim_program_load(l->doc, yml_map_get(n, "program"), s->prog_devices,
                                s->prog_device_count, &p->prog, l->err));
     }
+    CHECK(load_shrinkable(l, n, p));
     s->proc_count++;
     return IOSIM_OK;
 }

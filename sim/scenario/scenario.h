@@ -101,6 +101,21 @@ struct sim_scn_kill {
     sim_time_ps at_ps;
 };
 
+/* A count `iosim shrink` may lower (docs/scenario-format.md, shrink): a
+ * program's `repeat` with `shrink: true`, or an app's numeric argument its
+ * process lists under `shrink:`. Named `<process>.repeat@<line>` or
+ * `<process>.<argument>`. */
+#define SIM_SCN_COUNTS_MAX 16u
+
+struct sim_scn_count {
+    char name[SIM_NAME_MAX + SIM_APP_STR_MAX + 2];
+    uint32_t proc;                      /* index in procs */
+    int32_t step;                       /* the repeat step, or -1: argument `arg` */
+    uint32_t arg;
+    uint64_t value;                     /* as written */
+    uint64_t min;                       /* the least it may become */
+};
+
 struct sim_scenario {
     char file[SIM_SCN_TEXT_MAX];
     char name[SIM_NAME_MAX * 2];
@@ -122,6 +137,8 @@ struct sim_scenario {
     bool end_expected;                  /* an explicit `end:` expectation exists */
     struct sim_scn_kill kills[SIM_SCN_KILLS_MAX];
     uint32_t kill_count;
+    struct sim_scn_count counts[SIM_SCN_COUNTS_MAX];
+    uint32_t count_count;
 };
 
 enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
@@ -138,5 +155,19 @@ enum iosim_err sim_policy_parse(const char *text, struct sim_sched_params *sp);
 enum iosim_err sim_program_load(const struct yml_doc *doc, const struct yml_node *seq,
                                 const struct sim_prog_device *devices, uint32_t device_count,
                                 struct sim_program *out, struct yml_error *err);
+
+/* Sets every shrinkable count for the next run: values[i] for counts[i],
+ * or as written when values is NULL (sim_run calls it). */
+void sim_scn_counts_apply(struct sim_scenario *s, const uint64_t *values);
+
+/* "name=v,name=v" (the counts that differ from the file) into buf; the
+ * length needed, as snprintf. */
+size_t sim_scn_counts_format(const struct sim_scenario *s, const uint64_t *values, char *buf,
+                             size_t cap);
+
+/* Parses that text into values[count_count] (the rest as written). EINVAL
+ * with msg: an unknown name, a value below its minimum, malformed text. */
+enum iosim_err sim_scn_counts_parse(const struct sim_scenario *s, const char *text,
+                                    uint64_t *values, char *msg, size_t cap);
 
 #endif /* IOSIM_SIM_SCENARIO_H */

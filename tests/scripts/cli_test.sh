@@ -204,7 +204,7 @@ check "run --decisions: a bad script is a usage error" \
 # ---- shrink ---------------------------------------------------------------------------
 check "shrink of a fuzz failure exits 0" [ "$(status_of "$iosim" shrink "$work/f.db" --run "$rid")" = 0 ]
 check "... keeps one or two of its decisions (the race needs one preemption)" \
-    bash -c "grep -Eq '^shrink: [0-9]+ runs; decisions [0-9]+ -> [12], faults 0 -> 0$' '$work/out'"
+    bash -c "grep -Eq '^shrink: [0-9]+ runs; decisions [0-9]+ -> [12], faults 0 -> 0, counts 0 -> 0$' '$work/out'"
 check "... still fails the same expectation, and prints its repro with the decisions" \
     bash -c "grep -q 'lost-update.yaml:32:5: memory' '$work/out' &&
              grep -Eq '^repro: iosim run .*lost-update.yaml --seed [0-9]+ --policy [a-z0-9:]+ --decisions [pks0-9=,]+$' '$work/out'"
@@ -226,6 +226,23 @@ check "shrink --max-runs bounds the candidates tried" \
 "$iosim" run "$fx/pass.yaml" --trace "$work/p.db" >/dev/null
 check "shrink of a passing run exits 2, saying so" \
     bash -c "'$iosim' shrink '$work/p.db' --run 1 2>&1 >/dev/null | grep -q 'passes: nothing to shrink'"
+lul=$src/scenarios/planted/lost-update-long.yaml
+"$iosim" fuzz "$lul" --runs 12 --policy random --trace "$work/l.db" >/dev/null
+lid=$(sqlite3 "$work/l.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")
+check "shrink lowers the counts a scenario marks shrinkable" \
+    bash -c "'$iosim' shrink '$work/l.db' --run '$lid' >'$work/lo' &&
+             grep -Eq '^shrink: [0-9]+ runs; decisions [0-9]+ -> [0-9]+, faults 0 -> 0, counts 80 -> [0-9]$' '$work/lo'"
+lrepro=$(sed -n 's/^repro: iosim //p' "$work/lo")
+check "... and its repro sets them (--counts) and reproduces the shrunk run" \
+    bash -c "echo '$lrepro' | grep -q -- '--counts inc-a.repeat@20=[0-9]*,inc-b.repeat@31=[0-9]* --decisions ' &&
+             '$iosim' $lrepro | grep -qx '$(grep '^trace-hash:' "$work/lo")'"
+lsid=$(sed -n 's/^shrunk: run \([0-9]*\) .*/\1/p' "$work/lo")
+check "... and replays the same from the file" [ "$(status_of "$iosim" replay "$work/l.db" --run "$lsid")" = 0 ]
+check "run --counts: a name the scenario does not mark is bad input" \
+    bash -c "'$iosim' run '$lul' --counts inc-a.repeat@99=3 2>&1 >/dev/null |
+             grep -q 'inc-a.repeat@99=3.: no shrinkable count has that name'; [ \${PIPESTATUS[0]} = 2 ]"
+check "run --counts: below the minimum is bad input" \
+    [ "$(status_of "$iosim" run "$lul" --counts inc-a.repeat@20=0)" = 2 ]
 mistake shrink "give the failing run: --run ID" "$work/f.db"
 mistake shrink "no database given" --run 1
 
@@ -256,7 +273,7 @@ mistake pcid "no dump given" --domain 0
 # ---- --help lists every option, and every option it lists is accepted -----------
 
 # the contract options of each command (README.md, Usage), by name
-declare -A contract=([run]="--seed --policy --trace" [suite]="-j --junit --trace --seed --policy"
+declare -A contract=([run]="--seed --policy --trace --decisions --counts" [suite]="-j --junit --trace --seed --policy"
                      [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit"
                      [replay]="--run --trace" [shrink]="--run --max-runs"
                      [report]="-o" [pcid]="--domain")

@@ -32,9 +32,10 @@ static bool has_decision(const struct sim_shrink_cand *c, uint64_t lo, uint64_t 
     return false;
 }
 
-static bool still_fails(void *ctx, const struct sim_shrink_cand *c)
+static bool still_fails(void *ctx, const struct sim_shrink_cand *c, uint64_t *choices)
 {
     struct cause *k = ctx;
+    *choices = 0; /* unknown: no shifting */
     k->calls++;
     for (uint32_t i = 0; i < k->n; i++)
         if (!has_decision(c, k->dec[i].lo, k->dec[i].hi, k->dec[i].kind))
@@ -93,11 +94,12 @@ Test(shrink, finds_exactly_the_cause_as_late_as_it_goes)
         struct cause k;
         uint64_t horizon;
         make_case(&g, &c, &k, &horizon);
-        cr_assert(still_fails(&k, &c));
+        uint64_t ch;
+        cr_assert(still_fails(&k, &c, &ch));
         struct sim_shrink_stats st;
         cr_assert_eq(sim_shrink(&c, horizon, 100000, still_fails, &k, &st), IOSIM_OK);
         cr_assert(!st.budget_out);
-        cr_assert(still_fails(&k, &c), "round %d: the result no longer fails", round);
+        cr_assert(still_fails(&k, &c, &ch), "round %d: the result no longer fails", round);
         cr_assert_eq(c.dec.n, k.n, "round %d: %u decisions left, cause has %u", round, c.dec.n,
                      k.n);
         for (uint32_t i = 0; i < k.n; i++) {
@@ -131,7 +133,8 @@ Test(shrink, stops_at_the_budget_with_a_failing_candidate)
         cr_assert_eq(sim_shrink(&c, horizon, budget, still_fails, &k, &st), IOSIM_OK);
         cr_assert_leq(st.runs, budget);
         cr_assert_leq(c.dec.n, before);
-        cr_assert(still_fails(&k, &c), "round %d: cut short, the result must still fail", round);
+        uint64_t ch;
+        cr_assert(still_fails(&k, &c, &ch), "round %d: cut short, the result must still fail", round);
         sim_shrink_cand_free(&c);
     }
 }
