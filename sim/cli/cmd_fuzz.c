@@ -33,8 +33,10 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/fuzz_cover.h"
 #include "sim/cli/junit.h"
 #include "sim/cli/workers.h"
+#include "sim/run/cover.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
 
@@ -56,10 +58,19 @@ struct fuzz_args {
     const char *trace;
     const char *junit;
     uint64_t shard_k, shard_n;
+    struct fuzz_cover *cover;         /* --policy cover: the plans and the corpus */
 };
 
 enum fuzz_outcome { FUZZ_PASS, FUZZ_FAIL, FUZZ_CRASH, FUZZ_NONDET, FUZZ_ERROR };
 static const char *const outcome_name[] = {"pass", "fail", "crash", "nondeterministic", "error"};
+
+/* worker -> parent, after a run's end under --policy cover: what it reached */
+struct fuzz_cover_msg {
+    uint32_t nf;
+    uint64_t choices;
+    uint32_t f[SIM_COVER_FEATURES_MAX];
+    char dec[FUZZ_COVER_DEC_TEXT];    /* its recorded decisions; "" when scripted or too long */
+};
 
 /* worker -> parent: a run starts (done 0) or ended (done 1) */
 struct fuzz_msg {
@@ -96,21 +107,47 @@ static uint64_t run_of(const struct fuzz_args *a, uint64_t w, uint64_t m)
     return a->shard_k + a->shard_n * shard_index; /* the campaign's run number */
 }
 
-static uint64_t seed_of(const struct fuzz_args *a, uint64_t i) { return a->seed_base + i / a->nfiles; }
+/* Run i's plan under --policy cover (NULL otherwise). */
+static const struct fuzz_cover_run *cover_of(const struct fuzz_args *a, uint64_t i)
+{
+    return a->cover != NULL ? fuzz_cover_find(a->cover, i) : NULL;
+}
+
+static uint64_t seed_of(const struct fuzz_args *a, uint64_t i)
+{
+    const struct fuzz_cover_run *r = cover_of(a, i);
+    return r != NULL ? r->seed : a->seed_base + i / a->nfiles;
+}
 
 static const char *policy_of(const struct fuzz_args *a, uint64_t i)
 {
+    if (a->cover != NULL)
+        return "random"; /* fresh runs are random; mutants run a script on its seed */
     if (strcmp(a->policy, "mix") == 0)
         return mix[seed_of(a, i) % (sizeof mix / sizeof mix[0])];
     return a->policy;
 }
 
-static const char *file_of(const struct fuzz_args *a, uint64_t i) { return a->files[i % a->nfiles]; }
+static uint64_t file_index(const struct fuzz_args *a, uint64_t i)
+{
+    const struct fuzz_cover_run *r = cover_of(a, i);
+    return r != NULL ? r->file : i % a->nfiles;
+}
+
+static const char *file_of(const struct fuzz_args *a, uint64_t i) { return a->files[file_index(a, i)]; }
 
 static void repro_of(const struct fuzz_args *a, uint64_t i, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "iosim run %s --seed %" PRIu64 " --policy %s", file_of(a, i),
-             seed_of(a, i), policy_of(a, i));
+    int n = snprintf(buf, cap, "iosim run %s --seed %" PRIu64 " --policy %s", file_of(a, i),
+                     seed_of(a, i), policy_of(a, i));
+    const struct fuzz_cover_run *r = cover_of(a, i);
+    if (r == NULL || !r->scripted || n < 0 || (size_t)n >= cap)
+        return;
+    size_t need = sim_dec_format(&r->script, NULL, 0) + sizeof " --decisions ";
+    if (need <= cap - (size_t)n) {
+        n += snprintf(buf + n, cap - (size_t)n, " --decisions ");
+        (void)sim_dec_format(&r->script, buf + n, cap - (size_t)n);
+    }
 }
 
 /* ---- a worker --------------------------------------------------------------------------- */
@@ -121,12 +158,45 @@ static void send_msg(int fd, const struct fuzz_msg *m)
         _exit(3); /* the parent is gone */
 }
 
+/* Under --policy cover: the run's script or a recording of its decisions,
+ * and its coverage. */
+static void cover_opts(const struct fuzz_args *a, uint64_t i, struct sim_run_opts *o,
+                       struct sim_decisions *rec, struct sim_cover *cov)
+{
+    const struct fuzz_cover_run *r = cover_of(a, i);
+    if (r == NULL)
+        return;
+    sim_cover_reset(cov);
+    o->cover = cov;
+    if (r->scripted)
+        o->decisions = &r->script;
+    else
+        o->record = rec;
+}
+
+static void send_cover(int fd, const struct sim_cover *cov, const struct sim_decisions *rec,
+                       uint64_t choices, bool scripted)
+{
+    static struct fuzz_cover_msg c;
+    c.nf = cov->n;
+    c.choices = choices;
+    memcpy(c.f, cov->f, cov->n * sizeof c.f[0]);
+    c.dec[0] = '\0';
+    if (!scripted && !rec->truncated && sim_dec_format(rec, NULL, 0) < sizeof c.dec)
+        (void)sim_dec_format(rec, c.dec, sizeof c.dec);
+    if (!cli_write_all(fd, &c, sizeof c))
+        _exit(3);
+}
+
 /* One run (twice when determinism is checked). */
 static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t i,
-                    struct fuzz_msg *m)
+                    struct fuzz_msg *m, int fd)
 {
     static struct sim_run_result r, again;
+    static struct sim_cover cov;
+    struct sim_decisions rec = {0};
     struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true, .policy = policy_of(a, i)};
+    cover_opts(a, i, &o, &rec, &cov);
     double w0 = wall_now();
     enum iosim_err e = sim_run(s, &o, &r);
     m->wall_s = wall_now() - w0;
@@ -136,12 +206,18 @@ static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t 
     snprintf(m->text, sizeof m->text, "%s", e != IOSIM_OK ? r.message
                                             : r.failure_count > 0 ? r.failures[0] : "");
     if (m->outcome == FUZZ_PASS && a->check_det > 0 && i % a->check_det == 0) {
+        o.record = NULL;
+        o.cover = NULL;
         if (sim_run(s, &o, &again) != IOSIM_OK || again.trace_hash != r.trace_hash) {
             m->outcome = FUZZ_NONDET;
             snprintf(m->text, sizeof m->text, "the same seed gave trace hash %016" PRIx64
                      " then %016" PRIx64, r.trace_hash, again.trace_hash);
         }
     }
+    send_msg(fd, m);
+    if (o.cover != NULL)
+        send_cover(fd, &cov, &rec, r.choices, o.decisions != NULL);
+    sim_dec_free(&rec);
 }
 
 /* IOSIM_FUZZ_CRASH_RUN=i: the worker dies (SIGABRT) as it starts run i -
@@ -160,20 +236,24 @@ static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0,
     uint64_t crash_at = crash_run();
     for (uint64_t m = m0;; m++) {
         uint64_t i = run_of(a, w, m);
-        if ((a->runs_set && i >= total) || (a->time_set && wall_now() >= deadline))
+        if (((a->runs_set || a->cover != NULL) && i >= total) ||
+            (a->time_set && wall_now() >= deadline))
             break;
         struct fuzz_msg start = {.done = 0, .index = i};
         send_msg(fd, &start);
         if (i == crash_at)
             abort();
-        size_t f = (size_t)(i % a->nfiles);
+        size_t f = (size_t)file_index(a, i);
         struct yml_error err;
         struct fuzz_msg end = {.done = 1, .index = i, .outcome = FUZZ_ERROR};
-        if (loaded[f] == NULL && sim_scenario_load(a->files[f], &loaded[f], &err) != IOSIM_OK)
+        if (loaded[f] == NULL && sim_scenario_load(a->files[f], &loaded[f], &err) != IOSIM_OK) {
             snprintf(end.text, sizeof end.text, "%s", err.msg);
-        else
-            one_run(a, loaded[f], i, &end);
-        send_msg(fd, &end);
+            send_msg(fd, &end);
+            if (a->cover != NULL)
+                send_cover(fd, &(struct sim_cover){0}, &(struct sim_decisions){0}, 0, true);
+        } else {
+            one_run(a, loaded[f], i, &end, fd);
+        }
     }
     _exit(0);
 }
@@ -191,6 +271,11 @@ struct fuzz_tally {
     uint32_t failed_kept;
     struct fuzz_msg kept[FUZZ_TRACED_MAX]; /* every failure's message, crashes too (JUnit) */
     uint32_t kept_n;
+    /* --policy cover: the generation's results, taken in run order at its end */
+    struct fuzz_msg *gen_msg;         /* FUZZ_COVER_GEN each */
+    struct fuzz_cover_msg *gen_cov;
+    bool gen_got[FUZZ_COVER_GEN];
+    int64_t coverage;                 /* for the row being recorded; -1: none */
 };
 
 struct fuzz_work {
@@ -253,10 +338,36 @@ static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct
         sqlite3_bind_text(t->ins, 10, repro, -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_null(t->ins, 11);
+    if (t->coverage >= 0)
+        sqlite3_bind_int64(t->ins, 12, t->coverage);
+    else
+        sqlite3_bind_null(t->ins, 12);
     (void)sqlite3_step(t->ins);
     if (++t->batched == FUZZ_BATCH_ROWS) {
         (void)sqlite3_exec(t->db, "COMMIT; BEGIN", NULL, NULL, NULL);
         t->batched = 0;
+    }
+}
+
+/* A run's end: recorded now, or under --policy cover kept for the end of
+ * its generation (cm: what it reached; NULL for a crash). */
+static void deliver(const struct fuzz_args *a, struct fuzz_tally *t, const struct fuzz_msg *m,
+                    const struct fuzz_cover_msg *cm)
+{
+    if (a->cover == NULL) {
+        record(a, t, m);
+        return;
+    }
+    for (uint32_t k = 0; k < a->cover->n; k++) {
+        if (a->cover->runs[k].index != m->index)
+            continue;
+        t->gen_msg[k] = *m;
+        t->gen_cov[k].nf = 0;
+        t->gen_cov[k].dec[0] = '\0';
+        if (cm != NULL)
+            t->gen_cov[k] = *cm;
+        t->gen_got[k] = true;
+        return;
     }
 }
 
@@ -296,7 +407,7 @@ static bool worker_ended(const struct fuzz_args *a, struct fuzz_tally *t, struct
     else
         snprintf(m.text, sizeof m.text, "the worker exited with status %d inside the run",
                  WEXITSTATUS(status));
-    record(a, t, &m);
+    deliver(a, t, &m, NULL);
     wk->next++; /* the crashed run is counted; its replacement starts after it */
     wk->in_run = false;
     return true;
@@ -313,19 +424,27 @@ static bool take(const struct fuzz_args *a, struct fuzz_tally *t, struct fuzz_wo
         wk->current = m.index;
         return false;
     }
+    static struct fuzz_cover_msg cm;
+    if (a->cover != NULL && !cli_read_all(wk->fd, &cm, sizeof cm))
+        return worker_ended(a, t, wk); /* died between its two messages: inside the run */
     wk->in_run = false;
     wk->next++;
-    record(a, t, &m);
+    deliver(a, t, &m, a->cover != NULL ? &cm : NULL);
     return false;
 }
 
-static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
+/* The shard's runs from shard index `from` up to (not including) run
+ * number `total` (with --runs) or the deadline, by -j workers. */
+static int campaign_part(const struct fuzz_args *a, struct fuzz_tally *t, uint64_t from,
+                         uint64_t total)
 {
     struct fuzz_worker wk[FUZZ_JOBS_MAX] = {0};
     double deadline = t->started + (double)a->time_s;
-    for (uint64_t w = 0; w < a->jobs; w++)
-        if (!spawn(a, &wk[w], w, a->runs, deadline))
+    for (uint64_t w = 0; w < a->jobs; w++) {
+        wk[w].next = from > w ? (from - w + a->jobs - 1) / a->jobs : 0;
+        if (!spawn(a, &wk[w], w, total, deadline))
             return CLI_EXIT_USAGE;
+    }
     for (;;) {
         struct pollfd pf[FUZZ_JOBS_MAX];
         uint64_t of[FUZZ_JOBS_MAX];
@@ -341,11 +460,62 @@ static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
             return CLI_EXIT_USAGE;
         for (nfds_t k = 0; k < n; k++) {
             if ((pf[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                take(a, t, &wk[of[k]]) && !spawn(a, &wk[of[k]], of[k], a->runs, deadline))
+                take(a, t, &wk[of[k]]) && !spawn(a, &wk[of[k]], of[k], total, deadline))
                 return CLI_EXIT_USAGE;
         }
         progress(t, false);
     }
+}
+
+/* A generation's results in run order: the campaign's coverage grows, the
+ * corpus takes the runs that added to it, failures are kept for tracing. */
+static void cover_take_generation(const struct fuzz_args *a, struct fuzz_tally *t)
+{
+    struct fuzz_cover *c = a->cover;
+    for (uint32_t k = 0; k < c->n; k++) {
+        if (!t->gen_got[k])
+            continue; /* the deadline came first */
+        const struct fuzz_cover_msg *cm = &t->gen_cov[k];
+        (void)fuzz_cover_take(c, k, cm->f, cm->nf, cm->choices, cm->dec[0] ? cm->dec : NULL);
+        if (t->gen_msg[k].outcome != FUZZ_PASS)
+            fuzz_cover_keep(c, k);
+        t->coverage = (int64_t)fuzz_cover_total(c);
+        record(a, t, &t->gen_msg[k]);
+    }
+}
+
+/* --policy cover: generation after generation, each planned from the
+ * corpus the ones before left. */
+static int cover_campaign(const struct fuzz_args *a, struct fuzz_tally *t)
+{
+    double deadline = t->started + (double)a->time_s;
+    for (uint64_t from = 0;;) {
+        uint64_t idx[FUZZ_COVER_GEN];
+        uint32_t n = 0;
+        for (; n < FUZZ_COVER_GEN; n++) {
+            idx[n] = a->shard_k + a->shard_n * (from + n);
+            if (a->runs_set && idx[n] >= a->runs)
+                break;
+        }
+        if (n == 0 || (a->time_set && wall_now() >= deadline))
+            return 0;
+        if (fuzz_cover_plan(a->cover, idx, n, (uint32_t)a->nfiles) != IOSIM_OK)
+            return CLI_EXIT_USAGE;
+        memset(t->gen_got, 0, sizeof t->gen_got);
+        int rc = campaign_part(a, t, from, idx[n - 1] + 1);
+        if (rc != 0)
+            return rc;
+        cover_take_generation(a, t);
+        progress(t, false);
+        from += n;
+    }
+}
+
+static int campaign(const struct fuzz_args *a, struct fuzz_tally *t)
+{
+    if (a->cover != NULL)
+        return cover_campaign(a, t);
+    return campaign_part(a, t, 0, a->runs);
 }
 
 /* ---- the summary table ---------------------------------------------------------------------- */
@@ -364,7 +534,8 @@ static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const 
     sqlite3_busy_timeout(t->db, 60000);
     char sql[384];
     snprintf(sql, sizeof sql, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, result, trace_hash,"
-             " end_ps, wall_us, failure, repro, run_id) VALUES('%s',?,?,?,?,?,?,?,?,?,?,?)", campaign);
+             " end_ps, wall_us, failure, repro, run_id, coverage) VALUES('%s',?,?,?,?,?,?,?,?,?,?,?,?)",
+             campaign);
     return sqlite3_exec(t->db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK &&
            sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
@@ -416,9 +587,14 @@ static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, i
         struct sim_decisions d = {0};
         struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true,
                                  .policy = policy_of(a, i), .db = tdb, .record = &d};
+        const struct fuzz_cover_run *cr = cover_of(a, i);
+        if (cr != NULL && cr->scripted) { /* a mutant: its script is its schedule */
+            o.record = NULL;
+            o.decisions = &cr->script;
+        }
         if (sim_run(s, &o, &r) == IOSIM_OK) {
             ids[k] = r.run_id;
-            dec[k] = d.truncated ? NULL : decisions_text(&d);
+            dec[k] = d.truncated ? NULL : decisions_text(o.decisions != NULL ? o.decisions : &d);
         } else {
             fprintf(stderr, "iosim fuzz: tracing run %" PRIu64 ": %s\n", i, r.message);
         }
@@ -600,7 +776,7 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
          .parse = opt_duration, .dest = &a->time_s, .wants = "a duration (s, m, h)",
          .seen = &a->time_set},
         {.name = "policy", .metavar = "P", .parse = cli_opt_text, .dest = &a->policy,
-         .help = "random, pct:D, fifo, or mix (random, pct:2, pct:3 by seed; default)"},
+         .help = "random, pct:D, fifo, mix (random, pct:2, pct:3 by seed; default), or cover"},
         {.letter = 'j', .metavar = "N", .help = "parallel worker processes (1..64)",
          .parse = cli_opt_u64, .dest = &a->jobs, .min = 1, .max = FUZZ_JOBS_MAX, .wants = "1..64"},
         {.name = "shard", .metavar = "K/N", .parse = cli_opt_text, .dest = &a->shard,
@@ -649,15 +825,31 @@ static bool check_inputs(const struct fuzz_args *a)
         }
         sim_scenario_free(s);
     }
-    if (strcmp(a->policy, "mix") == 0)
+    if (strcmp(a->policy, "mix") == 0 || strcmp(a->policy, "cover") == 0)
         return true;
     struct sim_sched_params sp;
     if (sim_policy_parse(a->policy, &sp) != IOSIM_OK) {
-        fprintf(stderr, "iosim fuzz: --policy: expected random, pct:D, fifo or mix, got '%s'\n",
-                a->policy);
+        fprintf(stderr, "iosim fuzz: --policy: expected random, pct:D, fifo, mix or cover, got "
+                "'%s'\n", a->policy);
         return false;
     }
     return true;
+}
+
+static bool cover_setup(struct fuzz_args *a, struct fuzz_tally *t)
+{
+    a->cover = fuzz_cover_new(a->seed_base);
+    t->gen_msg = calloc(FUZZ_COVER_GEN, sizeof *t->gen_msg);
+    t->gen_cov = calloc(FUZZ_COVER_GEN, sizeof *t->gen_cov);
+    return a->cover != NULL && t->gen_msg != NULL && t->gen_cov != NULL;
+}
+
+static void cover_teardown(struct fuzz_args *a, struct fuzz_tally *t)
+{
+    fuzz_cover_free(a->cover);
+    a->cover = NULL;
+    free(t->gen_msg);
+    free(t->gen_cov);
 }
 
 int cli_fuzz(int argc, char **argv)
@@ -670,6 +862,11 @@ int cli_fuzz(int argc, char **argv)
         return CLI_EXIT_USAGE;
     static struct fuzz_tally t; /* its failures' messages are large */
     t.started = t.last_line = wall_now();
+    t.coverage = -1;
+    if (strcmp(a.policy, "cover") == 0 && !cover_setup(&a, &t)) {
+        fprintf(stderr, "iosim fuzz: out of memory\n");
+        return CLI_EXIT_USAGE;
+    }
     if (a.runs_set) /* this shard's share of the runs */
         t.expected = a.runs > a.shard_k ? (a.runs - a.shard_k + a.shard_n - 1) / a.shard_n : 0;
     char campaign_id[64];
@@ -689,6 +886,10 @@ int cli_fuzz(int argc, char **argv)
         fprintf(stderr, "iosim fuzz: cannot write %s\n", a.junit);
         rc = CLI_EXIT_USAGE;
     }
+    if (a.cover != NULL)
+        printf("coverage: %" PRIu64 " pairs, corpus %" PRIu32 " runs\n", fuzz_cover_total(a.cover),
+               a.cover->corpus_n);
+    cover_teardown(&a, &t);
     printf("%" PRIu64 " passed, %" PRIu64 " failed\n", t.passed, t.failed);
     if (rc != 0)
         return rc;

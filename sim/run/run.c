@@ -9,6 +9,7 @@
 #include "impl/kernel/kernel.h"
 #include "impl/port/check.h"
 #include "sim/machine/dev.h"
+#include "sim/run/cover.h"
 #include "sim/run/expect_trace.h"
 #include "sim/run/program_exec.h"
 #include "sim/run/run_spawn.h"
@@ -24,6 +25,7 @@ struct run_state {
     struct port_kernel_ops kernel_ops;
     struct sim_expect_tally tally;    /* `trace:` expectations */
     bool tallying;                    /* the scenario has some */
+    struct sim_cover *cover;          /* NULL: no coverage wanted */
 };
 
 /* A fio_result row's columns, as trace_tables.h lists them. */
@@ -66,6 +68,8 @@ static void run_tap(void *ctx, uint32_t table, sim_time_ps t_ps,
         sim_expect_tally_row(&rs->tally, table, t_ps, cols, ncols);
     if (table == SIM_TRACE_TABLE_fio_result)
         keep_fio(rs->r, cols, ncols);
+    if (rs->cover != NULL)
+        sim_cover_row(rs->cover, table, cols, ncols);
 }
 
 static const char *state_name(enum sim_proc_state st)
@@ -580,7 +584,7 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
         snprintf(r->message, sizeof r->message, "trace: %s", iosim_err_text(e));
         return e;
     }
-    struct run_state rs = {.s = s, .r = r, .tr = &tr};
+    struct run_state rs = {.s = s, .r = r, .tr = &tr, .cover = o->cover};
     rs.tallying = sim_expect_tally_init(&rs.tally, s);
     sim_trace_set_tap(&tr, run_tap, &rs);
     e = simulate(&rs, &cfg);

@@ -25,6 +25,7 @@
 #include "sim/scenario/scenario.h"
 
 struct sim_trace_db;
+struct sim_cover;
 
 #define SIM_RUN_FAILURES_MAX 8u
 #define SIM_RUN_MSG_MAX 512u
@@ -41,6 +42,8 @@ struct sim_run_opts {
     struct sim_decisions *record;
     /* the scenario's shrinkable counts (s->counts), borrowed; NULL: as written */
     const uint64_t *counts;
+    /* borrowed, NULL or reset: the run's coverage features (sim/run/cover.h) */
+    struct sim_cover *cover;
 };
 
 /* A disk workload's summary row (trace table fio_result), kept for the

@@ -178,6 +178,21 @@ mistake fuzz "--shard: expected K/N with 0 <= K < N, got '4/4'" "$fz" --runs 3 -
 mistake fuzz "--time wants a duration (s, m, h), got '3x'" "$fz" --time 3x
 mistake fuzz "no scenario given" --runs 3
 
+check "fuzz --policy cover: coverage grows over the campaign and is printed" \
+    bash -c "'$iosim' fuzz '$fz' '$src/scenarios/suite/rings/echo-ring.yaml' --runs 200 --policy cover -j 2 \
+                 --trace '$work/cv.db' >'$work/cv.out'; [ \$? = 1 ] &&
+             grep -Eq '^coverage: [0-9]+ pairs, corpus [0-9]+ runs$' '$work/cv.out' &&
+             [ \$(sqlite3 '$work/cv.db' 'SELECT count(*) FROM fuzz_run WHERE coverage IS NULL') = 0 ] &&
+             [ \$(sqlite3 '$work/cv.db' 'SELECT count(*) FROM fuzz_run a JOIN fuzz_run b ON b.idx = a.idx + 1
+                                          WHERE b.coverage < a.coverage') = 0 ]"
+check "... and is the same campaign with one worker" \
+    bash -c "'$iosim' fuzz '$fz' '$src/scenarios/suite/rings/echo-ring.yaml' --runs 200 --policy cover -j 1 \
+                 --trace '$work/cv1.db' >/dev/null;
+             diff <(sqlite3 '$work/cv.db' 'SELECT idx, seed, result, trace_hash, coverage FROM fuzz_run ORDER BY idx') \
+                  <(sqlite3 '$work/cv1.db' 'SELECT idx, seed, result, trace_hash, coverage FROM fuzz_run ORDER BY idx')"
+mid=$(sqlite3 "$work/cv.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' AND repro LIKE '%--decisions%' LIMIT 1")
+check "... whose mutants' failures replay the same" [ "$(status_of "$iosim" replay "$work/cv.db" --run "$mid")" = 0 ]
+
 # ---- replay ---------------------------------------------------------------------------
 rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")
 check "replay of a fuzz failure's run: the same run, exit 0" \
