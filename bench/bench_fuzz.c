@@ -10,6 +10,9 @@
  *                                     campaigns with different first seeds
  *                                     (SEEDS_MAX: not found)
  *
+ *   fuzz.coverage.<scenario>.<policy> coverage pairs (sim/run/cover.h) a campaign
+ *                                     of COVER_RUNS runs reaches, random
+ *                                     against cover (the same budget)
  *   shrink.ratio                      what `iosim shrink` leaves of a failing
  *                                     run: decisions and faults after over
  *                                     before, summed over SHRUNK failing seeds
@@ -18,10 +21,13 @@
  *
  * The target for the planted race is at least 1000 runs a second a core.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench/bench_util.h"
+#include "sim/cli/fuzz_cover.h"
+#include "sim/run/cover.h"
 #include "sim/run/run.h"
 #include "sim/run/shrink.h"
 #include "sim/scenario/scenario.h"
@@ -29,6 +35,7 @@
 #define RATE_SECONDS 2.0
 #define CAMPAIGNS 20
 #define SEEDS_MAX 5000u
+#define COVER_RUNS 1024u
 #define SHRUNK 10          /* failing seeds shrunk per bug and policy */
 #define SHRINK_RUNS 1000u  /* iosim shrink's default budget */
 
@@ -77,6 +84,42 @@ static double seeds_to_find(struct sim_scenario *s, const char *policy)
         found[c] = n;
     }
     return bench_median(found, CAMPAIGNS);
+}
+
+/* The coverage a campaign of COVER_RUNS runs reaches: fresh random seeds,
+ * or as `iosim fuzz --policy cover` plans them (in one process, in order). */
+static uint64_t coverage_after(struct sim_scenario *s, bool guided)
+{
+    static struct sim_run_result r;
+    static struct sim_cover cov;
+    struct fuzz_cover *c = fuzz_cover_new(1);
+    static char text[FUZZ_COVER_DEC_TEXT];
+    for (uint64_t first = 0; c != NULL && first < COVER_RUNS; first += FUZZ_COVER_GEN) {
+        uint64_t idx[FUZZ_COVER_GEN];
+        for (uint32_t k = 0; k < FUZZ_COVER_GEN; k++)
+            idx[k] = first + k;
+        if (fuzz_cover_plan(c, idx, FUZZ_COVER_GEN, 1) != IOSIM_OK)
+            break;
+        for (uint32_t k = 0; k < FUZZ_COVER_GEN; k++) {
+            const struct fuzz_cover_run *run = &c->runs[k];
+            struct sim_decisions rec = {0};
+            bool scripted = guided && run->scripted;
+            struct sim_run_opts o = {.seed = guided ? run->seed : 1 + idx[k], .seed_set = true,
+                                     .policy = "random", .cover = &cov,
+                                     .decisions = scripted ? &run->script : NULL,
+                                     .record = scripted ? NULL : &rec};
+            sim_cover_reset(&cov);
+            (void)sim_run(s, &o, &r);
+            bool fits = sim_dec_format(&rec, NULL, 0) < sizeof text;
+            if (fits)
+                (void)sim_dec_format(&rec, text, sizeof text);
+            fuzz_cover_take(c, k, cov.f, cov.n, r.choices, !scripted && fits ? text : NULL);
+            sim_dec_free(&rec);
+        }
+    }
+    uint64_t total = c != NULL ? fuzz_cover_total(c) : 0;
+    fuzz_cover_free(c);
+    return total;
 }
 
 /* What a candidate is run against: the scenario, seed, policy and how
@@ -167,6 +210,20 @@ int main(void)
             printf("bench: fuzz.seeds_to_find.%s.%s %.0f seeds\n", bugs[i].name, pol,
                    seeds_to_find(s, mix[p]));
         }
+        sim_scenario_free(s);
+    }
+    static const struct {
+        const char *name, *file;
+    } covered[] = {{"echo_ring", "scenarios/suite/rings/echo-ring.yaml"},
+                   {"guarded_reads", "scenarios/suite/bufpool/guarded-reads.yaml"}};
+    for (size_t i = 0; i < sizeof covered / sizeof covered[0]; i++) {
+        struct sim_scenario *s = load(covered[i].file);
+        if (s == NULL)
+            return 1;
+        printf("bench: fuzz.coverage.%s.random %" PRIu64 " pairs\n", covered[i].name,
+               coverage_after(s, false));
+        printf("bench: fuzz.coverage.%s.cover %" PRIu64 " pairs\n", covered[i].name,
+               coverage_after(s, true));
         sim_scenario_free(s);
     }
     static struct shrink_tally t;

@@ -84,11 +84,15 @@ static enum iosim_err mutate_once(struct sim_rng *g, struct sim_decisions *d, ui
 
 /* ---- planning -------------------------------------------------------------------------------- */
 
-static enum iosim_err plan_mutant(struct fuzz_cover *c, struct sim_rng *g, struct fuzz_cover_run *r)
+/* A corpus entry's script, changed, on a seed of its own (the entry's
+ * schedule with other timing noise and store delays: a neighbour, not a
+ * copy). */
+static enum iosim_err plan_mutant(struct fuzz_cover *c, struct sim_rng *g, struct fuzz_cover_run *r,
+                                  uint64_t fresh_seed)
 {
     const struct fuzz_cover_entry *e = &c->corpus[sim_rng_below(g, c->corpus_n)];
     r->file = e->file;
-    r->seed = e->seed;
+    r->seed = sim_rng_chance(g, 500) ? e->seed : fresh_seed;
     r->scripted = true;
     if (sim_dec_copy(&r->script, &e->dec) != IOSIM_OK)
         return IOSIM_ENOMEM;
@@ -110,7 +114,7 @@ enum iosim_err fuzz_cover_plan(struct fuzz_cover *c, const uint64_t *idx, uint32
         r->index = idx[k];
         r->script.n = 0;
         if (c->corpus_n > 0 && !sim_rng_chance(&g, 250)) {
-            if (plan_mutant(c, &g, r) != IOSIM_OK)
+            if (plan_mutant(c, &g, r, c->seed_base + idx[k] / nfiles) != IOSIM_OK)
                 return IOSIM_ENOMEM;
             continue;
         }

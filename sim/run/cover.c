@@ -26,13 +26,33 @@ static bool model_side(uint32_t table)
            table == SIM_TRACE_TABLE_irq || table == SIM_TRACE_TABLE_fault;
 }
 
-/* The row's kind: its table and SYM values. */
+/* ring_op's columns (trace_tables.h) */
+enum { RING_HEAD = 4, RING_TAIL, RING_COUNT, RING_STATUS, RING_NCOLS };
+
+/* How full a ring is, in powers of two (0, 1, 2-3, 4-7, ...): a ring
+ * driven to full is a state of its own, and the boundary is where the
+ * bugs are. */
+static uint32_t occupancy_class(const struct sim_trace_value *cols)
+{
+    uint32_t used = (uint32_t)cols[RING_TAIL].value - (uint32_t)cols[RING_HEAD].value;
+    uint32_t bits = 0;
+    while (used != 0 && bits < 32)
+        used >>= 1, bits++;
+    return bits;
+}
+
+/* The row's kind: its table and SYM values; for a ring operation also how
+ * full the ring was and whether it failed. */
 static uint32_t kind_of(uint32_t table, const struct sim_trace_value *cols, uint32_t ncols)
 {
     uint32_t h = fnv(2166136261u, &table, sizeof table);
     for (uint32_t i = 0; i < ncols; i++)
         if (cols[i].kind == SIM_TRACE_KIND_SYM && cols[i].str != NULL)
             h = fnv(fnv(h, cols[i].str, strlen(cols[i].str)), "", 1);
+    if (table == SIM_TRACE_TABLE_ring_op && ncols == RING_NCOLS) {
+        uint32_t extra[2] = {occupancy_class(cols), cols[RING_STATUS].value != 0};
+        h = fnv(h, extra, sizeof extra);
+    }
     return h;
 }
 

@@ -3,7 +3,9 @@
  *
  * Every trace row is an event of some kind: its table and the values of
  * its SYM columns (a `sched` dispatch, a `ring_op` sq push, an `mmio`
- * access to a device, a `scsi_cmd` READ(10) completing...). Rows of the
+ * access to a device, a `scsi_cmd` READ(10) completing...), and for a ring
+ * operation how full the ring was (0, 1, 2-3, 4-7, ... entries) and whether
+ * it failed. Rows of the
  * devices' side (mmio, dma, iommu, irq, fault, and every table a model
  * family registers) move the model's state; the others (processes,
  * rings, the pool, the drivers' own tables) the drivers'. A feature is the
