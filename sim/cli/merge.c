@@ -225,14 +225,6 @@ struct merge_job {
     int64_t pre_max;        /* OUT's largest id before this input */
 };
 
-static uint32_t count_list(const char *const *list)
-{
-    uint32_t n = 0;
-    while (list[n] != NULL)
-        n++;
-    return n;
-}
-
 static void job_finalize(struct merge_job *j)
 {
     sqlite3_finalize(j->sel);
@@ -328,7 +320,6 @@ static int64_t max_id(sqlite3 *db, const struct merge_spec *spec)
 static enum iosim_err job_init(sqlite3 *db, struct merge_job *j, const struct merge_spec *spec,
                                const struct merge_cols *out, const struct merge_cols *src)
 {
-    ASSERT(count_list(spec->keys) <= 8 && count_list(spec->remap_cols) <= 4);
     memset(j, 0, sizeof *j);
     j->spec = spec;
     for (uint32_t i = 0; i < out->n; i++) {
@@ -337,10 +328,13 @@ static enum iosim_err job_init(sqlite3 *db, struct merge_job *j, const struct me
         memcpy(j->cols.name[j->cols.n], out->name[i], MERGE_NAME_MAX);
         j->cols.n++;
     }
-    for (uint32_t k = 0; spec->keys[k] != NULL; k++)
+    uint32_t k = 0, r = 0;
+    for (; k < 8 && spec->keys[k] != NULL; k++)
         j->key_at[k] = col_index(&j->cols, spec->keys[k]);
-    for (uint32_t r = 0; spec->remap_cols[r] != NULL; r++)
+    for (; r < 4 && spec->remap_cols[r] != NULL; r++)
         j->remap_at[r] = col_index(&j->cols, spec->remap_cols[r]);
+    ASSERT(spec->keys[k] == NULL && "at most 8 identity columns");
+    ASSERT(spec->remap_cols[r] == NULL && "at most 4 remapped columns");
     j->pre_max = max_id(db, spec);
     int rc = prepare_copy(db, j, src);
     if (rc == SQLITE_OK)
