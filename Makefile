@@ -1,6 +1,7 @@
 # Front door. Every target installs missing dependencies, configures and
 # builds as needed. See README.md.
-#   make run        build, run the default scenario suite, write traces + report
+#   make run        build, run the default scenario suite, write traces + reports
+#                   (build/out/report.txt and the HTML build/out/report.html)
 #   make test       unit tests, scenario suites, determinism checks (ctest),
 #                   with the trace hash compared across eight builds
 #   make sanitize   the same tests under AddressSanitizer + UBSan
@@ -32,7 +33,8 @@ run: build
 	@rm -f $(OUT)/traces.db $(OUT)/traces.db-wal $(OUT)/traces.db-shm
 	$(BUILD)/iosim suite scenarios/suite -j $(JOBS) --trace $(OUT)/traces.db --junit $(OUT)/junit.xml
 	$(BUILD)/iosim report $(OUT)/traces.db -o $(OUT)/report.txt
-	@echo "traces: $(OUT)/traces.db  report: $(OUT)/report.txt  junit: $(OUT)/junit.xml"
+	$(BUILD)/iosim report $(OUT)/traces.db -o $(OUT)/report.html
+	@echo "traces: $(OUT)/traces.db  report: $(OUT)/report.txt  html: $(OUT)/report.html  junit: $(OUT)/junit.xml"
 
 # The other builds of the CLI (gcc and clang x Release, RelWithDebInfo, Debug,
 # ASan+UBSan, under build-hash/) whose trace hashes must equal this build's:

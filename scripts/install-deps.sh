@@ -6,7 +6,8 @@
 #                                    and GNU time (scripts/bench.sh reads their peak memory)
 set -euo pipefail
 
-pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3)
+# chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh)
+pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3 chromium)
 if [ "${1:-}" = bench ]; then
     pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev time)
 fi

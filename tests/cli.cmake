@@ -5,3 +5,8 @@ add_test(NAME cli.contracts
 add_test(NAME cli.readme_examples
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/readme_test.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/readme-test)
+# The HTML report in headless Chromium: no console errors, every chart drawn
+# with data, hostile strings escaped (tests/scripts/report_browser_test.sh).
+add_test(NAME cli.report_browser
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/report_browser_test.sh $<TARGET_FILE:iosim>
+                 ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/report-browser-test)

@@ -23,6 +23,7 @@ int cli_suite(int argc, char **argv);
 int cli_fuzz(int argc, char **argv);
 int cli_replay(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 int cli_pcid(int argc, char **argv);
 int cli_shrink(int argc, char **argv);
 

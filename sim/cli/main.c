@@ -15,6 +15,7 @@ static const char usage[] =
     "  replay DB        run a recorded run again and check it is the same run\n"
     "  shrink DB        make a recorded failing run as small as it goes, still failing\n"
     "  report DB        summarise the runs recorded in a trace database\n"
+    "  merge OUT IN...  copy the runs of trace databases (a campaign's shards) into one\n"
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return cli_shrink(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return cli_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cli_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "pcid") == 0)
         return cli_pcid(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);

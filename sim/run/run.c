@@ -578,7 +578,8 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     struct sim_trace tr;
     struct sim_trace_run_info info = {.scenario = s->name, .scenario_file = s->file,
                                       .policy = r->policy, .build_id = IOSIM_BUILD_ID,
-                                      .command = r->repro, .seed = r->seed};
+                                      .command = r->repro, .seed = r->seed,
+                                      .clauses = s->clauses[0] != '\0' ? s->clauses : NULL};
     e = sim_trace_init(&tr, o->db, &info);
     if (e != IOSIM_OK) {
         snprintf(r->message, sizeof r->message, "trace: %s", iosim_err_text(e));

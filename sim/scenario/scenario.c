@@ -490,6 +490,32 @@ static enum iosim_err load_list(struct loader *l, const struct yml_node *root, c
     return IOSIM_OK;
 }
 
+/* `clauses:` - a list of 1..SIM_SCN_CLAUSES_MAX spec clauses ("xHCI 4.6.5"),
+ * each 1..SIM_SCN_CLAUSE_LEN_MAX characters on one line, joined by '\n'. */
+static enum iosim_err load_clauses(struct loader *l, const struct yml_node *v)
+{
+    struct sim_scenario *s = l->s;
+    CHECK(yml_get_seq(l->doc, v, &v, l->err));
+    if (yml_seq_len(v) == 0 || yml_seq_len(v) > SIM_SCN_CLAUSES_MAX)
+        return yml_error_at(l->doc, v, l->err, "clauses: a list of 1 to %u spec clauses",
+                            SIM_SCN_CLAUSES_MAX);
+    size_t at = 0;
+    for (size_t i = 0; i < yml_seq_len(v); i++) {
+        const struct yml_node *c = yml_seq_item(v, i);
+        const char *t;
+        CHECK(yml_get_str(l->doc, c, &t, l->err));
+        size_t n = strlen(t);
+        if (n == 0 || n > SIM_SCN_CLAUSE_LEN_MAX || strchr(t, '\n') != NULL)
+            return yml_error_at(l->doc, c, l->err,
+                                "a clause is 1 to %u characters on one line (\"xHCI 4.6.5\")",
+                                SIM_SCN_CLAUSE_LEN_MAX);
+        at += (size_t)snprintf(s->clauses + at, sizeof s->clauses - at, "%s%s",
+                               i > 0 ? "\n" : "", t);
+    }
+    ASSERT(at < sizeof s->clauses);
+    return IOSIM_OK;
+}
+
 static enum iosim_err load_header(struct loader *l, const struct yml_node *root)
 {
     struct sim_scenario *s = l->s;
@@ -503,6 +529,8 @@ static enum iosim_err load_header(struct loader *l, const struct yml_node *root)
     snprintf(s->name, sizeof s->name, "%s", t);
     if ((v = yml_map_get(root, "description")) != NULL)
         CHECK(yml_get_str(l->doc, v, &t, l->err));
+    if ((v = yml_map_get(root, "clauses")) != NULL)
+        CHECK(load_clauses(l, v));
     if ((v = yml_map_get(root, "seed")) != NULL)
         CHECK(yml_get_u64(l->doc, v, 0, UINT64_MAX, &s->machine.seed, l->err));
     if ((v = yml_map_get(root, "policy")) != NULL)
@@ -516,7 +544,7 @@ static enum iosim_err load_header(struct loader *l, const struct yml_node *root)
 
 static enum iosim_err load_doc(struct loader *l)
 {
-    static const char *const k[] = {"scenario", "description", "seed", "policy", "time_limit",
+    static const char *const k[] = {"scenario", "description", "clauses", "seed", "policy", "time_limit",
                                     "scheduler", "machine", "devices", "processes", "faults",
                                     "expect", NULL};
     const struct yml_node *root, *v;

@@ -34,6 +34,10 @@
 #define SIM_SCN_PROCS_MAX 256u
 #define SIM_SCN_EXPECTS_MAX 256u
 #define SIM_SCN_TEXT_MAX 256u
+/* `clauses:` - the spec clauses a scenario exercises (for the report's
+ * conformance matrix; recorded on the run row, never hashed). */
+#define SIM_SCN_CLAUSES_MAX 16u
+#define SIM_SCN_CLAUSE_LEN_MAX 63u
 #define SIM_POLICY_TEXT_MAX 16u
 
 #define SIM_APP_STR_MAX 48u     /* an argument key */
@@ -120,6 +124,8 @@ struct sim_scenario {
     char file[SIM_SCN_TEXT_MAX];
     char name[SIM_NAME_MAX * 2];
     char policy[SIM_POLICY_TEXT_MAX];   /* as written ("pct:3") */
+    /* `clauses:`, one a line in file order ("xHCI 4.6.5\nBOT 6.3"); "" when none */
+    char clauses[SIM_SCN_CLAUSES_MAX * (SIM_SCN_CLAUSE_LEN_MAX + 1)];
     struct sim_machine_config machine;  /* includes seed, policy, faults */
     bool kernel;                        /* machine.kernel: run impl/kernel */
     /* each registered family's `machine.<key>` config (owned), by registry

@@ -128,15 +128,16 @@ static void trace_flush(struct sim_trace *tr)
 /* The run row through the writer: RUN_BEGIN and its reply. */
 static enum iosim_err trace_begin_remote(struct sim_trace *tr, const struct sim_trace_run_info *in)
 {
-    const char *text[] = {in->scenario, in->scenario_file, in->policy, in->build_id, in->command};
+    const char *text[] = {in->scenario, in->scenario_file, in->policy, in->build_id, in->command,
+                          in->clauses};
     size_t need = TRACE_HEAD + 8;
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         need += 5 + (text[i] != NULL ? strlen(text[i]) : 0);
     unsigned char *w = tr->buf;
     if (tr->cap < need && !trace_buf_grow(tr, &w, need))
         return tr->err;
     w = trace_put_u64(w + TRACE_HEAD, in->seed);
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         w = trace_put_wire_cstr(w, text[i]);
     struct trace_wire_head h = {.type = TRACE_WIRE_RUN_BEGIN, .len = need - TRACE_HEAD,
                                 .arg = tr->batch_rows};

@@ -184,6 +184,7 @@ struct sim_trace_run_info {
     const char *policy;
     const char *build_id;
     const char *command;
+    const char *clauses; /* the scenario's `clauses:`, one a line; not hashed */
     uint64_t seed;
 };
 

@@ -40,7 +40,7 @@
     " status TEXT NOT NULL DEFAULT 'incomplete' CHECK(status IN ('incomplete','complete')),"  \
     " result TEXT CHECK(result IN ('pass','fail','error')), trace_hash TEXT,"              \
     " end_time_ps INTEGER, rows INTEGER, expectations_passed INTEGER,"                    \
-    " expectations_failed INTEGER, message TEXT)"
+    " expectations_failed INTEGER, message TEXT, clauses TEXT)"
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -174,6 +174,24 @@ static enum iosim_err trace_schema_check(sqlite3 *sql, const char *path, bool *f
     return e;
 }
 
+/* run.clauses came after files of version 1 were written: a file without
+ * it gains it (NULL for its runs). Inside the caller's transaction. */
+static int trace_schema_add_clauses(sqlite3 *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(sql, "SELECT count(*) FROM pragma_table_info('run')"
+                                     " WHERE name = 'clauses'", -1, &st, NULL);
+    bool has = true;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        has = sqlite3_column_int64(st, 0) > 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK && !has)
+        rc = trace_exec(sql, "ALTER TABLE run ADD COLUMN clauses TEXT");
+    return rc;
+}
+
 /* Creates what is missing: everything in a fresh file; in an existing one,
  * tables added to the list since it was written and registered tables it
  * lacks. Inside the caller's transaction. */
@@ -184,6 +202,8 @@ static int trace_schema_create(sqlite3 *sql, bool fresh)
         rc = trace_exec(sql, TRACE_RUN_SQL);
     for (uint32_t t = 0; rc == SQLITE_OK && t < sim_trace_table_count(); t++)
         rc = trace_exec(sql, sim_trace_table_info(t)->create_sql);
+    if (rc == SQLITE_OK && !fresh)
+        rc = trace_schema_add_clauses(sql);
     if (rc == SQLITE_OK && fresh)
         rc = trace_exec(sql, "INSERT INTO meta(key, value) VALUES ('schema_version', '1'),"
                              " ('created_by', 'iosim " IOSIM_BUILD_ID "')");

@@ -77,7 +77,7 @@ static int store_prepare_fixed(struct trace_store *st)
         {&st->commit, "COMMIT"},
         {&st->rollback, "ROLLBACK"},
         {&st->run_insert, "INSERT INTO run(scenario, scenario_file, seed, policy, build_id,"
-                          " command, status) VALUES (?,?,?,?,?,?,'incomplete')"},
+                          " command, clauses, status) VALUES (?,?,?,?,?,?,?,'incomplete')"},
         {&st->run_finish, "UPDATE run SET status = 'complete', result = ?1, trace_hash = ?2,"
                           " end_time_ps = ?3, rows = ?4, expectations_passed = ?5,"
                           " expectations_failed = ?6, message = ?7 WHERE id = ?8"},
@@ -386,9 +386,9 @@ enum iosim_err trace_store_run_begin(struct trace_store *st, const struct sim_tr
     trace_store_commit(st); /* the run row commits alone */
     sqlite3_stmt *s = st->run_insert;
     const char *text[] = {in->scenario, in->scenario_file, NULL, in->policy, in->build_id,
-                          in->command};
+                          in->command, in->clauses};
     int rc = SQLITE_OK;
-    for (int i = 0; i < 6 && rc == SQLITE_OK; i++)
+    for (int i = 0; i < 7 && rc == SQLITE_OK; i++)
         rc = i == 2 ? sqlite3_bind_int64(s, 3, (int64_t)in->seed)
                     : sqlite3_bind_text(s, i + 1, text[i], -1, SQLITE_STATIC);
     if (rc == SQLITE_OK && (rc = store_step_once(st->begin)) == SQLITE_DONE &&

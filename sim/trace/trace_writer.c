@@ -144,6 +144,7 @@ static bool writer_run_begin(struct writer *w, const struct trace_wire_head *h,
     info.policy = trace_get_cstr(c);
     info.build_id = trace_get_cstr(c);
     info.command = trace_get_cstr(c);
+    info.clauses = trace_get_cstr(c);
     if (!c->ok || c->p != c->end || h->arg == 0 || h->arg > SIM_TRACE_BATCH_ROWS_MAX)
         return false;
     int64_t run_id = 0;

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay shrink report pcid; do
+for c in "" run suite fuzz replay shrink report merge pcid; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -172,6 +172,60 @@ check "four shards run exactly the runs of one campaign, with the same results" 
 check "SLURM_ARRAY_TASK_ID picks the shard too" \
     bash -c "SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=4 '$iosim' fuzz '$fz' --runs 40 --trace '$work/sl.db' >/dev/null;
              diff <(sqlite3 '$work/sl.db' 'SELECT idx FROM fuzz_run ORDER BY idx') <(sqlite3 '$work/sh2.db' 'SELECT idx FROM fuzz_run ORDER BY idx')"
+# ---- merge: the shards' databases into one --------------------------------------------
+for k in 0 1 2 3; do # the same four shards from a Slurm array's environment (ids 1..4)
+    SLURM_ARRAY_TASK_ID=$((k + 1)) SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=4 \
+        "$iosim" fuzz "$fz" --runs 40 -j 1 --trace "$work/sl$k.db" >/dev/null
+done
+fuzzq="SELECT idx, scenario, seed, policy, result, trace_hash, end_ps, failure, repro FROM fuzz_run ORDER BY idx"
+traced() { # per row table, each run's trace hash and rows in that table; then the run rows
+    for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'run', 'fuzz_run')"); do
+        sqlite3 "$1" "SELECT '$t', r.trace_hash, count(*) FROM \"$t\" x JOIN run r ON r.id = x.run_id GROUP BY r.id" | sort
+    done
+    sqlite3 "$1" "SELECT scenario, seed, policy, result, trace_hash, rows FROM run" | sort
+}
+same_campaign() { # merged db: the same fuzz_run rows and traced runs as the one-process campaign
+    diff <(sqlite3 "$1" "$fuzzq") <(sqlite3 "$work/all.db" "$fuzzq") >/dev/null &&
+        diff <(traced "$1") <(traced "$work/all.db") >/dev/null &&
+        [ "$(sqlite3 "$1" "SELECT count(*) FROM fuzz_run f JOIN run r ON r.id = f.run_id AND r.trace_hash = f.trace_hash")" = \
+          "$(sqlite3 "$work/all.db" "SELECT count(*) FROM fuzz_run WHERE run_id IS NOT NULL")" ]
+}
+check "merge of the four Kubernetes shards exits 0" \
+    [ "$(status_of "$iosim" merge "$work/mk.db" "$work/sh0.db" "$work/sh1.db" "$work/sh2.db" "$work/sh3.db")" = 0 ]
+check "... equals the one-process campaign: fuzz_run rows, traced runs, rows per table" same_campaign "$work/mk.db"
+"$iosim" merge "$work/ms.db" "$work"/sl[0-3].db >/dev/null
+check "merge of the four Slurm shards (OUT created) equals it too" same_campaign "$work/ms.db"
+counts() { sqlite3 "$1" "SELECT (SELECT count(*) FROM run), (SELECT count(*) FROM fuzz_run), (SELECT count(*) FROM process)"; }
+before=$(counts "$work/mk.db")
+check "merging a shard again, and OUT into itself, changes nothing" \
+    bash -c "'$iosim' merge '$work/mk.db' '$work/sh2.db' '$work/mk.db' >/dev/null && [ \"\$(sqlite3 '$work/mk.db' \"SELECT (SELECT count(*) FROM run), (SELECT count(*) FROM fuzz_run), (SELECT count(*) FROM process)\")\" = '$before' ]"
+check "... and says what was there already" grep -q "^merge: .*sh2.db: 0 runs copied, [1-9][0-9]* already there; 0 fuzz_run rows copied, 10 already there$" <("$iosim" merge "$work/mk.db" "$work/sh2.db")
+rid=$(sqlite3 "$work/mk.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx DESC LIMIT 1")
+check "a merged failure replays as the same run" [ "$(status_of "$iosim" replay "$work/mk.db" --run "$rid")" = 0 ]
+check "report reads the merged database" bash -c "'$iosim' report '$work/mk.db' | grep -q '^schema version 1; [1-9][0-9]* runs'"
+# a shrunk row (as iosim shrink stores it) follows the row it was shrunk from
+cp "$work/sh1.db" "$work/shr.db"
+sqlite3 "$work/shr.db" "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, result, repro, shrunk_from)
+    SELECT campaign, idx, scenario, seed, policy, 'fail', 'shrunk ' || repro, rowid FROM fuzz_run WHERE result = 'fail' LIMIT 1"
+check "merge maps shrunk_from to the merged row of the same campaign and idx" \
+    bash -c "'$iosim' merge '$work/mk.db' '$work/shr.db' | grep -q '1 fuzz_run rows copied, 10 already there' &&
+             [ \$(sqlite3 '$work/mk.db' \"SELECT count(*) FROM fuzz_run s JOIN fuzz_run o ON o.rowid = s.shrunk_from
+                   WHERE s.repro = 'shrunk ' || o.repro AND o.idx = s.idx AND o.campaign = s.campaign\") = 1 ]"
+cp "$work/sh3.db" "$work/old.db" # an older file: fuzz_run without the later columns
+sqlite3 "$work/old.db" "ALTER TABLE fuzz_run DROP COLUMN coverage; ALTER TABLE fuzz_run DROP COLUMN shrunk_from"
+check "an older file merges what it has" \
+    bash -c "'$iosim' merge '$work/mo.db' '$work/old.db' >/dev/null && [ \$(sqlite3 '$work/mo.db' 'SELECT count(*) FROM fuzz_run WHERE shrunk_from IS NULL') = 10 ]"
+echo "not a database" >"$work/junk.db"
+before=$(counts "$work/mk.db")
+check "merge of a file that is not a trace: exit 2" [ "$(status_of "$iosim" merge "$work/mk.db" "$work/junk.db")" = 2 ]
+check "... says what is wrong" [ "$(cat "$work/err")" = "iosim merge: $work/junk.db: not an iosim trace (file is not a database)" ]
+check "... and OUT is unchanged" [ "$(counts "$work/mk.db")" = "$before" ]
+check "merge of a missing file: exit 2, named" \
+    bash -c "[ \"\$('$iosim' merge '$work/mk.db' '$work/nope.db' 2>&1 >/dev/null; echo \$?)\" = \"iosim merge: $work/nope.db: no such file
+2\" ]"
+mistake merge "no output database given"
+mistake merge "no input database given" "$work/mk.db"
+
 mistake fuzz "give one of --runs N and --time DURATION" "$fz"
 mistake fuzz "give one of --runs N and --time DURATION" "$fz" --runs 3 --time 1s
 mistake fuzz "--shard: expected K/N with 0 <= K < N, got '4/4'" "$fz" --runs 3 --shard 4/4
@@ -291,8 +345,8 @@ mistake pcid "no dump given" --domain 0
 declare -A contract=([run]="--seed --policy --trace --decisions --counts" [suite]="-j --junit --trace --seed --policy"
                      [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit"
                      [replay]="--run --trace" [shrink]="--run --max-runs"
-                     [report]="-o" [pcid]="--domain")
-for c in run suite fuzz replay shrink report pcid; do
+                     [report]="-o" [merge]="" [pcid]="--domain")
+for c in run suite fuzz replay shrink report merge pcid; do
     "$iosim" $c --help >"$work/help"
     check "iosim $c --help: the first line is its usage" \
         bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"

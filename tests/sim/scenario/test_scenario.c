@@ -265,6 +265,15 @@ static const struct bad_case bad_cases[] = {
      "t.yaml:4:27: 'p' is a process of the scenario, not one started by another"},
     {"processes: [{name: p, program: [yield]}]\nexpect: [{process: {name: q, spawned: 1, exit: 0}}]\n",
      "t.yaml:4:39: expected true or false, got '1'"},
+    /* clauses: the spec clauses a scenario exercises */
+    {"clauses: \"xHCI 4.6.5\"\nprocesses: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:10: expected a sequence, got a quoted string 'xHCI 4.6.5'"},
+    {"clauses: []\nprocesses: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:10: clauses: a list of 1 to 16 spec clauses"},
+    {"clauses: [\"BOT 6.3\", \"\"]\nprocesses: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:22: a clause is 1 to 63 characters on one line (\"xHCI 4.6.5\")"},
+    {"clauses: [\"BOT 6.3\", [x]]\nprocesses: [{name: p, program: [yield]}]\n",
+     "t.yaml:3:22: expected a string, got a sequence"},
 };
 
 #define BAD_CASES (sizeof bad_cases / sizeof bad_cases[0])
@@ -301,6 +310,20 @@ ParameterizedTest(size_t *i, scenario, invalid_files_are_refused_with_a_position
     cr_assert_neq(e, IOSIM_OK, "accepted:\n%s", text);
     cr_assert_null(s);
     cr_expect_str_eq(err.msg, c->error, "got:  %s\nwant: %s\ninput:\n%s", err.msg, c->error, text);
+}
+
+Test(scenario, clauses_are_kept_in_order_one_a_line)
+{
+    char text[256];
+    snprintf(text, sizeof text, "%sclauses: [\"xHCI 4.6.5\", \"BOT 6.7 case 4\"]\n"
+             "processes: [{name: p, program: [yield]}]\n", header);
+    struct sim_scenario *s = load_ok(text);
+    cr_expect_str_eq(s->clauses, "xHCI 4.6.5\nBOT 6.7 case 4");
+    sim_scenario_free(s);
+    snprintf(text, sizeof text, "%sprocesses: [{name: p, program: [yield]}]\n", header);
+    s = load_ok(text);
+    cr_expect_str_eq(s->clauses, "", "no clauses: empty");
+    sim_scenario_free(s);
 }
 
 Test(scenario, policy_parse_accepts_exactly_the_documented_forms)

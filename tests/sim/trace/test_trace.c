@@ -178,6 +178,49 @@ Test(trace, creates_missing_tables_when_file_is_an_older_v1)
     cr_expect_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'log'"), 1);
 }
 
+Test(trace, gains_run_clauses_when_file_is_an_older_v1)
+{
+    sim_trace_db_close(db_open_ok());
+    sql_exec("ALTER TABLE run DROP COLUMN clauses");
+    struct sim_trace_db *db = db_open_ok();
+    sim_trace_db_close(db);
+    cr_expect_eq(sql_int("SELECT count(*) FROM pragma_table_info('run') WHERE name = 'clauses'"), 1);
+}
+
+static uint64_t hash_with_clauses(struct sim_trace_db *db, const char *clauses)
+{
+    struct sim_trace tr;
+    struct sim_trace_run_info info = {.scenario = "boot", .policy = "fifo", .seed = 3,
+                                      .clauses = clauses};
+    cr_assert_eq(sim_trace_init(&tr, db, &info), IOSIM_OK);
+    sim_trace_sched(&tr, 5, 0, 1, "dispatch", -1, 0);
+    cr_assert_eq(sim_trace_finish(&tr, PASS_RESULT), IOSIM_OK);
+    uint64_t h = sim_trace_hash(&tr);
+    sim_trace_fini(&tr);
+    return h;
+}
+
+static void clauses_recorded_not_hashed(enum db_mode mode)
+{
+    struct sim_trace_db *db = db_open_mode(mode);
+    uint64_t a = hash_with_clauses(db, "xHCI 4.6.5\nBOT 6.3");
+    uint64_t b = hash_with_clauses(db, NULL);
+    sim_trace_db_close(db);
+    cr_expect_eq(a, b);
+    cr_expect_str_eq(sql_text("SELECT clauses FROM run WHERE id = 1"), "xHCI 4.6.5\nBOT 6.3");
+    cr_expect_str_eq(sql_text("SELECT clauses FROM run WHERE id = 2"), "(null)");
+}
+
+Test(trace, clauses_are_recorded_and_not_hashed_when_in_process)
+{
+    clauses_recorded_not_hashed(DB_IN_PROCESS);
+}
+
+Test(trace, clauses_are_recorded_and_not_hashed_when_through_the_writer)
+{
+    clauses_recorded_not_hashed(DB_WRITER);
+}
+
 Test(trace, open_fails_with_message_when_directory_is_missing)
 {
     struct sim_trace_db *db = NULL;
