@@ -12,6 +12,7 @@
 
 #include "impl/kernel/kern_internal.h"
 #include "impl/port/check.h"
+#include "impl/port/trace.h"
 
 static uint32_t inst_index(const struct kern *k, const struct kern_inst *inst)
 {
@@ -399,8 +400,17 @@ void kern_uring_post(struct kern *k, struct kern_req *r)
     else
         cqe.c32 = (struct ring_cqe32){.user_data = (uint32_t)r->user_data,
                                       .status = (uint32_t)r->result, .extra = (uint32_t)extra};
-    if (ring_push(&p->cq, &cqe) != IOSIM_OK) {
-        p->broken = true; /* room was reserved: only a broken or shut ring refuses */
+    enum iosim_err e = ring_push(&p->cq, &cqe);
+    if (e == IOSIM_EAGAIN) {
+        /* room was reserved, so a full CQ here means the kernel took an SQE
+         * whose completion could not fit: a kernel bug, made visible (a
+         * `cq_overflow` ring_op row) for scenarios to count, never silent */
+        k->stats.cq_overflows++;
+        port_trace_ring(inst->reg.cq_hdr, "cq", "cq_overflow", p->cq.head_seen, p->cq.tail, 1,
+                        -(int32_t)iosim_err_errno(e));
+    }
+    if (e != IOSIM_OK) {
+        p->broken = true; /* only a broken or shut ring (or the bug above) refuses */
         return;
     }
     k->stats.cqes_posted++;
