@@ -158,6 +158,11 @@ check "... 9 passed, 1 failed" [ "$(tail -n 1 "$work/out")" = "9 passed, 1 faile
 check "... named a crash, with the signal and its repro" \
     bash -c "grep -q '^crash  run 4 .*: the worker died of signal 6' '$work/out' &&
              grep -qx '      repro: iosim run $fx/pass.yaml --seed 5 --policy pct:3' '$work/out'"
+check "suite: a worker whose assertion fails is a failed scenario, not a lost one" \
+    [ "$(IOSIM_SUITE_ASSERT_FILE=pass.yaml status_of "$iosim" suite "$fx/pass.yaml")" != 0 ]
+check "... it says which assertion, and counts it" \
+    bash -c "grep -q '^ERROR .*pass.yaml: the worker process died (.*Assertion .file != IOSIM_SUITE_ASSERT_FILE. failed. - killed by signal 6)' '$work/out' &&
+             [ \"\$(tail -n 1 '$work/out')\" = '0 passed, 1 failed' ]"
 check "an assertion failing inside run 3: that run fails, the others run" \
     [ "$(IOSIM_FUZZ_ASSERT_RUN=3 status_of "$iosim" fuzz "$fx/pass.yaml" --runs 10 -j 2 --trace "$work/assert.db")" = 1 ]
 check "... 9 passed, 1 failed" [ "$(tail -n 1 "$work/out")" = "9 passed, 1 failed" ]
