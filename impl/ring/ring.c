@@ -92,13 +92,13 @@ static bool geometry_check(const struct ring_geometry *g)
 
 /* A pusher's view: the head it last validated is at most count behind its
  * tail, both indices in [0, 2*count). */
-static bool pusher_check(const struct ring_pusher *r)
+bool ring_pusher_check(const struct ring_pusher *r)
 {
     return geometry_check(&r->g) && index_ok(&r->g, r->tail) && index_ok(&r->g, r->head_seen) &&
            distance(&r->g, r->head_seen, r->tail) <= r->g.count + RING_CAPACITY_SLACK;
 }
 
-static bool popper_check(const struct ring_popper *r)
+bool ring_popper_check(const struct ring_popper *r)
 {
     return geometry_check(&r->g) && index_ok(&r->g, r->head) && index_ok(&r->g, r->tail_seen) &&
            distance(&r->g, r->head, r->tail_seen) <= r->g.count;
@@ -139,7 +139,7 @@ enum iosim_err ring_pusher_attach(struct ring_pusher *r, struct ring_header *hdr
     r->tail = tail;
     r->head_seen = head;
     r->epoch = port_load_u32(&hdr->shared_push_epoch, PORT_RELAXED);
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     ASSERT(!r->broken && !r->down);
     return IOSIM_OK;
 }
@@ -156,7 +156,7 @@ enum iosim_err ring_popper_attach(struct ring_popper *r, struct ring_header *hdr
     r->head = head;
     r->tail_seen = tail;
     r->epoch = port_load_u32(&hdr->shared_pop_epoch, PORT_RELAXED);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     ASSERT(!r->broken && !r->down);
     return IOSIM_OK;
 }
@@ -167,7 +167,7 @@ enum iosim_err ring_popper_attach(struct ring_popper *r, struct ring_header *hdr
  * tail: anything else is a broken peer. */
 static enum iosim_err pusher_reload(struct ring_pusher *r, uint32_t *used)
 {
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     ASSERT(used != NULL);
     /* ACQUIRE: pairs with the popper's RELEASE store of head, so the slots
      * it released are no longer being read when we overwrite them */
@@ -180,7 +180,7 @@ static enum iosim_err pusher_reload(struct ring_pusher *r, uint32_t *used)
     r->head_seen = h;
     *used = distance(&r->g, h, r->tail);
     ASSERT(*used <= was); /* the head only moves forward */
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     return IOSIM_OK;
 }
 
@@ -202,7 +202,7 @@ static void write_slots(const struct ring_geometry *g, uint32_t from, const uint
 
 static enum iosim_err pusher_status(struct ring_pusher *r)
 {
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     if (r->broken)
         return IOSIM_EPROTO;
     if (r->down)
@@ -221,7 +221,7 @@ enum iosim_err ring_push_batch(struct ring_pusher *r, const void *entries, uint3
     ASSERT(r != NULL);
     ASSERT(entries != NULL);
     ASSERT(k >= 1 && k <= r->g.count);
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     const uint8_t *src = entries;
     for (uint32_t i = 0; i < k; i++)
         if (!ring_entry_reserved_clear(r->g.kind, src + (size_t)i * r->g.entry_size))
@@ -245,7 +245,7 @@ enum iosim_err ring_push_batch(struct ring_pusher *r, const void *entries, uint3
     /* RELEASE: a waiter that sees the new epoch (ACQUIRE) sees the tail */
     port_store_u32(&r->g.shared_hdr->shared_push_epoch, ++r->epoch, PORT_RELEASE);
     trace(&r->g, "push", r->head_seen, r->tail, k, IOSIM_OK);
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     return IOSIM_OK;
 }
 
@@ -287,7 +287,7 @@ static void side_down(const struct ring_geometry *g, bool *down, uint32_t bit, c
 void ring_pusher_shutdown(struct ring_pusher *r)
 {
     ASSERT(r != NULL);
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     side_down(&r->g, &r->down, RING_STATUS_PUSHER_DOWN, "shutdown_push", r->head_seen, r->tail,
               &r->g.shared_hdr->shared_push_epoch, &r->epoch);
 }
@@ -295,7 +295,7 @@ void ring_pusher_shutdown(struct ring_pusher *r)
 void ring_pusher_notify(struct ring_pusher *r)
 {
     ASSERT(r != NULL);
-    ASSERT(pusher_check(r));
+    ASSERT(ring_pusher_check(r));
     port_store_u32(&r->g.shared_hdr->shared_push_epoch, ++r->epoch, PORT_RELEASE);
 }
 
@@ -305,7 +305,7 @@ void ring_pusher_notify(struct ring_pusher *r)
  * entries ahead of our head. */
 static enum iosim_err popper_reload(struct ring_popper *r, uint32_t *avail)
 {
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     ASSERT(avail != NULL);
     /* ACQUIRE: pairs with the pusher's RELEASE store of tail, so the entries
      * it published are visible before we read them */
@@ -319,7 +319,7 @@ static enum iosim_err popper_reload(struct ring_popper *r, uint32_t *avail)
     r->tail_seen = t;
     *avail = now;
     ASSERT(*avail >= had && *avail <= r->g.count);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     return IOSIM_OK;
 }
 
@@ -327,7 +327,7 @@ static enum iosim_err popper_reload(struct ring_popper *r, uint32_t *avail)
  * entry it published is drained. */
 static enum iosim_err popper_empty(struct ring_popper *r, uint32_t *avail)
 {
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     ASSERT(distance(&r->g, r->head, r->tail_seen) == 0);
     /* ACQUIRE: pairs with the pusher's RELEASE fetch_or on shutdown */
     uint32_t st = port_load_u32(&r->g.shared_hdr->shared_status, PORT_ACQUIRE);
@@ -363,7 +363,7 @@ enum iosim_err ring_pop_batch(struct ring_popper *r, void *out, uint32_t max, ui
     ASSERT(r != NULL);
     ASSERT(out != NULL && popped != NULL);
     ASSERT(max >= 1);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     *popped = 0;
     if (r->broken)
         return IOSIM_EPROTO;
@@ -392,7 +392,7 @@ enum iosim_err ring_pop_batch(struct ring_popper *r, void *out, uint32_t max, ui
     port_store_u32(&r->g.shared_hdr->shared_pop_epoch, ++r->epoch, PORT_RELEASE);
     trace(&r->g, "pop", r->head, r->tail_seen, k, IOSIM_OK);
     *popped = k;
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     return IOSIM_OK;
 }
 
@@ -406,7 +406,7 @@ enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
 {
     ASSERT(r != NULL);
     ASSERT(n != NULL);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     if (r->broken)
         return IOSIM_EPROTO;
     return popper_reload(r, n);
@@ -415,7 +415,7 @@ enum iosim_err ring_pop_available(struct ring_popper *r, uint32_t *n)
 void ring_popper_shutdown(struct ring_popper *r)
 {
     ASSERT(r != NULL);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     side_down(&r->g, &r->down, RING_STATUS_POPPER_DOWN, "shutdown_pop", r->head, r->tail_seen,
               &r->g.shared_hdr->shared_pop_epoch, &r->epoch);
 }
@@ -423,7 +423,7 @@ void ring_popper_shutdown(struct ring_popper *r)
 void ring_popper_notify(struct ring_popper *r)
 {
     ASSERT(r != NULL);
-    ASSERT(popper_check(r));
+    ASSERT(ring_popper_check(r));
     port_store_u32(&r->g.shared_hdr->shared_pop_epoch, ++r->epoch, PORT_RELEASE);
 }
 
