@@ -86,8 +86,9 @@ suites_of() {
 
 # The first failing test of a ctest log, or nothing.
 first_failed() {
-    grep -E '^ *[0-9]+ - .* \((Failed|Timeout|SEGFAULT|Subprocess aborted|Child aborted|Exception|Not Run)' "$1" |
-        head -n 1 | sed -E 's/^ *[0-9]+ - ([^ ]+).*/\1/'
+    # ctest lists them as "<TAB> 82 - unit.sim.stack.test_ring_sim (Failed)"
+    grep -E '^[[:space:]]*[0-9]+ - .* \((Failed|Timeout|SEGFAULT|Subprocess aborted|Child aborted|Exception|Not Run)' "$1" |
+        head -n 1 | sed -E 's/^[[:space:]]*[0-9]+ - ([^ ]+).*/\1/'
 }
 
 caught=0
