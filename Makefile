@@ -7,6 +7,9 @@
 #   make sanitize   the same tests under AddressSanitizer + UBSan
 #   make tsan       the native (real-thread) tests under ThreadSanitizer
 #   make bench      benchmarks (`bench: <name> <value> <unit>` lines)
+#   make mutants    plant each bug of tests/mutants/ in a scratch copy, run the
+#                   tests and a short fuzz budget on it: which were caught, by
+#                   what, how fast (docs/mutants.md); a bench line mutants.caught
 #   make hashes     record every scenario's trace hashes anew (after a change
 #                   meant to alter what simulations do; see docs/architecture.md)
 
@@ -15,7 +18,7 @@ CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build run test hashes sanitize tsan bench clean
+.PHONY: all deps build run test hashes mutants sanitize tsan bench clean
 
 all: build
 
@@ -42,6 +45,9 @@ run: build
 test: build
 	@builds=$$(scripts/hash-builds.sh $(JOBS)) && cd $(BUILD) && \
 	  IOSIM_HASH_BUILDS="$$builds" ctest --output-on-failure -j $(JOBS)
+
+mutants: deps
+	scripts/mutants.sh $(JOBS)
 
 hashes: build
 	tests/scripts/hash_record.sh $(CURDIR)/$(BUILD)/iosim scenarios tests/fixtures/hashes/scenarios.txt --update

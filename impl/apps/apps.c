@@ -89,6 +89,8 @@ static const char *const server_keys[] = {"scheme", "entries", NULL};
 static const char *const client_keys[] = {"scheme", "requests", "mode", "entries", "window", NULL};
 static const char *const blk_server_keys[] = {"scheme", "entries", "delay", NULL};
 static const char *const pool_client_keys[] = {"scheme", "requests", "window", "len", "after", NULL};
+static const char *const ring_fill_keys[] = {"role", "scheme", "sq", "cq", "requests", "hold",
+                                             "errors_ok", "abandon", "stall", NULL};
 static const char *const pcid_keys[] = {"ecam", "buses", "mem32_base", "mem32_limit",
                                         "mem64_base", "mem64_limit", "io_base", "io_limit",
                                         "irq_base", "irq_count", "drivers", "spawn", "entries",
@@ -115,6 +117,7 @@ const struct app_def app_table[] = {
     {"echo_client", app_echo_client, client_keys, NULL},
     {"blk_server", app_blk_server, blk_server_keys, NULL},
     {"pool_client", app_pool_client, pool_client_keys, NULL},
+    {"ring_fill", app_ring_fill, ring_fill_keys, NULL},
     {"pcid", app_pcid, pcid_keys, app_pcid_check},
     {"pcitest", app_pcitest, pcitest_keys, NULL},
     {"xhcid", app_xhcid, xhcid_keys, app_xhcid_check},

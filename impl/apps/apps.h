@@ -18,6 +18,11 @@
  *   pool_client   a driver-shaped client of that scheme: read buffers are
  *                 guarded buffer-pool slices; when the peer dies holding one,
  *                 the guard is forfeited and the slice leaked, never reused.
+ *   ring_fill     drives rings exactly to full and holds them there: as a
+ *                 client, a userspace -> kernel ring whose CQ it stops
+ *                 reaping (the kernel must never take an SQE whose
+ *                 completion would not fit); as a server, its scheme's
+ *                 kernel -> userspace ring, SQ and CQ each filled exactly.
  *   pcid          the PCI daemon (impl/drivers/pcid/pcid.h): enumerates,
  *                 assigns, starts drivers, serves `pci:`.
  *   pcitest       the generic PCI device's driver, started by pcid.
@@ -76,6 +81,7 @@ int32_t app_echo_server(void *args);
 int32_t app_echo_client(void *args);
 int32_t app_blk_server(void *args);
 int32_t app_pool_client(void *args);
+int32_t app_ring_fill(void *args);
 int32_t app_pcid(void *args);      /* impl/drivers/pcid/pcid_main.c */
 int32_t app_pcitest(void *args);   /* impl/drivers/pcitest/pcitest.c */
 int32_t app_xhcid(void *args);     /* impl/drivers/xhcid/xhcid.c */

@@ -448,8 +448,11 @@ static enum iosim_err alloc_args(const struct bufpool *p, size_t len, size_t ali
 static void slice_out(struct bufpool *p, const struct bp_block *b, size_t len,
                       struct bufpool_slice *out)
 {
+    ASSERT(bp_block_ok(p, b));
+    ASSERT(b->state == BP_LIVE);
     const struct bp_chunk *c = &p->chunks[b->chunk];
     uint64_t off = (uint64_t)b->off << p->shift;
+    ASSERT(len <= ((size_t)b->len << p->shift)); /* the slice holds what was asked */
     *out = (struct bufpool_slice){.host = c->host + off, .extra = c->extra, .offset = off,
                                   .len_bytes = (uint32_t)len, .chunk = bp_chunk_id(p, b->chunk),
                                   .id = bp_idx1(p, b), .gen = b->gen};
@@ -487,6 +490,8 @@ enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_b
     p->st.bytes_used += (uint64_t)s << p->shift;
     p->st.bytes_free -= (uint64_t)s << p->shift;
     slice_out(p, b, len_bytes, out);
+    ASSERT(((uintptr_t)out->host & ((align_bytes > 0 ? align_bytes : 1) - 1)) == 0);
+    ASSERT(p->chunks[b->chunk].used > p->chunks[b->chunk].leaked);
     trace_block(p, "alloc", b, 0);
     bp_unlock(p);
     return IOSIM_OK;
@@ -505,6 +510,7 @@ static struct bp_block *lookup(struct bufpool *p, const struct bufpool_slice *s)
             s->host != c->host + ((size_t)b->off << p->shift))
             b = NULL;
     }
+    ASSERT(b == NULL || bp_block_ok(p, b));
     if (b == NULL) {
         p->st.bad_handles++;
         port_trace_bufpool(p->opts.name, "bad_handle", s != NULL ? s->chunk : 0,
@@ -518,6 +524,9 @@ static struct bp_block *lookup(struct bufpool *p, const struct bufpool_slice *s)
 static void leak(struct bufpool *p, struct bp_block *b)
 {
     ASSERT(b->flags & BP_FLAG_FORFEIT);
+    ASSERT(bp_block_ok(p, b));
+    ASSERT(b->state == BP_LIVE || b->state == BP_DEFERRED); /* a forfeited slice leaks once */
+    ASSERT(b->guards == 0);
     uint64_t bytes = (uint64_t)b->len << p->shift;
     if (b->state == BP_DEFERRED)
         p->st.bytes_deferred -= bytes;
@@ -527,6 +536,7 @@ static void leak(struct bufpool *p, struct bp_block *b)
     p->st.slices_leaked++;
     p->st.bytes_used -= bytes;
     p->st.bytes_leaked += bytes;
+    ASSERT(p->chunks[b->chunk].leaked <= p->chunks[b->chunk].used);
     trace_block(p, "leak", b, 0);
 }
 
@@ -534,6 +544,7 @@ static void leak(struct bufpool *p, struct bp_block *b)
 static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block *n)
 {
     ASSERT(b->next == bp_idx1(p, n) && n->state == BP_FREE);
+    ASSERT(b->chunk == n->chunk && b->off + b->len == n->off); /* neighbours, touching */
     bpi_remove(p, n);
     b->len += n->len;
     b->next = n->next;
@@ -547,6 +558,9 @@ static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block 
 static void reclaim(struct bufpool *p, struct bp_block *b)
 {
     ASSERT(b->guards == 0 && !(b->flags & BP_FLAG_FORFEIT));
+    ASSERT(bp_block_ok(p, b));
+    ASSERT(b->state == BP_LIVE || b->state == BP_DEFERRED); /* never a leaked or free one */
+    ASSERT(p->chunks[b->chunk].used > p->chunks[b->chunk].leaked);
     /* both neighbours are looked at below: start both loads now */
     if (b->prev != 0)
         __builtin_prefetch(&p->blocks[b->prev - 1]);
@@ -595,6 +609,7 @@ static void reclaim(struct bufpool *p, struct bp_block *b)
 static void settle(struct bufpool *p, struct bp_block *b)
 {
     ASSERT(b->guards == 0);
+    ASSERT(b->state == BP_LIVE || b->state == BP_DEFERRED);
     if (b->flags & BP_FLAG_FORFEIT)
         leak(p, b);
     else
@@ -614,6 +629,7 @@ enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
             trace_block(p, "free", b, neg(e));
         }
     } else if (b->guards != 0) {
+        ASSERT(!(b->flags & BP_FLAG_FORFEIT) || b->guards > 0);
         b->state = BP_DEFERRED;
         p->st.bytes_deferred += (uint64_t)b->len << p->shift;
         trace_block(p, "defer", b, 0);
@@ -636,6 +652,7 @@ enum iosim_err bufpool_guard(struct bufpool *p, const struct bufpool_slice *s)
         e = IOSIM_EOVERFLOW;
     else
         b->guards++;
+    ASSERT(e != IOSIM_OK || (b->state != BP_FREE && b->state != BP_UNUSED && b->guards > 0));
     if (b != NULL)
         trace_block(p, "guard", b, e == IOSIM_OK ? 0 : neg(e));
     bp_unlock(p);
@@ -645,6 +662,7 @@ enum iosim_err bufpool_guard(struct bufpool *p, const struct bufpool_slice *s)
 /* Drops one guard; `forfeit` marks it as never given back. */
 static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *s, bool forfeit)
 {
+    ASSERT(p != NULL);
     bp_lock(p);
     struct bp_block *b = lookup(p, s);
     enum iosim_err e = IOSIM_OK;
@@ -654,6 +672,7 @@ static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *
         e = IOSIM_EINVAL;
         trace_block(p, forfeit ? "forfeit" : "unguard", b, neg(e));
     } else {
+        ASSERT(b->state == BP_LIVE || b->state == BP_DEFERRED); /* a leaked one has no guards */
         b->guards--;
         if (forfeit) {
             b->flags |= BP_FLAG_FORFEIT;

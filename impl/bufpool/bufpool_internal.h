@@ -104,6 +104,19 @@ static inline bool bp_mergeable(const struct bufpool *p, const struct bp_block *
     return !bp_on_boundary(p, right->off) || bp_on_boundary(p, left->off);
 }
 
+/* One block's record is sane on its own (for ASSERT): a known state, in an
+ * active chunk, inside it; a used block's guards only while it is used. */
+static inline bool bp_block_ok(const struct bufpool *p, const struct bp_block *b)
+{
+    if (b < p->blocks || b >= p->blocks + p->blocks_hwm || b->state > BP_LEAKED)
+        return false;
+    if (b->state == BP_UNUSED)
+        return true;
+    const struct bp_chunk *c = &p->chunks[b->chunk];
+    return b->chunk < p->opts.chunks_max && c->state == BP_CHUNK_ACTIVE && b->len != 0 &&
+           (uint64_t)b->off + b->len <= c->len && c->leaked <= c->used;
+}
+
 /* ---- bufpool.c ---------------------------------------------------------------------- */
 
 /* The pool's mutex, unless the pool is BUFPOOL_UNLOCKED. */

@@ -237,6 +237,11 @@ void kern_user_ring_gone(struct kern *k, struct kern_uscheme *u);
 struct kern_uscheme *kern_user_find(struct kern *k, const char *name);
 int64_t kern_user_submit(struct kern *k, struct kern_uscheme *u, struct kern_req *r);
 
+/* checkers, for ASSERT only (kern_check.c): the invariants above */
+bool kern_check(const struct kern *k);
+bool kern_req_check(const struct kern *k, const struct kern_req *r);
+bool kern_inst_check(const struct kern *k, const struct kern_inst *inst);
+
 /* the null scheme (kern_null.c) */
 extern const struct kern_scheme_ops kern_null_ops;
 

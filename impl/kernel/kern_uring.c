@@ -12,9 +12,11 @@
 
 #include "impl/kernel/kern_internal.h"
 #include "impl/port/check.h"
+#include "impl/port/trace.h"
 
 static uint32_t inst_index(const struct kern *k, const struct kern_inst *inst)
 {
+    ASSERT(inst >= k->insts && inst < k->insts + KERN_INSTS_MAX);
     return (uint32_t)(inst - k->insts);
 }
 
@@ -24,6 +26,7 @@ struct kern_inst *kern_inst_of(struct kern *k, uint32_t pid, uint64_t fd)
     if (f == NULL || f->scheme != &k->schemes[k->uring] || f->handle >= KERN_INSTS_MAX)
         return NULL;
     struct kern_inst *inst = &k->insts[f->handle];
+    ASSERT(kern_inst_check(k, inst));
     return inst->state == KI_FREE ? NULL : inst;
 }
 
@@ -48,6 +51,8 @@ static int64_t uring_open(struct kern *k, void *ctx, struct kern_call *c)
         memset(inst, 0, sizeof *inst);
         inst->state = KI_INITIAL;
         inst->owner_pid = c->pid;
+        ASSERT(kern_inst_check(k, inst));
+        ASSERT(inst->mode == KM_NONE);
         return i;
     }
     return kern_err(IOSIM_ENOSPC);
@@ -64,6 +69,7 @@ static bool create_info_ok(const struct uring_create_info *ci)
 
 static void regions_free(struct kern_regions *rg)
 {
+    ASSERT(rg != NULL);
     port_kmem_free(rg->sq_hdr, RING_HEADER_BYTES);
     port_kmem_free(rg->cq_hdr, RING_HEADER_BYTES);
     port_kmem_free(rg->sq_ents, rg->sq_ents_bytes);
@@ -83,6 +89,8 @@ static enum ring_entry_kind cq_kind(const struct kern_regions *rg)
 
 static enum iosim_err regions_alloc(struct kern_regions *rg)
 {
+    ASSERT(create_info_ok(&rg->ci)); /* validated by the caller */
+    ASSERT(rg->sq_hdr == NULL && rg->cq_hdr == NULL);
     rg->sq_ents_bytes = (size_t)rg->ci.sq_entries * ring_entry_size(sq_kind(rg));
     rg->cq_ents_bytes = (size_t)rg->ci.cq_entries * ring_entry_size(cq_kind(rg));
     void *a = NULL, *b = NULL, *c = NULL, *d = NULL;
@@ -121,6 +129,7 @@ static int64_t uring_write(struct kern *k, void *ctx, struct kern_call *c)
     enum iosim_err e = regions_alloc(&inst->reg);
     if (e != IOSIM_OK)
         return kern_err(e);
+    ASSERT(inst->reg.sq_hdr != NULL && inst->reg.cq_hdr != NULL);
     inst->state = KI_CREATED;
     return (int64_t)sizeof ci;
 }
@@ -165,12 +174,16 @@ static int64_t attach_kernel(struct kern *k, struct kern_inst *inst, uint32_t pi
     p->consumer_pid = pid;
     inst->mode = KM_U2K;
     inst->state = KI_ATTACHED;
+    ASSERT(p->inflight == 0 && !p->broken);
+    ASSERT(kern_inst_check(k, inst));
     return inst_index(k, inst);
 }
 
 enum iosim_err kern_uring_attach_scheme_ring(struct kern *k, struct kern_inst *inst,
                                              uint32_t uscheme)
 {
+    ASSERT(uscheme < KERN_SCHEMES_MAX);
+    ASSERT(inst->state == KI_CREATED);
     struct kern_regions *rg = &inst->reg;
     struct kern_consumer *cons = &inst->cons;
     memset(cons, 0, sizeof *cons);
@@ -184,6 +197,7 @@ enum iosim_err kern_uring_attach_scheme_ring(struct kern *k, struct kern_inst *i
     inst->mode = KM_K2U;
     inst->state = KI_ATTACHED;
     k->uschemes[uscheme].ring = inst_index(k, inst);
+    ASSERT(kern_inst_check(k, inst));
     kern_user_deliver(k, &k->uschemes[uscheme]);
     return IOSIM_OK;
 }
@@ -215,6 +229,7 @@ static int64_t peer_answered(struct kern *k, struct kern_req *r, int64_t status)
     }
     inst->mode = KM_U2U;
     inst->state = KI_ATTACHED;
+    ASSERT(inst->peer_pid != 0);
     return inst_index(k, inst);
 }
 
@@ -265,6 +280,7 @@ static uint32_t fds_on(struct kern *k, uint32_t pid, uint32_t idx)
 
 static void detach_ring_requests(struct kern *k, uint32_t idx)
 {
+    ASSERT(idx < KERN_INSTS_MAX);
     for (uint32_t i = 0; i < KERN_REQS_MAX; i++)
         if (k->reqs[i].route == KR_RING && k->reqs[i].inst == idx)
             k->reqs[i].route = KR_DETACHED;
@@ -272,6 +288,8 @@ static void detach_ring_requests(struct kern *k, uint32_t idx)
 
 static void set_status(struct ring_header *hdr, uint32_t bits)
 {
+    ASSERT(hdr != NULL);
+    ASSERT(bits != 0 && (bits & ~(RING_STATUS_PUSHER_DOWN | RING_STATUS_POPPER_DOWN)) == 0);
     (void)port_fetch_or_u32(&hdr->shared_status, bits, PORT_RELEASE);
     (void)port_fetch_add_u32(&hdr->shared_push_epoch, 1, PORT_RELEASE);
     (void)port_fetch_add_u32(&hdr->shared_pop_epoch, 1, PORT_RELEASE);
@@ -299,6 +317,8 @@ static void wake_server(struct kern *k, uint32_t pid)
  * other side drains what is left and then sees "shut down". */
 static void shut_side(struct kern *k, struct kern_inst *inst, uint32_t pid)
 {
+    ASSERT(inst->state == KI_ATTACHED);
+    ASSERT(kern_inst_check(k, inst));
     struct kern_regions *rg = &inst->reg;
     switch (inst->mode) {
     case KM_U2K:
@@ -338,6 +358,7 @@ static int64_t uring_close(struct kern *k, struct kern_inst *inst, uint32_t pid)
     if (owner_left && peer_left) {
         regions_free(&inst->reg);
         inst->state = KI_FREE;
+        ASSERT(inst->reg.sq_hdr == NULL); /* nothing left to reach through it */
     }
     return 0;
 }
@@ -372,6 +393,8 @@ const struct kern_scheme_ops kern_uring_ops = {
 
 static void sqe_widen(const struct kern_regions *rg, const void *raw, struct ring_sqe64 *out)
 {
+    ASSERT(raw != NULL && out != NULL);
+    ASSERT(rg->ci.entry_bits == URING_ENTRIES_64 || rg->ci.entry_bits == URING_ENTRIES_32);
     if (rg->ci.entry_bits == URING_ENTRIES_64) {
         memcpy(out, raw, sizeof *out);
         return;
@@ -384,11 +407,13 @@ static void sqe_widen(const struct kern_regions *rg, const void *raw, struct rin
 
 void kern_uring_post(struct kern *k, struct kern_req *r)
 {
+    ASSERT(r->route == KR_RING);
     struct kern_inst *inst = inst_by_handle(k, r->inst);
     if (inst == NULL || inst->mode != KM_U2K)
         return;
     struct kern_producer *p = &inst->prod;
-    ASSERT(p->inflight > 0);
+    ASSERT(kern_inst_check(k, inst));
+    ASSERT(p->inflight > 0); /* this completion was owed */
     p->inflight--;
     uint64_t extra = r->call.op == RING_OP_FMAP && r->result >= 0
                          ? port_user_addr(r->call.out_addr) : 0;
@@ -399,17 +424,28 @@ void kern_uring_post(struct kern *k, struct kern_req *r)
     else
         cqe.c32 = (struct ring_cqe32){.user_data = (uint32_t)r->user_data,
                                       .status = (uint32_t)r->result, .extra = (uint32_t)extra};
-    if (ring_push(&p->cq, &cqe) != IOSIM_OK) {
-        p->broken = true; /* room was reserved: only a broken or shut ring refuses */
+    enum iosim_err e = ring_push(&p->cq, &cqe);
+    if (e == IOSIM_EAGAIN) {
+        /* room was reserved, so a full CQ here means the kernel took an SQE
+         * whose completion could not fit: a kernel bug, made visible (a
+         * `cq_overflow` ring_op row) for scenarios to count, never silent */
+        k->stats.cq_overflows++;
+        port_trace_ring(inst->reg.cq_hdr, "cq", "cq_overflow", p->cq.head_seen, p->cq.tail, 1,
+                        -(int32_t)iosim_err_errno(e));
+    }
+    if (e != IOSIM_OK) {
+        p->broken = true; /* only a broken or shut ring (or the bug above) refuses */
         return;
     }
     k->stats.cqes_posted++;
+    ASSERT(k->stats.cqes_posted <= k->stats.sqes_dispatched);
     (void)port_wake(&inst->reg.cq_hdr->shared_push_epoch, PORT_WAKE_ALL);
 }
 
 /* Copies a path or suffix the consumer passed by address. */
 static int64_t copy_user_string(const struct ring_sqe64 *sqe, char *out)
 {
+    ASSERT(sqe != NULL && out != NULL);
     const void *src = sqe->len < KERN_PATH_MAX ? port_user_ptr(sqe->addr, (size_t)sqe->len) : NULL;
     if (src == NULL)
         return kern_err(IOSIM_EFAULT);
@@ -423,6 +459,8 @@ static int64_t copy_user_string(const struct ring_sqe64 *sqe, char *out)
 static int64_t sqe_call(struct kern *k, uint32_t pid, const struct ring_sqe64 *sqe,
                         struct kern_req *r)
 {
+    ASSERT(pid != 0);
+    ASSERT(kern_req_check(k, r));
     struct kern_call *c = &r->call;
     *c = (struct kern_call){.pid = pid, .op = sqe->opcode, .fd = KERN_NONE, .len = sqe->len,
                             .offset = sqe->offset, .flags = sqe->syscall_flags};
@@ -454,6 +492,7 @@ static int64_t sqe_call(struct kern *k, uint32_t pid, const struct ring_sqe64 *s
     c->fd = (uint32_t)sqe->fd;
     c->handle = f->handle;
     r->scheme = f->scheme;
+    ASSERT(r->scheme != NULL);
     if (sqe->opcode == RING_OP_CLOSE)
         kern_fd_free(k, pid, sqe->fd);
     return 0;
@@ -487,6 +526,8 @@ static int64_t unmap(const struct ring_sqe64 *sqe)
 
 static void dispatch(struct kern *k, struct kern_inst *inst, const struct ring_sqe64 *sqe)
 {
+    ASSERT(inst->mode == KM_U2K && inst->state == KI_ATTACHED);
+    ASSERT(inst->prod.inflight < inst->reg.ci.cq_entries); /* its completion will fit */
     struct kern_producer *p = &inst->prod;
     struct kern_req *r = kern_req_alloc(k, KR_RING);
     k->stats.sqes_dispatched++;
@@ -503,6 +544,7 @@ static void dispatch(struct kern *k, struct kern_inst *inst, const struct ring_s
     int64_t res = sqe->opcode == RING_OP_NOP ? nop(k, p->consumer_pid, sqe)
                 : sqe->opcode == RING_OP_FUNMAP ? unmap(sqe)
                                                 : sqe_call(k, p->consumer_pid, sqe, r);
+    ASSERT(res == 0 || res < 0 || immediate);
     if (res == 0 && !immediate)
         res = r->scheme->ops->poll_handle != NULL ? r->scheme->ops->poll_handle(k, r->scheme->ctx, r)
                                                   : kern_call_op(k, r->scheme, &r->call);
@@ -513,14 +555,18 @@ static void dispatch(struct kern *k, struct kern_inst *inst, const struct ring_s
 /* Takes SQEs while every completion is sure to fit in the CQ. */
 static enum iosim_err pump_u2k(struct kern *k, struct kern_inst *inst)
 {
+    ASSERT(inst->mode == KM_U2K);
+    ASSERT(kern_inst_check(k, inst));
     struct kern_producer *p = &inst->prod;
     for (uint32_t guard = 0; guard < URING_ENTRIES_MAX; guard++) {
         uint32_t space;
         enum iosim_err e = ring_push_space(&p->cq, &space);
         if (e != IOSIM_OK || p->broken)
             return e == IOSIM_ESHUTDOWN ? IOSIM_OK : IOSIM_EPROTO;
+        ASSERT(space <= inst->reg.ci.cq_entries);
         if (space <= p->inflight)
             return IOSIM_OK;
+        ASSERT(p->inflight < space); /* the rule: take one only if its CQE fits */
         uint8_t raw[64];
         e = ring_pop(&p->sq, raw);
         if (e == IOSIM_EAGAIN || e == IOSIM_ESHUTDOWN)
@@ -530,6 +576,7 @@ static enum iosim_err pump_u2k(struct kern *k, struct kern_inst *inst)
         struct ring_sqe64 sqe;
         sqe_widen(&inst->reg, raw, &sqe);
         dispatch(k, inst, &sqe);
+        ASSERT(p->inflight <= inst->reg.ci.cq_entries);
     }
     return IOSIM_OK;
 }
@@ -539,6 +586,8 @@ static enum iosim_err pump_u2k(struct kern *k, struct kern_inst *inst)
 /* Kernel -> userspace: take the server's answers, hand it queued requests. */
 static enum iosim_err pump_k2u(struct kern *k, struct kern_inst *inst)
 {
+    ASSERT(inst->mode == KM_K2U);
+    ASSERT(kern_inst_check(k, inst));
     struct kern_consumer *cons = &inst->cons;
     struct kern_uscheme *u = &k->uschemes[cons->scheme];
     for (uint32_t guard = 0; guard < URING_ENTRIES_MAX; guard++) {
@@ -562,6 +611,8 @@ static enum iosim_err pump_k2u(struct kern *k, struct kern_inst *inst)
 static int64_t enter_step(struct kern *k, struct kern_inst *inst, uint32_t pid,
                           port_atomic_u32 **word, uint32_t *seen)
 {
+    ASSERT(inst->state == KI_ATTACHED);
+    ASSERT(word != NULL && seen != NULL);
     struct kern_regions *rg = &inst->reg;
     bool consumer = inst->mode != KM_K2U ? pid == inst->owner_pid : false;
     if (inst->mode == KM_U2K && pid != inst->prod.consumer_pid)
@@ -588,6 +639,7 @@ static int64_t enter_step(struct kern *k, struct kern_inst *inst, uint32_t pid,
         k->stats.broken_rings++;
         return kern_err(IOSIM_EPROTO);
     }
+    ASSERT(used <= count);
     return used;
 }
 
@@ -627,6 +679,7 @@ int64_t kern_uring_enter(struct kern *k, uint32_t pid, uint64_t fd, uint64_t min
 /* A process ended: requests it was waiting on have nobody to answer. */
 void kern_uring_proc_gone(struct kern *k, uint32_t pid)
 {
+    ASSERT(pid != 0);
     for (uint32_t i = 0; i < KERN_REQS_MAX; i++) {
         struct kern_req *r = &k->reqs[i];
         if (r->route == KR_SYNC && r->call.pid == pid) {

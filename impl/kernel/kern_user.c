@@ -21,13 +21,18 @@
 
 void kern_list_init(struct kern_list *l)
 {
+    ASSERT(l != NULL);
     l->head = l->tail = KERN_NONE;
 }
 
 void kern_list_push(struct kern *k, struct kern_list *l, struct kern_req *r,
                     enum kern_req_place place)
 {
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->route != KR_FREE);
     ASSERT(r->place == KQ_NONE);
+    ASSERT(place != KQ_NONE);
+    ASSERT((l->head == KERN_NONE) == (l->tail == KERN_NONE));
     uint32_t idx = (uint32_t)(r - k->reqs);
     r->next = KERN_NONE;
     r->place = place;
@@ -36,13 +41,18 @@ void kern_list_push(struct kern *k, struct kern_list *l, struct kern_req *r,
     else
         k->reqs[l->tail].next = idx;
     l->tail = idx;
+    ASSERT(l->head != KERN_NONE && k->reqs[l->tail].next == KERN_NONE);
 }
 
 struct kern_req *kern_list_pop(struct kern *k, struct kern_list *l)
 {
+    ASSERT((l->head == KERN_NONE) == (l->tail == KERN_NONE));
     if (l->head == KERN_NONE)
         return NULL;
+    ASSERT(l->head < KERN_REQS_MAX);
     struct kern_req *r = &k->reqs[l->head];
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->route != KR_FREE && r->place != KQ_NONE);
     l->head = r->next;
     if (l->head == KERN_NONE)
         l->tail = KERN_NONE;
@@ -53,6 +63,8 @@ struct kern_req *kern_list_pop(struct kern *k, struct kern_list *l)
 
 void kern_list_remove(struct kern *k, struct kern_list *l, struct kern_req *r)
 {
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->place != KQ_NONE); /* it is on a list: this one, by the caller's word */
     uint32_t idx = (uint32_t)(r - k->reqs), prev = KERN_NONE;
     for (uint32_t i = l->head; i != KERN_NONE; prev = i, i = k->reqs[i].next) {
         if (i != idx)
@@ -65,8 +77,10 @@ void kern_list_remove(struct kern *k, struct kern_list *l, struct kern_req *r)
             l->tail = prev;
         r->next = KERN_NONE;
         r->place = KQ_NONE;
+        ASSERT((l->head == KERN_NONE) == (l->tail == KERN_NONE));
         return;
     }
+    ASSERT(false); /* not on the list it was said to be on */
 }
 
 static void list_fail(struct kern *k, struct kern_list *l, enum iosim_err e)
@@ -89,12 +103,17 @@ static void uscheme_close(struct kern *k, struct kern_uscheme *u)
     list_fail(k, &u->backlog, IOSIM_ESHUTDOWN);
     list_fail(k, &u->readers, IOSIM_ESHUTDOWN);
     list_fail(k, &u->delivered, IOSIM_ESHUTDOWN);
+    ASSERT(u->backlog.head == KERN_NONE && u->readers.head == KERN_NONE);
+    ASSERT(u->delivered.head == KERN_NONE);
     k->schemes[u->scheme].used = false;
     u->used = false;
 }
 
 int64_t kern_user_submit(struct kern *k, struct kern_uscheme *u, struct kern_req *r)
 {
+    ASSERT(u >= k->uschemes && u < k->uschemes + KERN_SCHEMES_MAX);
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->place == KQ_NONE);
     if (!u->used)
         return kern_err(IOSIM_ESHUTDOWN);
     r->aux2 = (uint32_t)(u - k->uschemes);
@@ -156,6 +175,8 @@ static void deliver_packet(struct kern *k, struct kern_req *reader, struct kern_
 
 void kern_user_deliver(struct kern *k, struct kern_uscheme *u)
 {
+    ASSERT(u >= k->uschemes && u < k->uschemes + KERN_SCHEMES_MAX);
+    ASSERT(u->ring == KERN_NONE || u->ring < KERN_INSTS_MAX);
     for (uint32_t guard = 0; guard < KERN_REQS_MAX && u->backlog.head != KERN_NONE; guard++) {
         struct kern_req *r = &k->reqs[u->backlog.head];
         if (u->ring != KERN_NONE) {
@@ -174,6 +195,7 @@ void kern_user_deliver(struct kern *k, struct kern_uscheme *u)
 
 void kern_user_answer(struct kern *k, struct kern_uscheme *u, uint64_t user_data, int64_t status)
 {
+    ASSERT(u >= k->uschemes && u < k->uschemes + KERN_SCHEMES_MAX);
     struct kern_req *r = kern_req_by_id(k, user_data);
     if (r == NULL || r->place != KQ_DELIVERED || r->aux2 != (uint32_t)(u - k->uschemes))
         return; /* an answer to nothing we asked: ignore it, as a kernel must */
@@ -183,6 +205,7 @@ void kern_user_answer(struct kern *k, struct kern_uscheme *u, uint64_t user_data
 
 void kern_user_ring_gone(struct kern *k, struct kern_uscheme *u)
 {
+    ASSERT(u >= k->uschemes && u < k->uschemes + KERN_SCHEMES_MAX);
     u->ring = KERN_NONE;
     list_fail(k, &u->delivered, IOSIM_ESHUTDOWN);
 }

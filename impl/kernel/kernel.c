@@ -20,8 +20,10 @@ void kern_lock(struct kern *k)
      * RELEASE, so the previous holder's writes to kernel state are visible. */
     for (;;) {
         port_preempt_disable();
-        if (port_xchg_u32(&k->lock, 1, PORT_ACQUIRE) == 0)
+        if (port_xchg_u32(&k->lock, 1, PORT_ACQUIRE) == 0) {
+            ASSERT(port_peek_u32(&k->lock) == 1);
             return;
+        }
         port_preempt_enable();
         while (port_load_u32(&k->lock, PORT_RELAXED) != 0)
             port_spin_hint();
@@ -31,6 +33,7 @@ void kern_lock(struct kern *k)
 void kern_unlock(struct kern *k)
 {
     ASSERT(port_peek_u32(&k->lock) == 1);
+    ASSERT(kern_check(k)); /* whoever takes the lock next finds the invariants whole */
     port_store_u32(&k->lock, 0, PORT_RELEASE);
     port_preempt_enable();
 }
@@ -39,6 +42,8 @@ void kern_unlock(struct kern *k)
 
 struct kern_proc *kern_proc_get(struct kern *k, uint32_t pid, bool create)
 {
+    ASSERT(k != NULL);
+    ASSERT(pid != 0 || !create);
     struct kern_proc *free_slot = NULL;
     for (uint32_t i = 0; i < KERN_PROCS_MAX; i++) {
         if (k->procs[i].pid == pid)
@@ -50,6 +55,7 @@ struct kern_proc *kern_proc_get(struct kern *k, uint32_t pid, bool create)
         return NULL;
     memset(free_slot, 0, sizeof *free_slot);
     free_slot->pid = pid;
+    ASSERT(free_slot->fds[0].scheme == NULL);
     return free_slot;
 }
 
@@ -58,18 +64,21 @@ struct kern_file *kern_fd_get(struct kern *k, uint32_t pid, uint64_t fd)
     struct kern_proc *p = kern_proc_get(k, pid, false);
     if (p == NULL || fd >= KERN_FDS_MAX || p->fds[fd].scheme == NULL)
         return NULL;
+    ASSERT(p->fds[fd].scheme >= k->schemes && p->fds[fd].scheme < k->schemes + KERN_SCHEMES_MAX);
     return &p->fds[fd];
 }
 
 int64_t kern_fd_alloc(struct kern *k, uint32_t pid, struct kern_scheme *s, uint64_t handle)
 {
     ASSERT(s != NULL);
+    ASSERT(s >= k->schemes && s < k->schemes + KERN_SCHEMES_MAX);
     struct kern_proc *p = kern_proc_get(k, pid, true);
     if (p == NULL)
         return kern_err(IOSIM_ENOSPC);
     for (uint32_t fd = 0; fd < KERN_FDS_MAX; fd++) {
         if (p->fds[fd].scheme == NULL) {
             p->fds[fd] = (struct kern_file){s, handle};
+            ASSERT(kern_fd_get(k, pid, fd) == &p->fds[fd]);
             return fd;
         }
     }
@@ -81,6 +90,7 @@ void kern_fd_free(struct kern *k, uint32_t pid, uint64_t fd)
     struct kern_file *f = kern_fd_get(k, pid, fd);
     if (f != NULL)
         *f = (struct kern_file){0};
+    ASSERT(kern_fd_get(k, pid, fd) == NULL);
 }
 
 /* ---- schemes --------------------------------------------------------------------- */
@@ -88,6 +98,7 @@ void kern_fd_free(struct kern *k, uint32_t pid, uint64_t fd)
 uint32_t kern_scheme_add(struct kern *k, const char *name, const struct kern_scheme_ops *ops,
                          void *ctx)
 {
+    ASSERT(name != NULL && ops != NULL);
     size_t len = strlen(name);
     if (len >= KERN_NAME_MAX || kern_scheme_find(k, name, len) != NULL)
         return KERN_NONE;
@@ -99,6 +110,7 @@ uint32_t kern_scheme_add(struct kern *k, const char *name, const struct kern_sch
         s->ops = ops;
         s->ctx = ctx;
         s->used = true;
+        ASSERT(kern_scheme_find(k, name, len) == s);
         return i;
     }
     return KERN_NONE;
@@ -106,6 +118,7 @@ uint32_t kern_scheme_add(struct kern *k, const char *name, const struct kern_sch
 
 struct kern_scheme *kern_scheme_find(struct kern *k, const char *name, size_t len)
 {
+    ASSERT(name != NULL || len == 0);
     for (uint32_t i = 0; i < KERN_SCHEMES_MAX; i++) {
         struct kern_scheme *s = &k->schemes[i];
         if (s->used && strlen(s->name) == len && memcmp(s->name, name, len) == 0)
@@ -130,6 +143,8 @@ struct kern_req *kern_req_alloc(struct kern *k, enum kern_req_route route)
         r->next = KERN_NONE;
         r->inst = KERN_NONE;
         k->stats.requests_pending++;
+        ASSERT(kern_req_check(k, r));
+        ASSERT(r->place == KQ_NONE && r->on_answer == NULL);
         return r;
     }
     return NULL;
@@ -137,6 +152,8 @@ struct kern_req *kern_req_alloc(struct kern *k, enum kern_req_route route)
 
 uint32_t kern_req_id(const struct kern *k, const struct kern_req *r)
 {
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->route != KR_FREE && r->gen <= 0xffff);
     return r->gen << 16 | (uint32_t)(r - k->reqs);
 }
 
@@ -147,12 +164,15 @@ struct kern_req *kern_req_by_id(struct kern *k, uint64_t id)
     if (id > UINT32_MAX || idx >= KERN_REQS_MAX)
         return NULL;
     struct kern_req *r = &k->reqs[idx];
+    ASSERT(kern_req_check(k, r));
     return r->route != KR_FREE && r->gen == gen ? r : NULL;
 }
 
 void kern_req_free(struct kern *k, struct kern_req *r)
 {
-    ASSERT(r->route != KR_FREE && r->place == KQ_NONE);
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->route != KR_FREE);
+    ASSERT(r->place == KQ_NONE); /* off every list */
     ASSERT(k->stats.requests_pending > 0);
     r->route = KR_FREE;
     k->stats.requests_pending--;
@@ -169,7 +189,10 @@ static int64_t to_caller(struct kern *k, struct kern_req *r, int64_t result)
 
 void kern_req_finish(struct kern *k, struct kern_req *r, int64_t result)
 {
-    ASSERT(r->route != KR_FREE && result != KERN_PENDING);
+    ASSERT(kern_req_check(k, r));
+    ASSERT(r->route != KR_FREE);
+    ASSERT(result != KERN_PENDING);
+    ASSERT(r->place == KQ_NONE); /* taken off its list first, or never queued */
     r->place = KQ_NONE;
     if (r->on_answer != NULL)
         result = r->on_answer(k, r, result);

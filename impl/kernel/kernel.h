@@ -61,6 +61,7 @@ struct kern_stats {
     uint64_t requests_pending;   /* now */
     uint64_t processes_reaped;
     uint64_t broken_rings;
+    uint64_t cq_overflows;       /* a CQE that found its CQ full: must stay 0 */
 };
 void kern_stats(struct kern *k, struct kern_stats *out);
 

@@ -175,4 +175,11 @@ uint32_t ring_status(const struct ring_header *hdr);
  * shared indices (ACQUIRE). EPROTO when they are not a valid pair. */
 enum iosim_err ring_peek_used(const struct ring_header *hdr, uint32_t count, uint32_t *used);
 
+/* For assertions (ASSERT(ring_pusher_check(&r))): the handle's own state
+ * is consistent - its geometry, its indices in [0, 2*count), the head it
+ * last validated at most count behind its tail. Reads no shared memory (a
+ * peer controls that), makes no port call. */
+bool ring_pusher_check(const struct ring_pusher *r);
+bool ring_popper_check(const struct ring_popper *r);
+
 #endif /* IOSIM_RING_H */

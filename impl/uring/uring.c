@@ -80,6 +80,8 @@ static enum iosim_err attach_handles(struct iou *u, enum iou_role role)
 
 static enum iosim_err attach(struct iou *u, const char *suffix, enum iou_role role)
 {
+    ASSERT(u->role == IOU_NONE); /* attached once */
+    ASSERT(role != IOU_NONE);
     int64_t fd = port_sys_dup((uint64_t)u->setup_fd, suffix);
     if (fd < 0)
         return from_status(fd);
@@ -109,6 +111,8 @@ enum iosim_err iou_attach_peer(struct iou *u, const char *name)
 void iou_prep_peer(struct ring_sqe64 *sqe, const struct iou *secondary, char *path,
                    const char *name, uint64_t user_data)
 {
+    ASSERT(sqe != NULL && secondary != NULL && path != NULL && name != NULL);
+    ASSERT(secondary->setup_fd >= 0);
     size_t n = strlen(name);
     memcpy(path, "peer:", 5);
     memcpy(path + 5, name, n + 1);
@@ -119,6 +123,7 @@ void iou_prep_peer(struct ring_sqe64 *sqe, const struct iou *secondary, char *pa
 
 enum iosim_err iou_adopt_peer(struct iou *u, int64_t attached_fd)
 {
+    ASSERT(u->role == IOU_NONE);
     if (attached_fd < 0)
         return from_status(attached_fd);
     u->fd = attached_fd;
@@ -128,6 +133,7 @@ enum iosim_err iou_adopt_peer(struct iou *u, int64_t attached_fd)
 enum iosim_err iou_accept_peer(struct iou *u, int64_t fd, uint32_t sq_entries,
                                uint32_t cq_entries, uint32_t entry_bits)
 {
+    ASSERT(u != NULL);
     memset(u, 0, sizeof *u);
     u->fd = u->setup_fd = fd;
     u->ci = (struct uring_create_info){.version = URING_ABI_VERSION, .sq_entries = sq_entries,
@@ -156,6 +162,7 @@ static void sqe_widen(const struct ring_sqe32 *s, struct ring_sqe64 *out)
 enum iosim_err iou_submit(struct iou *u, const struct ring_sqe64 *sqe)
 {
     ASSERT(u->role == IOU_CONSUMER);
+    ASSERT(sqe != NULL);
     if (u->ci.entry_bits == URING_ENTRIES_64)
         return ring_push(&u->push, sqe);
     struct ring_sqe32 s;
@@ -166,6 +173,7 @@ enum iosim_err iou_submit(struct iou *u, const struct ring_sqe64 *sqe)
 enum iosim_err iou_reap(struct iou *u, struct ring_cqe64 *cqe)
 {
     ASSERT(u->role == IOU_CONSUMER);
+    ASSERT(cqe != NULL);
     if (u->ci.entry_bits == URING_ENTRIES_64)
         return ring_pop(&u->pop, cqe);
     struct ring_cqe32 c;

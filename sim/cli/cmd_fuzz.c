@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "impl/port/check.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/fuzz_cover.h"
 #include "sim/cli/junit.h"
@@ -90,6 +91,7 @@ struct fuzz_worker {
     bool in_run;
     uint64_t current;
     bool live;
+    int err_fd;                       /* its stderr, captured (workers.h); -1: none */
 };
 
 static double wall_now(void)
@@ -222,10 +224,11 @@ static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t 
 
 /* IOSIM_FUZZ_CRASH_RUN=i: the worker dies (SIGABRT) as it starts run i -
  * how the tests show a crash inside a run is a failed run, not a lost
- * worker. */
-static uint64_t crash_run(void)
+ * worker. IOSIM_FUZZ_ASSERT_RUN=i: an assertion fails there instead (the
+ * failure text must name it). */
+static uint64_t crash_run(const char *var)
 {
-    const char *v = getenv("IOSIM_FUZZ_CRASH_RUN");
+    const char *v = getenv(var);
     return v != NULL ? strtoull(v, NULL, 10) : UINT64_MAX;
 }
 
@@ -233,7 +236,8 @@ static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0,
                              double deadline, int fd)
 {
     static struct sim_scenario *loaded[FUZZ_FILES_MAX];
-    uint64_t crash_at = crash_run();
+    uint64_t crash_at = crash_run("IOSIM_FUZZ_CRASH_RUN");
+    uint64_t assert_at = crash_run("IOSIM_FUZZ_ASSERT_RUN");
     for (uint64_t m = m0;; m++) {
         uint64_t i = run_of(a, w, m);
         if (((a->runs_set || a->cover != NULL) && i >= total) ||
@@ -243,6 +247,8 @@ static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0,
         send_msg(fd, &start);
         if (i == crash_at)
             abort();
+        if (i == assert_at)
+            port_check_fail("run != IOSIM_FUZZ_ASSERT_RUN", __FILE__, __LINE__, __func__);
         size_t f = (size_t)file_index(a, i);
         struct yml_error err;
         struct fuzz_msg end = {.done = 1, .index = i, .outcome = FUZZ_ERROR};
@@ -282,20 +288,25 @@ struct fuzz_work {
     const struct fuzz_args *a;
     uint64_t w, m0, total;
     double deadline;
+    int err_fd;
 };
 
 static void fuzz_work(void *ctx, int fd)
 {
     const struct fuzz_work *x = ctx;
+    cli_capture_attach(x->err_fd);
     worker(x->a, x->w, x->m0, x->total, x->deadline, fd);
 }
 
 static bool spawn(const struct fuzz_args *a, struct fuzz_worker *wk, uint64_t w, uint64_t total,
                   double deadline)
 {
-    struct fuzz_work x = {a, w, wk->next, total, deadline};
-    if (!cli_worker_fork(fuzz_work, &x, &wk->pid, &wk->fd))
+    wk->err_fd = cli_capture_open();
+    struct fuzz_work x = {a, w, wk->next, total, deadline, wk->err_fd};
+    if (!cli_worker_fork(fuzz_work, &x, &wk->pid, &wk->fd)) {
+        cli_capture_release(wk->err_fd);
         return false;
+    }
     wk->in_run = false;
     wk->live = true;
     return true;
@@ -398,15 +409,20 @@ static bool worker_ended(const struct fuzz_args *a, struct fuzz_tally *t, struct
         ;
     close(wk->fd);
     wk->live = false;
+    char why[FUZZ_TEXT / 2];
+    cli_capture_reason(wk->err_fd, why, sizeof why);
+    cli_capture_release(wk->err_fd);
+    wk->err_fd = -1;
     if (!wk->in_run)
         return false;
     struct fuzz_msg m = {.done = 1, .index = wk->current, .outcome = FUZZ_CRASH};
+    const char *sep = why[0] != '\0' ? " - " : "";
     if (WIFSIGNALED(status))
-        snprintf(m.text, sizeof m.text, "the worker died of signal %d (%s) inside the run",
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+        snprintf(m.text, sizeof m.text, "%s%sthe worker died of signal %d (%s) inside the run",
+                 why, sep, WTERMSIG(status), strsignal(WTERMSIG(status)));
     else
-        snprintf(m.text, sizeof m.text, "the worker exited with status %d inside the run",
-                 WEXITSTATUS(status));
+        snprintf(m.text, sizeof m.text, "%s%sthe worker exited with status %d inside the run",
+                 why, sep, WEXITSTATUS(status));
     deliver(a, t, &m, NULL);
     wk->next++; /* the crashed run is counted; its replacement starts after it */
     wk->in_run = false;

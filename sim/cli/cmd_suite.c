@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "impl/port/check.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/junit.h"
 #include "sim/cli/workers.h"
@@ -36,6 +37,7 @@ struct suite_job {
     double wall_s;
     int done;
     int crashed;
+    int err_fd;                 /* the worker's stderr, captured (workers.h) */
     struct suite_msg msg;
 };
 
@@ -149,6 +151,12 @@ static _Noreturn void worker(const struct suite_args *a, const char *file, int f
     static struct suite_msg msg;
     struct sim_scenario *s;
     struct yml_error err;
+    /* IOSIM_SUITE_ASSERT_FILE=TEXT: an assertion fails in the worker of every
+     * file whose path holds TEXT - how the tests show a crashed worker is a
+     * failed scenario that says why, never a lost one */
+    const char *planted = getenv("IOSIM_SUITE_ASSERT_FILE");
+    if (planted != NULL && planted[0] != '\0' && strstr(file, planted) != NULL)
+        port_check_fail("file != IOSIM_SUITE_ASSERT_FILE", __FILE__, __LINE__, __func__);
     if (sim_scenario_load(file, &s, &err) != IOSIM_OK) {
         snprintf(msg.error, sizeof msg.error, "%s", err.msg);
         (void)cli_write_all(fd, &msg, sizeof msg);
@@ -175,19 +183,24 @@ static _Noreturn void worker(const struct suite_args *a, const char *file, int f
 struct suite_work {
     const struct suite_args *a;
     const char *file;
+    int err_fd;
 };
 
 static void suite_work(void *ctx, int fd)
 {
     const struct suite_work *w = ctx;
+    cli_capture_attach(w->err_fd);
     worker(w->a, w->file, fd);
 }
 
 static bool start_job(const struct suite_args *a, struct suite_job *j)
 {
-    struct suite_work w = {a, j->file};
-    if (!cli_worker_fork(suite_work, &w, &j->pid, &j->fd))
+    j->err_fd = cli_capture_open();
+    struct suite_work w = {a, j->file, j->err_fd};
+    if (!cli_worker_fork(suite_work, &w, &j->pid, &j->fd)) {
+        cli_capture_release(j->err_fd);
         return false;
+    }
     j->started_s = wall_now();
     return true;
 }
@@ -325,9 +338,13 @@ static void reap_one(struct suite_job *jobs, size_t n)
         read_msg(j);
         j->wall_s = wall_now() - j->started_s;
         j->done = 1;
+        char why[160];
+        cli_capture_reason(j->err_fd, why, sizeof why);
+        cli_capture_release(j->err_fd);
         if (WIFSIGNALED(status)) {
             j->crashed = 1;
-            snprintf(j->msg.error, sizeof j->msg.error, "killed by signal %d", WTERMSIG(status));
+            snprintf(j->msg.error, sizeof j->msg.error, "%s%skilled by signal %d", why,
+                     why[0] != '\0' ? " - " : "", WTERMSIG(status));
         }
         print_job(j);
         return;

@@ -158,6 +158,21 @@ check "... 9 passed, 1 failed" [ "$(tail -n 1 "$work/out")" = "9 passed, 1 faile
 check "... named a crash, with the signal and its repro" \
     bash -c "grep -q '^crash  run 4 .*: the worker died of signal 6' '$work/out' &&
              grep -qx '      repro: iosim run $fx/pass.yaml --seed 5 --policy pct:3' '$work/out'"
+check "suite: a worker whose assertion fails is a failed scenario, not a lost one" \
+    [ "$(IOSIM_SUITE_ASSERT_FILE=pass.yaml status_of "$iosim" suite "$fx/pass.yaml")" != 0 ]
+check "... it says which assertion, and counts it" \
+    bash -c "grep -q '^ERROR .*pass.yaml: the worker process died (.*Assertion .file != IOSIM_SUITE_ASSERT_FILE. failed. - killed by signal 6)' '$work/out' &&
+             [ \"\$(tail -n 1 '$work/out')\" = '0 passed, 1 failed' ]"
+check "an assertion failing inside run 3: that run fails, the others run" \
+    [ "$(IOSIM_FUZZ_ASSERT_RUN=3 status_of "$iosim" fuzz "$fx/pass.yaml" --runs 10 -j 2 --trace "$work/assert.db")" = 1 ]
+check "... 9 passed, 1 failed" [ "$(tail -n 1 "$work/out")" = "9 passed, 1 failed" ]
+check "... the failure line names the assertion, then the signal, and the repro follows" \
+    bash -c "grep -q '^crash  run 3 .*cmd_fuzz.c:[0-9]*: worker: Assertion .run != IOSIM_FUZZ_ASSERT_RUN. failed. - the worker died of signal 6' '$work/out' &&
+             grep -qx '      repro: iosim run $fx/pass.yaml --seed 4 --policy pct:2' '$work/out'"
+check "... so does the fuzz_run row's failure column, and the worker's stderr is kept" \
+    bash -c "sqlite3 '$work/assert.db' \"SELECT failure FROM fuzz_run WHERE result = 'crash'\" |
+               grep -q 'Assertion .run != IOSIM_FUZZ_ASSERT_RUN. failed' &&
+             grep -q 'Assertion .run != IOSIM_FUZZ_ASSERT_RUN. failed' '$work/err'"
 check "fuzz of a passing scenario exits 0, checking determinism" \
     [ "$(status_of "$iosim" fuzz "$fx/pass.yaml" --runs 20 --check-determinism 3)" = 0 ]
 check "... 20 passed, 0 failed" [ "$(tail -n 1 "$work/out")" = "20 passed, 0 failed" ]

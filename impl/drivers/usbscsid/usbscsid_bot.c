@@ -109,6 +109,8 @@ enum iosim_err uscsi_bot_reset(struct uscsi *s)
 
 static void write_cbw(struct uscsi *s, const struct uscsi_cmd *c)
 {
+    ASSERT(c->cdb_len >= 1 && c->cdb_len <= 16); /* CBWCB is 1..16 bytes [BOT 5.1] */
+    ASSERT(c->tag != 0);
     uint8_t b[USB_BOT_CBW_BYTES] = {0};
     put_le32(b + USB_BOT_CBW_SIGNATURE, USB_BOT_CBW_SIGNATURE_VALUE);
     put_le32(b + USB_BOT_CBW_TAG, c->tag);
@@ -124,6 +126,7 @@ static void write_cbw(struct uscsi *s, const struct uscsi_cmd *c)
  * (EPROTO) - unless the device is gone or did not take the reset. */
 static enum iosim_err recover(struct uscsi *s, struct uscsi_cmd *c, const char *outcome)
 {
+    ASSERT(outcome != NULL);
     c->outcome = outcome;
     if (s->gone)
         return IOSIM_ENODEV;
@@ -135,6 +138,7 @@ static enum iosim_err data_stage(struct uscsi *s, struct uscsi_cmd *c)
 {
     if (c->dir == USCSI_NONE || c->len == 0)
         return IOSIM_OK;
+    ASSERT(c->buf != NULL);
     bool in = c->dir == USCSI_IN;
     enum iosim_err e = uscsi_xfer(s, in ? RING_OP_READ : RING_OP_WRITE, in ? s->ep_in : s->ep_out,
                                   c->buf, c->len, &c->moved);
@@ -196,6 +200,8 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
     if (problem != NULL)
         return recover(s, c, problem);
     c->csw_status = b[USB_BOT_CSW_STATUS];
+    ASSERT(n == USB_BOT_CSW_BYTES); /* uscsi_csw_problem refused anything else */
+    ASSERT(c->csw_status <= USB_BOT_CSW_STATUS_FAILED);
     uint32_t residue = le32(b + USB_BOT_CSW_DATA_RESIDUE);
     /* the larger: never more data than came. After a stalled data stage the
      * controller's count is lost (usb: says EPIPE, no bytes): none is
@@ -203,6 +209,7 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
      * cannot hand out the buffer's old contents as data */
     uint32_t short_by = c->dir == USCSI_NONE ? 0 : c->data_stalled ? c->len : c->len - c->moved;
     c->residue = residue > short_by ? residue : short_by;
+    ASSERT(c->residue <= (c->dir == USCSI_NONE ? 0 : c->len)); /* never more than was asked */
     c->outcome = c->csw_status == USB_BOT_CSW_STATUS_PASSED
                      ? (c->data_stalled ? "stall" : "good") : "check_condition";
     return IOSIM_OK;

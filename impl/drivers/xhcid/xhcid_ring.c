@@ -17,16 +17,20 @@ void xhcid_op_wr(struct xhcid *h, uint32_t reg, uint32_t v) { port_mmio_write32(
 
 uint32_t xhcid_portsc(struct xhcid *h, uint32_t port)
 {
+    ASSERT(port >= 1 && port <= h->nports);
     return xhcid_op_rd(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC);
 }
 
 void xhcid_portsc_wr(struct xhcid *h, uint32_t port, uint32_t v)
 {
+    ASSERT(port >= 1 && port <= h->nports);
     xhcid_op_wr(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC, v);
 }
 
 void xhcid_doorbell(struct xhcid *h, uint32_t slot, uint32_t target)
 {
+    ASSERT(slot <= 255); /* doorbell 0 is the host's, 1..255 the slots' [5.6] */
+    ASSERT(slot != 0 || target == XHCI_DB_TARGET_COMMAND);
     port_mmio_write32(h->regs, h->db + 4u * slot, target);
 }
 
@@ -55,6 +59,8 @@ uint32_t xhcid_get32(const void *shared)
  * controller may be reading the ring as we write [4.9.2]. */
 static void put_trb(void *shared, uint64_t param, uint32_t status, uint32_t control)
 {
+    ASSERT(shared != NULL);
+    ASSERT(((uintptr_t)shared & (XHCI_TRB_BYTES - 1)) == 0);
     xhcid_put64(shared, param);
     xhcid_put32((uint8_t *)shared + 8, status);
     xhcid_put32((uint8_t *)shared + 12, control);
@@ -64,9 +70,11 @@ static void put_trb(void *shared, uint64_t param, uint32_t status, uint32_t cont
 
 enum iosim_err xhcid_ring_init(struct xhcid_ring *r)
 {
+    ASSERT(r != NULL);
     enum iosim_err e = port_dma_alloc(XHCI_TRB_BYTES * XHCID_RING_TRBS, XHCID_PAGE_BYTES, &r->mem);
     r->idx = 0;
-    r->pcs = true;
+    r->pcs = true; /* the producer cycle state starts at 1 [4.9.2] */
+    ASSERT(e != IOSIM_OK || (r->mem.bus_addr & (XHCID_PAGE_BYTES - 1)) == 0);
     return e;
 }
 
@@ -93,17 +101,22 @@ uint64_t xhcid_ring_put(struct xhcid_ring *r, uint64_t param, uint32_t status, u
         r->idx = 0;
         r->pcs = !r->pcs;
     }
+    ASSERT(r->idx < XHCID_RING_TRBS - 1); /* never left on the Link TRB */
+    ASSERT(at >= r->mem.bus_addr && at < r->mem.bus_addr + XHCI_TRB_BYTES * (XHCID_RING_TRBS - 1));
     return at;
 }
 
 uint32_t xhcid_ring_room(const struct xhcid_ring *r)
 {
+    ASSERT(r->idx < XHCID_RING_TRBS - 1);
     uint32_t usable = XHCID_RING_TRBS - 2; /* the Link TRB, and one spare */
     return r->busy < usable ? usable - r->busy : 0;
 }
 
 uint64_t xhcid_ring_deq(const struct xhcid_ring *r)
 {
+    ASSERT(r->mem.host != NULL);
+    ASSERT(r->idx < XHCID_RING_TRBS - 1);
     return (r->mem.bus_addr + (uint64_t)XHCI_TRB_BYTES * r->idx) | (r->pcs ? 1u : 0u);
 }
 
@@ -123,6 +136,7 @@ enum iosim_err xhcid_command(struct xhcid *h, uint64_t param, uint32_t status, u
             .type = (control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT,
             .deadline_ns = port_clock_ns() + XHCID_CMD_TIMEOUT_NS};
         c->trb = xhcid_ring_put(&h->cmd, param, status, control);
+        ASSERT(c->trb != 0 && (c->trb & (XHCI_TRB_BYTES - 1)) == 0);
         xhcid_doorbell(h, 0, XHCI_DB_TARGET_COMMAND);
         return IOSIM_OK;
     }
@@ -131,6 +145,8 @@ enum iosim_err xhcid_command(struct xhcid *h, uint64_t param, uint32_t status, u
 
 static void cmd_finish(struct xhcid *h, struct xhcid_cmd *c, uint32_t cc, uint32_t slot)
 {
+    ASSERT(c >= h->cmds && c < h->cmds + XHCID_CMDS_MAX);
+    ASSERT(c->used); /* a command completes once */
     struct xhcid_cmd copy = *c;
     c->used = false; /* free before the callback: it may queue the next command */
     if (copy.done != NULL)
@@ -212,6 +228,8 @@ static uint32_t ir_reg(const struct xhcid *h, uint32_t reg) { return h->rt + XHC
 /* The next event, if the controller wrote one: its cycle bit is ours. */
 static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint32_t *control)
 {
+    ASSERT(h->ev.host != NULL);
+    ASSERT(h->ev_idx < h->ev_trbs * h->ev_segs);
     const uint8_t *at = (const uint8_t *)h->ev.host + XHCI_TRB_BYTES * h->ev_idx;
     *control = xhcid_get32(at + 12);
     if (((*control & XHCI_TRB_C) != 0) != h->ev_ccs)
@@ -220,8 +238,9 @@ static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint3
     *status = xhcid_get32(at + 8);
     if (++h->ev_idx == h->ev_trbs * h->ev_segs) {
         h->ev_idx = 0;
-        h->ev_ccs = !h->ev_ccs;
+        h->ev_ccs = !h->ev_ccs; /* the consumer cycle state flips at the wrap [4.9.4] */
     }
+    ASSERT(h->ev_idx < h->ev_trbs * h->ev_segs);
     return true;
 }
 
@@ -231,7 +250,9 @@ static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint3
 static void events_done(struct xhcid *h)
 {
     uint64_t erdp = h->ev.bus_addr + (uint64_t)XHCI_TRB_BYTES * h->ev_idx;
+    ASSERT(h->ev_idx < h->ev_trbs * h->ev_segs);
     uint32_t desi = h->ev_idx / h->ev_trbs;
+    ASSERT(desi < h->ev_segs);
     if (h->intx)
         port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_IMAN), XHCI_IMAN_IE | XHCI_IMAN_IP);
     port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_ERDP),
@@ -270,6 +291,7 @@ void xhcid_events(struct xhcid *h)
 {
     uint64_t param;
     uint32_t status, control, n = 0;
+    ASSERT(h->ev_trbs != 0 && h->ev_segs != 0);
     /* a bound: a controller that keeps writing cannot keep us here forever */
     while (n < h->ev_trbs * h->ev_segs && next_event(h, &param, &status, &control)) {
         dispatch(h, param, status, control);
