@@ -290,10 +290,22 @@ void sim_mv_barrier(struct sim_mv *mv, uint32_t cpu)
 void sim_mv_enter(struct sim_mv *mv, uint32_t cpu, const void *proc)
 {
     ASSERT(mv != NULL && cpu < mv->cpus);
-    if (mv->cpu[cpu].proc == proc)
+    struct sim_mv_cpu *c = &mv->cpu[cpu];
+    if (c->proc == proc)
         return;
-    mv->cpu[cpu].proc = proc;
+    const void *before = c->proc;
+    c->proc = proc;
+    if (before != NULL)
+        sim_mv_barrier(mv, cpu);
+    else
+        c->view = max64(c->view, mv->spawn_ts);
+}
+
+void sim_mv_spawn(struct sim_mv *mv, uint32_t cpu)
+{
+    ASSERT(mv != NULL && cpu < mv->cpus);
     sim_mv_barrier(mv, cpu);
+    mv->spawn_ts = mv->ts;
 }
 
 void sim_mv_external_write(struct sim_mv *mv, const void *host, size_t len_bytes)

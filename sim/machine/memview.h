@@ -102,6 +102,7 @@ struct sim_mv {
     struct sim_mv_entry log[SIM_MV_LOG]; /* ring: entry ts % SIM_MV_LOG */
     uint64_t ts;          /* timestamp of the latest commit */
     uint64_t evicted_ts;  /* newest timestamp no longer in the log */
+    uint64_t spawn_ts;    /* the latest commit before the latest process spawn */
     sim_time_ps window_ps;
     uint32_t cpus;
     const uint8_t *mem_base; /* the machine's memory: messages name offsets */
@@ -145,8 +146,13 @@ void sim_mv_fence(struct sim_mv *mv, uint32_t cpu, enum port_order order);
  * switches). */
 void sim_mv_barrier(struct sim_mv *mv, uint32_t cpu);
 
-/* `cpu` now runs `proc`; a different process than before is a barrier. */
+/* `cpu` now runs `proc`. A switch from another process is a full barrier
+ * (the context switch); the first process of a CPU sees what its spawner had
+ * made visible (every process is started by the host or a system call). */
 void sim_mv_enter(struct sim_mv *mv, uint32_t cpu, const void *proc);
+
+/* `cpu` spawns a process (its store buffer drained): a system call. */
+void sim_mv_spawn(struct sim_mv *mv, uint32_t cpu);
 
 /* The host or a device wrote [host, +len) directly: its older versions are
  * gone for everyone. */

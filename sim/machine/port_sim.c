@@ -828,6 +828,11 @@ int64_t port_sys_spawn(const char *name, const char *program, const char *args, 
         return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
     if (name == NULL || program == NULL)
         return -(int64_t)iosim_err_errno(IOSIM_EINVAL);
+    struct sim_machine *m = relaxed_on(sim_current_cpu());
+    if (m != NULL) { /* the child sees what the parent wrote before */
+        sim_sb_drain_all(&sim_current_cpu()->sb);
+        sim_mv_spawn(&m->mv, sim_current_cpu()->idx);
+    }
     return sp->spawn(sp->ctx, p->machine, name, program, args != NULL ? args : "", flags);
 }
 
