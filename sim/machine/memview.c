@@ -114,6 +114,7 @@ static uint64_t mark_read(struct sim_mv *mv, uint32_t cpu, uint64_t r, const uin
 static void open_add(struct sim_mv_cpu *c, const uint8_t *p, size_t len)
 {
     struct sim_mv_open *o = &c->open[c->open_next % SIM_MV_OPEN];
+    o->proc = c->proc;
     o->host = p;
     o->len_bytes = (uint32_t)len;
     o->exposed_ts = 0;
@@ -227,6 +228,8 @@ static void check_races(struct sim_mv *mv, uint32_t cpu, const uint8_t *p, size_
             continue;
         for (uint32_t i = 0; i < SIM_MV_OPEN; i++) {
             struct sim_mv_open *o = &mv->cpu[r].open[i];
+            if (o->proc == w->proc || o->proc != mv->cpu[r].running)
+                continue; /* its own read, or its process left that CPU since */
             if (o->exposed_ts == 0 || w->seen_from[r] < o->exposed_ts ||
                 !overlap(o->host, o->len_bytes, p, len))
                 continue;

@@ -30,7 +30,9 @@
  * next release; a relaxed store made while it is open exposes it; if another
  * CPU, after reading a commit of the exposing CPU at or after that point,
  * writes bytes of the open read, the read could have returned that write - a
- * data race on plain data. The first one is kept as a failure message.
+ * data race on plain data. The first one is kept as a failure message. A
+ * read stays open only while its process runs on that CPU (a context switch
+ * is a full barrier), and a process never races with itself.
  *
  *     sim_mv_read(&m->mv, cpu, &rng, SIM_MV_LOAD_RELAXED, host, dst, 4, now);
  *     sim_mv_commit(&m->mv, cpu, host, src, 4, SIM_MV_STORE_RELEASE, now);
@@ -83,6 +85,7 @@ struct sim_mv_entry {
 };
 
 struct sim_mv_open {
+    const void *proc;     /* the process that read (compared, never followed) */
     const uint8_t *host;
     uint32_t len_bytes;
     uint64_t exposed_ts;  /* 0: not exposed; else commits >= it expose it */
@@ -96,6 +99,7 @@ struct sim_mv_cpu {
     struct sim_mv_open open[SIM_MV_OPEN];
     uint32_t open_next;   /* ring index of the next open read */
     const void *proc;     /* the process it ran last: a switch is a barrier */
+    const void *running;  /* the process on it now, NULL if idle (the caller sets it) */
 };
 
 struct sim_mv {

@@ -66,6 +66,13 @@ static struct sim_machine *relaxed_on(const struct sim_cpu *cpu)
     return m;
 }
 
+/* Tells the views which process each CPU runs now (open reads end with it). */
+static void mv_running(struct sim_machine *m)
+{
+    for (uint32_t i = 0; i < m->cfg.cpus; i++)
+        m->mv.cpu[i].running = m->cpus[i].cur;
+}
+
 static enum sim_mv_load load_kind(enum port_order o)
 {
     return o == PORT_SEQ_CST ? SIM_MV_LOAD_SEQ_CST
@@ -97,6 +104,7 @@ static void mem_write(struct sim_cpu *cpu, void *shared, const void *src, size_t
             sim_mv_external_write(&sim_current_machine()->mv, shared, len);
         return;
     }
+    mv_running(m);
     sim_mv_store_issued(&m->mv, cpu->idx, shared, len, strong);
     if (strong) {
         sim_sb_drain_all(&cpu->sb);
@@ -131,6 +139,7 @@ static void rmw_write(struct sim_cpu *cpu, void *raw, const void *v, size_t len,
         return;
     }
     bool rel = strong_store(o);
+    mv_running(m);
     sim_mv_store_issued(&m->mv, cpu->idx, raw, len, rel);
     sim_mv_rmw(&m->mv, cpu->idx, raw, v, len, o != PORT_RELAXED && o != PORT_RELEASE, rel,
                m->eng.now_ps);
