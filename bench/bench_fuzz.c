@@ -190,7 +190,11 @@ int main(void)
     } rate[] = {{"lost_update", "scenarios/planted/lost-update.yaml"},
                 {"echo_ring", "scenarios/suite/rings/echo-ring.yaml"}},
       bugs[] = {{"lost_update", "scenarios/planted/lost-update.yaml"},
-                {"message_passing_relaxed", "scenarios/planted/message-passing-relaxed.yaml"}};
+                {"message_passing_relaxed", "scenarios/planted/message-passing-relaxed.yaml"},
+                {"mp_missing_acquire", "scenarios/planted/mp-missing-acquire.yaml"},
+                {"sb_dekker_relaxed", "scenarios/planted/sb-dekker-relaxed.yaml"},
+                {"two_plus_two_w_relaxed", "scenarios/planted/2+2w-relaxed.yaml"},
+                {"ring_slot_early_release", "scenarios/planted/ring-slot-early-release.yaml"}};
     for (size_t i = 0; i < sizeof rate / sizeof rate[0]; i++) {
         struct sim_scenario *s = load(rate[i].file);
         if (s == NULL)

@@ -317,9 +317,10 @@ static enum iosim_err dma_xfer(struct sim_machine *m, const char *device, uint64
     enum iosim_err e = dma_resolve(m, device, dir, iova, len, &host, &pa);
     if (e != IOSIM_OK)
         return e;
-    if (to_memory)
+    if (to_memory) {
         memcpy(host, buf, len);
-    else
+        sim_mv_external_write(&m->mv, host, len); /* devices write the latest memory */
+    } else
         memcpy(buf, host, len);
     if (to_memory)
         m->count.dma_writes++;

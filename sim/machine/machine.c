@@ -128,14 +128,26 @@ void sim_machine_config_default(struct sim_machine_config *cfg)
     };
 }
 
+/* A store buffer entry reaches memory: logged for the loads' views. */
+static void sb_commit(void *ctx, uint32_t owner, uint8_t *host, const uint8_t *data,
+                      uint32_t len_bytes)
+{
+    struct sim_machine *m = ctx;
+    ASSERT(owner < m->cfg.cpus);
+    sim_mv_commit(&m->mv, owner, host, data, len_bytes, SIM_MV_STORE_RELAXED, m->eng.now_ps);
+}
+
 static enum iosim_err machine_init_parts(struct sim_machine *m)
 {
     const struct sim_machine_config *cfg = &m->cfg;
     enum iosim_err e = sim_engine_init(&m->eng, cfg->events_max);
     if (e == IOSIM_OK)
         e = sim_mem_init(&m->mem, cfg->mem_bytes, cfg->alloc_base);
-    if (e == IOSIM_OK)
+    if (e == IOSIM_OK) {
+        sim_mv_init(&m->mv, cfg->cpus, cfg->sched.store_delay_max_ps, m->mem.host,
+                    cfg->mem_bytes);
         e = sim_bus_init(&m->bus);
+    }
     if (e == IOSIM_OK)
         e = sim_iommu_init(&m->iommu, cfg->iommu);
     if (e == IOSIM_OK) {
@@ -161,6 +173,9 @@ enum iosim_err sim_machine_create(const struct sim_machine_config *cfg, struct s
     for (uint32_t i = 0; i < cfg->cpus; i++) {
         m->cpus[i].idx = i;
         m->cpus[i].sb_event = SIM_EVENT_NONE;
+        m->cpus[i].sb.commit = sb_commit;
+        m->cpus[i].sb.commit_ctx = m;
+        m->cpus[i].sb.owner = i;
     }
     for (uint32_t i = 0; i < SIM_POSTED_MAX; i++)
         m->posted[i].next_free = i + 1 < SIM_POSTED_MAX ? i + 1 : UINT32_MAX;

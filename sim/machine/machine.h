@@ -35,6 +35,7 @@
 #include "sim/machine/iommu.h"
 #include "sim/machine/mem.h"
 #include "sim/engine/rng.h"
+#include "sim/machine/memview.h"
 #include "sim/machine/storebuf.h"
 #include "sim/engine/time.h"
 
@@ -331,6 +332,7 @@ struct sim_machine {
     const struct sim_spawner *spawner;    /* borrowed; NULL: port_sys_spawn says ENOSYS */
     struct sim_rng rng_sched, rng_faults, rng_jitter, rng_memory;
     struct sim_cpu cpus[SIM_CPUS_MAX];
+    struct sim_mv mv;                      /* loads' views of memory (relaxed memory) */
     struct sim_proc *procs[SIM_PROCS_MAX]; /* by pid - 1 */
     uint32_t proc_count;
     struct sim_proc *runq[SIM_PROCS_MAX];  /* runnable, in runq_order */

@@ -45,6 +45,9 @@ static const struct sim_costs *costs(void)
     return &sim_current_machine()->cfg.costs;
 }
 
+/* What a load on this CPU returns now, with no draw: memory overlaid with
+ * its own store buffer (port_peek_*, and everything under sequential
+ * consistency). */
 static void mem_read(struct sim_cpu *cpu, const void *shared, void *dst, size_t len)
 {
     if (cpu == NULL)
@@ -53,17 +56,93 @@ static void mem_read(struct sim_cpu *cpu, const void *shared, void *dst, size_t 
         sim_sb_read(&cpu->sb, shared, dst, len);
 }
 
+/* The machine's memory model applies to this CPU (NULL: the host context). */
+static struct sim_machine *relaxed_on(const struct sim_cpu *cpu)
+{
+    struct sim_machine *m = cpu != NULL ? sim_current_machine() : NULL;
+    if (m == NULL || !sim_machine_relaxed(m))
+        return NULL;
+    sim_mv_enter(&m->mv, cpu->idx, sim_current_proc());
+    return m;
+}
+
+/* Tells the views which process each CPU runs now (open reads end with it). */
+static void mv_running(struct sim_machine *m)
+{
+    for (uint32_t i = 0; i < m->cfg.cpus; i++)
+        m->mv.cpu[i].running = m->cpus[i].cur;
+}
+
+static enum sim_mv_load load_kind(enum port_order o)
+{
+    return o == PORT_SEQ_CST ? SIM_MV_LOAD_SEQ_CST
+         : o == PORT_RELAXED ? SIM_MV_LOAD_RELAXED : SIM_MV_LOAD_ACQUIRE;
+}
+
+/* A load: under relaxed memory a version the CPU's view allows (memview.h),
+ * overlaid with its own store buffer. */
+static void mem_load(struct sim_cpu *cpu, enum sim_mv_load kind, const void *shared, void *dst,
+                     size_t len)
+{
+    struct sim_machine *m = relaxed_on(cpu);
+    if (m == NULL) {
+        mem_read(cpu, shared, dst, len);
+        return;
+    }
+    sim_mv_read(&m->mv, cpu->idx, &m->rng_memory, kind, shared, dst, len, m->eng.now_ps);
+    sim_sb_overlay(&cpu->sb, shared, dst, len);
+}
+
 static void mem_write(struct sim_cpu *cpu, void *shared, const void *src, size_t len, bool strong)
 {
-    struct sim_machine *m = sim_current_machine();
-    if (cpu == NULL) {
+    struct sim_machine *m = relaxed_on(cpu);
+    if (m == NULL) {
+        if (cpu != NULL)
+            sim_sb_drain_all(&cpu->sb);
         memcpy(shared, src, len);
-    } else if (strong) {
+        if (cpu == NULL && sim_current_machine() != NULL)
+            sim_mv_external_write(&sim_current_machine()->mv, shared, len);
+        return;
+    }
+    mv_running(m);
+    sim_mv_store_issued(&m->mv, cpu->idx, shared, len, strong);
+    if (strong) {
         sim_sb_drain_all(&cpu->sb);
-        memcpy(shared, src, len);
+        sim_mv_commit(&m->mv, cpu->idx, shared, src, len, SIM_MV_STORE_RELEASE, m->eng.now_ps);
     } else {
         sim_cpu_store(m, cpu, shared, src, len);
     }
+}
+
+/* A full barrier after a system call, a wait or an MMIO access: the CPU
+ * sees every commit. */
+static void full_barrier(void)
+{
+    struct sim_proc *p = sim_current_proc();
+    struct sim_machine *m = sim_current_machine();
+    if (p == NULL || m == NULL || !sim_machine_relaxed(m))
+        return;
+    struct sim_cpu *cpu = sim_current_cpu();
+    sim_mv_enter(&m->mv, cpu->idx, p);
+    sim_mv_barrier(&m->mv, cpu->idx);
+}
+
+/* The write half of a read-modify-write at `raw` (the caller read the latest
+ * value after rmw_begin). */
+static void rmw_write(struct sim_cpu *cpu, void *raw, const void *v, size_t len, enum port_order o)
+{
+    struct sim_machine *m = relaxed_on(cpu);
+    if (m == NULL) {
+        memcpy(raw, v, len);
+        if (cpu == NULL && sim_current_machine() != NULL)
+            sim_mv_external_write(&sim_current_machine()->mv, raw, len);
+        return;
+    }
+    bool rel = strong_store(o);
+    mv_running(m);
+    sim_mv_store_issued(&m->mv, cpu->idx, raw, len, rel);
+    sim_mv_rmw(&m->mv, cpu->idx, raw, v, len, o != PORT_RELAXED && o != PORT_RELEASE, rel,
+               m->eng.now_ps);
 }
 
 /* Read-modify-write operations act on memory directly after draining this
@@ -117,14 +196,23 @@ static void res_unlink(struct sim_res *r)
     r->next = r->prev = r;
 }
 
+#define SIM_RMW_DEF(T, W, NAME, EXPR)                                                 \
+    W port_##NAME##_##T(port_atomic_##T *p, W v, enum port_order o)                   \
+    {                                                                                 \
+        PORT_CALL();                                                                  \
+        struct sim_cpu *cpu = rmw_begin();                                            \
+        W old = p->raw, nv = (W)(EXPR);                                               \
+        rmw_write(cpu, &p->raw, &nv, sizeof nv, o);                                   \
+        return old;                                                                   \
+    }
+
 #define SIM_ATOMIC_DEFS(T, W)                                                         \
     W port_load_##T(const port_atomic_##T *p, enum port_order o)                      \
     {                                                                                 \
         PORT_CALL();                                                                  \
-        (void)o;                                                                      \
         struct sim_cpu *cpu = sim_current_proc() ? yield_point(costs()->atomic_ps) : NULL; \
         W v;                                                                          \
-        mem_read(cpu, &p->raw, &v, sizeof v);                                         \
+        mem_load(cpu, load_kind(o), &p->raw, &v, sizeof v);                           \
         return v;                                                                     \
     }                                                                                 \
     void port_store_##T(port_atomic_##T *p, W v, enum port_order o)                   \
@@ -135,63 +223,23 @@ static void res_unlink(struct sim_res *r)
             cpu = yield_point(strong_store(o) ? costs()->rmw_ps : costs()->atomic_ps); \
         mem_write(cpu, &p->raw, &v, sizeof v, strong_store(o));                       \
     }                                                                                 \
-    W port_xchg_##T(port_atomic_##T *p, W v, enum port_order o)                       \
-    {                                                                                 \
-        PORT_CALL();                                                                  \
-        (void)o;                                                                      \
-        (void)rmw_begin();                                                            \
-        W old = p->raw;                                                               \
-        p->raw = v;                                                                   \
-        return old;                                                                   \
-    }                                                                                 \
-    W port_fetch_add_##T(port_atomic_##T *p, W v, enum port_order o)                  \
-    {                                                                                 \
-        PORT_CALL();                                                                  \
-        (void)o;                                                                      \
-        (void)rmw_begin();                                                            \
-        W old = p->raw;                                                               \
-        p->raw = (W)(old + v);                                                        \
-        return old;                                                                   \
-    }                                                                                 \
-    W port_fetch_sub_##T(port_atomic_##T *p, W v, enum port_order o)                  \
-    {                                                                                 \
-        PORT_CALL();                                                                  \
-        (void)o;                                                                      \
-        (void)rmw_begin();                                                            \
-        W old = p->raw;                                                               \
-        p->raw = (W)(old - v);                                                        \
-        return old;                                                                   \
-    }                                                                                 \
-    W port_fetch_or_##T(port_atomic_##T *p, W v, enum port_order o)                   \
-    {                                                                                 \
-        PORT_CALL();                                                                  \
-        (void)o;                                                                      \
-        (void)rmw_begin();                                                            \
-        W old = p->raw;                                                               \
-        p->raw = old | v;                                                             \
-        return old;                                                                   \
-    }                                                                                 \
-    W port_fetch_and_##T(port_atomic_##T *p, W v, enum port_order o)                  \
-    {                                                                                 \
-        PORT_CALL();                                                                  \
-        (void)o;                                                                      \
-        (void)rmw_begin();                                                            \
-        W old = p->raw;                                                               \
-        p->raw = old & v;                                                             \
-        return old;                                                                   \
-    }                                                                                 \
+    SIM_RMW_DEF(T, W, xchg, v)                                                        \
+    SIM_RMW_DEF(T, W, fetch_add, old + v)                                             \
+    SIM_RMW_DEF(T, W, fetch_sub, old - v)                                             \
+    SIM_RMW_DEF(T, W, fetch_or, old | v)                                              \
+    SIM_RMW_DEF(T, W, fetch_and, old & v)                                             \
     bool port_cas_##T(port_atomic_##T *p, W *expected, W desired, enum port_order ok, \
                       enum port_order fail)                                           \
     {                                                                                 \
         PORT_CALL();                                                                  \
-        (void)ok;                                                                     \
         (void)fail;                                                                   \
-        (void)rmw_begin();                                                            \
+        struct sim_cpu *cpu = rmw_begin();                                            \
         if (p->raw == *expected) {                                                    \
-            p->raw = desired;                                                         \
+            rmw_write(cpu, &p->raw, &desired, sizeof desired, ok);                    \
             return true;                                                              \
         }                                                                             \
-        *expected = p->raw;                                                           \
+        /* a failed CAS loads the latest value (as a seq_cst load: stronger) */      \
+        mem_load(cpu, SIM_MV_LOAD_SEQ_CST, &p->raw, expected, sizeof *expected);      \
         return false;                                                                 \
     }
 
@@ -221,6 +269,9 @@ void port_fence(enum port_order o)
     struct sim_cpu *cpu = yield_point(costs()->fence_ps);
     if (o != PORT_RELAXED && o != PORT_ACQUIRE)
         sim_sb_drain_all(&cpu->sb);
+    struct sim_machine *m = relaxed_on(cpu);
+    if (m != NULL)
+        sim_mv_fence(&m->mv, cpu->idx, o);
 }
 
 void port_spin_hint(void)
@@ -242,7 +293,7 @@ void port_shm_read(void *dst, const void *shared_src, size_t len_bytes)
 {
     PORT_CALL();
     struct sim_cpu *cpu = sim_current_proc() ? yield_point(shm_cost(len_bytes)) : NULL;
-    mem_read(cpu, shared_src, dst, len_bytes);
+    mem_load(cpu, SIM_MV_LOAD_PLAIN, shared_src, dst, len_bytes);
 }
 
 void port_shm_write(void *shared_dst, const void *src, size_t len_bytes)
@@ -285,6 +336,7 @@ void port_sleep_ns(uint64_t ns)
         return;
     }
     sim_proc_block(p);
+    full_barrier(); /* a system call */
 }
 
 /* ---- DMA memory ---------------------------------------------------------------- */
@@ -337,6 +389,7 @@ enum iosim_err port_dma_alloc(size_t len_bytes, size_t align_bytes, struct port_
     res_link(p, &rec->res, RES_DMA);
     *out = (struct port_dma){.host = sim_mem_host(&m->mem, pa, len), .bus_addr = pa,
                              .len_bytes = (size_t)len};
+    sim_mv_external_write(&m->mv, out->host, (size_t)len); /* a new owner: no older versions */
     return IOSIM_OK;
 }
 
@@ -425,7 +478,9 @@ static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
         struct sim_proc *p = sim_current_proc();                                      \
         if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
             return (uint##BITS##_t)~(uint##BITS##_t)0;                                \
-        return (uint##BITS##_t)sim_io_mmio_read(p->machine, p, bar->phys + off, BITS / 8); \
+        uint64_t v = sim_io_mmio_read(p->machine, p, bar->phys + off, BITS / 8);     \
+        full_barrier();                                                               \
+        return (uint##BITS##_t)v;                                                     \
     }                                                                                 \
     void port_mmio_write##BITS(struct port_bar *bar, uint64_t off, uint##BITS##_t v)  \
     {                                                                                 \
@@ -434,6 +489,7 @@ static bool bar_ok(const struct port_bar *bar, uint64_t off, unsigned size)
         if (p == NULL || !bar_ok(bar, off, BITS / 8))                                 \
             return;                                                                   \
         sim_io_mmio_write(p->machine, p, bar->phys + off, BITS / 8, v);               \
+        full_barrier();                                                               \
     }
 
 SIM_MMIO_DEFS(8)
@@ -476,7 +532,9 @@ enum iosim_err port_irq_wait(struct port_irq *irq, uint64_t timeout_ns)
     sim_time_ps t = timeout_ns == PORT_IRQ_NO_TIMEOUT || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
                         ? SIM_TIME_MAX : timeout_ns * SIM_NS;
     sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
-    return sim_io_irq_wait(p->machine, p, irq->line, t);
+    enum iosim_err e = sim_io_irq_wait(p->machine, p, irq->line, t);
+    full_barrier(); /* a system call */
+    return e;
 }
 
 enum iosim_err port_irq_wait_word(struct port_irq *irq, port_atomic_u32 *word, uint32_t expected,
@@ -489,7 +547,9 @@ enum iosim_err port_irq_wait_word(struct port_irq *irq, port_atomic_u32 *word, u
     sim_time_ps t = timeout_ns == PORT_IRQ_NO_TIMEOUT || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
                         ? SIM_TIME_MAX : timeout_ns * SIM_NS;
     sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
-    return sim_io_irq_wait_word(p->machine, p, irq->line, &word->raw, expected, t);
+    enum iosim_err e = sim_io_irq_wait_word(p->machine, p, irq->line, &word->raw, expected, t);
+    full_barrier(); /* a system call */
+    return e;
 }
 
 /* ---- waiting on shared words ---------------------------------------------------------- */
@@ -503,7 +563,9 @@ enum iosim_err port_wait_u32(port_atomic_u32 *word, uint32_t expected, uint64_t 
     sim_time_ps t = timeout_ns == PORT_WAIT_FOREVER || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
                         ? SIM_TIME_MAX : timeout_ns * SIM_NS;
     sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
-    return sim_io_wait(p->machine, p, &word->raw, expected, t);
+    enum iosim_err e = sim_io_wait(p->machine, p, &word->raw, expected, t);
+    full_barrier(); /* a system call */
+    return e;
 }
 
 enum iosim_err port_wait_u32_pair(port_atomic_u32 *word, uint32_t expected,
@@ -519,7 +581,9 @@ enum iosim_err port_wait_u32_pair(port_atomic_u32 *word, uint32_t expected,
     sim_time_ps t = timeout_ns == PORT_WAIT_FOREVER || timeout_ns > SIM_TIME_MAX / SIM_NS - 1
                         ? SIM_TIME_MAX : timeout_ns * SIM_NS;
     sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
-    return sim_io_wait2(p->machine, p, &word->raw, expected, &word2->raw, expected2, t);
+    enum iosim_err e = sim_io_wait2(p->machine, p, &word->raw, expected, &word2->raw, expected2, t);
+    full_barrier(); /* a system call */
+    return e;
 }
 
 uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
@@ -533,6 +597,7 @@ uint32_t port_wake(port_atomic_u32 *word, uint32_t n)
         sim_proc_cost(p, m->cfg.costs.syscall_ps);
         /* a wake is a system call: the caller's earlier stores are published */
         sim_sb_drain_all(&sim_current_cpu()->sb);
+        full_barrier();
     }
     return sim_io_wake(m, &word->raw, n);
 }
@@ -550,6 +615,7 @@ enum iosim_err port_kmem_alloc(size_t len_bytes, void **out)
     if (e != IOSIM_OK)
         return e;
     *out = sim_mem_host(&m->mem, pa, len_bytes);
+    sim_mv_external_write(&m->mv, *out, len_bytes); /* a new owner: no older versions */
     return IOSIM_OK;
 }
 
@@ -771,6 +837,11 @@ int64_t port_sys_spawn(const char *name, const char *program, const char *args, 
         return -(int64_t)iosim_err_errno(IOSIM_ENOSYS);
     if (name == NULL || program == NULL)
         return -(int64_t)iosim_err_errno(IOSIM_EINVAL);
+    struct sim_machine *m = relaxed_on(sim_current_cpu());
+    if (m != NULL) { /* the child sees what the parent wrote before */
+        sim_sb_drain_all(&sim_current_cpu()->sb);
+        sim_mv_spawn(&m->mv, sim_current_cpu()->idx);
+    }
     return sp->spawn(sp->ctx, p->machine, name, program, args != NULL ? args : "", flags);
 }
 
@@ -783,6 +854,7 @@ static const struct port_kernel_ops *syscall_enter(void)
     if (p == NULL)
         return NULL;
     sim_proc_cost(p, p->machine->cfg.costs.syscall_ps);
+    full_barrier();
     return p->machine->kernel;
 }
 

@@ -11,11 +11,19 @@ static bool overlap(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
     return a < b + blen && b < a + alen;
 }
 
+static void entry_store(struct sim_storebuf *sb, const struct sim_sb_entry *e)
+{
+    if (sb->commit != NULL)
+        sb->commit(sb->commit_ctx, sb->owner, e->host, e->data, e->len_bytes);
+    else
+        memcpy(e->host, e->data, e->len_bytes);
+}
+
 static void entry_commit(struct sim_storebuf *sb, uint32_t i)
 {
     ASSERT(i < sb->count);
     struct sim_sb_entry *e = &sb->entries[i];
-    memcpy(e->host, e->data, e->len_bytes);
+    entry_store(sb, e);
     memmove(&sb->entries[i], &sb->entries[i + 1], (sb->count - i - 1) * sizeof *e);
     sb->count--;
     sb->drained++;
@@ -24,10 +32,8 @@ static void entry_commit(struct sim_storebuf *sb, uint32_t i)
 void sim_sb_drain_all(struct sim_storebuf *sb)
 {
     ASSERT(sb != NULL);
-    for (uint32_t i = 0; i < sb->count; i++) {
-        struct sim_sb_entry *e = &sb->entries[i];
-        memcpy(e->host, e->data, e->len_bytes);
-    }
+    for (uint32_t i = 0; i < sb->count; i++)
+        entry_store(sb, &sb->entries[i]);
     sb->drained += sb->count;
     sb->count = 0;
 }
@@ -70,9 +76,16 @@ void sim_sb_write(struct sim_storebuf *sb, void *host, const void *src, size_t l
 void sim_sb_read(const struct sim_storebuf *sb, const void *host, void *dst, size_t len_bytes)
 {
     ASSERT(sb != NULL && host != NULL && dst != NULL);
+    memcpy(dst, host, len_bytes);
+    sim_sb_overlay(sb, host, dst, len_bytes);
+}
+
+void sim_sb_overlay(const struct sim_storebuf *sb, const void *host, void *dst,
+                    size_t len_bytes)
+{
+    ASSERT(sb != NULL && host != NULL && dst != NULL);
     const uint8_t *h = host;
     uint8_t *out = dst;
-    memcpy(out, h, len_bytes);
     /* oldest to newest, so the newest store to each byte wins */
     for (uint32_t i = 0; i < sb->count; i++) {
         const struct sim_sb_entry *e = &sb->entries[i];

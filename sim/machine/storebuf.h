@@ -13,8 +13,8 @@
  * preemption drain the whole buffer first (docs/architecture.md, "memory
  * model").
  *
- * Not modelled: loads satisfied early (load-load reordering); a missing
- * acquire on the reading side is therefore not detected.
+ * An entry reaching memory goes through `commit` when set (the machine logs
+ * it in memview.h, which gives loads their stale versions), else memcpy.
  *
  *     sim_sb_write(&cpu->sb, host, &v, 4, now);      relaxed store
  *     sim_sb_read(&cpu->sb, host, &v, 4);            load with forwarding
@@ -41,10 +41,17 @@ struct sim_sb_entry {
     uint8_t data[SIM_SB_ENTRY_BYTES];
 };
 
+/* Performs one entry's store: copies len bytes of data to host. */
+typedef void (*sim_sb_commit_fn)(void *ctx, uint32_t owner, uint8_t *host, const uint8_t *data,
+                                 uint32_t len_bytes);
+
 struct sim_storebuf {
     struct sim_sb_entry entries[SIM_SB_ENTRIES]; /* oldest first */
     uint32_t count;
     uint64_t drained;                            /* statistics */
+    sim_sb_commit_fn commit;                     /* NULL: memcpy */
+    void *commit_ctx;                            /* borrowed */
+    uint32_t owner;                              /* the CPU, passed to commit */
 };
 
 /* Buffers a store of any length (split into entries) to become visible at
@@ -55,6 +62,10 @@ void sim_sb_write(struct sim_storebuf *sb, void *host, const void *src, size_t l
 
 /* Reads memory as this CPU sees it: memory overlaid with its own entries. */
 void sim_sb_read(const struct sim_storebuf *sb, const void *host, void *dst, size_t len_bytes);
+
+/* Overlays its own entries on dst, a copy of [host, +len) read elsewhere. */
+void sim_sb_overlay(const struct sim_storebuf *sb, const void *host, void *dst,
+                    size_t len_bytes);
 
 void sim_sb_drain_all(struct sim_storebuf *sb);
 

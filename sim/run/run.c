@@ -257,6 +257,8 @@ static void check_all(struct run_state *rs)
     for (uint32_t i = 0; i < rs->s->expect_count; i++)
         check_one(rs, &rs->s->expects[i]);
     check_asserts(rs);
+    if (rs->m->mv.races > 0) /* a data race the memory model saw (memview.h) */
+        verdict(rs, "memory", 1, 1, false, rs->m->mv.race_msg);
     if (!rs->s->end_expected) {
         char msg[SIM_RUN_MSG_MAX];
         bool ok = rs->m->end == SIM_END_ALL_EXITED;

@@ -84,3 +84,16 @@ Test(planted_race, pct3_finds_the_missing_release)
 {
     policy_finds_and_replays("message-passing-relaxed", "pct:3");
 }
+
+/* One planted scenario per reordering the memory model allows (memview.h,
+ * docs/architecture.md "The memory model"). */
+#define PLANTED_TESTS(id, file)                                                            \
+    Test(planted_race, fifo_never_finds_##id) { fifo_never_finds(file); }                  \
+    Test(planted_race, random_finds_##id) { policy_finds_and_replays(file, "random"); }    \
+    Test(planted_race, pct2_finds_##id) { policy_finds_and_replays(file, "pct:2"); }       \
+    Test(planted_race, pct3_finds_##id) { policy_finds_and_replays(file, "pct:3"); }
+
+PLANTED_TESTS(the_missing_acquire, "mp-missing-acquire")         /* load->load */
+PLANTED_TESTS(the_unfenced_dekker, "sb-dekker-relaxed")          /* store->load */
+PLANTED_TESTS(the_unordered_writers, "2+2w-relaxed")             /* store->store */
+PLANTED_TESTS(the_early_slot_release, "ring-slot-early-release") /* load->store */
