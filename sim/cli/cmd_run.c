@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_faults.h"
 #include "sim/trace/trace.h"
 
 void cli_format_time(uint64_t ps, char *buf, size_t cap)
@@ -74,6 +75,8 @@ void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_ru
 
 struct run_args {
     const char *path;
+    const char *faults;            /* --faults MODE */
+    const char *fault_set;         /* --fault-set TEXT */
     const char *policy;
     const char *trace;
     uint64_t seed;
@@ -112,6 +115,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
                        &a->policy),
         {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
          .help = "record the run in an SQLite trace database (created if missing)"},
+        {.name = "faults", .metavar = "MODE", .parse = cli_opt_text, .dest = &a->faults,
+         .help = "swarm: a fault set drawn from the seed (of the scenario's fuzz.faults)"},
+        {.name = "fault-set", .metavar = "TEXT", .parse = cli_opt_text, .dest = &a->fault_set,
+         .help = "an explicit fault set, as a repro line gives it"},
         {0},
     };
     const struct cli_command cmd = {
@@ -141,6 +148,13 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return CLI_EXIT_USAGE;
     }
+    static struct sim_faultset fs;
+    const struct sim_faultset *set;
+    if (!cli_faults_choose("iosim run", s, a.faults, a.fault_set,
+                           a.seed_set ? a.seed : s->machine.seed, &fs, &set)) {
+        sim_scenario_free(s);
+        return CLI_EXIT_USAGE;
+    }
     struct sim_trace_db *db = NULL;
     if (a.trace != NULL) {
         char msg[256];
@@ -151,7 +165,7 @@ int cli_run(int argc, char **argv)
         }
     }
     struct sim_run_opts o = {.seed = a.seed, .seed_set = a.seed_set, .policy = a.policy,
-                             .db = db, .program = "iosim"};
+                             .db = db, .program = "iosim", .faults = set};
     static struct sim_run_result r;
     enum iosim_err e = sim_run(s, &o, &r);
     cli_print_result(stdout, s, &r);

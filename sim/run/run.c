@@ -11,6 +11,7 @@
 #include "sim/machine/dev.h"
 #include "sim/run/expect_trace.h"
 #include "sim/run/program_exec.h"
+#include "sim/run/run_faults.h"
 #include "sim/run/run_spawn.h"
 #include "sim/trace/trace.h"
 
@@ -24,6 +25,7 @@ struct run_state {
     struct port_kernel_ops kernel_ops;
     struct sim_expect_tally tally;    /* `trace:` expectations */
     bool tallying;                    /* the scenario has some */
+    struct sim_run_faults *faults;    /* opts->faults put on this run */
 };
 
 /* A fio_result row's columns, as trace_tables.h lists them. */
@@ -330,7 +332,7 @@ static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
         rd->attached[fi] = true;
     }
     for (uint32_t i = 0; i < s->device_count; i++) {
-        const struct sim_scn_device *d = &s->devices[i];
+        const struct sim_scn_device *d = sim_run_faults_device(rs->faults, i);
         const char *why = NULL;
         struct sim_family_run run = {.m = rs->m, .shared = rd->shared[sim_family_index(d->family)],
                                      .shared_of = shared_of, .instance_of = instance_of,
@@ -464,8 +466,16 @@ static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts 
     }
     snprintf(r->policy, sizeof r->policy, "%s", policy);
     r->seed = cfg->seed;
-    snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
-             o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
+    int n = snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
+                     o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
+    if (o->faults != NULL) { /* explicit, so that it can be edited (iosim shrink) */
+        static char text[SIM_FAULTSET_TEXT_MAX];
+        if (sim_faultset_format(o->faults, text, sizeof text) != IOSIM_OK) {
+            snprintf(r->message, sizeof r->message, "the fault set is too long to print");
+            return IOSIM_ENOSPC;
+        }
+        snprintf(r->repro + n, sizeof r->repro - (size_t)n, " --fault-set '%s'", text);
+    }
     reset_tallies(s);
     return IOSIM_OK;
 }
@@ -517,6 +527,8 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         e = add_processes(rs, ctx);
     if (e == IOSIM_OK)
         e = add_kills(rs);
+    if (e == IOSIM_OK)
+        e = sim_run_faults_schedule(rs->faults, rs->m, rs->tr);
     if (e == IOSIM_OK) {
         sim_machine_run(rs->m);
         check_all(rs);
@@ -545,9 +557,15 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     memset(r, 0, sizeof *r);
     r->run_id = -1;
     struct sim_machine_config cfg;
+    struct sim_run_faults rf;
+    sim_run_faults_init(&rf, s, o->faults);
     enum iosim_err e = prepare(s, o, &cfg, r);
-    if (e != IOSIM_OK)
+    if (e == IOSIM_OK)
+        e = sim_run_faults_machine(&rf, &cfg, r->message, sizeof r->message);
+    if (e != IOSIM_OK) {
+        sim_run_faults_fini(&rf);
         return e;
+    }
     struct sim_trace tr;
     struct sim_trace_run_info info = {.scenario = s->name, .scenario_file = s->file,
                                       .policy = r->policy, .build_id = IOSIM_BUILD_ID,
@@ -555,12 +573,14 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     e = sim_trace_init(&tr, o->db, &info);
     if (e != IOSIM_OK) {
         snprintf(r->message, sizeof r->message, "trace: %s", iosim_err_text(e));
+        sim_run_faults_fini(&rf);
         return e;
     }
-    struct run_state rs = {.s = s, .r = r, .tr = &tr};
+    struct run_state rs = {.s = s, .r = r, .tr = &tr, .faults = &rf};
     rs.tallying = sim_expect_tally_init(&rs.tally, s);
     sim_trace_set_tap(&tr, run_tap, &rs);
     e = simulate(&rs, &cfg);
     sim_trace_fini(&tr);
+    sim_run_faults_fini(&rf); /* after the devices made from its copies */
     return e;
 }
