@@ -380,4 +380,6 @@ const struct sim_family usb_family = {
     .create = create,
     .destroy = destroy,
     .counters = counters,
+    .swarm_kinds = usb_family_swarm_kinds,
+    .swarm_apply = usb_family_swarm_apply,
 };

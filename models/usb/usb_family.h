@@ -104,5 +104,11 @@ extern const struct sim_family usb_family;
 enum iosim_err usb_family_load(struct sim_family_loader *ld, const struct yml_node *map,
                                uint32_t type, const char *name);
 void usb_family_config_free(void *config);
+/* The fault swarm's hooks (usb_family_swarm.c; family.h's swarm_kinds and
+ * swarm_apply). */
+uint32_t usb_family_swarm_kinds(const void *config, uint32_t type, struct sim_swarm_kind *out,
+                                uint32_t cap);
+enum iosim_err usb_family_swarm_apply(void *config, uint32_t type, uint32_t kind,
+                                      const uint64_t *values, const char **why);
 
 #endif /* IOSIM_MODELS_USB_FAMILY_H */

@@ -138,7 +138,7 @@ void xhci_host_system_error(struct xhci *x, const char *why)
     x->usbcmd &= ~XHCI_USBCMD_RS;
     if (xhci_running(x))
         halt_now(x);
-    if (x->usbcmd & XHCI_USBCMD_HSEE)
+    if ((x->usbcmd & XHCI_USBCMD_HSEE) && !x->destroying) /* the run is over then */
         (void)pci_fn_interrupt(x->fn, 0);
 }
 

@@ -111,6 +111,8 @@ static bool write_trb(struct xhci *x, struct xhci_intr *in, const struct xhci_tr
         b[8 + i] = (uint8_t)(t->status >> (8 * i));
         b[12 + i] = (uint8_t)(control >> (8 * i));
     }
+    if (x->destroying) /* devices detached as the controller goes: nobody reads events now */
+        return false;
     if (xhci_dma_write(x, enqueue_addr(in), b, sizeof b) != IOSIM_OK) {
         xhci_host_system_error(x, "an event could not be written to the event ring");
         return false;

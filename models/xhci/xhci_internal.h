@@ -102,6 +102,8 @@ struct xhci_ep {
     bool device_ready;                   /* the hook came while we were not waiting */
     uint32_t edtla;                      /* Event Data Transfer Length Accumulator */
     uint32_t trb_done;                   /* bytes of the current TRB moved so far */
+    uint32_t halt_done;                  /* trb_done when it halted: a Reset Endpoint with
+                                            TSP (a soft retry) goes on from there [4.6.8.1] */
     uint32_t errors;                     /* consecutive transaction errors (vs CErr) */
     struct xhci_xfer_pos cur;            /* the TRB in flight (or NAKed, or stopped on) */
     uint32_t cur_result;                 /* enum usb_result of its device transaction */

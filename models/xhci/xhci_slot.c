@@ -352,7 +352,12 @@ static uint32_t reset_ep(struct xhci *x, uint32_t slot, const struct xhci_trb *t
     if (cc != XHCI_CC_SUCCESS)
         return cc;
     ep->state = XHCI_EP_STATE_STOPPED;
-    ep->errors = 0; /* TSP: the model keeps no other transfer state to preserve */
+    ep->errors = 0;
+    /* TSP (a soft retry): the transaction that failed is tried again and
+     * the TRB goes on where it stopped - the bytes it moved stay moved;
+     * without TSP the TRB starts over [4.6.8, 4.6.8.1] */
+    ep->trb_done = (t->control & XHCI_TRB_TSP) != 0 ? ep->halt_done : 0;
+    ep->halt_done = 0;
     xhci_ctx_write_ep(x, slot, dci);
     return XHCI_CC_SUCCESS;
 }
@@ -385,7 +390,7 @@ static uint32_t set_tr_dequeue(struct xhci *x, uint32_t slot, const struct xhci_
     ep->deq = p;
     ep->dcs = (t->parameter & XHCI_SET_DEQ_DCS) != 0;
     ep->td_open = ep->td_short = ep->trb_started = false;
-    ep->trb_done = ep->edtla = 0;
+    ep->trb_done = ep->edtla = ep->halt_done = 0;
     ep->state = XHCI_EP_STATE_STOPPED;
     xhci_ctx_write_ep(x, slot, dci);
     return XHCI_CC_SUCCESS;

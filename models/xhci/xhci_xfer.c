@@ -179,6 +179,7 @@ static void ep_fail(struct xhci *x, uint32_t slot, uint32_t dci, const struct xh
     ep->state = cc == XHCI_CC_TRB_ERROR ? XHCI_EP_STATE_ERROR : XHCI_EP_STATE_HALTED;
     ep->nak_wait = false;
     ep->td_open = ep->td_short = ep->trb_started = false;
+    ep->halt_done = ep->trb_done; /* the retried transaction continues the TRB */
     ep->trb_done = 0;
     ep->errors = 0;
     xhci_ctx_write_ep(x, slot, dci);

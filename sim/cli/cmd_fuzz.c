@@ -35,6 +35,7 @@
 #include "impl/port/check.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/fuzz_cover.h"
+#include "sim/cli/cli_faults.h"
 #include "sim/cli/junit.h"
 #include "sim/cli/workers.h"
 #include "sim/run/cover.h"
@@ -60,6 +61,8 @@ struct fuzz_args {
     const char *junit;
     uint64_t shard_k, shard_n;
     struct fuzz_cover *cover;         /* --policy cover: the plans and the corpus */
+    const char *faults;               /* --faults: NULL, none or swarm */
+    struct sim_scenario *scn[FUZZ_FILES_MAX]; /* loaded once by the parent (fault sets) */
 };
 
 enum fuzz_outcome { FUZZ_PASS, FUZZ_FAIL, FUZZ_CRASH, FUZZ_NONDET, FUZZ_ERROR };
@@ -138,10 +141,32 @@ static uint64_t file_index(const struct fuzz_args *a, uint64_t i)
 
 static const char *file_of(const struct fuzz_args *a, uint64_t i) { return a->files[file_index(a, i)]; }
 
+/* Run i's fault set (drawn from its seed) into *fs, of scenario s (its
+ * file's); NULL without --faults swarm or when s allows no faults. */
+static const struct sim_faultset *faults_of(const struct fuzz_args *a, const struct sim_scenario *s,
+                                            uint64_t i, struct sim_faultset *fs)
+{
+    if (a->faults == NULL || strcmp(a->faults, "swarm") != 0 || s->allowed_count == 0)
+        return NULL; /* (check_inputs said so once) */
+    sim_faultset_draw(s, seed_of(a, i), fs);
+    return fs;
+}
+
+/* Run i's fault set as text; false when it has none. */
+static bool faults_text(const struct fuzz_args *a, uint64_t i, char *buf, size_t cap)
+{
+    static struct sim_faultset fs;
+    const struct sim_faultset *set = faults_of(a, a->scn[file_index(a, i)], i, &fs);
+    return set != NULL && sim_faultset_format(set, buf, cap) == IOSIM_OK;
+}
+
 static void repro_of(const struct fuzz_args *a, uint64_t i, char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "iosim run %s --seed %" PRIu64 " --policy %s", file_of(a, i),
-                     seed_of(a, i), policy_of(a, i));
+    char text[SIM_FAULTSET_TEXT_MAX];
+    bool has = faults_text(a, i, text, sizeof text);
+    int n = snprintf(buf, cap, "iosim run %s --seed %" PRIu64 " --policy %s%s%s%s", file_of(a, i),
+                     seed_of(a, i), policy_of(a, i), has ? " --fault-set '" : "", has ? text : "",
+                     has ? "'" : "");
     const struct fuzz_cover_run *r = cover_of(a, i);
     if (r == NULL || !r->scripted || n < 0 || (size_t)n >= cap)
         return;
@@ -196,8 +221,10 @@ static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t 
 {
     static struct sim_run_result r, again;
     static struct sim_cover cov;
+    static struct sim_faultset fs;
     struct sim_decisions rec = {0};
-    struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true, .policy = policy_of(a, i)};
+    struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true, .policy = policy_of(a, i),
+                             .faults = faults_of(a, s, i, &fs)};
     cover_opts(a, i, &o, &rec, &cov);
     double w0 = wall_now();
     enum iosim_err e = sim_run(s, &o, &r);
@@ -314,7 +341,7 @@ static bool spawn(const struct fuzz_args *a, struct fuzz_worker *wk, uint64_t w,
 
 static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct fuzz_msg *m)
 {
-    char repro[FUZZ_TEXT + 64];
+    char repro[FUZZ_TEXT + SIM_FAULTSET_TEXT_MAX + 64];
     repro_of(a, m->index, repro, sizeof repro);
     t->done++;
     if (m->outcome == FUZZ_PASS) {
@@ -353,6 +380,11 @@ static void record(const struct fuzz_args *a, struct fuzz_tally *t, const struct
         sqlite3_bind_int64(t->ins, 12, t->coverage);
     else
         sqlite3_bind_null(t->ins, 12);
+    char faults[SIM_FAULTSET_TEXT_MAX];
+    if (faults_text(a, m->index, faults, sizeof faults))
+        sqlite3_bind_text(t->ins, 13, faults, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(t->ins, 13);
     (void)sqlite3_step(t->ins);
     if (++t->batched == FUZZ_BATCH_ROWS) {
         (void)sqlite3_exec(t->db, "COMMIT; BEGIN", NULL, NULL, NULL);
@@ -548,10 +580,10 @@ static bool open_summary(const struct fuzz_args *a, struct fuzz_tally *t, const 
     if (sqlite3_open(a->trace, &t->db) != SQLITE_OK)
         return false;
     sqlite3_busy_timeout(t->db, 60000);
-    char sql[384];
+    char sql[400];
     snprintf(sql, sizeof sql, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, result, trace_hash,"
-             " end_ps, wall_us, failure, repro, run_id, coverage) VALUES('%s',?,?,?,?,?,?,?,?,?,?,?,?)",
-             campaign);
+             " end_ps, wall_us, failure, repro, run_id, coverage, faults)"
+             " VALUES('%s',?,?,?,?,?,?,?,?,?,?,?,?,?)", campaign);
     return sqlite3_exec(t->db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(t->db, sql, -1, &t->ins, NULL) == SQLITE_OK &&
            sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
@@ -601,8 +633,10 @@ static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, i
         if (sim_scenario_load(file_of(a, i), &s, &err) != IOSIM_OK)
             continue;
         struct sim_decisions d = {0};
+        static struct sim_faultset fs; /* the run's set again */
         struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true,
-                                 .policy = policy_of(a, i), .db = tdb, .record = &d};
+                                 .policy = policy_of(a, i), .db = tdb, .record = &d,
+                                 .faults = faults_of(a, s, i, &fs)};
         const struct fuzz_cover_run *cr = cover_of(a, i);
         if (cr != NULL && cr->scripted) { /* a mutant: its script is its schedule */
             o.record = NULL;
@@ -806,6 +840,8 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
          .help = "a summary row per run (fuzz_run), failing runs traced whole"},
         {.name = "junit", .metavar = "FILE", .parse = cli_opt_text, .dest = &a->junit,
          .help = "a JUnit XML report: the campaign, and each failing run"},
+        {.name = "faults", .metavar = "MODE", .parse = cli_opt_text, .dest = &a->faults,
+         .help = "swarm: each run a fault set drawn from its seed (the scenario's fuzz.faults)"},
         {0},
     };
     const struct cli_command cmd = {
@@ -829,17 +865,20 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
     return CLI_OPTS_GO_ON;
 }
 
-/* Every scenario loads and the policy parses, before any worker starts. */
-static bool check_inputs(const struct fuzz_args *a)
+/* Every scenario loads (kept: the runs' fault sets are drawn from them)
+ * and the policy and the faults mode parse, before any worker starts. */
+static bool check_inputs(struct fuzz_args *a)
 {
     for (uint64_t f = 0; f < a->nfiles; f++) {
-        struct sim_scenario *s;
         struct yml_error err;
-        if (sim_scenario_load(a->files[f], &s, &err) != IOSIM_OK) {
+        if (sim_scenario_load(a->files[f], &a->scn[f], &err) != IOSIM_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return false;
         }
-        sim_scenario_free(s);
+        static struct sim_faultset fs;
+        const struct sim_faultset *set;
+        if (!cli_faults_choose("iosim fuzz", a->scn[f], a->faults, NULL, 0, &fs, &set))
+            return false; /* says once which scenarios allow no faults */
     }
     if (strcmp(a->policy, "mix") == 0 || strcmp(a->policy, "cover") == 0)
         return true;
@@ -907,6 +946,8 @@ int cli_fuzz(int argc, char **argv)
                a.cover->corpus_n);
     cover_teardown(&a, &t);
     printf("%" PRIu64 " passed, %" PRIu64 " failed\n", t.passed, t.failed);
+    for (uint64_t f = 0; f < a.nfiles; f++)
+        sim_scenario_free(a.scn[f]);
     if (rc != 0)
         return rc;
     return t.failed > 0 ? CLI_EXIT_FAIL : CLI_EXIT_PASS;

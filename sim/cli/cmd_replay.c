@@ -1,8 +1,9 @@
 /*
  * `iosim replay FILE.db --run ID`: runs a recorded run again and checks it
  * is the same run. A run is determined by its scenario file, seed and
- * policy - every schedule decision, fault and device timing is drawn from
- * the seed's streams. When the campaign stored the run's schedule
+ * policy (and its fault set, which its recorded command carries as
+ * --fault-set) - every schedule decision, fault and device timing is drawn
+ * from the seed's streams. When the campaign stored the run's schedule
  * decisions (fuzz_run.decisions: failing runs, shrunk runs), the replay
  * makes exactly those instead of drawing them: a shrunk run has no seed of
  * its own that gives its schedule. The trace hash, which covers every row
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_faults.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
@@ -36,6 +38,8 @@ struct recorded {
     bool has_decisions;
     struct sim_decisions decisions;
     char counts[512];
+    bool has_faults;               /* the run had a fault set (its command's --fault-set) */
+    char faults[SIM_FAULTSET_TEXT_MAX];
 };
 
 static void copy_text(char *dst, size_t cap, const unsigned char *src)
@@ -81,7 +85,7 @@ static bool read_run(const char *path, uint64_t id, struct recorded *rec)
         sqlite3_close(db);
         return false;
     }
-    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, trace_hash, result FROM run "
+    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, trace_hash, result, command FROM run "
                                "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "iosim replay: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
     } else {
@@ -96,6 +100,8 @@ static bool read_run(const char *path, uint64_t id, struct recorded *rec)
             copy_text(rec->policy, sizeof rec->policy, sqlite3_column_text(st, 2));
             copy_text(rec->hash, sizeof rec->hash, sqlite3_column_text(st, 3));
             copy_text(rec->result, sizeof rec->result, sqlite3_column_text(st, 4));
+            rec->has_faults = cli_faults_of_command((const char *)sqlite3_column_text(st, 5),
+                                                    rec->faults, sizeof rec->faults);
             ok = read_decisions(db, path, id, rec);
         }
     }
@@ -143,6 +149,14 @@ static int replay(const struct replay_args *a, const struct recorded *rec, struc
         fprintf(stderr, "iosim replay: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
+    static struct sim_faultset fs;
+    const struct sim_faultset *set = NULL;
+    if (rec->has_faults &&
+        !cli_faults_choose("iosim replay", s, NULL, rec->faults, rec->seed, &fs, &set)) {
+        if (db != NULL)
+            sim_trace_db_close(db);
+        return CLI_EXIT_USAGE;
+    }
     static uint64_t counts[SIM_SCN_COUNTS_MAX];
     if (sim_scn_counts_parse(s, rec->counts, counts, msg, sizeof msg) != IOSIM_OK) {
         fprintf(stderr, "iosim replay: %s\n", msg);
@@ -150,6 +164,7 @@ static int replay(const struct replay_args *a, const struct recorded *rec, struc
         return CLI_EXIT_USAGE;
     }
     struct sim_run_opts o = {.seed = rec->seed, .seed_set = true, .policy = rec->policy, .db = db,
+                             .faults = set,
                              .decisions = rec->has_decisions ? &rec->decisions : NULL,
                              .counts = counts};
     if (rec->has_decisions)

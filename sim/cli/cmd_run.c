@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_faults.h"
 #include "sim/trace/trace.h"
 
 void cli_format_time(uint64_t ps, char *buf, size_t cap)
@@ -74,6 +75,8 @@ void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_ru
 
 struct run_args {
     const char *path;
+    const char *faults;            /* --faults MODE */
+    const char *fault_set;         /* --fault-set TEXT */
     const char *policy;
     const char *trace;
     uint64_t seed;
@@ -128,6 +131,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
          .help = "make these schedule decisions, the default elsewhere (iosim shrink)"},
         {.name = "counts", .metavar = "NAME=N,...", .parse = cli_opt_text, .dest = &a->counts,
          .help = "set the scenario's shrinkable counts (iosim shrink)"},
+        {.name = "faults", .metavar = "MODE", .parse = cli_opt_text, .dest = &a->faults,
+         .help = "swarm: a fault set drawn from the seed (of the scenario's fuzz.faults)"},
+        {.name = "fault-set", .metavar = "TEXT", .parse = cli_opt_text, .dest = &a->fault_set,
+         .help = "an explicit fault set, as a repro line gives it"},
         {0},
     };
     const struct cli_command cmd = {
@@ -160,6 +167,14 @@ int cli_run(int argc, char **argv)
         sim_dec_free(&a.decisions);
         return CLI_EXIT_USAGE;
     }
+    static struct sim_faultset fs;
+    const struct sim_faultset *set;
+    if (!cli_faults_choose("iosim run", s, a.faults, a.fault_set,
+                           a.seed_set ? a.seed : s->machine.seed, &fs, &set)) {
+        sim_scenario_free(s);
+        sim_dec_free(&a.decisions);
+        return CLI_EXIT_USAGE;
+    }
     struct sim_trace_db *db = NULL;
     if (a.trace != NULL) {
         char msg[256];
@@ -181,7 +196,7 @@ int cli_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct sim_run_opts o = {.seed = a.seed, .seed_set = a.seed_set, .policy = a.policy,
-                             .db = db, .program = "iosim",
+                             .db = db, .program = "iosim", .faults = set,
                              .decisions = a.decisions_set ? &a.decisions : NULL,
                              .counts = a.counts != NULL ? counts : NULL};
     static struct sim_run_result r;

@@ -12,6 +12,7 @@
 #include "sim/run/cover.h"
 #include "sim/run/expect_trace.h"
 #include "sim/run/program_exec.h"
+#include "sim/run/run_faults.h"
 #include "sim/run/run_spawn.h"
 #include "sim/trace/trace.h"
 
@@ -26,6 +27,7 @@ struct run_state {
     struct sim_expect_tally tally;    /* `trace:` expectations */
     bool tallying;                    /* the scenario has some */
     struct sim_cover *cover;          /* NULL: no coverage wanted */
+    struct sim_run_faults *faults;    /* opts->faults put on this run */
 };
 
 /* A fio_result row's columns, as trace_tables.h lists them. */
@@ -336,7 +338,7 @@ static enum iosim_err add_devices(struct run_state *rs, struct run_devices *rd)
         rd->attached[fi] = true;
     }
     for (uint32_t i = 0; i < s->device_count; i++) {
-        const struct sim_scn_device *d = &s->devices[i];
+        const struct sim_scn_device *d = sim_run_faults_device(rs->faults, i);
         const char *why = NULL;
         struct sim_family_run run = {.m = rs->m, .shared = rd->shared[sim_family_index(d->family)],
                                      .shared_of = shared_of, .instance_of = instance_of,
@@ -455,6 +457,20 @@ static void reset_tallies(struct sim_scenario *s)
     }
 }
 
+/* Appends text to the repro line; a line that would overflow keeps what
+ * fits (len stops at the end). */
+static void repro_cat(char *buf, size_t cap, size_t *len, const char *text)
+{
+    if (*len + 1 >= cap)
+        return;
+    size_t k = strlen(text);
+    if (k > cap - 1 - *len)
+        k = cap - 1 - *len;
+    memcpy(buf + *len, text, k);
+    *len += k;
+    buf[*len] = '\0';
+}
+
 /* The script on the repro line (its text needs no shell quoting), or -
  * when it is too long for one - a note saying so. */
 static void repro_decisions(char *buf, size_t cap, const struct sim_decisions *d)
@@ -485,12 +501,25 @@ static enum iosim_err prepare(struct sim_scenario *s, const struct sim_run_opts 
     r->seed = cfg->seed;
     int n = snprintf(r->repro, sizeof r->repro, "%s run %s --seed %" PRIu64 " --policy %s",
                      o->program != NULL ? o->program : "iosim", s->file, cfg->seed, policy);
-    if (o->counts != NULL && sim_scn_counts_format(s, o->counts, NULL, 0) > 0)
-        n += snprintf(r->repro + n, sizeof r->repro - (size_t)n, " --counts ");
-    if ((size_t)n < sizeof r->repro)
-        n += (int)sim_scn_counts_format(s, o->counts, r->repro + n, sizeof r->repro - (size_t)n);
-    if (o->decisions != NULL && (size_t)n < sizeof r->repro)
-        repro_decisions(r->repro + n, sizeof r->repro - (size_t)n, o->decisions);
+    size_t len = n > 0 ? (size_t)n : 0;
+    if (o->faults != NULL) { /* explicit, so that it can be edited (iosim shrink) */
+        static char text[SIM_FAULTSET_TEXT_MAX];
+        if (sim_faultset_format(o->faults, text, sizeof text) != IOSIM_OK) {
+            snprintf(r->message, sizeof r->message, "the fault set is too long to print");
+            return IOSIM_ENOSPC;
+        }
+        repro_cat(r->repro, sizeof r->repro, &len, " --fault-set '");
+        repro_cat(r->repro, sizeof r->repro, &len, text);
+        repro_cat(r->repro, sizeof r->repro, &len, "'");
+    }
+    if (o->counts != NULL && sim_scn_counts_format(s, o->counts, NULL, 0) > 0) {
+        static char text[1024];
+        (void)sim_scn_counts_format(s, o->counts, text, sizeof text);
+        repro_cat(r->repro, sizeof r->repro, &len, " --counts ");
+        repro_cat(r->repro, sizeof r->repro, &len, text);
+    }
+    if (o->decisions != NULL && len + 1 < sizeof r->repro)
+        repro_decisions(r->repro + len, sizeof r->repro - len, o->decisions);
     cfg->decisions_script = o->decisions;
     cfg->decisions_record = o->record;
     sim_scn_counts_apply(s, o->counts);
@@ -545,6 +574,8 @@ static enum iosim_err simulate(struct run_state *rs, struct sim_machine_config *
         e = add_processes(rs, ctx);
     if (e == IOSIM_OK)
         e = add_kills(rs);
+    if (e == IOSIM_OK)
+        e = sim_run_faults_schedule(rs->faults, rs->m, rs->tr);
     if (e == IOSIM_OK) {
         sim_machine_run(rs->m);
         check_all(rs);
@@ -574,9 +605,15 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     memset(r, 0, sizeof *r);
     r->run_id = -1;
     struct sim_machine_config cfg;
+    struct sim_run_faults rf;
+    sim_run_faults_init(&rf, s, o->faults);
     enum iosim_err e = prepare(s, o, &cfg, r);
-    if (e != IOSIM_OK)
+    if (e == IOSIM_OK)
+        e = sim_run_faults_machine(&rf, &cfg, r->message, sizeof r->message);
+    if (e != IOSIM_OK) {
+        sim_run_faults_fini(&rf);
         return e;
+    }
     struct sim_trace tr;
     struct sim_trace_run_info info = {.scenario = s->name, .scenario_file = s->file,
                                       .policy = r->policy, .build_id = IOSIM_BUILD_ID,
@@ -585,13 +622,15 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
     e = sim_trace_init(&tr, o->db, &info);
     if (e != IOSIM_OK) {
         snprintf(r->message, sizeof r->message, "trace: %s", iosim_err_text(e));
+        sim_run_faults_fini(&rf);
         return e;
     }
-    struct run_state rs = {.s = s, .r = r, .tr = &tr, .cover = o->cover};
+    struct run_state rs = {.s = s, .r = r, .tr = &tr, .cover = o->cover, .faults = &rf};
     rs.tallying = sim_expect_tally_init(&rs.tally, s);
     sim_trace_set_tap(&tr, run_tap, &rs);
     e = simulate(&rs, &cfg);
     sim_trace_fini(&tr);
+    sim_run_faults_fini(&rf); /* after the devices made from its copies */
     return e;
 }
 

@@ -26,6 +26,7 @@
 
 struct sim_trace_db;
 struct sim_cover;
+struct sim_faultset;
 
 #define SIM_RUN_FAILURES_MAX 8u
 #define SIM_RUN_MSG_MAX 512u
@@ -44,6 +45,8 @@ struct sim_run_opts {
     const uint64_t *counts;
     /* borrowed, NULL or reset: the run's coverage features (sim/run/cover.h) */
     struct sim_cover *cover;
+    const struct sim_faultset *faults; /* on top of the scenario's own; NULL: none
+                                          (sim/run/faultset.h; of this scenario) */
 };
 
 /* A disk workload's summary row (trace table fio_result), kept for the
@@ -69,7 +72,7 @@ struct sim_run_result {
     uint32_t expectations_failed;
     uint32_t failure_count;        /* messages kept (at most SIM_RUN_FAILURES_MAX) */
     char failures[SIM_RUN_FAILURES_MAX][SIM_RUN_MSG_MAX];
-    char repro[SIM_RUN_MSG_MAX * 2];
+    char repro[SIM_RUN_MSG_MAX * 5]; /* with a fault set's text */
     char message[SIM_RUN_MSG_MAX]; /* simulator failure, when sim_run fails */
     struct sim_counters counters;
     uint32_t fio_count;            /* fio_result rows kept, in emission order */

@@ -50,6 +50,7 @@
 #include "impl/port/err.h"
 #include "sim/machine/dev.h"
 #include "sim/machine/machine.h"
+#include "sim/scenario/swarm.h"
 #include "sim/scenario/yml.h"
 
 #define SIM_FAMILIES_MAX 16u
@@ -137,6 +138,20 @@ struct sim_family {
 
     struct sim_trace_table_def *const *tables;  /* optional, NULL-terminated */
     struct sim_counter_def *const *counters;    /* optional, NULL-terminated */
+
+    /* Optional, both or neither: the fault swarm (sim/scenario/swarm.h).
+     * swarm_kinds fills out[0..cap) with the fault kinds a device of type
+     * types[type] with this config can be given, fitted to it (its
+     * endpoints, its medium), and returns how many: the same answer for
+     * the same config, always. swarm_apply adds kind `kind` (an index into
+     * that answer) with values[] (one per parameter, each legal) to
+     * `config`: a copy of the scenario's made for one run, shallow (what
+     * it points to stays the scenario's and must not be written). Errors
+     * (ENOSPC: the config's own list is full) with *why. */
+    uint32_t (*swarm_kinds)(const void *config, uint32_t type, struct sim_swarm_kind *out,
+                            uint32_t cap);
+    enum iosim_err (*swarm_apply)(void *config, uint32_t type, uint32_t kind,
+                                  const uint64_t *values, const char **why);
 };
 
 /* ---- the registry ----------------------------------------------------------- */

@@ -546,7 +546,7 @@ static enum iosim_err load_doc(struct loader *l)
 {
     static const char *const k[] = {"scenario", "description", "clauses", "seed", "policy", "time_limit",
                                     "scheduler", "machine", "devices", "processes", "faults",
-                                    "expect", NULL};
+                                    "expect", "fuzz", NULL};
     const struct yml_node *root, *v;
     CHECK(yml_get_map(l->doc, yml_root(l->doc), &root, l->err));
     CHECK(yml_check_keys(l->doc, root, k, "the scenario", l->err));
@@ -560,6 +560,8 @@ static enum iosim_err load_doc(struct loader *l)
     if (l->s->proc_count == 0)
         return yml_error_at(l->doc, v, l->err, "a scenario needs at least one process");
     CHECK(load_list(l, root, "faults", load_fault));
+    if ((v = yml_map_get(root, "fuzz")) != NULL)
+        CHECK(sim_scn_fuzz(l, v));
     return load_list(l, root, "expect", sim_scn_expect);
 }
 

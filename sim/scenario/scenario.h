@@ -120,6 +120,37 @@ struct sim_scn_count {
     uint64_t min;                       /* the least it may become */
 };
 
+/* `fuzz.faults:` - the faults the scenario must survive, any subset at any
+ * drawn rate (sim/run/faultset.h draws, formats and applies them). */
+#define SIM_SCN_ALLOWED_MAX 32u
+
+enum sim_scn_allowed_class {
+    SIM_ALLOWED_IRQ_DROP,   /* a machine fault rule, per_mille */
+    SIM_ALLOWED_IRQ_DELAY,  /* per_mille and delay */
+    SIM_ALLOWED_DMA_ERROR,  /* per_mille, on `target` or any device */
+    SIM_ALLOWED_KILL,       /* `target` (a process) killed at `at` */
+    SIM_ALLOWED_FAMILY,     /* a device family's kind, on device `target` */
+};
+
+/*
+ * One allowed fault. Invariants: kind's parameters are the legal ones with
+ * the draw ranges the scenario narrowed; target is "" for irq faults, a
+ * device of the scenario for dma_error (or "" any) and family kinds
+ * (device = its index, family_kind = the kind's index in what its
+ * family's swarm_kinds gave), a process for kill (one declared, or
+ * spawned); line is UINT32_MAX (any) but for irq faults given a line.
+ */
+struct sim_scn_allowed {
+    enum sim_scn_allowed_class cls;
+    struct sim_swarm_kind kind;
+    char target[SIM_NAME_MAX];
+    uint32_t line;
+    bool spawned;
+    uint32_t device;
+    uint32_t family_kind;
+    uint32_t src_line, src_col;     /* where it is declared */
+};
+
 struct sim_scenario {
     char file[SIM_SCN_TEXT_MAX];
     char name[SIM_NAME_MAX * 2];
@@ -145,7 +176,13 @@ struct sim_scenario {
     uint32_t kill_count;
     struct sim_scn_count counts[SIM_SCN_COUNTS_MAX];
     uint32_t count_count;
+    struct sim_scn_allowed allowed[SIM_SCN_ALLOWED_MAX]; /* `fuzz.faults:`, file order */
+    uint32_t allowed_count;
 };
+
+/* The machine's swarm kinds (irq_drop, irq_delay, dma_error, kill) with
+ * their legal and default draw ranges; NULL for SIM_ALLOWED_FAMILY. */
+const struct sim_swarm_kind *sim_scn_machine_kind(enum sim_scn_allowed_class cls);
 
 enum iosim_err sim_scenario_load(const char *path, struct sim_scenario **out,
                                  struct yml_error *err);

@@ -25,5 +25,7 @@ enum iosim_err sim_scn_family_machine(struct loader *l, const struct yml_node *n
 /* One item of `devices:` / `expect:`. */
 enum iosim_err sim_scn_device(struct loader *l, const struct yml_node *n);
 enum iosim_err sim_scn_expect(struct loader *l, const struct yml_node *n);
+/* The `fuzz:` section (scenario_fuzz.c), after devices and processes. */
+enum iosim_err sim_scn_fuzz(struct loader *l, const struct yml_node *n);
 
 #endif /* IOSIM_SIM_SCENARIO_INTERNAL_H */

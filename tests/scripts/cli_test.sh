@@ -261,6 +261,47 @@ check "... and is the same campaign with one worker" \
                   <(sqlite3 '$work/cv1.db' 'SELECT idx, seed, result, trace_hash, coverage FROM fuzz_run ORDER BY idx')"
 mid=$(sqlite3 "$work/cv.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' AND repro LIKE '%--decisions%' LIMIT 1")
 check "... whose mutants' failures replay the same" [ "$(status_of "$iosim" replay "$work/cv.db" --run "$mid")" = 0 ]
+# ---- the fault swarm --------------------------------------------------------------------
+sw=$src/tests/fixtures/swarm/swarm.yaml
+check "run --faults swarm: a dropped interrupt fails it, exit 1" \
+    [ "$(status_of "$iosim" run "$sw" --faults swarm --seed 2)" = 1 ]
+check "... its repro carries the fault set explicitly" \
+    grep -qx "repro: iosim run $sw --seed 2 --policy fifo --fault-set 'irq_drop:line=5:per_mille=278,irq_delay:line=5:per_mille=12:delay=20971ns'" "$work/out"
+hash1=$(grep '^trace-hash:' "$work/out")
+repro=$(sed -n 's/^repro: iosim //p' "$work/out")
+eval "\"\$iosim\" $repro" >"$work/out2"
+check "... and reproduces the same trace hash" [ "$(grep '^trace-hash:' "$work/out2")" = "$hash1" ]
+check "... a subset of the set is a fault set too" \
+    [ "$(status_of "$iosim" run "$sw" --seed 2 --fault-set 'irq_drop:line=5:per_mille=278')" = 1 ]
+check "run --faults swarm draws the same set for the same seed" \
+    bash -c "diff <('$iosim' run '$sw' --faults swarm --seed 4) <('$iosim' run '$sw' --faults swarm --seed 4)"
+check "--fault-set with a fault the scenario does not allow exits 2" \
+    [ "$(status_of "$iosim" run "$sw" --fault-set 'irq_drop:per_mille=5')" = 2 ]
+check "... saying which and why" \
+    grep -qx "iosim run: --fault-set: fault set: 'irq_drop:per_mille=5': the scenario does not allow this fault (its fuzz.faults)" "$work/err"
+check "--fault-set with a rate out of the scenario's bounds exits 2" \
+    [ "$(status_of "$iosim" run "$sw" --fault-set 'irq_drop:line=5:per_mille=400')" = 2 ]
+check "... saying so" grep -q "per_mille is outside what the scenario allows" "$work/err"
+check "--faults with an unknown mode exits 2" [ "$(status_of "$iosim" run "$sw" --faults all)" = 2 ]
+check "... saying so" grep -qx "iosim run: --faults: expected swarm or none, got 'all'" "$work/err"
+check "--faults swarm of a scenario without fuzz.faults runs it without, and says so" \
+    bash -c "[ \"\$('$iosim' run '$fx/pass.yaml' --faults swarm 2>&1 >/dev/null)\" = \
+              'iosim run: $fx/pass.yaml allows no faults (no fuzz.faults): it runs without' ]"
+check "fuzz --faults swarm: failures, each repro with its fault set, exit 1" \
+    bash -c "'$iosim' fuzz '$sw' '$fx/pass.yaml' --faults swarm --runs 24 -j 2 --trace '$work/sw.db' \
+             >'$work/swo' 2>'$work/swe'; [ \$? = 1 ] && grep -q \"repro: iosim run $sw --seed [0-9]* --policy [a-z0-9:]* --fault-set '\" '$work/swo'"
+check "... says once that pass.yaml allows no faults" \
+    [ "$(grep -c 'pass.yaml allows no faults' "$work/swe")" = 1 ]
+check "... fuzz_run.faults holds the set of every run that had one, NULL otherwise" \
+    bash -c "[ \$(sqlite3 '$work/sw.db' \"SELECT count(*) FROM fuzz_run WHERE scenario = '$sw' AND faults IS NOT NULL\") = 12 ] &&
+             [ \$(sqlite3 '$work/sw.db' \"SELECT count(*) FROM fuzz_run WHERE scenario != '$sw' AND faults IS NULL\") = 12 ]"
+check "... each row's set is the one its seed draws" \
+    bash -c "sqlite3 -separator ' ' '$work/sw.db' \"SELECT seed, policy, faults FROM fuzz_run WHERE scenario = '$sw' AND result = 'fail'\" |
+             while read -r seed pol set; do '$iosim' run '$sw' --faults swarm --seed \$seed --policy \$pol | grep -qF -- \"--fault-set '\$set'\" || exit 1; done"
+swid=$(sqlite3 "$work/sw.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' AND faults != 'none' ORDER BY idx LIMIT 1")
+check "replay of a swarm failure reruns it with its fault set: the same run" \
+    [ "$(status_of "$iosim" replay "$work/sw.db" --run "$swid")" = 0 ]
+check "... replay: same" grep -Eq '^replay: same \(recorded fail, trace-hash [0-9a-f]{16}\)$' "$work/out"
 
 # ---- replay ---------------------------------------------------------------------------
 rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")
@@ -357,8 +398,9 @@ mistake pcid "no dump given" --domain 0
 # ---- --help lists every option, and every option it lists is accepted -----------
 
 # the contract options of each command (README.md, Usage), by name
-declare -A contract=([run]="--seed --policy --trace --decisions --counts" [suite]="-j --junit --trace --seed --policy"
-                     [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit"
+declare -A contract=([run]="--seed --policy --trace --decisions --counts --faults --fault-set"
+                     [suite]="-j --junit --trace --seed --policy"
+                     [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit --faults"
                      [replay]="--run --trace" [shrink]="--run --max-runs"
                      [report]="-o" [merge]="" [pcid]="--domain")
 for c in run suite fuzz replay shrink report merge pcid; do

@@ -183,9 +183,14 @@ static bool wait_for_work(struct xhcid *h, port_atomic_u32 *word, uint32_t seen)
     uint64_t next = min3(xhcid_cmd_next_deadline(h), xhcid_port_next_deadline(h),
                          xhcid_dev_next_deadline(h));
     uint64_t xfer = xhcid_xfer_next_deadline(h);
-    if (xfer != XHCID_NO_DEADLINE || xhcid_cmd_next_deadline(h) != XHCID_NO_DEADLINE)
-        xfer = xfer < now + XHCID_WATCHDOG_NS ? xfer : now + XHCID_WATCHDOG_NS;
     next = next < xfer ? next : xfer;
+    /* anything under way - a command, a transfer, a port reset, a device's
+     * control transfer - waits on an event the controller will write, and
+     * with nothing under way a Port Status Change may come (a device
+     * plugged in): a lost interrupt costs at most the watchdog, never the
+     * (longer) deadline of what waits or a hang */
+    if (next > now + XHCID_WATCHDOG_NS)
+        next = now + XHCID_WATCHDOG_NS;
     uint64_t timeout = next == XHCID_NO_DEADLINE ? PORT_IRQ_NO_TIMEOUT : next > now ? next - now : 0;
     enum iosim_err e = port_irq_wait_word(h->irq, word, seen, timeout);
     if (e == IOSIM_OK || e == IOSIM_ETIMEDOUT) /* a deadline: a lost interrupt is found too */

@@ -135,6 +135,8 @@ struct xhcid_ep {
     enum xhcid_ep_fix fix;
     bool stalled;                      /* the device's halt needs clearing after the fix */
     bool retry;                        /* the failed TD runs again after the fix */
+    bool reset_waiting;                /* a client's reset (reset_client, reset_ud) waits
+                                          for xhcid's own fix in flight */
     uint32_t reset_client;             /* XE_RECONFIG: whose request, answered at the end */
     uint64_t reset_ud;
 };

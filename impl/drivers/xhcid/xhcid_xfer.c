@@ -185,6 +185,7 @@ static void reset_answer(struct xhcid *h, struct xhcid_ep *e, int64_t status)
 }
 
 static void fix_step(struct xhcid *h, uint32_t dev, uint32_t dci);
+static void fix_over(struct xhcid *h, uint32_t dev, uint32_t dci);
 
 static void on_fix(struct xhcid *h, uint32_t tag, uint32_t cc, uint32_t slot)
 {
@@ -193,6 +194,10 @@ static void on_fix(struct xhcid *h, uint32_t tag, uint32_t cc, uint32_t slot)
     struct xhcid_ep *e = ep_of(h, dev, dci);
     if (h->devs[dev].state != XD_CONFIGURED) {
         e->fix = XE_NONE; /* the device went: its TDs were failed */
+        if (e->reset_waiting) {
+            e->reset_waiting = false;
+            reset_answer(h, e, -(int64_t)iosim_err_errno(IOSIM_ENODEV));
+        }
         return;
     }
     if (e->fix == XE_RECONFIG && cc != XHCI_CC_SUCCESS) {
@@ -238,7 +243,7 @@ static void clear_halt(struct xhcid *h, uint32_t dev, uint32_t dci)
 {
     /* an internal request: no client; its user data is the DCI it mends */
     if (xhcid_xfer_control(h, dev, clear_halt_setup(dci), 0, 0, UINT32_MAX - 1u, dci) != IOSIM_OK)
-        ep_of(h, dev, dci)->fix = XE_NONE;
+        fix_over(h, dev, dci);
 }
 
 static uint64_t clear_halt_setup(uint32_t dci)
@@ -261,14 +266,14 @@ static void fix_step(struct xhcid *h, uint32_t dev, uint32_t dci)
     if (e->fix == XE_RESET && e->retry) {
         /* a soft retry: the dequeue pointer still names the failed TRB */
         e->retry = false;
-        e->fix = XE_NONE;
         xhcid_doorbell(h, h->devs[dev].slot, dci);
+        fix_over(h, dev, dci);
         return;
     }
     if (e->fix == XE_RESET || e->fix == XE_STOP) {
         e->fix = XE_SET_DEQ;
         if (!fix_command(h, dev, dci, XHCI_TRB_TYPE_SET_TR_DEQUEUE, resume_at(h, dev, dci), 0))
-            e->fix = XE_NONE;
+            fix_over(h, dev, dci);
         return;
     }
     if (e->fix == XE_SET_DEQ && e->stalled) {
@@ -277,9 +282,9 @@ static void fix_step(struct xhcid *h, uint32_t dev, uint32_t dci)
         clear_halt(h, dev, dci);
         return;
     }
-    e->fix = XE_NONE;
     if (oldest(h, dev, dci, false) != NULL)
         xhcid_doorbell(h, h->devs[dev].slot, dci);
+    fix_over(h, dev, dci);
 }
 
 static void fix_start(struct xhcid *h, uint32_t dev, uint32_t dci, uint32_t type)
@@ -291,17 +296,16 @@ static void fix_start(struct xhcid *h, uint32_t dev, uint32_t dci, uint32_t type
     /* a retry keeps the transfer state (TSP) [4.6.8]; a failure resets it */
     uint32_t flags = e->fix == XE_RESET && e->retry ? XHCI_TRB_TSP : 0;
     if (!fix_command(h, dev, dci, type, 0, flags))
-        e->fix = XE_NONE;
+        fix_over(h, dev, dci);
 }
 
-enum iosim_err xhcid_xfer_reset(struct xhcid *h, uint32_t dev, uint32_t dci, uint32_t client,
-                                uint64_t user_data)
+/* A client's reset: Configure Endpoint dropping and adding the endpoint,
+ * then CLEAR_FEATURE(ENDPOINT_HALT) (fix_step); answered at the end. */
+static enum iosim_err reconfig_start(struct xhcid *h, uint32_t dev, uint32_t dci)
 {
     struct xhcid_dev *d = &h->devs[dev];
     struct xhcid_ep *e = ep_of(h, dev, dci);
-    if (e->type == 0 || dci == XHCI_DCI_EP0)
-        return IOSIM_EINVAL;
-    if (e->fix != XE_NONE || oldest(h, dev, dci, false) != NULL)
+    if (oldest(h, dev, dci, false) != NULL)
         return IOSIM_EBUSY;
     uint32_t last = XHCI_DCI_EP0;
     for (uint32_t i = 2; i <= XHCI_DCI_MAX; i++)
@@ -310,13 +314,45 @@ enum iosim_err xhcid_xfer_reset(struct xhcid *h, uint32_t dev, uint32_t dci, uin
     xhcid_ctx_slot(h, d, last);
     xhcid_ctx_ep(h, d, dci);
     e->fix = XE_RECONFIG;
-    e->reset_client = client;
-    e->reset_ud = user_data;
     if (!fix_command(h, dev, dci, XHCI_TRB_TYPE_CONFIGURE_EP, d->in_ctx.bus_addr, 0)) {
         e->fix = XE_NONE;
         return IOSIM_EBUSY;
     }
     return IOSIM_OK;
+}
+
+/* The fix in flight is over (done or given up): a client's reset that
+ * waited for it starts now. */
+static void fix_over(struct xhcid *h, uint32_t dev, uint32_t dci)
+{
+    struct xhcid_ep *e = ep_of(h, dev, dci);
+    e->fix = XE_NONE;
+    if (!e->reset_waiting)
+        return;
+    e->reset_waiting = false;
+    if (reconfig_start(h, dev, dci) != IOSIM_OK)
+        reset_answer(h, e, -(int64_t)iosim_err_errno(IOSIM_EBUSY));
+}
+
+/* A client's reset while xhcid mends the endpoint itself (a stall it is
+ * clearing: Reset Endpoint, Set TR Dequeue, CLEAR_FEATURE) waits for that
+ * to end - a class driver's reset recovery right after a stall (BOT
+ * 5.3.4) meets exactly that - instead of being refused. */
+enum iosim_err xhcid_xfer_reset(struct xhcid *h, uint32_t dev, uint32_t dci, uint32_t client,
+                                uint64_t user_data)
+{
+    struct xhcid_ep *e = ep_of(h, dev, dci);
+    if (e->type == 0 || dci == XHCI_DCI_EP0)
+        return IOSIM_EINVAL;
+    if (e->fix == XE_RECONFIG || e->reset_waiting || oldest(h, dev, dci, false) != NULL)
+        return IOSIM_EBUSY;
+    e->reset_client = client;
+    e->reset_ud = user_data;
+    if (e->fix != XE_NONE) {
+        e->reset_waiting = true;
+        return IOSIM_OK;
+    }
+    return reconfig_start(h, dev, dci);
 }
 
 /* ---- events --------------------------------------------------------------------------------- */
@@ -408,9 +444,11 @@ void xhcid_xfer_fail_dev(struct xhcid *h, uint32_t dev, int64_t status)
             td_end(h, &h->tds[i], status);
     for (uint32_t dci = 0; dci <= XHCI_DCI_MAX; dci++) {
         struct xhcid_ep *e = ep_of(h, dev, dci);
-        if (e->fix == XE_RECONFIG) /* a reset waited on a command the slot took with it */
+        if (e->fix == XE_RECONFIG || e->reset_waiting) /* a reset waited on a command the
+                                                           slot took with it */
             reset_answer(h, e, status);
         e->fix = XE_NONE;
+        e->reset_waiting = false;
     }
 }
 
