@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_faults.h"
 #include "sim/cli/workers.h"
+#include "sim/run/faultset.h"
 #include "sim/run/shrink.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
@@ -46,6 +48,9 @@ struct original {
     bool has_decisions;
     struct sim_decisions dec;
     char counts[512];                 /* a shrunk run's counts, or "" */
+    bool has_faults;                  /* its command's --fault-set */
+    char faults[SIM_FAULTSET_TEXT_MAX];
+    struct sim_faultset fs;           /* ... parsed: the faults a candidate keeps some of */
 };
 
 /* child -> parent: a candidate's verdict */
@@ -100,7 +105,8 @@ static bool read_original(const char *path, uint64_t id, struct original *o)
         sqlite3_close(db);
         return false;
     }
-    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, result FROM run WHERE id = ?",
+    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, result, command FROM run "
+                               "WHERE id = ?",
                            -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "iosim shrink: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
     } else {
@@ -112,6 +118,8 @@ static bool read_original(const char *path, uint64_t id, struct original *o)
             o->seed = (uint64_t)sqlite3_column_int64(st, 1);
             copy_col(o->policy, sizeof o->policy, st, 2);
             copy_col(o->result, sizeof o->result, st, 3);
+            o->has_faults = cli_faults_of_command((const char *)sqlite3_column_text(st, 4),
+                                                  o->faults, sizeof o->faults);
             ok = true;
         }
     }
@@ -124,12 +132,28 @@ static bool read_original(const char *path, uint64_t id, struct original *o)
 
 /* ---- one candidate, in a child ---------------------------------------------------------------- */
 
+/* The faults candidate c keeps of the original's set; NULL: it had none. */
+static const struct sim_faultset *kept_faults(const struct original *o,
+                                              const struct sim_shrink_cand *c,
+                                              struct sim_faultset *out)
+{
+    if (!o->has_faults)
+        return NULL;
+    *out = o->fs;
+    for (uint32_t i = c->fault_n; i-- > 0;)
+        if (!c->fault_on[i])
+            sim_faultset_remove(out, i);
+    return out;
+}
+
 static void candidate_child(void *arg, int fd)
 {
     struct shrink_ctx *x = arg;
     static struct sim_run_result r;
+    static struct sim_faultset fs;
     struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
-                                .decisions = &x->cand->dec, .counts = x->cand->count};
+                                .decisions = &x->cand->dec, .counts = x->cand->count,
+                                .faults = kept_faults(x->o, x->cand, &fs)};
     enum iosim_err e = sim_run(x->s, &opts, &r);
     static struct verdict_msg m;
     m.failed = e != IOSIM_OK || !r.passed;
@@ -185,9 +209,10 @@ static int64_t trace_minimal(const char *path, struct shrink_ctx *x, const struc
         fprintf(stderr, "iosim shrink: %s\n", msg);
         return -1;
     }
+    static struct sim_faultset fs;
     struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
                                 .db = db, .program = "iosim", .decisions = &c->dec,
-                                .counts = c->count};
+                                .counts = c->count, .faults = kept_faults(x->o, c, &fs)};
     enum iosim_err e = sim_run(x->s, &opts, r);
     if (e == IOSIM_OK)
         e = sim_trace_db_index(db, msg, sizeof msg);
@@ -206,6 +231,10 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
 {
     char counts[512];
     bool has_counts = sim_scn_counts_format(s, c->count, counts, sizeof counts) > 0;
+    static struct sim_faultset fs;
+    static char faults[SIM_FAULTSET_TEXT_MAX];
+    const struct sim_faultset *kept = kept_faults(o, c, &fs);
+    bool has_faults = kept != NULL && sim_faultset_format(kept, faults, sizeof faults) == IOSIM_OK;
     sqlite3 *db;
     sqlite3_stmt *st = NULL;
     int64_t row = -1;
@@ -219,7 +248,8 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
         if (sqlite3_exec(db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&
             sqlite3_prepare_v2(db, "INSERT INTO fuzz_run(campaign, idx, scenario, seed, policy, "
                                    "result, trace_hash, end_ps, wall_us, failure, repro, run_id, "
-                                   "decisions, shrunk_from, counts) VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
+                                   "decisions, shrunk_from, counts, faults) "
+                                   "VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
                                -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_text(st, 1, o->fuzz_row >= 0 ? o->campaign : "shrink", -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 2, o->fuzz_row >= 0 ? o->idx : 0);
@@ -241,6 +271,10 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
                 sqlite3_bind_text(st, 14, counts, -1, SQLITE_STATIC);
             else
                 sqlite3_bind_null(st, 14);
+            if (has_faults)
+                sqlite3_bind_text(st, 15, faults, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 15);
             if (sqlite3_step(st) == SQLITE_DONE)
                 row = sqlite3_last_insert_rowid(db);
         }
@@ -299,10 +333,21 @@ static bool baseline(struct shrink_ctx *x, struct original *o, struct sim_shrink
         fprintf(stderr, "iosim shrink: run %s: %s\n", o->file, msg);
         return false;
     }
+    if (o->has_faults &&
+        sim_faultset_parse(x->s, o->faults, &o->fs, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: run %s: --fault-set: %s\n", o->file, msg);
+        return false;
+    }
+    c->fault_n = o->has_faults ? o->fs.count : 0;
+    if (c->fault_n > SIM_SHRINK_FAULTS_MAX)
+        c->fault_n = SIM_SHRINK_FAULTS_MAX; /* the rest stay on */
+    for (uint32_t i = 0; i < c->fault_n; i++)
+        c->fault_on[i] = true;
     if (!o->has_decisions) {
         static struct sim_run_result r;
         struct sim_run_opts opts = {.seed = o->seed, .seed_set = true, .policy = o->policy,
-                                    .record = &o->dec, .counts = c->count};
+                                    .record = &o->dec, .counts = c->count,
+                                    .faults = o->has_faults ? &o->fs : NULL};
         if (sim_run(x->s, &opts, &r) != IOSIM_OK || o->dec.truncated) {
             fprintf(stderr, "iosim shrink: cannot record the run's decisions%s%s\n",
                     r.message[0] ? ": " : "", r.message);

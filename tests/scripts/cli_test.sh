@@ -368,6 +368,13 @@ check "run --counts: a name the scenario does not mark is bad input" \
              grep -q 'inc-a.repeat@99=3.: no shrinkable count has that name'; [ \${PIPESTATUS[0]} = 2 ]"
 check "run --counts: below the minimum is bad input" \
     [ "$(status_of "$iosim" run "$lul" --counts inc-a.repeat@20=0)" = 2 ]
+"$iosim" run "$src/tests/fixtures/swarm/swarm.yaml" --faults swarm --seed 2 --trace "$work/sw.db" >/dev/null
+check "shrink drops the faults a failure does not need" \
+    bash -c "'$iosim' shrink '$work/sw.db' --run 1 >'$work/swo' &&
+             grep -Eq '^shrink: [0-9]+ runs; decisions 0 -> 0, faults 2 -> 1, counts 0 -> 0$' '$work/swo' &&
+             grep -q -- \"--fault-set 'irq_drop:line=5:per_mille=278' --decisions none\" '$work/swo'"
+check "... and the shrunk run replays with its smaller set" \
+    [ "$(status_of "$iosim" replay "$work/sw.db" --run 2)" = 0 ]
 mistake shrink "give the failing run: --run ID" "$work/f.db"
 mistake shrink "no database given" --run 1
 
