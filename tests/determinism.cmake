@@ -8,7 +8,7 @@ add_test(NAME determinism.every_build
                  ${CMAKE_SOURCE_DIR}/scenarios)
 string(TOLOWER "${CMAKE_C_COMPILER_ID}" iosim_cc)
 string(REPLACE "gnu" "gcc" iosim_cc "${iosim_cc}")
-set_tests_properties(determinism.every_build PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600
+set_tests_properties(determinism.every_build PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1800
                      ENVIRONMENT "IOSIM_HASH_REF_NAME=${iosim_cc}-${CMAKE_BUILD_TYPE}")
 
 # Every scenario's hash at seeds 1 and 7, under its own policy and random, as

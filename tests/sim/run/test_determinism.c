@@ -21,7 +21,8 @@
 #else
 #define REPEATS 100
 #endif
-/* Whole-stack folders (a USB disk under fio: 10^4..10^5 trace rows a run)
+/* Whole-stack folders (a USB disk, or a disk: server, under fio: 10^4..10^5
+ * trace rows a run)
  * repeat a tenth as often: their schedules are swept by their own tests
  * (tests/drivers) and their hashes recorded across builds. */
 #define REPEATS_HEAVY (REPEATS / 10)
@@ -79,7 +80,7 @@ static void repeat_dir(const char *sub, int repeats)
 }
 
 #define REPEAT_DIR_TEST_N(test, dir, repeats)                                         \
-    Test(determinism, every_scenario_repeats_bit_for_bit_##test, .timeout = 300)     \
+    Test(determinism, every_scenario_repeats_bit_for_bit_##test, .timeout = 900)     \
     {                                                                                 \
         repeat_dir(dir, repeats);                                                     \
     }
@@ -97,7 +98,7 @@ REPEAT_DIR_TEST(xhci, "xhci")
 REPEAT_DIR_TEST(usb, "usb")
 REPEAT_DIR_TEST(xhcid, "xhcid")
 REPEAT_DIR_TEST_N(storage, "storage", REPEATS_HEAVY)
-REPEAT_DIR_TEST(disk, "disk")
+REPEAT_DIR_TEST_N(disk, "disk", REPEATS_HEAVY)
 
 /* A folder of the suite no test above repeats would escape the check. */
 Test(determinism, every_suite_folder_is_repeated)
