@@ -12,12 +12,12 @@
  * hash).
  */
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_faults.h"
+#include "sim/cli/recorded.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
@@ -28,87 +28,6 @@ struct replay_args {
     bool run_set;
     const char *trace;
 };
-
-struct recorded {
-    char file[1024];
-    char policy[SIM_POLICY_TEXT_MAX];
-    char hash[SIM_TRACE_HASH_HEX_LEN + 1];
-    char result[16];
-    uint64_t seed;
-    bool has_decisions;
-    struct sim_decisions decisions;
-    char counts[512];
-    bool has_faults;               /* the run had a fault set (its command's --fault-set) */
-    char faults[SIM_FAULTSET_TEXT_MAX];
-};
-
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
-{
-    snprintf(dst, cap, "%s", src != NULL ? (const char *)src : "");
-}
-
-/* The decisions a campaign stored for run `id`, if any (a file without a
- * fuzz_run table has none). False when they are there but malformed. */
-static bool read_decisions(sqlite3 *db, const char *path, uint64_t id, struct recorded *rec)
-{
-    sqlite3_stmt *st = NULL;
-    bool ok = true;
-    if (sqlite3_prepare_v2(db, "SELECT decisions, counts FROM fuzz_run WHERE run_id = ? AND "
-                               "decisions IS NOT NULL ORDER BY rowid LIMIT 1", -1, &st,
-                           NULL) != SQLITE_OK)
-        return true;
-    sqlite3_bind_int64(st, 1, (int64_t)id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        char msg[160];
-        const char *text = (const char *)sqlite3_column_text(st, 0);
-        copy_text(rec->counts, sizeof rec->counts, sqlite3_column_text(st, 1));
-        rec->has_decisions = true;
-        if (sim_dec_parse(text != NULL ? text : "", &rec->decisions, msg, sizeof msg) !=
-            IOSIM_OK) {
-            fprintf(stderr, "iosim replay: %s: run %" PRIu64 ": %s\n", path, id, msg);
-            ok = false;
-        }
-    }
-    sqlite3_finalize(st);
-    return ok;
-}
-
-/* The run's row: false with a message when the file or the run is not
- * there, or the run never completed. */
-static bool read_run(const char *path, uint64_t id, struct recorded *rec)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st = NULL;
-    bool ok = false;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "iosim replay: %s: %s\n", path, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return false;
-    }
-    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, trace_hash, result, command FROM run "
-                               "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "iosim replay: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
-    } else {
-        sqlite3_bind_int64(st, 1, (int64_t)id);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            fprintf(stderr, "iosim replay: %s has no run %" PRIu64 "\n", path, id);
-        } else if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
-            fprintf(stderr, "iosim replay: run %" PRIu64 " never completed: no hash to check\n", id);
-        } else {
-            copy_text(rec->file, sizeof rec->file, sqlite3_column_text(st, 0));
-            rec->seed = (uint64_t)sqlite3_column_int64(st, 1);
-            copy_text(rec->policy, sizeof rec->policy, sqlite3_column_text(st, 2));
-            copy_text(rec->hash, sizeof rec->hash, sqlite3_column_text(st, 3));
-            copy_text(rec->result, sizeof rec->result, sqlite3_column_text(st, 4));
-            rec->has_faults = cli_faults_of_command((const char *)sqlite3_column_text(st, 5),
-                                                    rec->faults, sizeof rec->faults);
-            ok = read_decisions(db, path, id, rec);
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ok;
-}
 
 static int parse_replay_args(int argc, char **argv, struct replay_args *a)
 {
@@ -140,7 +59,8 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
     return st;
 }
 
-static int replay(const struct replay_args *a, const struct recorded *rec, struct sim_scenario *s)
+static int replay(const struct replay_args *a, const struct cli_recorded *rec,
+                  struct sim_scenario *s)
 {
     static struct sim_run_result r;
     struct sim_trace_db *db = NULL;
@@ -192,10 +112,13 @@ int cli_replay(int argc, char **argv)
     int st = parse_replay_args(argc, argv, &a);
     if (st != CLI_OPTS_GO_ON)
         return st;
-    static struct recorded rec;
+    static struct cli_recorded rec;
     struct sim_scenario *s = NULL;
     struct yml_error err;
-    if (!read_run(a.db, a.run, &rec)) {
+    if (!cli_recorded_read("iosim replay", a.db, a.run, &rec)) {
+        st = CLI_EXIT_USAGE;
+    } else if (rec.hash[0] == '\0') {
+        fprintf(stderr, "iosim replay: run %" PRIu64 " never completed: no hash to check\n", a.run);
         st = CLI_EXIT_USAGE;
     } else if (sim_scenario_load(rec.file, &s, &err) != IOSIM_OK) {
         fprintf(stderr, "%s\n", err.msg);
@@ -204,6 +127,6 @@ int cli_replay(int argc, char **argv)
         st = replay(&a, &rec, s);
         sim_scenario_free(s);
     }
-    sim_dec_free(&rec.decisions);
+    cli_recorded_free(&rec);
     return st;
 }

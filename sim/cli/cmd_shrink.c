@@ -22,6 +22,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_faults.h"
+#include "sim/cli/recorded.h"
 #include "sim/cli/workers.h"
 #include "sim/run/faultset.h"
 #include "sim/run/shrink.h"
@@ -36,21 +37,10 @@ struct shrink_args {
     bool run_set;
 };
 
-/* The run to shrink, as the file has it. */
+/* The run to shrink, as the file has it, and its fault set parsed. */
 struct original {
-    char file[1024];
-    char policy[SIM_POLICY_TEXT_MAX];
-    char result[16];
-    uint64_t seed;
-    int64_t fuzz_row;                 /* its fuzz_run rowid, or -1 */
-    char campaign[128];
-    int64_t idx;
-    bool has_decisions;
-    struct sim_decisions dec;
-    char counts[512];                 /* a shrunk run's counts, or "" */
-    bool has_faults;                  /* its command's --fault-set */
-    char faults[SIM_FAULTSET_TEXT_MAX];
-    struct sim_faultset fs;           /* ... parsed: the faults a candidate keeps some of */
+    struct cli_recorded r;
+    struct sim_faultset fs;           /* the faults a candidate keeps some of */
 };
 
 /* child -> parent: a candidate's verdict */
@@ -67,69 +57,6 @@ struct shrink_ctx {
     char key[SIM_RUN_MSG_MAX];         /* how the original fails */
 };
 
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", t != NULL ? (const char *)t : "");
-}
-
-/* ---- reading the file ----------------------------------------------------------------------- */
-
-static void read_campaign_row(sqlite3 *db, uint64_t id, struct original *o)
-{
-    sqlite3_stmt *st = NULL;
-    o->fuzz_row = -1;
-    if (sqlite3_prepare_v2(db, "SELECT rowid, campaign, idx, decisions, counts FROM fuzz_run "
-                               "WHERE run_id = ? ORDER BY rowid LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return; /* a file without campaigns */
-    sqlite3_bind_int64(st, 1, (int64_t)id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        o->fuzz_row = sqlite3_column_int64(st, 0);
-        copy_col(o->campaign, sizeof o->campaign, st, 1);
-        o->idx = sqlite3_column_int64(st, 2);
-        char msg[160];
-        const char *text = (const char *)sqlite3_column_text(st, 3);
-        o->has_decisions = text != NULL && sim_dec_parse(text, &o->dec, msg, sizeof msg) == IOSIM_OK;
-        copy_col(o->counts, sizeof o->counts, st, 4);
-    }
-    sqlite3_finalize(st);
-}
-
-static bool read_original(const char *path, uint64_t id, struct original *o)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st = NULL;
-    bool ok = false;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "iosim shrink: %s: %s\n", path, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return false;
-    }
-    if (sqlite3_prepare_v2(db, "SELECT scenario_file, seed, policy, result, command FROM run "
-                               "WHERE id = ?",
-                           -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "iosim shrink: %s: not a trace database (%s)\n", path, sqlite3_errmsg(db));
-    } else {
-        sqlite3_bind_int64(st, 1, (int64_t)id);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            fprintf(stderr, "iosim shrink: %s has no run %" PRIu64 "\n", path, id);
-        } else {
-            copy_col(o->file, sizeof o->file, st, 0);
-            o->seed = (uint64_t)sqlite3_column_int64(st, 1);
-            copy_col(o->policy, sizeof o->policy, st, 2);
-            copy_col(o->result, sizeof o->result, st, 3);
-            o->has_faults = cli_faults_of_command((const char *)sqlite3_column_text(st, 4),
-                                                  o->faults, sizeof o->faults);
-            ok = true;
-        }
-    }
-    sqlite3_finalize(st);
-    if (ok)
-        read_campaign_row(db, id, o);
-    sqlite3_close(db);
-    return ok;
-}
-
 /* ---- one candidate, in a child ---------------------------------------------------------------- */
 
 /* The faults candidate c keeps of the original's set; NULL: it had none. */
@@ -137,7 +64,7 @@ static const struct sim_faultset *kept_faults(const struct original *o,
                                               const struct sim_shrink_cand *c,
                                               struct sim_faultset *out)
 {
-    if (!o->has_faults)
+    if (!o->r.has_faults)
         return NULL;
     *out = o->fs;
     for (uint32_t i = c->fault_n; i-- > 0;)
@@ -151,7 +78,7 @@ static void candidate_child(void *arg, int fd)
     struct shrink_ctx *x = arg;
     static struct sim_run_result r;
     static struct sim_faultset fs;
-    struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
+    struct sim_run_opts opts = {.seed = x->o->r.seed, .seed_set = true, .policy = x->o->r.policy,
                                 .decisions = &x->cand->dec, .counts = x->cand->count,
                                 .faults = kept_faults(x->o, x->cand, &fs)};
     enum iosim_err e = sim_run(x->s, &opts, &r);
@@ -210,7 +137,7 @@ static int64_t trace_minimal(const char *path, struct shrink_ctx *x, const struc
         return -1;
     }
     static struct sim_faultset fs;
-    struct sim_run_opts opts = {.seed = x->o->seed, .seed_set = true, .policy = x->o->policy,
+    struct sim_run_opts opts = {.seed = x->o->r.seed, .seed_set = true, .policy = x->o->r.policy,
                                 .db = db, .program = "iosim", .decisions = &c->dec,
                                 .counts = c->count, .faults = kept_faults(x->o, c, &fs)};
     enum iosim_err e = sim_run(x->s, &opts, r);
@@ -251,11 +178,11 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
                                    "decisions, shrunk_from, counts, faults) "
                                    "VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
                                -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_text(st, 1, o->fuzz_row >= 0 ? o->campaign : "shrink", -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, o->fuzz_row >= 0 ? o->idx : 0);
-            sqlite3_bind_text(st, 3, o->file, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, (int64_t)o->seed);
-            sqlite3_bind_text(st, 5, o->policy, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 1, o->r.fuzz_row >= 0 ? o->r.campaign : "shrink", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, o->r.fuzz_row >= 0 ? o->r.idx : 0);
+            sqlite3_bind_text(st, 3, o->r.file, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, (int64_t)o->r.seed);
+            sqlite3_bind_text(st, 5, o->r.policy, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 6, r->passed ? "pass" : "fail", -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 7, hex, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 8, (int64_t)r->end_ps);
@@ -263,8 +190,8 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
             sqlite3_bind_text(st, 10, r->repro, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 11, r->run_id);
             sqlite3_bind_text(st, 12, dec, -1, SQLITE_STATIC);
-            if (o->fuzz_row >= 0)
-                sqlite3_bind_int64(st, 13, o->fuzz_row);
+            if (o->r.fuzz_row >= 0)
+                sqlite3_bind_int64(st, 13, o->r.fuzz_row);
             else
                 sqlite3_bind_null(st, 13);
             if (has_counts)
@@ -329,37 +256,37 @@ static bool baseline(struct shrink_ctx *x, struct original *o, struct sim_shrink
     c->count_n = x->s->count_count;
     for (uint32_t i = 0; i < c->count_n; i++)
         c->count_min[i] = x->s->counts[i].min;
-    if (sim_scn_counts_parse(x->s, o->counts, c->count, msg, sizeof msg) != IOSIM_OK) {
-        fprintf(stderr, "iosim shrink: run %s: %s\n", o->file, msg);
+    if (sim_scn_counts_parse(x->s, o->r.counts, c->count, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: run %s: %s\n", o->r.file, msg);
         return false;
     }
-    if (o->has_faults &&
-        sim_faultset_parse(x->s, o->faults, &o->fs, msg, sizeof msg) != IOSIM_OK) {
-        fprintf(stderr, "iosim shrink: run %s: --fault-set: %s\n", o->file, msg);
+    if (o->r.has_faults &&
+        sim_faultset_parse(x->s, o->r.faults, &o->fs, msg, sizeof msg) != IOSIM_OK) {
+        fprintf(stderr, "iosim shrink: run %s: --fault-set: %s\n", o->r.file, msg);
         return false;
     }
-    c->fault_n = o->has_faults ? o->fs.count : 0;
+    c->fault_n = o->r.has_faults ? o->fs.count : 0;
     if (c->fault_n > SIM_SHRINK_FAULTS_MAX)
         c->fault_n = SIM_SHRINK_FAULTS_MAX; /* the rest stay on */
     for (uint32_t i = 0; i < c->fault_n; i++)
         c->fault_on[i] = true;
-    if (!o->has_decisions) {
+    if (!o->r.has_decisions) {
         static struct sim_run_result r;
-        struct sim_run_opts opts = {.seed = o->seed, .seed_set = true, .policy = o->policy,
-                                    .record = &o->dec, .counts = c->count,
-                                    .faults = o->has_faults ? &o->fs : NULL};
-        if (sim_run(x->s, &opts, &r) != IOSIM_OK || o->dec.truncated) {
+        struct sim_run_opts opts = {.seed = o->r.seed, .seed_set = true, .policy = o->r.policy,
+                                    .record = &o->r.decisions, .counts = c->count,
+                                    .faults = o->r.has_faults ? &o->fs : NULL};
+        if (sim_run(x->s, &opts, &r) != IOSIM_OK || o->r.decisions.truncated) {
             fprintf(stderr, "iosim shrink: cannot record the run's decisions%s%s\n",
                     r.message[0] ? ": " : "", r.message);
             return false;
         }
     }
     static struct verdict_msg m;
-    if (sim_dec_copy(&c->dec, &o->dec) != IOSIM_OK || !run_candidate(x, c, &m))
+    if (sim_dec_copy(&c->dec, &o->r.decisions) != IOSIM_OK || !run_candidate(x, c, &m))
         return false;
     if (!m.failed) {
         fprintf(stderr, "iosim shrink: run %s seed %" PRIu64 " policy %s passes: nothing to "
-                "shrink\n", o->file, o->seed, o->policy);
+                "shrink\n", o->r.file, o->r.seed, o->r.policy);
         return false;
     }
     snprintf(x->key, sizeof x->key, "%s", m.key);
@@ -409,15 +336,15 @@ int cli_shrink(int argc, char **argv)
     static struct original o;
     struct sim_scenario *s = NULL;
     struct yml_error err;
-    if (!read_original(a.db, a.run, &o)) {
+    if (!cli_recorded_read("iosim shrink", a.db, a.run, &o.r)) {
         st = CLI_EXIT_USAGE;
-    } else if (sim_scenario_load(o.file, &s, &err) != IOSIM_OK) {
+    } else if (sim_scenario_load(o.r.file, &s, &err) != IOSIM_OK) {
         fprintf(stderr, "%s\n", err.msg);
         st = CLI_EXIT_USAGE;
     } else {
         st = shrink_run(&a, &o, s);
         sim_scenario_free(s);
     }
-    sim_dec_free(&o.dec);
+    cli_recorded_free(&o.r);
     return st;
 }
