@@ -141,7 +141,7 @@ struct field {
 
 static bool field_is(struct field f, const char *s)
 {
-    return strlen(s) == f.n && memcmp(f.p, s, f.n) == 0;
+    return strlen(s) == f.n && (f.n == 0 || memcmp(f.p, s, f.n) == 0); /* an absent field's p is NULL */
 }
 
 static enum iosim_err fail(char *msg, size_t cap, const char *fmt, ...)
