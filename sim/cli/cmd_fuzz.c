@@ -599,16 +599,6 @@ static void summary_flush(struct fuzz_tally *t)
     t->ins = NULL;
 }
 
-/* A run's decisions as text (malloc'd; NULL when out of memory). */
-static char *decisions_text(const struct sim_decisions *d)
-{
-    size_t n = sim_dec_format(d, NULL, 0) + 1;
-    char *t = malloc(n);
-    if (t != NULL)
-        (void)sim_dec_format(d, t, n);
-    return t;
-}
-
 /* Each failing run again, into the file whole, its schedule decisions
  * recorded (the trace store wants the file to itself: the summary
  * connection is closed meanwhile). ids[k]: the run's id, -1 where one could
@@ -644,7 +634,7 @@ static void trace_again(const struct fuzz_args *a, const struct fuzz_tally *t, i
         }
         if (sim_run(s, &o, &r) == IOSIM_OK) {
             ids[k] = r.run_id;
-            dec[k] = d.truncated ? NULL : decisions_text(o.decisions != NULL ? o.decisions : &d);
+            dec[k] = d.truncated ? NULL : sim_dec_text(o.decisions != NULL ? o.decisions : &d);
         } else {
             fprintf(stderr, "iosim fuzz: tracing run %" PRIu64 ": %s\n", i, r.message);
         }

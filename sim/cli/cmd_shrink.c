@@ -165,11 +165,9 @@ static int64_t store_row(const char *path, const struct sim_scenario *s,
     sqlite3 *db;
     sqlite3_stmt *st = NULL;
     int64_t row = -1;
-    size_t n = sim_dec_format(&c->dec, NULL, 0) + 1;
-    char *dec = malloc(n);
+    char *dec = sim_dec_text(&c->dec);
     if (dec != NULL && sqlite3_open(path, &db) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 60000);
-        (void)sim_dec_format(&c->dec, dec, n);
         char hex[SIM_TRACE_HASH_HEX_LEN + 1];
         snprintf(hex, sizeof hex, "%016" PRIx64, r->trace_hash);
         if (sqlite3_exec(db, CLI_FUZZ_TABLE_SQL, NULL, NULL, NULL) == SQLITE_OK &&

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "impl/port/check.h"
+#include "sim/cli/cli.h"
 
 #define MERGE_COLS_MAX 64u
 #define MERGE_NAME_MAX 64u
@@ -544,7 +545,7 @@ static enum iosim_err merge_fuzz(sqlite3 *db, struct merge_counts *c, char *msg,
 {
     if (!src_has_table(db, "fuzz_run"))
         return IOSIM_OK;
-    if (merge_exec(db, MERGE_FUZZ_TABLE_SQL) != SQLITE_OK ||
+    if (merge_exec(db, CLI_FUZZ_TABLE_SQL) != SQLITE_OK ||
         merge_exec(db, "CREATE INDEX IF NOT EXISTS main.fuzz_run_key ON fuzz_run(campaign, idx)")
             != SQLITE_OK)
         return merge_fail(db, msg, len, "fuzz_run");

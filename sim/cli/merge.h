@@ -45,13 +45,6 @@
 
 #include "impl/port/err.h"
 
-/* The fuzz_run table as `iosim fuzz` creates it (docs/trace-schema.md). */
-#define MERGE_FUZZ_TABLE_SQL                                                             \
-    "CREATE TABLE IF NOT EXISTS fuzz_run(campaign TEXT, idx INTEGER, scenario TEXT,"    \
-    " seed INTEGER, policy TEXT, result TEXT, trace_hash TEXT, end_ps INTEGER,"         \
-    " wall_us INTEGER, failure TEXT, repro TEXT, run_id INTEGER, faults TEXT,"          \
-    " decisions TEXT, shrunk_from INTEGER, coverage INTEGER)"
-
 struct merge_counts {
     uint64_t runs_copied, runs_known;   /* run rows added / already in OUT */
     uint64_t fuzz_copied, fuzz_known;   /* fuzz_run rows likewise */

@@ -55,6 +55,15 @@ size_t sim_dec_format(const struct sim_decisions *d, char *buf, size_t cap)
     return len;
 }
 
+char *sim_dec_text(const struct sim_decisions *d)
+{
+    size_t n = sim_dec_format(d, NULL, 0) + 1;
+    char *t = malloc(n);
+    if (t != NULL)
+        (void)sim_dec_format(d, t, n);
+    return t;
+}
+
 static bool read_u64(const char **p, uint64_t *out)
 {
     const char *s = *p;

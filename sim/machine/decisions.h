@@ -74,6 +74,9 @@ enum iosim_err sim_dec_push(struct sim_decisions *d, uint64_t at, enum sim_dec_k
  * the whole text needs (as snprintf). */
 size_t sim_dec_format(const struct sim_decisions *d, char *buf, size_t cap);
 
+/* The whole text, malloc'd (the caller frees it); NULL when out of memory. */
+char *sim_dec_text(const struct sim_decisions *d);
+
 /* Replaces *d's entries with text's. EINVAL with msg for a malformed text
  * (naming the byte offset); d is then empty. */
 enum iosim_err sim_dec_parse(const char *text, struct sim_decisions *d, char *msg, size_t cap);
