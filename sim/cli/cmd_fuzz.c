@@ -39,12 +39,13 @@
 #include "sim/cli/junit.h"
 #include "sim/cli/workers.h"
 #include "sim/run/cover.h"
+#include "sim/run/rowlog.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
 
 #define FUZZ_FILES_MAX 64u
 #define FUZZ_JOBS_MAX 64u
-#define FUZZ_TEXT 512u
+#define FUZZ_TEXT 1536u
 #define FUZZ_TRACED_MAX 100u          /* failing runs traced whole */
 #define FUZZ_BATCH_ROWS 1000u         /* summary rows a transaction: not a sync a run */
 
@@ -215,17 +216,67 @@ static void send_cover(int fd, const struct sim_cover *cov, const struct sim_dec
         _exit(3);
 }
 
-/* One run (twice when determinism is checked). */
+/* IOSIM_FUZZ_CRASH_RUN=i: the worker dies (SIGABRT) as it starts run i -
+ * how the tests show a crash inside a run is a failed run, not a lost
+ * worker. IOSIM_FUZZ_ASSERT_RUN=i: an assertion fails there instead (the
+ * failure text must name it). IOSIM_FUZZ_NONDET_RUN=i: the determinism
+ * check's second execution of run i takes the next seed, as a run leaking
+ * state into the next would (how the tests show the report of the first
+ * differing row). */
+static uint64_t crash_run(const char *var)
+{
+    const char *v = getenv(var);
+    return v != NULL ? strtoull(v, NULL, 10) : UINT64_MAX;
+}
+
+/* Run i again with the first execution's rows as the reference: a
+ * different hash is a failed run, its text the first row that differs. */
+static void check_again(struct sim_scenario *s, struct sim_run_opts o, uint64_t i,
+                        const struct sim_rowlog *first, const struct sim_run_result *r,
+                        struct fuzz_msg *m)
+{
+    static struct sim_run_result again;
+    struct sim_rowlog second;
+    sim_rowlog_init(&second, first);
+    o.record = NULL;
+    o.cover = NULL;
+    o.rowlog = &second;
+    if (i == crash_run("IOSIM_FUZZ_NONDET_RUN"))
+        o.seed++;
+    enum iosim_err e = sim_run(s, &o, &again);
+    if (e == IOSIM_OK && again.trace_hash == r->trace_hash) {
+        sim_rowlog_fini(&second);
+        return;
+    }
+    m->outcome = FUZZ_NONDET;
+    int k = e != IOSIM_OK
+        ? snprintf(m->text, sizeof m->text, "the same seed passed, then failed to run: %s",
+                   again.message)
+        : snprintf(m->text, sizeof m->text, "the same seed gave trace hash %016" PRIx64
+                   " then %016" PRIx64 "; ", r->trace_hash, again.trace_hash);
+    if (e == IOSIM_OK && k > 0 && (size_t)k < sizeof m->text &&
+        !sim_rowlog_report(&second, m->text + k, sizeof m->text - (size_t)k))
+        snprintf(m->text + k, sizeof m->text - (size_t)k, "their rows are equal as far as recorded");
+    sim_rowlog_fini(&second);
+}
+
+/* One run (twice when determinism is checked, its rows logged the first
+ * time to find where the second one parts from them). */
 static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t i,
                     struct fuzz_msg *m, int fd)
 {
-    static struct sim_run_result r, again;
+    static struct sim_run_result r;
     static struct sim_cover cov;
     static struct sim_faultset fs;
     struct sim_decisions rec = {0};
+    struct sim_rowlog rows;
+    bool check = a->check_det > 0 && i % a->check_det == 0;
     struct sim_run_opts o = {.seed = seed_of(a, i), .seed_set = true, .policy = policy_of(a, i),
                              .faults = faults_of(a, s, i, &fs)};
     cover_opts(a, i, &o, &rec, &cov);
+    sim_rowlog_init(&rows, NULL);
+    if (check)
+        o.rowlog = &rows;
     double w0 = wall_now();
     enum iosim_err e = sim_run(s, &o, &r);
     m->wall_s = wall_now() - w0;
@@ -234,29 +285,13 @@ static void one_run(const struct fuzz_args *a, struct sim_scenario *s, uint64_t 
     m->outcome = e != IOSIM_OK ? FUZZ_ERROR : r.passed ? FUZZ_PASS : FUZZ_FAIL;
     snprintf(m->text, sizeof m->text, "%s", e != IOSIM_OK ? r.message
                                             : r.failure_count > 0 ? r.failures[0] : "");
-    if (m->outcome == FUZZ_PASS && a->check_det > 0 && i % a->check_det == 0) {
-        o.record = NULL;
-        o.cover = NULL;
-        if (sim_run(s, &o, &again) != IOSIM_OK || again.trace_hash != r.trace_hash) {
-            m->outcome = FUZZ_NONDET;
-            snprintf(m->text, sizeof m->text, "the same seed gave trace hash %016" PRIx64
-                     " then %016" PRIx64, r.trace_hash, again.trace_hash);
-        }
-    }
+    if (m->outcome == FUZZ_PASS && check)
+        check_again(s, o, i, &rows, &r, m);
+    sim_rowlog_fini(&rows);
     send_msg(fd, m);
     if (o.cover != NULL)
         send_cover(fd, &cov, &rec, r.choices, o.decisions != NULL);
     sim_dec_free(&rec);
-}
-
-/* IOSIM_FUZZ_CRASH_RUN=i: the worker dies (SIGABRT) as it starts run i -
- * how the tests show a crash inside a run is a failed run, not a lost
- * worker. IOSIM_FUZZ_ASSERT_RUN=i: an assertion fails there instead (the
- * failure text must name it). */
-static uint64_t crash_run(const char *var)
-{
-    const char *v = getenv(var);
-    return v != NULL ? strtoull(v, NULL, 10) : UINT64_MAX;
 }
 
 static _Noreturn void worker(const struct fuzz_args *a, uint64_t w, uint64_t m0, uint64_t total,

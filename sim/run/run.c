@@ -10,6 +10,7 @@
 #include "impl/port/check.h"
 #include "sim/machine/dev.h"
 #include "sim/run/cover.h"
+#include "sim/run/rowlog.h"
 #include "sim/run/expect_trace.h"
 #include "sim/run/program_exec.h"
 #include "sim/run/run_faults.h"
@@ -27,6 +28,7 @@ struct run_state {
     struct sim_expect_tally tally;    /* `trace:` expectations */
     bool tallying;                    /* the scenario has some */
     struct sim_cover *cover;          /* NULL: no coverage wanted */
+    struct sim_rowlog *rowlog;        /* NULL: rows not logged */
     struct sim_run_faults *faults;    /* opts->faults put on this run */
 };
 
@@ -72,6 +74,8 @@ static void run_tap(void *ctx, uint32_t table, sim_time_ps t_ps,
         keep_fio(rs->r, cols, ncols);
     if (rs->cover != NULL)
         sim_cover_row(rs->cover, table, cols, ncols);
+    if (rs->rowlog != NULL)
+        sim_rowlog_row(rs->rowlog, table, t_ps, cols, ncols);
 }
 
 static const char *state_name(enum sim_proc_state st)
@@ -625,7 +629,8 @@ enum iosim_err sim_run(struct sim_scenario *s, const struct sim_run_opts *o,
         sim_run_faults_fini(&rf);
         return e;
     }
-    struct run_state rs = {.s = s, .r = r, .tr = &tr, .cover = o->cover, .faults = &rf};
+    struct run_state rs = {.s = s, .r = r, .tr = &tr, .cover = o->cover,
+                          .rowlog = o->rowlog, .faults = &rf};
     rs.tallying = sim_expect_tally_init(&rs.tally, s);
     sim_trace_set_tap(&tr, run_tap, &rs);
     e = simulate(&rs, &cfg);

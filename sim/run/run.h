@@ -26,6 +26,7 @@
 
 struct sim_trace_db;
 struct sim_cover;
+struct sim_rowlog;
 struct sim_faultset;
 
 #define SIM_RUN_FAILURES_MAX 8u
@@ -45,6 +46,9 @@ struct sim_run_opts {
     const uint64_t *counts;
     /* borrowed, NULL or reset: the run's coverage features (sim/run/cover.h) */
     struct sim_cover *cover;
+    /* borrowed, NULL or initialised: records or compares the run's rows
+     * (sim/run/rowlog.h) */
+    struct sim_rowlog *rowlog;
     const struct sim_faultset *faults; /* on top of the scenario's own; NULL: none
                                           (sim/run/faultset.h; of this scenario) */
 };

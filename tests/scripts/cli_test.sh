@@ -176,6 +176,17 @@ check "... so does the fuzz_run row's failure column, and the worker's stderr is
 check "fuzz of a passing scenario exits 0, checking determinism" \
     [ "$(status_of "$iosim" fuzz "$fx/pass.yaml" --runs 20 --check-determinism 3)" = 0 ]
 check "... 20 passed, 0 failed" [ "$(tail -n 1 "$work/out")" = "20 passed, 0 failed" ]
+check "a run whose second execution differs is a failure (exit 1)" \
+    [ "$(IOSIM_FUZZ_NONDET_RUN=3 status_of "$iosim" fuzz "$fx/pass.yaml" --runs 6 --policy random \
+           --check-determinism 3 --trace "$work/nondet.db")" = 1 ]
+check "... reported with the first trace row where the two differ, and the one before" \
+    bash -c "grep -q '^nondeterministic  run 3 .*: the same seed gave trace hash [0-9a-f]* then [0-9a-f]*; first difference at row [0-9]*, t=[0-9]* ps$' '$work/out' &&
+             grep -q '^  first run:  sched t=[0-9]* cpu=' '$work/out' &&
+             grep -q '^  second run: sched t=[0-9]* cpu=' '$work/out' &&
+             grep -q '^  after row [0-9]*: sched t=0 cpu=' '$work/out'"
+check "... and so is the fuzz_run row's failure column" \
+    bash -c "sqlite3 '$work/nondet.db' \"SELECT failure FROM fuzz_run WHERE result = 'nondeterministic'\" |
+               grep -q '^  second run: sched '"
 "$iosim" fuzz "$fz" --runs 40 -j 3 --trace "$work/all.db" >/dev/null
 for k in 0 1 2 3; do # four shards, from a Kubernetes Indexed Job's environment
     JOB_COMPLETION_INDEX=$k IOSIM_SHARDS=4 "$iosim" fuzz "$fz" --runs 40 -j 1 --trace "$work/sh$k.db" >/dev/null
