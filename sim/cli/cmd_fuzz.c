@@ -255,7 +255,7 @@ static void check_again(struct sim_scenario *s, struct sim_run_opts o, uint64_t 
         : snprintf(m->text, sizeof m->text, "the same seed gave trace hash %016" PRIx64
                    " then %016" PRIx64 "; ", r->trace_hash, again.trace_hash);
     if (e == IOSIM_OK && k > 0 && (size_t)k < sizeof m->text &&
-        !sim_rowlog_report(&second, m->text + k, sizeof m->text - (size_t)k))
+        !sim_rowlog_report(&second, "first run", "second run", m->text + k, sizeof m->text - (size_t)k))
         snprintf(m->text + k, sizeof m->text - (size_t)k, "their rows are equal as far as recorded");
     sim_rowlog_fini(&second);
 }

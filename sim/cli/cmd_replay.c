@@ -9,7 +9,9 @@
  * its own that gives its schedule. The trace hash, which covers every row
  * the run emitted, says whether it is the same run (a scenario file edited
  * since, or a simulator that lost its determinism, shows as a different
- * hash).
+ * hash); when it differs and the recorded run's rows are stored, the
+ * replay runs once more against them and prints the first row where the
+ * two part (sim/run/rowlog.h).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_faults.h"
 #include "sim/cli/recorded.h"
+#include "sim/run/rowlog.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
@@ -59,6 +62,32 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
     return st;
 }
 
+/* The replay differs: where it parts from the recorded run's stored rows
+ * (read into a recording, then the replay run once more comparing). */
+static void explain(const struct replay_args *a, struct sim_scenario *s, struct sim_run_opts o)
+{
+    static struct sim_run_result again;
+    static char text[2048];
+    struct sim_rowlog stored, replayed;
+    char msg[256];
+    sim_rowlog_init(&stored, NULL);
+    sim_rowlog_init(&replayed, &stored);
+    if (sim_trace_file_run_rows(a->db, (int64_t)a->run, sim_rowlog_tap, &stored, NULL, msg,
+                                sizeof msg) != IOSIM_OK) {
+        printf("replay: the recorded rows cannot be read: %s\n", msg);
+    } else if (stored.rows == 0) {
+        printf("replay: the recorded run has no rows to compare with\n");
+    } else {
+        o.db = NULL;
+        o.rowlog = &replayed;
+        if (sim_run(s, &o, &again) == IOSIM_OK && sim_rowlog_report(&replayed, "recorded", "replayed", text,
+                                                                  sizeof text))
+            printf("replay: %s\n", text);
+    }
+    sim_rowlog_fini(&replayed);
+    sim_rowlog_fini(&stored);
+}
+
 static int replay(const struct replay_args *a, const struct cli_recorded *rec,
                   struct sim_scenario *s)
 {
@@ -92,6 +121,7 @@ static int replay(const struct replay_args *a, const struct cli_recorded *rec,
     enum iosim_err e = sim_run(s, &o, &r);
     if (db != NULL)
         sim_trace_db_close(db);
+    o.db = NULL;
     if (e != IOSIM_OK) {
         fprintf(stderr, "iosim replay: %s\n", r.message);
         return CLI_EXIT_USAGE;
@@ -103,6 +133,8 @@ static int replay(const struct replay_args *a, const struct cli_recorded *rec,
     bool same = strcmp(hex, rec->hash) == 0 && strcmp(verdict, rec->result) == 0;
     printf("replay: %s (recorded %s, trace-hash %s)\n", same ? "same" : "differs", rec->result,
            rec->hash);
+    if (strcmp(hex, rec->hash) != 0)
+        explain(a, s, o);
     return same ? CLI_EXIT_PASS : CLI_EXIT_FAIL;
 }
 

@@ -178,6 +178,12 @@ void sim_rowlog_row(struct sim_rowlog *l, uint32_t table, sim_time_ps t_ps,
         compare(l, &b);
 }
 
+void sim_rowlog_tap(void *ctx, uint32_t table, sim_time_ps t_ps,
+                    const struct sim_trace_value *cols, uint32_t ncols)
+{
+    sim_rowlog_row(ctx, table, t_ps, cols, ncols);
+}
+
 /* ---- the text ---------------------------------------------------------------------------- */
 
 struct row_reader {
@@ -250,7 +256,8 @@ void sim_rowlog_format(const unsigned char *row, size_t len, char *out, size_t n
     take(&r, &table, sizeof table);
     take(&r, &ps, sizeof ps);
     take(&r, &ncols, sizeof ncols);
-    const struct sim_trace_table_info *ti = r.bad ? NULL : sim_trace_table_info(table);
+    const struct sim_trace_table_info *ti =
+        r.bad || table >= sim_trace_table_count() ? NULL : sim_trace_table_info(table);
     if (ti == NULL || ti->ncols != ncols) {
         put(&t, "(unreadable row)");
         return;
@@ -279,9 +286,10 @@ static uint64_t row_time(const unsigned char *row, size_t len)
     return ps;
 }
 
-bool sim_rowlog_report(const struct sim_rowlog *l, char *out, size_t n)
+bool sim_rowlog_report(const struct sim_rowlog *l, const char *first, const char *second,
+                       char *out, size_t n)
 {
-    ASSERT(l->ref != NULL && n > 0);
+    ASSERT(l->ref != NULL && n > 0 && first != NULL && second != NULL);
     const struct sim_rowlog *ref = l->ref;
     bool ended = !l->diverged && !l->full && l->rows < ref->rows;
     if (!l->diverged && !ended) {
@@ -301,7 +309,11 @@ bool sim_rowlog_report(const struct sim_rowlog *l, char *out, size_t n)
     struct text o = {.p = out, .n = n};
     out[0] = '\0';
     put(&o, "first difference at row %" PRIu64 ", t=%" PRIu64 " ps\n", at, t);
-    put(&o, "  first run:  %s\n  second run: %s", a, b);
+    int w = (int)(strlen(first) > strlen(second) ? strlen(first) : strlen(second)) + 1;
+    char la[40], lb[40];
+    snprintf(la, sizeof la, "%s:", first);
+    snprintf(lb, sizeof lb, "%s:", second);
+    put(&o, "  %-*s %s\n  %-*s %s", w, la, a, w, lb, b);
     if (at > 0) {
         ref_row(ref, at - 1, prev, sizeof prev);
         put(&o, "\n  after row %" PRIu64 ": %s", at - 1, prev);

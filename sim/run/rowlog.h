@@ -18,7 +18,8 @@
  *     opts.rowlog = &a;  sim_run(...);
  *     sim_rowlog_init(&b, &a);            compare with a
  *     opts.rowlog = &b;  sim_run(...);
- *     if (sim_rowlog_report(&b, text, sizeof text)) ... they differ
+ *     if (sim_rowlog_report(&b, "first run", "second run", text, sizeof text))
+ *         ... they differ
  *     sim_rowlog_fini(&b);  sim_rowlog_fini(&a);
  *
  * A row is the tap's view of it: table, t_ps and own columns - the same
@@ -75,12 +76,19 @@ void sim_rowlog_fini(struct sim_rowlog *l);
 void sim_rowlog_row(struct sim_rowlog *l, uint32_t table, sim_time_ps t_ps,
                     const struct sim_trace_value *cols, uint32_t ncols);
 
+/* sim_rowlog_row as a sim_trace_tap_fn (ctx: the rowlog): to fill a
+ * recording from stored rows (sim_trace_file_run_rows). */
+void sim_rowlog_tap(void *ctx, uint32_t table, sim_time_ps t_ps,
+                    const struct sim_trace_value *cols, uint32_t ncols);
+
 /* A comparing rowlog after its run: false when the run's rows equal the
  * reference's (as far as both were recorded); true with the first
  * difference written into out (always terminated, truncated to n) as
- * lines: "first difference at row N, t=T ps", "  first run:  ROW",
- * "  second run: ROW", and "  after row N-1: ROW" when there is one. */
-bool sim_rowlog_report(const struct sim_rowlog *l, char *out, size_t n);
+ * lines: "first difference at row N, t=T ps", "  FIRST:  ROW" (the
+ * reference's row), "  SECOND: ROW" (the labels padded to one width), and
+ * "  after row N-1: ROW" when there is one. */
+bool sim_rowlog_report(const struct sim_rowlog *l, const char *first, const char *second,
+                       char *out, size_t n);
 
 /* The text of a row's encoding (as kept by a rowlog) into out: "table
  * t=T col=value ...", strings quoted; always terminated. Exposed for the

@@ -278,6 +278,14 @@ void sim_trace_row(struct sim_trace *tr, uint32_t table, sim_time_ps t_ps,
  * it; it stays until fini. */
 void sim_trace_set_tap(struct sim_trace *tr, sim_trace_tap_fn *fn, void *ctx);
 
+/* Reads run run_id's stored rows from the trace file at path (opened
+ * read-only, closed before returning; no sim_trace_db needed), calling tap
+ * for each in emission order with the values the run's own tap saw, and
+ * recomputes the trace hash on the way (hash_out may be NULL). Errors as
+ * for sim_trace_db_run_hash; the rows given before an error stand. */
+enum iosim_err sim_trace_file_run_rows(const char *path, int64_t run_id, sim_trace_tap_fn *tap,
+                                       void *ctx, uint64_t *hash_out, char *msg, size_t msg_len);
+
 /* Ends a run: writes the remaining rows and the run row's outcome
  * (status 'complete', result, trace_hash, end_time_ps, rows, expectation
  * counts, message) in one transaction. Returns the sticky error if one

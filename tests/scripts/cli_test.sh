@@ -325,6 +325,10 @@ sed -i 's/value: 5/value: 6/' "$work/edited.yaml"
 check "replay of a run whose scenario changed since: differs, exit 1" \
     [ "$(status_of "$iosim" replay "$work/e.db" --run 1)" = 1 ]
 check "... says so" grep -q '^replay: differs (recorded pass' "$work/out"
+check "... and names the first stored row the replay parts from" \
+    bash -c "grep -q '^replay: first difference at row [0-9]*, t=[0-9]* ps$' '$work/out' &&
+             grep -q '^  recorded: expectation t=[0-9]* idx=0 .*result=\"pass\"' '$work/out' &&
+             grep -q '^  replayed: expectation t=[0-9]* idx=0 .*result=\"fail\"' '$work/out'"
 check "replay --trace=FILE records the replay elsewhere" \
     bash -c "'$iosim' replay '$work/f.db' --run '$rid' --trace '$work/rp.db' >/dev/null; [ \$? = 0 ] &&
              [ \$(sqlite3 '$work/rp.db' 'SELECT count(*) FROM run') = 1 ]"

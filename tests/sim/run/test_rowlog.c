@@ -8,7 +8,9 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/engine/rng.h"
 #include "sim/run/rowlog.h"
@@ -121,7 +123,7 @@ Test(rowlog, finds_the_first_differing_row_of_random_streams)
         feed(&ra, a, na);
         feed(&rb, b, nb);
         char text[2048];
-        bool differ = sim_rowlog_report(&rb, text, sizeof text);
+        bool differ = sim_rowlog_report(&rb, "first run", "second run", text, sizeof text);
         cr_assert_eq(differ, want >= 0, "seed %" PRIu64 ": %s", seed, text);
         if (differ) {
             char head[64];
@@ -155,7 +157,7 @@ Test(rowlog, formats_a_row_with_its_column_names)
     r.t++;
     feed(&rb, &r, 1);
     char text[2048], want[64];
-    cr_assert(sim_rowlog_report(&rb, text, sizeof text));
+    cr_assert(sim_rowlog_report(&rb, "first run", "second run", text, sizeof text));
     cr_assert(strstr(text, "first difference at row 0, t=1235 ps\n") == text, "%s", text);
     cr_assert(strstr(text, "  first run:  ring_op t=1234 ") != NULL, "%s", text);
     cr_assert(strstr(text, "  second run: ring_op t=1235 ") != NULL, "%s", text);
@@ -167,7 +169,7 @@ Test(rowlog, formats_a_row_with_its_column_names)
     cr_assert(strstr(text, want) != NULL, "%s wants %s", text, want);
     cr_assert(strstr(text, "after row") == NULL, "%s", text);
     char small[40];
-    cr_assert(sim_rowlog_report(&rb, small, sizeof small));
+    cr_assert(sim_rowlog_report(&rb, "first run", "second run", small, sizeof small));
     cr_assert_eq(strlen(small), sizeof small - 1);
     sim_rowlog_fini(&rb);
     sim_rowlog_fini(&ra);
@@ -203,14 +205,54 @@ Test(rowlog, two_runs_of_one_seed_are_equal_and_of_two_seeds_are_not)
     cr_assert_eq(run_logged(s, 7, &same), h1);
     cr_assert(first.rows > 30, "%" PRIu64 " rows", first.rows);
     char text[2048];
-    cr_assert_not(sim_rowlog_report(&same, text, sizeof text), "%s", text);
+    cr_assert_not(sim_rowlog_report(&same, "a", "b", text, sizeof text), "%s", text);
     cr_assert_eq(same.rows, first.rows);
     cr_assert_neq(run_logged(s, 8, &other), h1);
-    cr_assert(sim_rowlog_report(&other, text, sizeof text));
+    cr_assert(sim_rowlog_report(&other, "a", "b", text, sizeof text));
     cr_assert(strstr(text, "first difference at row ") == text, "%s", text);
     cr_assert(other.at > 0 && other.at < first.rows, "%" PRIu64, other.at);
     sim_rowlog_fini(&other);
     sim_rowlog_fini(&same);
     sim_rowlog_fini(&first);
     sim_scenario_free(s);
+}
+
+/* The rows a database stored read back (sim_trace_file_run_rows) are the
+ * rows the run's tap saw, and hash to the run's trace hash. */
+Test(rowlog, stored_rows_read_back_equal_the_live_ones)
+{
+    struct sim_scenario *s = NULL;
+    struct yml_error err;
+    cr_assert_eq(sim_scenario_load_string("rl.yaml", scn, strlen(scn), &s, &err), IOSIM_OK,
+                 "%s", err.msg);
+    char path[] = "/tmp/iosim-rowlog-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    unlink(path);
+    struct sim_trace_db *db = NULL;
+    char msg[256];
+    cr_assert_eq(sim_trace_db_open(path, &db, msg, sizeof msg), IOSIM_OK, "%s", msg);
+    struct sim_rowlog live, stored;
+    sim_rowlog_init(&live, NULL);
+    sim_rowlog_init(&stored, &live);
+    static struct sim_run_result r;
+    struct sim_run_opts o = {.seed = 3, .seed_set = true, .policy = "random", .db = db,
+                             .rowlog = &live};
+    cr_assert_eq(sim_run(s, &o, &r), IOSIM_OK, "%s", r.message);
+    sim_trace_db_close(db);
+    uint64_t h = 0;
+    cr_assert_eq(sim_trace_file_run_rows(path, r.run_id, sim_rowlog_tap, &stored, &h, msg,
+                                         sizeof msg), IOSIM_OK, "%s", msg);
+    cr_assert_eq(h, r.trace_hash);
+    char text[2048];
+    cr_assert_not(sim_rowlog_report(&stored, "live", "stored", text, sizeof text), "%s", text);
+    cr_assert_eq(stored.rows, live.rows);
+    cr_assert_eq(sim_trace_file_run_rows(path, r.run_id + 1, sim_rowlog_tap, &stored, NULL, msg,
+                                         sizeof msg), IOSIM_ENOENT);
+    cr_assert(strstr(msg, "no run") != NULL, "%s", msg);
+    sim_rowlog_fini(&stored);
+    sim_rowlog_fini(&live);
+    sim_scenario_free(s);
+    unlink(path);
 }
