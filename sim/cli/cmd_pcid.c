@@ -12,16 +12,49 @@
 #include "sim/cli/cli.h"
 #include "sim/scenario/pci_dump_file.h"
 
-static void print_func(const struct pcid_func *f)
+/* What the dump leaves unknown about f's capabilities, for its line. */
+static void print_caps(const struct pcid_func *f, const struct pcid_dump_unknown *u)
 {
-    char bdf[PCID_BDF_LEN], caps[96];
-    pcid_bdf(f, bdf);
+    char caps[96];
     pcid_caps_text(f, caps, sizeof caps);
+    if (u->cap_first)
+        printf(" caps [not dumped]");
+    else if (u->cap_at != 0)
+        printf(" caps [%s, then not dumped]", caps);
+    else
+        printf(" caps [%s]", caps);
+}
+
+/* The lines saying what the dump did not hold (pcid_dump.h). */
+static void print_unknown(const struct pcid_func *f, const struct pcid_dump_unknown *u)
+{
+    for (unsigned i = 0; i < u->nbars; i++) {
+        const struct pcid_dump_unsized_bar *b = &u->bars[i];
+        if (f->bar[b->index].kind != PCID_BAR_NONE)
+            continue;
+        printf("  bar%u %s%s size unknown (not in the dump) at 0x%llx\n", b->index,
+               pcid_bar_kind_name(b->kind), b->prefetch ? " prefetchable" : "",
+               (unsigned long long)b->addr);
+    }
+    if (u->cap_at != 0)
+        printf("  problem: the capability list %s at 0x%02x, beyond the %u bytes dumped: "
+               "capabilities unknown (a dump of 256 bytes, lspci -xxx as root, has them)\n",
+               u->cap_first ? "starts" : "goes on", u->cap_at, u->len);
+}
+
+static void print_func(const struct pcid_func *f, const struct pcid_dump *dump, uint16_t domain)
+{
+    char bdf[PCID_BDF_LEN];
+    struct pcid_dump_unknown u = {0};
+    const struct pcid_dump_func *df = pcid_dump_find(dump, domain, f->bus, f->dev, f->fn);
+    if (df != NULL)
+        pcid_dump_unknown(df, &u);
+    pcid_bdf(f, bdf);
     printf("%s %04x:%04x class %02x%02x%02x rev %02x", bdf, f->vendor, f->device, f->class_code,
            f->subclass, f->prog_if, f->revision);
     if (f->bridge)
         printf(" bridge bus %02x-%02x", f->secondary, f->subordinate);
-    printf(" caps [%s]", caps);
+    print_caps(f, &u);
     if (f->msix.present)
         printf(" msix-table bar%u+0x%x", f->msix.table_bar, f->msix.table_off);
     printf(" problems %#x\n", f->problems);
@@ -33,6 +66,7 @@ static void print_func(const struct pcid_func *f)
                b->prefetch ? " prefetchable" : "", (unsigned long long)b->size,
                (unsigned long long)b->addr);
     }
+    print_unknown(f, &u);
 }
 
 /* Reads the command line into *path and *domain: what cli_opts_parse returns. */
@@ -52,7 +86,10 @@ static int parse_pcid_args(int argc, char **argv, const char **path, uint64_t *d
                  "then one line per BAR (kind, size by the sizing protocol, address). DUMP is\n"
                  "lspci output with hex dumps (lspci -xxx or -vvvxxxx; sizes from its Region\n"
                  "lines) or a directory like /sys/bus/pci/devices (config files; sizes from\n"
-                 "resource). A BAR whose size the dump does not give is reported as absent.\n",
+                 "resource). What the dump does not hold is said, not taken for absent: a BAR\n"
+                 "whose size it does not give is listed with its kind and address and \"size\n"
+                 "unknown\"; a capability list that starts or goes on past the dumped bytes\n"
+                 "(a 64-byte lspci -x) is a \"problem:\" line and \"not dumped\" in caps [...].\n",
         .notes = "Ends with the line `N functions, problems P`. Exit status 2 for a dump that\n"
                  "does not parse.\n",
         .opts = opts,
@@ -91,7 +128,7 @@ int cli_pcid(int argc, char **argv)
             fprintf(stderr, "iosim pcid: enumeration failed\n");
         } else {
             for (uint32_t i = 0; i < topo->count; i++)
-                print_func(&topo->funcs[i]);
+                print_func(&topo->funcs[i], dump, (uint16_t)domain);
             printf("%u functions, problems %#x\n", topo->count, topo->problems);
             rc = CLI_EXIT_PASS;
         }

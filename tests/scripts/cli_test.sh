@@ -68,6 +68,14 @@ check "pcid on an lspci dump exits 0" \
 check "... and reports the xHCI controller as lspci does" \
     grep -qx "00:14.0 8086:9cb1 class 0c0330 rev 03 caps \[pm msi:8\] problems 0" "$work/out"
 check "... with its 64-bit 64K BAR" grep -qx "  bar0 mem64 size 65536 at 0xc1800000" "$work/out"
+check "pcid on a 64-byte lspci paste exits 0" \
+    [ "$(status_of "$iosim" pcid "$src/tests/fixtures/pci-partial/lspci-x-via-vl805/lspci-xxx.txt")" = 0 ]
+check "... says the capabilities were not dumped, not that there are none" \
+    grep -qx "0b:00.0 1106:3483 class 0c0330 rev 01 caps \[not dumped\] problems 0" "$work/out"
+check "... gives the BAR's kind and address, its size unknown" \
+    grep -qx "  bar0 mem64 size unknown (not in the dump) at 0xfb400000" "$work/out"
+check "... and says where the capabilities start, as a problem" \
+    grep -q "^  problem: the capability list starts at 0x80, beyond the 64 bytes dumped" "$work/out"
 check "pcid on a sysfs directory exits 0" [ "$(status_of "$iosim" pcid "$pci/sysfs-firecracker")" = 0 ]
 check "... and finds its six functions" [ "$(tail -n 1 "$work/out")" = "6 functions, problems 0" ]
 check "pcid on a file that is no dump exits 2" [ "$(status_of "$iosim" pcid "$fx/pass.yaml")" = 2 ]

@@ -684,3 +684,57 @@ enum iosim_err pcid_dump_enumerate(struct pcid_dump_view *v, const struct pcid_e
     }
     return e;
 }
+
+/* ---- what a dump does not say ---------------------------------------------------------- */
+
+/* The capability walk over the dumped bytes: the first pointer whose
+ * header (ID and next) lies past them. A loop or a walk longer than the
+ * space can hold ends it (pcid flags those itself). */
+static void unknown_caps(const struct pcid_dump_func *f, struct pcid_dump_unknown *u)
+{
+    uint16_t status = (uint16_t)(dumped_dword(f, PCI_STATUS / 4) >> 16);
+    if (f->len < PCI_CAP_PTR + 1u || !(status & PCI_STATUS_CAP_LIST))
+        return;
+    unsigned ptr = f->cfg[PCI_CAP_PTR] & PCI_CAP_PTR_MASK;
+    for (unsigned step = 0; ptr != 0 && step < PCI_CFG_SIZE / 4u; step++) {
+        if (ptr + 2u > f->len) {
+            u->cap_at = (uint16_t)ptr;
+            u->cap_first = step == 0;
+            return;
+        }
+        ptr = f->cfg[ptr + 1u] & PCI_CAP_PTR_MASK;
+    }
+}
+
+static void unknown_bars(const struct pcid_dump_func *f, struct pcid_dump_unknown *u)
+{
+    for (unsigned k = PCI_BAR0 / 4; k < PCI_BAR0 / 4 + PCI_BAR_COUNT; k++) {
+        struct bar_reg r = bar_at(f, k);
+        if (r.bar < 0 || r.upper || f->bar_size_known[r.bar])
+            continue;
+        uint32_t lo = dumped_dword(f, k);
+        struct pcid_dump_unsized_bar b = {.index = (unsigned)r.bar};
+        if (lo & PCI_BAR_SPACE_IO) {
+            b.kind = PCID_BAR_IO;
+            b.addr = lo & PCI_BAR_IO_ADDR_MASK;
+        } else {
+            bool wide = bar_at(f, k + 1).upper;
+            b.kind = wide ? PCID_BAR_MEM64 : PCID_BAR_MEM32;
+            b.prefetch = (lo & PCI_BAR_MEM_PREFETCH) != 0;
+            b.addr = (lo & PCI_BAR_MEM_ADDR_MASK) |
+                     (wide ? (uint64_t)dumped_dword(f, k + 1) << 32 : 0);
+        }
+        if (b.addr != 0)
+            u->bars[u->nbars++] = b;
+    }
+    ASSERT(u->nbars <= PCI_BAR_COUNT);
+}
+
+void pcid_dump_unknown(const struct pcid_dump_func *f, struct pcid_dump_unknown *u)
+{
+    ASSERT(f != NULL && u != NULL);
+    memset(u, 0, sizeof *u);
+    u->len = f->len;
+    unknown_caps(f, u);
+    unknown_bars(f, u);
+}

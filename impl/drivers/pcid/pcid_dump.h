@@ -192,4 +192,37 @@ struct pcid_cfg pcid_dump_cfg(struct pcid_dump_view *v);
 enum iosim_err pcid_dump_enumerate(struct pcid_dump_view *v, const struct pcid_enum_opts *opts,
                                    struct pcid_topology *out);
 
+/* What a dump does not say about one of its functions, for a report to
+ * say so instead of showing an absence. People paste `lspci -x` (or run
+ * lspci unprivileged): 64 bytes, the header only. Then
+ *   - the capability list may start, or go on, past the dumped bytes: the
+ *     view reads those as 0 (the list ends), so pcid finds no capability
+ *     where the hardware has some. cap_at is the first pointer of the walk
+ *     (from PCI_CAP_PTR when the status register says there is a list)
+ *     whose capability header is not wholly dumped, 0 when the walk stays
+ *     inside (or there is no list); cap_first says it is the header's own
+ *     pointer (nothing of the list was dumped);
+ *   - a BAR whose size nothing gave reads as absent in the default view,
+ *     though its dumped value says its kind and address: bars[0..nbars)
+ *     are those with a non-zero address, in BAR order (a 64-bit BAR once,
+ *     at its lower index, with the upper dword's bits).
+ * A function dumped with fewer bytes than its header (len < 64) reports
+ * what its bytes show. Reads only the dump. */
+struct pcid_dump_unsized_bar {
+    unsigned index;
+    enum pcid_bar_kind kind;
+    bool prefetch;
+    uint64_t addr;
+};
+
+struct pcid_dump_unknown {
+    uint16_t len;                   /* bytes dumped */
+    uint16_t cap_at;                /* 0: none */
+    bool cap_first;
+    unsigned nbars;
+    struct pcid_dump_unsized_bar bars[PCI_BAR_COUNT];
+};
+
+void pcid_dump_unknown(const struct pcid_dump_func *f, struct pcid_dump_unknown *u);
+
 #endif /* IOSIM_PCID_DUMP_H */
