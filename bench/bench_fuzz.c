@@ -194,7 +194,8 @@ int main(void)
                 {"mp_missing_acquire", "scenarios/planted/mp-missing-acquire.yaml"},
                 {"sb_dekker_relaxed", "scenarios/planted/sb-dekker-relaxed.yaml"},
                 {"two_plus_two_w_relaxed", "scenarios/planted/2+2w-relaxed.yaml"},
-                {"ring_slot_early_release", "scenarios/planted/ring-slot-early-release.yaml"}};
+                {"ring_slot_early_release", "scenarios/planted/ring-slot-early-release.yaml"},
+                {"ring_slot_missing_acquire", "scenarios/planted/ring-slot-missing-acquire.yaml"}};
     for (size_t i = 0; i < sizeof rate / sizeof rate[0]; i++) {
         struct sim_scenario *s = load(rate[i].file);
         if (s == NULL)

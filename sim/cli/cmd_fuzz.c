@@ -43,7 +43,7 @@
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace.h"
 
-#define FUZZ_FILES_MAX 64u
+#define FUZZ_FILES_MAX 1024u
 #define FUZZ_JOBS_MAX 64u
 #define FUZZ_TEXT 1536u
 #define FUZZ_TRACED_MAX 100u          /* failing runs traced whole */
@@ -774,10 +774,8 @@ static bool write_junit(const struct fuzz_args *a, const struct fuzz_tally *t)
 static bool add_file(const struct cli_opt *o, const char *text)
 {
     struct fuzz_args *a = o->dest;
-    if (a->nfiles == FUZZ_FILES_MAX) {
-        fprintf(stderr, "iosim fuzz: at most %u scenarios\n", FUZZ_FILES_MAX);
-        return false;
-    }
+    if (a->nfiles == FUZZ_FILES_MAX)
+        return false; /* the parser says so: .wants */
     a->files[a->nfiles++] = text;
     return true;
 }
@@ -877,7 +875,8 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_args *a)
                  "`N passed, N failed`. Exit status: 0 all passed, 1 a run failed, 2 bad "
                  "input.\n",
         .opts = opts,
-        .operand = {.metavar = "SCENARIO...", .parse = add_file, .dest = a},
+        .operand = {.metavar = "SCENARIO...", .parse = add_file, .dest = a,
+                    .wants = "at most 1024 scenario files"},
         .missing = "no scenario given",
     };
     int st = cli_opts_parse(&cmd, argc, argv);

@@ -17,8 +17,9 @@ struct merge_args {
 static bool add_path(const struct cli_opt *o, const char *text)
 {
     struct merge_args *a = o->dest;
-    if (a->npaths < MERGE_INPUTS_MAX + 1)
-        a->paths[a->npaths++] = text;
+    if (a->npaths == MERGE_INPUTS_MAX + 1)
+        return false; /* refused, not dropped: .wants says why */
+    a->paths[a->npaths++] = text;
     return true;
 }
 
@@ -35,7 +36,8 @@ static int parse_merge_args(int argc, char **argv, struct merge_args *a, bool *t
         .notes = "Prints a line per input. Exit status 2 when OUT or an input is not a readable\n"
                  "iosim trace (that input is left out; the others are merged), else 0.\n",
         .opts = opts,
-        .operand = {.metavar = "OUT.db IN.db...", .parse = add_path, .dest = a},
+        .operand = {.metavar = "OUT.db IN.db...", .parse = add_path, .dest = a,
+                    .wants = "at most 4096 input databases"},
         .missing = "no output database given",
     };
     int st = cli_opts_parse(&cmd, argc, argv);

@@ -273,8 +273,9 @@ static bool write_junit(const char *path, struct suite_job *jobs, size_t n)
 static bool add_path(const struct cli_opt *o, const char *text)
 {
     struct suite_args *a = o->dest;
-    if (a->path_count < sizeof a->paths / sizeof a->paths[0])
-        a->paths[a->path_count++] = text;
+    if (a->path_count == sizeof a->paths / sizeof a->paths[0])
+        return false; /* refused, not dropped: .wants says why */
+    a->paths[a->path_count++] = text;
     return true;
 }
 
@@ -301,7 +302,8 @@ static int parse_suite_args(int argc, char **argv, struct suite_args *a)
                  "failed,\n2 bad input (a scenario that does not load counts as failed and "
                  "makes the status 2).\n",
         .opts = opts,
-        .operand = {.metavar = "PATH...", .parse = add_path, .dest = a},
+        .operand = {.metavar = "PATH...", .parse = add_path, .dest = a,
+                    .wants = "at most 256 paths (give directories)"},
         .missing = "no path given",
     };
     return cli_opts_parse(&cmd, argc, argv);

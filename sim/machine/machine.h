@@ -245,6 +245,7 @@ struct sim_proc {
     enum sim_proc_state state;
     int32_t affinity;
     int32_t cpu;                 /* while RUNNING */
+    uint32_t mv_cpu;             /* the CPU its memory view last saw it on (UINT32_MAX: none) */
     bool daemon;
     bool failed;                 /* ended by a fault or a failed assertion */
     int32_t exit_status;

@@ -107,6 +107,11 @@ static uint64_t mark_read(struct sim_mv *mv, uint32_t cpu, uint64_t r, const uin
         if (e->cpu < SIM_MV_CPUS)
             c->seen_from[e->cpu] = max64(c->seen_from[e->cpu], ts);
     }
+    for (uint32_t i = 0; i < SIM_MV_HOST; i++) {
+        const struct sim_mv_host *h = &mv->hostw[i];
+        if (h->len_bytes > 0 && overlap(h->host, h->len_bytes, p, len))
+            carried = max64(carried, h->ts);
+    }
     c->pending = max64(c->pending, carried);
     return carried;
 }
@@ -145,6 +150,20 @@ void sim_mv_read(struct sim_mv *mv, uint32_t cpu, struct sim_rng *rng, enum sim_
     ASSERT(c->view <= mv->ts);
 }
 
+/* The CPU's released reads waiting for their release get its view and
+ * the first timestamp that follows it. */
+static void released_resolve(struct sim_mv_cpu *c, uint64_t view_needed, uint64_t seen_after)
+{
+    for (uint32_t i = 0; i < SIM_MV_OPEN; i++) {
+        struct sim_mv_released *l = &c->released[i];
+        if (l->len_bytes > 0 && l->view_needed == 0) {
+            l->view_needed = view_needed;
+            l->seen_after = seen_after;
+        }
+    }
+    c->release_pending = false;
+}
+
 /* Logs one commit of at most SIM_MV_BYTES and performs it. */
 static void commit_one(struct sim_mv *mv, uint32_t cpu, uint8_t *p, const uint8_t *src,
                        uint32_t len, uint64_t carried, bool release, sim_time_ps now_ps)
@@ -161,6 +180,8 @@ static void commit_one(struct sim_mv *mv, uint32_t cpu, uint8_t *p, const uint8_
     memcpy(e->old, p, len);
     memcpy(p, src, len);
     ASSERT(e->carried <= ts);
+    if (release && cpu < SIM_MV_CPUS && mv->cpu[cpu].release_pending)
+        released_resolve(&mv->cpu[cpu], ts, ts);
 }
 
 static void commit_all(struct sim_mv *mv, uint32_t cpu, void *host, const void *src, size_t len,
@@ -201,21 +222,47 @@ void sim_mv_rmw(struct sim_mv *mv, uint32_t cpu, void *host, const void *src, si
     ASSERT(c->view <= mv->ts);
 }
 
-static void race_report(struct sim_mv *mv, uint32_t reader, const struct sim_mv_open *o,
-                        uint32_t writer, uint64_t off, bool in_mem)
+static void race_report(struct sim_mv *mv, uint32_t reader, const uint8_t *host, uint32_t len,
+                        uint32_t writer, bool missing_acquire)
 {
     mv->races++;
+    mv->missing_acquires += missing_acquire;
     if (mv->races > 1)
         return;
     char where[48];
-    if (in_mem)
-        snprintf(where, sizeof where, "0x%" PRIx64, off);
+    if (mv->mem_base != NULL && host >= mv->mem_base &&
+        (uint64_t)(host - mv->mem_base) < mv->mem_bytes)
+        snprintf(where, sizeof where, "0x%" PRIx64, (uint64_t)(host - mv->mem_base));
     else
         snprintf(where, sizeof where, "a location outside memory");
-    snprintf(mv->race_msg, sizeof mv->race_msg,
-             "load->store reordering: cpu %u read %u bytes at %s before a relaxed store; "
-             "cpu %u saw the store, then wrote those bytes (a release is missing)",
-             reader, o->len_bytes, where, writer);
+    if (missing_acquire)
+        snprintf(mv->race_msg, sizeof mv->race_msg,
+                 "load->store reordering: cpu %u read %u bytes at %s before a release; "
+                 "cpu %u read that release without acquiring it, then wrote those bytes "
+                 "(an acquire is missing)", reader, len, where, writer);
+    else
+        snprintf(mv->race_msg, sizeof mv->race_msg,
+                 "load->store reordering: cpu %u read %u bytes at %s before a relaxed store; "
+                 "cpu %u saw the store, then wrote those bytes (a release is missing)",
+                 reader, len, where, writer);
+}
+
+/* Other CPUs' released reads of [p, +len) that `cpu` observed the release
+ * of without acquiring it. */
+static void check_released(struct sim_mv *mv, uint32_t cpu, const uint8_t *p, size_t len)
+{
+    const struct sim_mv_cpu *w = &mv->cpu[cpu];
+    for (uint32_t r = 0; r < mv->cpus; r++) {
+        for (uint32_t i = 0; r != cpu && i < SIM_MV_OPEN; i++) {
+            struct sim_mv_released *l = &mv->cpu[r].released[i];
+            if (l->len_bytes == 0 || l->view_needed == 0 || l->proc == w->proc ||
+                w->view >= l->view_needed || w->seen_from[r] < l->seen_after ||
+                !overlap(l->host, l->len_bytes, p, len))
+                continue;
+            race_report(mv, r, l->host, l->len_bytes, cpu, true);
+            l->len_bytes = 0;
+        }
+    }
 }
 
 /* Other CPUs' exposed open reads of [p, +len) that `cpu` is ordered after
@@ -233,9 +280,7 @@ static void check_races(struct sim_mv *mv, uint32_t cpu, const uint8_t *p, size_
             if (o->exposed_ts == 0 || w->seen_from[r] < o->exposed_ts ||
                 !overlap(o->host, o->len_bytes, p, len))
                 continue;
-            bool in = mv->mem_base != NULL && o->host >= mv->mem_base &&
-                      (uint64_t)(o->host - mv->mem_base) < mv->mem_bytes;
-            race_report(mv, r, o, cpu, in ? (uint64_t)(o->host - mv->mem_base) : 0, in);
+            race_report(mv, r, o->host, o->len_bytes, cpu, false);
             o->exposed_ts = 0;
             o->len_bytes = 0;
         }
@@ -250,6 +295,22 @@ static void opens_close(struct sim_mv_cpu *c)
     }
 }
 
+/* A release: the open reads become released ones, waiting for the
+ * release's commit (view_needed 0) unless it is a fence (given). */
+static void opens_release(struct sim_mv_cpu *c, uint64_t fence_view)
+{
+    for (uint32_t i = 0; i < SIM_MV_OPEN; i++) {
+        const struct sim_mv_open *o = &c->open[i];
+        if (o->len_bytes == 0 || o->proc != c->running)
+            continue;
+        c->released[c->released_next++ % SIM_MV_OPEN] = (struct sim_mv_released){
+            .proc = o->proc, .host = o->host, .len_bytes = o->len_bytes,
+            .view_needed = fence_view, .seen_after = fence_view + (fence_view != 0)};
+    }
+    c->release_pending = fence_view == 0;
+    opens_close(c);
+}
+
 void sim_mv_store_issued(struct sim_mv *mv, uint32_t cpu, const void *host, size_t len_bytes,
                          bool release)
 {
@@ -257,8 +318,9 @@ void sim_mv_store_issued(struct sim_mv *mv, uint32_t cpu, const void *host, size
     ASSERT(cpu < mv->cpus);
     struct sim_mv_cpu *c = &mv->cpu[cpu];
     check_races(mv, cpu, host, len_bytes);
+    check_released(mv, cpu, host, len_bytes);
     if (release) {
-        opens_close(c);
+        opens_release(c, 0);
         return;
     }
     for (uint32_t i = 0; i < SIM_MV_OPEN; i++)
@@ -274,7 +336,10 @@ void sim_mv_fence(struct sim_mv *mv, uint32_t cpu, enum port_order order)
         c->view = max64(c->view, c->pending);
     if (order == PORT_RELEASE || order == PORT_ACQ_REL || order == PORT_SEQ_CST) {
         c->fence_rel = mv->ts;
-        opens_close(c);
+        if (mv->ts == 0)
+            opens_close(c); /* nothing committed yet: nothing to order after */
+        else
+            opens_release(c, mv->ts);
     }
     if (order == PORT_SEQ_CST)
         c->view = mv->ts;
@@ -314,6 +379,9 @@ void sim_mv_spawn(struct sim_mv *mv, uint32_t cpu)
 void sim_mv_external_write(struct sim_mv *mv, const void *host, size_t len_bytes)
 {
     ASSERT(mv != NULL && host != NULL);
+    mv->hostw[mv->hostw_next++ % SIM_MV_HOST] = (struct sim_mv_host){
+        .host = host, .len_bytes = len_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)len_bytes,
+        .ts = mv->ts};
     for (uint64_t ts = log_first(mv); ts <= mv->ts; ts++) {
         struct sim_mv_entry *e = entry_at(mv, ts);
         if (overlap(e->host, e->len_bytes, host, len_bytes))

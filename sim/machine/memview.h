@@ -34,6 +34,19 @@
  * read stays open only while its process runs on that CPU (a context switch
  * is a full barrier), and a process never races with itself.
  *
+ * The same reordering on the other side - a missing acquire - is detected
+ * too. A release (store, RMW or fence) closes the CPU's open reads into
+ * *released* reads: the release's commit (for a fence: the fence) is what
+ * orders them before anything that acquires it. If another CPU then writes
+ * bytes of a released read having read a commit of the releasing CPU at or
+ * after that release, but with a view that does not include it (it read
+ * the release relaxed, with no acquire fence since), its write is not
+ * ordered after the read: a load->store reordering of the reader's (or a
+ * load of the writer's satisfied after its store - load buffering) lets
+ * the read return that write. Reported like the others. No false alarm:
+ * any chain of acquires reaching the release raises the writer's view to
+ * it, and a barrier (system call, context switch) raises it to everything.
+ *
  *     sim_mv_read(&m->mv, cpu, &rng, SIM_MV_LOAD_RELAXED, host, dst, 4, now);
  *     sim_mv_commit(&m->mv, cpu, host, src, 4, SIM_MV_STORE_RELEASE, now);
  *     sim_mv_fence(&m->mv, cpu, PORT_ACQUIRE);
@@ -59,6 +72,7 @@
 #define SIM_MV_CPUS 64u       /* = SIM_CPUS_MAX */
 #define SIM_MV_NONE UINT32_MAX /* "no CPU": the host, a device */
 #define SIM_MV_MSG_MAX 256u
+#define SIM_MV_HOST 16u       /* recent host/device writes remembered */
 
 enum sim_mv_load {
     SIM_MV_LOAD_PLAIN,   /* port_shm_read: relaxed, and tracked for races */
@@ -91,6 +105,24 @@ struct sim_mv_open {
     uint64_t exposed_ts;  /* 0: not exposed; else commits >= it expose it */
 };
 
+/* A plain read its CPU has released: ordered before whoever acquires a
+ * view of at least view_needed (see above). */
+struct sim_mv_released {
+    const void *proc;     /* the process that read (compared, never followed) */
+    const uint8_t *host;
+    uint32_t len_bytes;   /* 0: slot unused */
+    uint64_t view_needed; /* 0 while the releasing store has not committed */
+    uint64_t seen_after;  /* commits of the reader's CPU at or after this follow the release */
+};
+
+/* A write of the host or a device (a kernel event, DMA): it comes after
+ * everything committed before it, so a load reading it joins that view. */
+struct sim_mv_host {
+    const uint8_t *host;
+    uint32_t len_bytes;   /* 0: slot unused */
+    uint64_t ts;          /* mv->ts when it was made */
+};
+
 struct sim_mv_cpu {
     uint64_t view;        /* reads are not older than this timestamp */
     uint64_t pending;     /* the largest view carried by a value it read */
@@ -98,6 +130,9 @@ struct sim_mv_cpu {
     uint64_t seen_from[SIM_MV_CPUS]; /* newest commit of each CPU it read */
     struct sim_mv_open open[SIM_MV_OPEN];
     uint32_t open_next;   /* ring index of the next open read */
+    struct sim_mv_released released[SIM_MV_OPEN];
+    uint32_t released_next;
+    bool release_pending; /* released reads wait for this CPU's release commit */
     const void *proc;     /* the process it ran last: a switch is a barrier */
     const void *running;  /* the process on it now, NULL if idle (the caller sets it) */
 };
@@ -107,6 +142,8 @@ struct sim_mv {
     uint64_t ts;          /* timestamp of the latest commit */
     uint64_t evicted_ts;  /* newest timestamp no longer in the log */
     uint64_t spawn_ts;    /* the latest commit before the latest process spawn */
+    struct sim_mv_host hostw[SIM_MV_HOST]; /* ring of the latest host/device writes */
+    uint32_t hostw_next;
     sim_time_ps window_ps;
     uint32_t cpus;
     const uint8_t *mem_base; /* the machine's memory: messages name offsets */
@@ -115,6 +152,7 @@ struct sim_mv {
     uint64_t stale_reads; /* statistics: loads that returned an older version */
     uint64_t races;       /* load->store races detected */
     char race_msg[SIM_MV_MSG_MAX]; /* the first one */
+    uint64_t missing_acquires; /* of them, writes not ordered after a released read */
 };
 
 /* mem_base/mem_bytes (borrowed) only name addresses in the race message. */
@@ -152,14 +190,20 @@ void sim_mv_barrier(struct sim_mv *mv, uint32_t cpu);
 
 /* `cpu` now runs `proc`. A switch from another process is a full barrier
  * (the context switch); the first process of a CPU sees what its spawner had
- * made visible (every process is started by the host or a system call). */
+ * made visible (every process is started by the host or a system call). A
+ * process that comes back to a CPU after running on another must be given
+ * a barrier by the caller (sim_mv_barrier): the CPU's view is not the
+ * process's, which did its acquires elsewhere, and a migration goes
+ * through the kernel - the views do not know where a process ran. */
 void sim_mv_enter(struct sim_mv *mv, uint32_t cpu, const void *proc);
 
 /* `cpu` spawns a process (its store buffer drained): a system call. */
 void sim_mv_spawn(struct sim_mv *mv, uint32_t cpu);
 
 /* The host or a device wrote [host, +len) directly: its older versions are
- * gone for everyone. */
+ * gone for everyone, and a load that reads it joins the view of everything
+ * committed so far (the write happened after those commits, outside the
+ * CPUs' weak ordering). */
 void sim_mv_external_write(struct sim_mv *mv, const void *host, size_t len_bytes);
 
 #endif /* IOSIM_SIM_MEMVIEW_H */

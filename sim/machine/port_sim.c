@@ -62,7 +62,13 @@ static struct sim_machine *relaxed_on(const struct sim_cpu *cpu)
     struct sim_machine *m = cpu != NULL ? sim_current_machine() : NULL;
     if (m == NULL || !sim_machine_relaxed(m))
         return NULL;
-    sim_mv_enter(&m->mv, cpu->idx, sim_current_proc());
+    struct sim_proc *p = sim_current_proc();
+    sim_mv_enter(&m->mv, cpu->idx, p);
+    if (p != NULL && p->mv_cpu != cpu->idx) {
+        if (p->mv_cpu != UINT32_MAX)
+            sim_mv_barrier(&m->mv, cpu->idx); /* it migrated: see sim_mv_enter */
+        p->mv_cpu = cpu->idx;
+    }
     return m;
 }
 
@@ -125,6 +131,7 @@ static void full_barrier(void)
     struct sim_cpu *cpu = sim_current_cpu();
     sim_mv_enter(&m->mv, cpu->idx, p);
     sim_mv_barrier(&m->mv, cpu->idx);
+    p->mv_cpu = cpu->idx;
 }
 
 /* The write half of a read-modify-write at `raw` (the caller read the latest

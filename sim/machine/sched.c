@@ -537,6 +537,7 @@ static enum iosim_err proc_alloc(struct sim_machine *m, const struct sim_proc_de
     p->kind = def->kind != NULL ? def->kind : "process";
     p->affinity = def->cpu;
     p->cpu = -1;
+    p->mv_cpu = UINT32_MAX;
     p->daemon = def->daemon;
     p->fn = def->fn;
     p->arg = def->arg;

@@ -235,3 +235,88 @@ Test(memview, plain_read_closed_by_a_release_store_is_no_race, .init = setup1)
     sim_mv_store_issued(&mv1, 0, &words[0], 4, false);
     cr_assert_eq(mv1.races, 0);
 }
+
+/* The acquiring side: the reader releases correctly, the writer reads the
+ * release relaxed and writes the bytes read - a missing acquire. */
+static void released_then_written(bool writer_acquires, bool fence)
+{
+    struct sim_rng rng;
+    sim_rng_stream(&rng, 7, "memory");
+    int reader = 1, writer = 2;
+    uint32_t v, one = 1;
+    sim_mv_enter(&mv1, 1, &reader);
+    sim_mv_enter(&mv1, 0, &writer);
+    mv1.cpu[0].running = &writer;
+    mv1.cpu[1].running = &reader;
+    sim_mv_read(&mv1, 1, &rng, SIM_MV_LOAD_PLAIN, &words[0], &v, 4, 0);
+    sim_mv_store_issued(&mv1, 1, &words[1], 4, true);
+    sim_mv_commit(&mv1, 1, &words[1], &one, 4, SIM_MV_STORE_RELEASE, 1);
+    do
+        sim_mv_read(&mv1, 0, &rng, writer_acquires ? SIM_MV_LOAD_ACQUIRE : SIM_MV_LOAD_RELAXED,
+                    &words[1], &v, 4, 2);
+    while (v != 1);
+    if (fence)
+        sim_mv_fence(&mv1, 0, PORT_ACQUIRE);
+    sim_mv_store_issued(&mv1, 0, &words[0], 4, false);
+}
+
+Test(memview, a_released_read_overwritten_after_a_relaxed_load_of_the_release_is_a_race,
+     .init = setup1)
+{
+    released_then_written(false, false);
+    cr_assert_eq(mv1.races, 1);
+    cr_assert_eq(mv1.missing_acquires, 1);
+    cr_assert(strstr(mv1.race_msg, "an acquire is missing") != NULL, "%s", mv1.race_msg);
+}
+
+Test(memview, an_acquire_load_of_the_release_orders_the_write, .init = setup1)
+{
+    released_then_written(true, false);
+    cr_assert_eq(mv1.races, 0, "%s", mv1.race_msg);
+}
+
+Test(memview, an_acquire_fence_after_the_relaxed_load_orders_the_write, .init = setup1)
+{
+    released_then_written(false, true);
+    cr_assert_eq(mv1.races, 0, "%s", mv1.race_msg);
+}
+
+Test(memview, a_write_by_its_own_process_is_no_race, .init = setup1)
+{
+    struct sim_rng rng;
+    sim_rng_stream(&rng, 7, "memory");
+    int p = 1;
+    uint32_t v, one = 1;
+    sim_mv_enter(&mv1, 1, &p);
+    mv1.cpu[1].running = &p;
+    sim_mv_read(&mv1, 1, &rng, SIM_MV_LOAD_PLAIN, &words[0], &v, 4, 0);
+    sim_mv_store_issued(&mv1, 1, &words[1], 4, true);
+    sim_mv_commit(&mv1, 1, &words[1], &one, 4, SIM_MV_STORE_RELEASE, 1);
+    sim_mv_enter(&mv1, 0, &p); /* it migrated: the caller's barrier */
+    sim_mv_barrier(&mv1, 0);
+    mv1.cpu[0].running = &p;
+    sim_mv_store_issued(&mv1, 0, &words[0], 4, false);
+    cr_assert_eq(mv1.races, 0, "%s", mv1.race_msg);
+}
+
+/* A host write comes after every commit before it: an acquire reading it
+ * may no longer read anything older than those. */
+Test(memview, an_acquire_of_a_host_write_joins_everything_before_it, .init = setup1)
+{
+    struct sim_rng rng;
+    sim_rng_stream(&rng, 9, "memory");
+    uint32_t v, one = 1, two = 2;
+    int a = 1, b = 2;
+    sim_mv_enter(&mv1, 0, &a);
+    sim_mv_enter(&mv1, 1, &b);
+    sim_mv_commit(&mv1, 0, &words[2], &one, 4, SIM_MV_STORE_RELAXED, 1);
+    sim_mv_commit(&mv1, 0, &words[2], &two, 4, SIM_MV_STORE_RELAXED, 2);
+    words[3] = 7;
+    sim_mv_external_write(&mv1, &words[3], 4);
+    sim_mv_read(&mv1, 1, &rng, SIM_MV_LOAD_ACQUIRE, &words[3], &v, 4, 3);
+    cr_assert_eq(v, 7);
+    for (unsigned i = 0; i < 64; i++) {
+        sim_mv_read(&mv1, 1, &rng, SIM_MV_LOAD_RELAXED, &words[2], &v, 4, 3);
+        cr_assert_eq(v, 2, "draw %u read an older version", i);
+    }
+}

@@ -97,3 +97,4 @@ PLANTED_TESTS(the_missing_acquire, "mp-missing-acquire")         /* load->load *
 PLANTED_TESTS(the_unfenced_dekker, "sb-dekker-relaxed")          /* store->load */
 PLANTED_TESTS(the_unordered_writers, "2+2w-relaxed")             /* store->store */
 PLANTED_TESTS(the_early_slot_release, "ring-slot-early-release") /* load->store */
+PLANTED_TESTS(the_unacquired_slot, "ring-slot-missing-acquire")  /* load->store, load buffering */
