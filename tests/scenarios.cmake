@@ -14,3 +14,14 @@ list(TRANSFORM SWARM_SCENARIOS APPEND .yaml)
 add_test(NAME scenarios.swarm
          COMMAND $<TARGET_FILE:iosim> fuzz ${SWARM_SCENARIOS} --faults swarm --runs 140 -j 2 --seed 1)
 set_tests_properties(scenarios.swarm PROPERTIES TIMEOUT 300)
+
+# Seeds that once failed, run as CI users repro them (each names its cause).
+# storage/multi-lun seed 45 and 162 under random: usbscsid slept through a
+# ring offer and a request because the kernel's NOTIFY_PEER wake moved the
+# scheme ring's push epoch beside the kernel's pusher, whose next push put
+# an old value back (kern_uring.c, wake_server).
+foreach(seed 45 162)
+  add_test(NAME scenarios.regress.multi_lun_random_${seed}
+           COMMAND $<TARGET_FILE:iosim> run ${CMAKE_SOURCE_DIR}/scenarios/suite/storage/multi-lun.yaml
+                   --seed ${seed} --policy random)
+endforeach()

@@ -286,6 +286,10 @@ static void detach_ring_requests(struct kern *k, uint32_t idx)
             k->reqs[i].route = KR_DETACHED;
 }
 
+/* A userspace -> userspace ring's side left. The kernel holds no handle
+ * of it, so it moves epochs it does not own: safe only because the side
+ * that stays never stores that epoch again to wake anyone (its pushes fail
+ * on POPPER_DOWN; nobody sleeps on a pop epoch). */
 static void set_status(struct ring_header *hdr, uint32_t bits)
 {
     ASSERT(hdr != NULL);
@@ -307,8 +311,13 @@ static void wake_server(struct kern *k, uint32_t pid)
         if (in->state != KI_ATTACHED || in->mode != KM_K2U || in->cons.producer_pid != pid)
             continue;
         /* moved, not only woken: a server between its last look and its
-         * sleep must not sleep through it (its sleep compares the word) */
-        (void)port_fetch_add_u32(&in->reg.sq_hdr->shared_push_epoch, 1, PORT_RELEASE);
+         * sleep must not sleep through it (its sleep compares the word).
+         * Moved through the kernel's pusher, the word's one writer: a
+         * fetch_add beside it would leave the pusher's local epoch behind,
+         * its next push would store a value the word already had (3, then
+         * 2, then 3 again) and a server that read 3 would sleep through
+         * both (ring.h, "Own indices and own epochs") */
+        ring_pusher_notify(&in->cons.sq);
         (void)port_wake(&in->reg.sq_hdr->shared_push_epoch, PORT_WAKE_ALL);
     }
 }

@@ -50,7 +50,11 @@
  *           the index once more so nothing published before the shutdown is
  *           missed.
  *   Own indices and own epochs are only written by their owner: the local
- *   copy is authoritative and no load of them is needed.
+ *   copy is authoritative and no load of them is needed. Whoever else must
+ *   move an epoch (to wake a sleeper) does it through the owner's handle
+ *   (ring_pusher_notify): a write beside it leaves the local copy behind,
+ *   the owner's next store puts an old value back, and a sleeper comparing
+ *   the word with that value sleeps through both.
  *
  * Threading: one thread (or simulated process) per handle; the two handles
  * of a ring may live in different threads or processes. Handles own nothing:

@@ -436,3 +436,120 @@ Test(kernel, offering_a_ring_to_a_missing_scheme_leaks_nothing)
     cr_expect_eq(ok, 300, "tries that failed with ENOENT");
     ktest_down(&t);
 }
+
+/* ---- waking a server ------------------------------------------------------------------------ */
+
+/* A server sleeps on its scheme ring's push epoch, comparing it with the
+ * value it read before its last look at its rings. Two things move that
+ * word: the kernel pushing a request (a ring offer) and a client's
+ * NOTIFY_PEER on a secondary. Both must move it to a value it never held,
+ * or a server that read it between the two sleeps through both. The
+ * notify used to fetch_add the word beside the kernel's pusher, whose
+ * local epoch stayed behind: its next push stored 2 over 2 (storage/
+ * multi-lun seed 45 under random: usbscsid slept with a ring offer and a
+ * request waiting). */
+struct wake_box {
+    uint32_t seen;          /* the epoch after A's offer and notify */
+    uint32_t after_offer;   /* after B's offer too */
+    enum iosim_err wait;    /* the server's wait on `seen` after B's offer */
+    uint32_t accepted;
+    bool notified;
+    enum iosim_err b_open;
+};
+
+static void sleep_until_ns(uint64_t t_ns)
+{
+    uint64_t now = port_clock_ns();
+    if (now < t_ns)
+        port_sleep_ns(t_ns - now);
+}
+
+/* Accepts the ring offers waiting on the scheme ring, answers them. */
+static bool accept_offers(struct iou *main, struct iou *peers, uint32_t *n)
+{
+    struct ring_sqe64 q;
+    while (iou_next_request(main, &q) == IOSIM_OK) {
+        if (q.opcode != RING_OP_DUP || *n >= 2)
+            return false;
+        if (iou_accept_peer(&peers[*n], (int64_t)q.fd, (uint32_t)q.len, (uint32_t)q.offset,
+                            (uint32_t)(q.offset >> 32)) != IOSIM_OK)
+            return false;
+        (*n)++;
+        if (iou_reply(main, q.user_data, 0, 0) != IOSIM_OK)
+            return false;
+    }
+    (void)iou_enter(main, 0, 0); /* the kernel takes the answers now */
+    return true;
+}
+
+static int32_t epoch_server(void *arg)
+{
+    struct wake_box *b = arg;
+    CHECK(port_sys_open(":epochs", 0) >= 0);
+    struct iou u, peers[2];
+    CHECK(iou_create(&u, 4, 4, URING_ENTRIES_64) == IOSIM_OK);
+    CHECK(iou_attach_scheme(&u, "epochs") == IOSIM_OK);
+    port_atomic_u32 *word = &u.sq_hdr->shared_push_epoch;
+    for (uint32_t g = 0; g < 100 && b->accepted < 1; g++) { /* A's offer */
+        uint32_t e = port_load_u32(word, PORT_ACQUIRE);
+        CHECK(accept_offers(&u, peers, &b->accepted));
+        if (b->accepted < 1)
+            (void)port_wait_u32(word, e, PORT_WAIT_FOREVER);
+    }
+    CHECK(b->accepted == 1);
+    sleep_until_ns(300000);
+    CHECK(b->notified);
+    b->seen = port_load_u32(word, PORT_ACQUIRE); /* then a last look, finding nothing */
+    sleep_until_ns(600000);                      /* meanwhile B offers a ring */
+    b->after_offer = port_load_u32(word, PORT_ACQUIRE);
+    b->wait = port_wait_u32(word, b->seen, 1000000);
+    CHECK(accept_offers(&u, peers, &b->accepted));
+    return 0;
+}
+
+static int32_t notifying_peer(void *arg)
+{
+    struct wake_box *b = arg;
+    struct port_dma mem;
+    struct iou_peer p;
+    CHECK(port_dma_alloc(IOU_PEER_PATH_BYTES, 0, &mem) == IOSIM_OK);
+    CHECK(iou_peer_open(&p, "epochs", mem.host, 4) == IOSIM_OK);
+    sleep_until_ns(200000);
+    CHECK(iou_peer_notify(&p) == IOSIM_OK);
+    b->notified = true;
+    sleep_until_ns(5000000); /* a close moves the word too: not before the server looked */
+    iou_peer_close(&p);
+    return 0;
+}
+
+static int32_t late_peer(void *arg)
+{
+    struct wake_box *b = arg;
+    struct port_dma mem;
+    struct iou_peer p;
+    CHECK(port_dma_alloc(IOU_PEER_PATH_BYTES, 0, &mem) == IOSIM_OK);
+    b->b_open = iou_peer_open(&p, "epochs", mem.host, 4);
+    iou_peer_close(&p);
+    return 0;
+}
+
+Test(kernel, a_notify_and_then_a_ring_offer_each_move_the_servers_epoch_to_a_new_value)
+{
+    static struct wake_box b;
+    memset(&b, 0, sizeof b);
+    struct ktest t;
+    ktest_up(&t, 1, SIM_POLICY_FIFO, 1);
+    ktest_spawn(&t, "server", epoch_server, &b, 0, false);
+    ktest_spawn(&t, "a", notifying_peer, &b, 20 * SIM_US, false);
+    ktest_spawn(&t, "b", late_peer, &b, 400 * SIM_US, false);
+    sim_machine_run(t.m);
+    cr_assert_eq(t.m->end, SIM_END_ALL_EXITED, "%s", sim_end_reason_name(t.m->end));
+    for (uint32_t i = 1; i <= 3; i++)
+        cr_expect_eq(t.m->procs[i]->exit_status, 0, "%s failed at line %d", t.m->procs[i]->name,
+                     failed_line);
+    cr_expect_neq(b.after_offer, b.seen, "the offer left the epoch at %u", b.seen);
+    cr_expect_eq(b.wait, IOSIM_OK, "the server slept through the offer: %s", iosim_err_name(b.wait));
+    cr_expect_eq(b.accepted, 2);
+    cr_expect_eq(b.b_open, IOSIM_OK, "%s", iosim_err_name(b.b_open));
+    ktest_down(&t);
+}
