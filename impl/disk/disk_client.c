@@ -10,6 +10,8 @@
 /* The rings to the scheme, tried until it exists or wait_ns have passed. */
 static enum iosim_err attach_rings(struct disk_client *c, const char *scheme, uint64_t wait_ns)
 {
+    ASSERT(c->buf != NULL); /* the shared page the rings live in */
+    ASSERT(scheme != NULL);
     uint64_t start = port_clock_ns();
     for (;;) {
         enum iosim_err e = iou_peer_open(&c->peer, scheme, c->buf->peer, DISK_CLIENT_SLOTS);
@@ -29,6 +31,8 @@ static enum iosim_err open_lun(struct disk_client *c, uint32_t lun)
     struct strbuf sb;
     strbuf_init(&sb, text, sizeof text);
     strbuf_dec(&sb, lun);
+    ASSERT(!sb.truncated && sb.len > 0); /* a uint32_t's digits fit */
+    ASSERT(c->handle < 0); /* opened once */
     port_shm_write(c->buf->lun, text, sb.len);
     int64_t h = -1;
     enum iosim_err e = iou_peer_call(&c->peer, (struct ring_sqe64){
@@ -39,6 +43,7 @@ static enum iosim_err open_lun(struct disk_client *c, uint32_t lun)
         e = IOSIM_EPROTO;
     if (e == IOSIM_OK)
         c->handle = h;
+    ASSERT(e != IOSIM_OK || c->handle >= 0);
     return e;
 }
 
@@ -59,6 +64,8 @@ enum iosim_err disk_client_open(struct disk_client *c, const char *scheme, uint3
         e = open_lun(c, lun);
     if (e != IOSIM_OK)
         disk_client_close(c);
+    ASSERT(e != IOSIM_OK || (c->buf != NULL && c->handle >= 0));
+    ASSERT(e == IOSIM_OK || c->buf == NULL);
     return e;
 }
 
@@ -78,7 +85,9 @@ void disk_client_close(struct disk_client *c)
 
 enum iosim_err disk_client_info(struct disk_client *c, struct disk_scheme_info *out)
 {
-    ASSERT(c != NULL && out != NULL);
+    ASSERT(c != NULL);
+    ASSERT(out != NULL);
+    ASSERT(c->buf != NULL && c->handle >= 0); /* an open client */
     int64_t st = 0;
     enum iosim_err e = iou_peer_call(&c->peer, (struct ring_sqe64){
                                          .opcode = RING_OP_READ, .fd = (uint64_t)c->handle,
@@ -95,7 +104,9 @@ enum iosim_err disk_client_info(struct disk_client *c, struct disk_scheme_info *
 
 enum iosim_err disk_client_window(struct disk_client *c, uint64_t len, void **host)
 {
-    ASSERT(c != NULL && host != NULL);
+    ASSERT(c != NULL);
+    ASSERT(host != NULL);
+    ASSERT(c->buf != NULL);
     int64_t st;
     uint64_t addr;
     /* fd 0: the window is the client's (its ring's), not a unit's */
@@ -110,13 +121,16 @@ enum iosim_err disk_client_window(struct disk_client *c, uint64_t len, void **ho
     c->window = *host = p;
     c->window_addr = addr;
     c->window_len = len;
+    ASSERT(c->window != NULL && c->window_len == len);
     return IOSIM_OK;
 }
 
 enum iosim_err disk_client_push(struct disk_client *c, uint8_t opcode, uint64_t offset,
                                 const void *buf, uint32_t len, uint64_t *tag)
 {
-    ASSERT(c != NULL && tag != NULL);
+    ASSERT(c != NULL);
+    ASSERT(tag != NULL);
+    ASSERT(c->handle >= 0);
     struct ring_sqe64 q = {.opcode = opcode, .fd = (uint64_t)c->handle};
     if (opcode != RING_OP_FSYNC) {
         q.offset = offset;
@@ -128,17 +142,22 @@ enum iosim_err disk_client_push(struct disk_client *c, uint8_t opcode, uint64_t 
 
 enum iosim_err disk_client_notify(struct disk_client *c)
 {
+    ASSERT(c != NULL && c->buf != NULL);
     return iou_peer_notify(&c->peer);
 }
 
 enum iosim_err disk_client_wait_any(struct disk_client *c, uint64_t *tag, int64_t *status)
 {
+    ASSERT(c != NULL && c->buf != NULL);
+    ASSERT(tag != NULL && status != NULL);
     uint64_t extra;
     return iou_peer_wait_any(&c->peer, tag, status, &extra);
 }
 
 enum iosim_err disk_client_poll(struct disk_client *c, uint64_t *tag, int64_t *status)
 {
+    ASSERT(c != NULL && c->buf != NULL);
+    ASSERT(tag != NULL && status != NULL);
     uint64_t extra;
     return iou_peer_poll(&c->peer, tag, status, &extra);
 }

@@ -19,6 +19,8 @@ enum iosim_err disk_store_init(struct disk_store *s, uint64_t bytes, uint32_t pa
     uint32_t slots = 1;
     while (slots < 2 * pages_max) /* at most half full: probes stay short */
         slots <<= 1;
+    ASSERT((slots & (slots - 1)) == 0); /* a mask finds the slot */
+    ASSERT(slots >= 2 * pages_max);
     void *mem;
     enum iosim_err e = port_kmem_alloc((size_t)slots * sizeof *s->slots, &mem);
     if (e != IOSIM_OK)
@@ -44,6 +46,8 @@ void disk_store_destroy(struct disk_store *s)
 static uint32_t slot_of(const struct disk_store *s, uint64_t no)
 {
     uint32_t i = (uint32_t)((no * 0x9e3779b97f4a7c15ull) >> 32) & s->slots_mask;
+    ASSERT(s->slots != NULL);
+    ASSERT(s->pages <= s->pages_max && s->pages_max <= (s->slots_mask + 1) / 2);
     /* bounded: the table is never more than half full, so a free slot comes */
     for (uint32_t probes = 0; probes <= s->slots_mask; probes++) {
         const struct disk_store_page *pg = &s->slots[i];
@@ -59,7 +63,9 @@ static uint32_t slot_of(const struct disk_store *s, uint64_t no)
  * survives a power loss. */
 static enum iosim_err make_dirty(struct disk_store *s, uint32_t slot)
 {
+    ASSERT(slot <= s->slots_mask);
     struct disk_store_page *pg = &s->slots[slot];
+    ASSERT(pg->cur != NULL); /* page_for_write gave it memory */
     if (!s->cache || pg->dirty)
         return IOSIM_OK;
     if (s->dirty_count == DISK_STORE_DIRTY_MAX) {
@@ -70,6 +76,8 @@ static enum iosim_err make_dirty(struct disk_store *s, uint32_t slot)
     enum iosim_err e = port_kmem_alloc(DISK_STORE_PAGE_BYTES, &copy);
     if (e != IOSIM_OK)
         return IOSIM_ENOSPC;
+    ASSERT(pg->durable == NULL);
+    ASSERT(s->dirty_count < DISK_STORE_DIRTY_MAX); /* a full cache was written back above */
     memcpy(copy, pg->cur, DISK_STORE_PAGE_BYTES);
     pg->durable = copy;
     pg->dirty = true;
@@ -82,6 +90,7 @@ static enum iosim_err page_for_write(struct disk_store *s, uint64_t no, uint32_t
 {
     uint32_t i = slot_of(s, no);
     struct disk_store_page *pg = &s->slots[i];
+    ASSERT(pg->cur == NULL || pg->no == no);
     if (pg->cur == NULL) {
         if (s->pages == s->pages_max)
             return IOSIM_ENOSPC;
@@ -92,19 +101,22 @@ static enum iosim_err page_for_write(struct disk_store *s, uint64_t no, uint32_t
         s->pages++;
     }
     *slot = i;
+    ASSERT(s->slots[i].cur != NULL && s->slots[i].no == no);
     return IOSIM_OK;
 }
 
 enum iosim_err disk_store_span(struct disk_store *s, uint64_t off, uint64_t len, bool write,
                                uint8_t **p, uint32_t *n)
 {
-    ASSERT(s != NULL && p != NULL && n != NULL);
+    ASSERT(s != NULL);
+    ASSERT(p != NULL && n != NULL);
     if (len == 0 || off >= s->bytes || len > s->bytes - off)
         return IOSIM_EINVAL;
     uint64_t no = off / DISK_STORE_PAGE_BYTES;
     uint32_t in = (uint32_t)(off % DISK_STORE_PAGE_BYTES);
     uint32_t room = DISK_STORE_PAGE_BYTES - in;
     *n = len < room ? (uint32_t)len : room;
+    ASSERT(*n >= 1 && in + *n <= DISK_STORE_PAGE_BYTES); /* one page at most */
     if (!write) {
         const struct disk_store_page *pg = &s->slots[slot_of(s, no)];
         *p = pg->cur != NULL ? pg->cur + in : (uint8_t *)(uintptr_t)(zero_page + in);
@@ -122,9 +134,11 @@ enum iosim_err disk_store_span(struct disk_store *s, uint64_t off, uint64_t len,
 
 void disk_store_flush(struct disk_store *s)
 {
-    ASSERT(s != NULL && s->dirty_count <= DISK_STORE_DIRTY_MAX);
+    ASSERT(s != NULL);
+    ASSERT(s->dirty_count <= DISK_STORE_DIRTY_MAX);
     for (uint32_t i = 0; i < s->dirty_count; i++) {
         struct disk_store_page *pg = &s->slots[s->dirty[i]];
+        ASSERT(pg->dirty && pg->durable != NULL);
         port_kmem_free(pg->durable, DISK_STORE_PAGE_BYTES);
         pg->durable = NULL;
         pg->dirty = false;
@@ -135,9 +149,11 @@ void disk_store_flush(struct disk_store *s)
 
 void disk_store_power_loss(struct disk_store *s)
 {
-    ASSERT(s != NULL && s->dirty_count <= DISK_STORE_DIRTY_MAX);
+    ASSERT(s != NULL);
+    ASSERT(s->dirty_count <= DISK_STORE_DIRTY_MAX);
     for (uint32_t i = 0; i < s->dirty_count; i++) {
         struct disk_store_page *pg = &s->slots[s->dirty[i]];
+        ASSERT(pg->dirty && pg->durable != NULL && pg->cur != NULL);
         memcpy(pg->cur, pg->durable, DISK_STORE_PAGE_BYTES);
         port_kmem_free(pg->durable, DISK_STORE_PAGE_BYTES);
         pg->durable = NULL;

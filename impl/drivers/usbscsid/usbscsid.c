@@ -35,6 +35,7 @@
 static bool find_endpoints(struct uscsi *s)
 {
     const struct usb_scheme_info *in = &s->uinfo;
+    ASSERT(s->ep_in == 0 && s->ep_out == 0); /* looked for once */
     for (uint32_t i = 0; i < in->num_eps && i < 16; i++) {
         if ((in->ep[i].xfer & USB_EP_XFER_MASK) != USB_EP_XFER_BULK)
             continue;
@@ -43,6 +44,8 @@ static bool find_endpoints(struct uscsi *s)
         else
             s->ep_out = s->ep_out != 0 ? s->ep_out : in->ep[i].address;
     }
+    ASSERT(s->ep_in == 0 || (s->ep_in & USB_EP_ADDR_DIR_IN) != 0);
+    ASSERT((s->ep_out & USB_EP_ADDR_DIR_IN) == 0);
     return s->ep_in != 0 && s->ep_out != 0;
 }
 
@@ -55,6 +58,8 @@ static enum iosim_err carve(struct uscsi *s)
         return e;
     s->win = win;
     s->bounce = s->win + USCSI_SCRATCH_BYTES;
+    ASSERT(s->max_xfer != 0 && s->max_xfer % 4096u == 0);
+    ASSERT(s->win_len > USCSI_SCRATCH_BYTES + (uint64_t)s->max_xfer); /* room for the clients */
     struct bufpool_opts o;
     bufpool_opts_default(&o);
     o.align_min = 4096;
@@ -75,6 +80,7 @@ static enum iosim_err carve(struct uscsi *s)
 
 static bool ask_detach(struct uscsi *s)
 {
+    ASSERT(s->usb.handle >= 0);
     struct ring_sqe64 q = {.opcode = RING_OP_READ, .fd = (uint64_t)s->usb.handle,
                            .offset = USB_SCHEME_DETACH};
     return iou_peer_submit(&s->usb.peer, &q, &s->detach_tag) == IOSIM_OK;
@@ -96,6 +102,7 @@ static void check_detach(struct uscsi *s)
 static uint32_t max_xfer_of(const struct uscsi *s, void *args)
 {
     int64_t v = app_arg_int(args, "max_xfer", 0);
+    ASSERT(USCSI_XFER_HS % 4096u == 0 && USCSI_XFER_SS <= DISK_SCHEME_XFER_MAX);
     if (v == 0)
         return s->uinfo.speed >= XHCI_SPEED_SUPER ? USCSI_XFER_SS : USCSI_XFER_HS;
     return v > 0 && v <= DISK_SCHEME_XFER_MAX && v % 4096 == 0 ? (uint32_t)v : 0;
@@ -114,6 +121,8 @@ static enum iosim_err set_up(struct uscsi *s, void *args)
     if (s->max_xfer == 0 || area < 4096 || area % 4096 != 0 ||
         s->win_len > USB_SCHEME_WINDOW_MAX || !find_endpoints(s))
         return IOSIM_EINVAL;
+    ASSERT(s->win_len <= USB_SCHEME_WINDOW_MAX);
+    ASSERT(s->ep_in != 0 && s->ep_out != 0);
     e = carve(s);
     return e != IOSIM_OK ? e : ask_detach(s) ? IOSIM_OK : IOSIM_EIO;
 }
@@ -123,13 +132,16 @@ static bool units_up(struct uscsi *s)
 {
     s->luns = uscsi_bot_max_lun(s);
     uint32_t up = 0;
+    ASSERT(s->luns >= 1 && s->luns <= USCSI_LUNS_MAX);
     for (uint32_t l = 0; l < s->luns && !s->gone && !s->dead; l++)
         up += uscsi_unit_up(s, l) == IOSIM_OK;
+    ASSERT(up <= s->luns);
     return up > 0;
 }
 
 static bool finished(const struct uscsi *s)
 {
+    ASSERT(s != NULL);
     if (s->until_clients == 0 || s->clients_done < s->until_clients)
         return false;
     for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
@@ -140,6 +152,8 @@ static bool finished(const struct uscsi *s)
 
 static void main_loop(struct uscsi *s)
 {
+    ASSERT(s->serving); /* uscsi_serve_open came first */
+    ASSERT(s->usb.peer.ring.cq_hdr != NULL);
     port_atomic_u32 *usb_word = &s->usb.peer.ring.cq_hdr->shared_push_epoch;
     for (;;) {
         port_atomic_u32 *word = uscsi_serve_word(s);
@@ -162,6 +176,7 @@ static int32_t run(struct uscsi *s, void *args)
     const char *name = app_arg_str(args, "scheme", NULL);
     if (uscsi_serve_open(s, name) != IOSIM_OK)
         return 2;
+    ASSERT(s->luns >= 1);
     main_loop(s);
     if (s->gone || s->dead) /* what is in the rings is answered ENODEV or EIO */
         uscsi_serve_drain(s);

@@ -29,12 +29,14 @@
 
 static void put_le32(uint8_t *b, uint32_t v)
 {
+    ASSERT(b != NULL);
     for (int i = 0; i < 4; i++)
         b[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint32_t le32(const uint8_t *b)
 {
+    ASSERT(b != NULL);
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -44,6 +46,7 @@ static enum iosim_err note(struct uscsi *s, enum iosim_err e)
 {
     if (e == IOSIM_ENODEV || e == IOSIM_ESHUTDOWN)
         s->gone = true;
+    ASSERT(e != IOSIM_ENODEV || s->gone);
     return e;
 }
 
@@ -51,6 +54,9 @@ enum iosim_err uscsi_xfer(struct uscsi *s, uint8_t opcode, uint8_t ep, void *buf
                           uint32_t *moved)
 {
     *moved = 0;
+    ASSERT(buf != NULL);
+    ASSERT(ep != 0); /* a bulk endpoint find_endpoints found */
+    ASSERT(opcode == RING_OP_READ || opcode == RING_OP_WRITE);
     if (s->gone)
         return IOSIM_ENODEV;
     uint64_t tag;
@@ -65,7 +71,10 @@ enum iosim_err uscsi_xfer(struct uscsi *s, uint8_t opcode, uint8_t ep, void *buf
         return note(s, e);
     if (st < 0)
         return note(s, iosim_err_from_status(st));
+    if ((uint64_t)st > len)
+        return IOSIM_EPROTO; /* xhcid is a peer: more than was asked is a broken answer */
     *moved = (uint32_t)st;
+    ASSERT(*moved <= len);
     return IOSIM_OK;
 }
 
@@ -75,6 +84,8 @@ static enum iosim_err control(struct uscsi *s, uint8_t type, uint8_t request, ui
     struct usb_scheme_control ctl = {.request_type = type, .request = request, .value = 0,
                                      .index = s->uinfo.iface, .length = length};
     void *at = s->win + USCSI_CTL_OFF;
+    ASSERT(s->win != NULL);
+    ASSERT(sizeof ctl + length <= USCSI_CBW_OFF - USCSI_CTL_OFF); /* stays in its scratch */
     port_shm_write(at, &ctl, sizeof ctl);
     enum iosim_err e = usb_client_control(&s->usb, at, length, status);
     return note(s, e == IOSIM_OK && *status < 0 ? iosim_err_from_status(*status) : e);
@@ -88,11 +99,14 @@ uint32_t uscsi_bot_max_lun(struct uscsi *s)
         return 1; /* a stall: one unit [BOT 3.2] */
     uint8_t max;
     port_shm_read(&max, s->win + USCSI_CTL_OFF + sizeof(struct usb_scheme_control), 1);
+    ASSERT(USB_BOT_MAX_LUN + 1u <= USCSI_LUNS_MAX); /* every LUN a device may say fits */
     return max <= USB_BOT_MAX_LUN ? max + 1u : 1u;
 }
 
 enum iosim_err uscsi_bot_reset(struct uscsi *s)
 {
+    ASSERT(s->ep_in != 0 && s->ep_out != 0);
+    ASSERT(!s->gone); /* a gone device is not reset */
     s->resets++;
     int64_t st = 0;
     enum iosim_err e = control(s, USB_BOT_REQ_RESET_TYPE, USB_BOT_REQ_RESET, 0, &st);
@@ -111,6 +125,9 @@ static void write_cbw(struct uscsi *s, const struct uscsi_cmd *c)
 {
     ASSERT(c->cdb_len >= 1 && c->cdb_len <= 16); /* CBWCB is 1..16 bytes [BOT 5.1] */
     ASSERT(c->tag != 0);
+    ASSERT(c->tag == s->tag); /* the command in flight is the latest */
+    ASSERT(c->lun < USCSI_LUNS_MAX);
+    ASSERT(c->dir == USCSI_NONE || c->dir == USCSI_IN || c->dir == USCSI_OUT);
     uint8_t b[USB_BOT_CBW_BYTES] = {0};
     put_le32(b + USB_BOT_CBW_SIGNATURE, USB_BOT_CBW_SIGNATURE_VALUE);
     put_le32(b + USB_BOT_CBW_TAG, c->tag);
@@ -127,6 +144,7 @@ static void write_cbw(struct uscsi *s, const struct uscsi_cmd *c)
 static enum iosim_err recover(struct uscsi *s, struct uscsi_cmd *c, const char *outcome)
 {
     ASSERT(outcome != NULL);
+    ASSERT(c->tag == s->tag);
     c->outcome = outcome;
     if (s->gone)
         return IOSIM_ENODEV;
@@ -139,9 +157,11 @@ static enum iosim_err data_stage(struct uscsi *s, struct uscsi_cmd *c)
     if (c->dir == USCSI_NONE || c->len == 0)
         return IOSIM_OK;
     ASSERT(c->buf != NULL);
+    ASSERT(c->len <= DISK_SCHEME_XFER_MAX);
     bool in = c->dir == USCSI_IN;
     enum iosim_err e = uscsi_xfer(s, in ? RING_OP_READ : RING_OP_WRITE, in ? s->ep_in : s->ep_out,
                                   c->buf, c->len, &c->moved);
+    ASSERT(e != IOSIM_OK || c->moved <= c->len);
     if (e == IOSIM_EPIPE) { /* halted, and cleared by xhcid: the CSW says the rest */
         c->data_stalled = true;
         return IOSIM_OK;
@@ -153,6 +173,8 @@ static enum iosim_err data_stage(struct uscsi *s, struct uscsi_cmd *c)
 static enum iosim_err read_csw(struct uscsi *s, uint32_t *got)
 {
     enum iosim_err e = IOSIM_EPIPE;
+    ASSERT(got != NULL);
+    ASSERT(s->ep_in != 0);
     for (int i = 0; i < 2 && e == IOSIM_EPIPE; i++)
         e = uscsi_xfer(s, RING_OP_READ, s->ep_in, s->win + USCSI_CSW_OFF, USB_BOT_CSW_BYTES, got);
     return e;
@@ -174,6 +196,8 @@ const char *uscsi_csw_problem(const struct uscsi_cmd *c, const uint8_t *b, uint3
 
 enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
 {
+    ASSERT(c->cdb_len >= 1 && c->cdb_len <= sizeof c->cdb);
+    ASSERT(c->lun < s->luns); /* Get Max LUN came first */
     c->tag = ++s->tag;
     c->moved = c->residue = 0;
     c->csw_status = USB_BOT_CSW_STATUS_PHASE_ERROR;
@@ -207,6 +231,7 @@ enum iosim_err uscsi_bot_run(struct uscsi *s, struct uscsi_cmd *c)
      * controller's count is lost (usb: says EPIPE, no bytes): none is
      * taken, so a device that stalls and then claims it sent everything
      * cannot hand out the buffer's old contents as data */
+    ASSERT(c->moved <= c->len); /* uscsi_xfer bounded it */
     uint32_t short_by = c->dir == USCSI_NONE ? 0 : c->data_stalled ? c->len : c->len - c->moved;
     c->residue = residue > short_by ? residue : short_by;
     ASSERT(c->residue <= (c->dir == USCSI_NONE ? 0 : c->len)); /* never more than was asked */

@@ -19,6 +19,8 @@
 static uint64_t be(const uint8_t *b, uint32_t n)
 {
     uint64_t v = 0;
+    ASSERT(b != NULL);
+    ASSERT(n <= 8); /* a big-endian field fits 64 bits */
     for (uint32_t i = 0; i < n; i++)
         v = v << 8 | b[i];
     return v;
@@ -26,6 +28,8 @@ static uint64_t be(const uint8_t *b, uint32_t n)
 
 static void put_be(uint8_t *b, uint32_t n, uint64_t v)
 {
+    ASSERT(b != NULL);
+    ASSERT(n >= 1 && n <= 8);
     for (uint32_t i = 0; i < n; i++)
         b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
@@ -56,6 +60,8 @@ const char *uscsi_op_name(uint8_t op)
 /* The LBA and blocks of a command that has them, for the trace. */
 static void rw_fields(const struct uscsi_cmd *c, uint64_t *lba, uint32_t *blocks)
 {
+    ASSERT(c != NULL && lba != NULL && blocks != NULL);
+    ASSERT(c->cdb_len <= sizeof c->cdb);
     *lba = 0;
     *blocks = 0;
     switch (c->cdb[SCSI_CDB_OPCODE]) {
@@ -76,6 +82,8 @@ static void rw_fields(const struct uscsi_cmd *c, uint64_t *lba, uint32_t *blocks
 
 static void trace(const struct uscsi_cmd *c)
 {
+    ASSERT(c->outcome != NULL); /* every way out of uscsi_bot_run names one */
+    ASSERT(c->residue <= (c->dir == USCSI_NONE ? 0 : c->len));
     struct port_trace_scsi_cmd t = {
         .lun = c->lun, .tag = c->tag, .op = uscsi_op_name(c->cdb[SCSI_CDB_OPCODE]),
         .opcode = c->cdb[SCSI_CDB_OPCODE],
@@ -99,9 +107,11 @@ static bool request_sense(struct uscsi *s, struct uscsi_cmd *c)
     r.cdb[SCSI_REQUEST_SENSE_ALLOC_LENGTH] = SCSI_SENSE_FIXED_BYTES;
     enum iosim_err e = uscsi_bot_run(s, &r);
     trace(&r);
+    ASSERT(r.residue <= r.len);
     uint32_t got = r.len - r.residue;
     if (e != IOSIM_OK || r.csw_status != USB_BOT_CSW_STATUS_PASSED || got < 8)
         return false;
+    ASSERT(got <= SCSI_SENSE_FIXED_BYTES && got <= USCSI_SENSE_BYTES);
     uint8_t b[SCSI_SENSE_FIXED_BYTES] = {0};
     port_shm_read(b, r.buf, got < sizeof b ? got : sizeof b);
     uint8_t code = b[SCSI_SENSE_RESPONSE] & SCSI_SENSE_RESPONSE_MASK;
@@ -120,6 +130,8 @@ static bool request_sense(struct uscsi *s, struct uscsi_cmd *c)
 enum iosim_err uscsi_sense_error(const struct uscsi_cmd *c)
 {
     uint16_t code = (uint16_t)(c->asc << 8 | c->ascq);
+    ASSERT(c != NULL);
+    ASSERT(c->sense_key <= SCSI_SENSE_KEY_MASK); /* masked when it was read */
     switch (c->sense_key) {
     case SCSI_SENSE_KEY_NO_SENSE:
     case SCSI_SENSE_KEY_RECOVERED_ERROR: return IOSIM_OK;
@@ -134,6 +146,7 @@ enum iosim_err uscsi_sense_error(const struct uscsi_cmd *c)
 
 bool uscsi_sense_retry(const struct uscsi_cmd *c)
 {
+    ASSERT(c->sense_key <= SCSI_SENSE_KEY_MASK);
     return c->sense_key == SCSI_SENSE_KEY_UNIT_ATTENTION ||
            c->sense_key == SCSI_SENSE_KEY_ABORTED_COMMAND;
 }
@@ -141,6 +154,8 @@ bool uscsi_sense_retry(const struct uscsi_cmd *c)
 enum iosim_err uscsi_command(struct uscsi *s, struct uscsi_cmd *c)
 {
     enum iosim_err e = IOSIM_EIO;
+    ASSERT(c != NULL);
+    ASSERT(c->cdb_len >= 1 && c->cdb_len <= sizeof c->cdb);
     for (uint32_t attempt = 0; attempt <= USCSI_RETRIES; attempt++) {
         e = uscsi_bot_run(s, c);
         if (e == IOSIM_OK && c->csw_status != USB_BOT_CSW_STATUS_PASSED) {
@@ -163,6 +178,9 @@ enum iosim_err uscsi_command(struct uscsi *s, struct uscsi_cmd *c)
 
 void uscsi_cdb_rw(struct uscsi_cmd *c, bool write, bool use16, uint64_t lba, uint32_t blocks)
 {
+    ASSERT(blocks >= 1); /* a transfer of nothing is no READ or WRITE here */
+    ASSERT(use16 || lba <= UINT32_MAX); /* READ(10) reaches 2^32 blocks: use16 past that */
+    ASSERT(use16 || blocks <= UINT16_MAX);
     memset(c->cdb, 0, sizeof c->cdb);
     c->dir = write ? USCSI_OUT : USCSI_IN;
     if (use16) {
@@ -182,6 +200,8 @@ void uscsi_cdb_rw(struct uscsi_cmd *c, bool write, bool use16, uint64_t lba, uin
 static struct uscsi_cmd small_in(struct uscsi *s, uint32_t lun, uint8_t op, uint8_t cdb_len,
                                  uint32_t len)
 {
+    ASSERT(len <= USCSI_DATA_BYTES); /* the scratch data area */
+    ASSERT(lun < USCSI_LUNS_MAX);
     struct uscsi_cmd c = {.lun = lun, .cdb_len = cdb_len, .dir = USCSI_IN,
                           .buf = s->win + USCSI_DATA_OFF, .len = len};
     c.cdb[SCSI_CDB_OPCODE] = op;
@@ -194,8 +214,10 @@ static enum iosim_err fetch(struct uscsi *s, struct uscsi_cmd *c, uint8_t *out, 
 {
     memset(out, 0, cap);
     enum iosim_err e = uscsi_command(s, c);
+    ASSERT(c->residue <= c->len);
     uint32_t n = c->len - c->residue;
     *got = n < cap ? n : cap;
+    ASSERT(*got <= cap);
     if (e == IOSIM_OK)
         port_shm_read(out, c->buf, *got);
     return e;
@@ -207,10 +229,13 @@ static enum iosim_err fetch(struct uscsi *s, struct uscsi_cmd *c, uint8_t *out, 
 static void ascii(char *dst, uint32_t cap, const uint8_t *src, uint32_t n)
 {
     uint32_t k = 0;
+    ASSERT(dst != NULL && src != NULL);
+    ASSERT(cap > 0);
     for (uint32_t i = 0; i < n && k + 1 < cap; i++)
         dst[k++] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
     while (k > 0 && dst[k - 1] == ' ')
         k--;
+    ASSERT(k < cap);
     dst[k] = '\0';
 }
 
@@ -223,6 +248,7 @@ static enum iosim_err inquiry(struct uscsi *s, uint32_t lun, struct disk_scheme_
     enum iosim_err e = fetch(s, &c, b, sizeof b, &got);
     if (e != IOSIM_OK)
         return e;
+    ASSERT(got <= sizeof b);
     uint8_t q = (b[SCSI_INQ_PERIPHERAL] & SCSI_INQ_QUALIFIER_MASK) >> SCSI_INQ_QUALIFIER_SHIFT;
     if (got < SCSI_INQ_REVISION || q != SCSI_INQ_QUALIFIER_CONNECTED ||
         (b[SCSI_INQ_PERIPHERAL] & SCSI_INQ_TYPE_MASK) != SCSI_INQ_TYPE_DISK)
@@ -241,6 +267,7 @@ static enum iosim_err inquiry(struct uscsi *s, uint32_t lun, struct disk_scheme_
 static enum iosim_err until_ready(struct uscsi *s, uint32_t lun)
 {
     enum iosim_err e = IOSIM_EIO;
+    ASSERT(lun < s->luns);
     for (uint32_t i = 0; i < USCSI_NOT_READY_TRIES; i++) {
         struct uscsi_cmd c = {.lun = lun, .cdb_len = SCSI_CDB6_BYTES, .dir = USCSI_NONE};
         c.cdb[SCSI_CDB_OPCODE] = SCSI_OP_TEST_UNIT_READY;
@@ -281,6 +308,8 @@ static enum iosim_err capacity(struct uscsi *s, uint32_t lun, struct uscsi_unit 
         return IOSIM_EPROTO; /* a block size disk: does not serve, or an absurd capacity */
     u->info.blocks = last + 1;
     u->info.block_bytes = bs;
+    ASSERT(u->info.blocks >= 1);
+    ASSERT(u->info.blocks <= DISK_SCHEME_INFO / bs); /* its bytes fit the offsets */
     u->use16 = u->use16 || last > UINT32_MAX;
     return IOSIM_OK;
 }
@@ -296,6 +325,8 @@ static void mode_sense(struct uscsi *s, uint32_t lun, uint8_t page, uint32_t at,
     uint8_t b[192];
     uint32_t got;
     *dev = *val = 0;
+    ASSERT(at < sizeof b);
+    ASSERT(lun < s->luns);
     if (fetch(s, &c, b, sizeof b, &got) != IOSIM_OK || got < SCSI_MODE6_HEADER_BYTES)
         return;
     *dev = b[SCSI_MODE6_DEVICE_SPECIFIC];
@@ -317,11 +348,15 @@ static void serial(struct uscsi *s, uint32_t lun, struct disk_scheme_info *in)
         return;
     uint32_t n = (uint32_t)be(b + SCSI_VPD_PAGE_LENGTH, SCSI_VPD_PAGE_LENGTH_BYTES);
     uint32_t have = got - SCSI_VPD_HEADER_BYTES;
+    ASSERT(got <= sizeof b);
+    ASSERT(have <= sizeof b - SCSI_VPD_HEADER_BYTES);
     ascii(in->serial, sizeof in->serial, b + SCSI_VPD_HEADER_BYTES, n < have ? n : have);
 }
 
 enum iosim_err uscsi_unit_up(struct uscsi *s, uint32_t lun)
 {
+    ASSERT(lun < s->luns);
+    ASSERT(s->luns <= USCSI_LUNS_MAX);
     struct uscsi_unit *u = &s->unit[lun];
     memset(u, 0, sizeof *u);
     u->info.lun = lun;
@@ -340,12 +375,15 @@ enum iosim_err uscsi_unit_up(struct uscsi *s, uint32_t lun)
     mode_sense(s, lun, SCSI_MODE_PAGE_CACHING, SCSI_CACHING_FLAGS, &dev, &flags);
     u->info.write_cache = (flags & SCSI_CACHING_WCE) != 0;
     serial(s, lun, &u->info);
+    ASSERT(u->info.block_bytes == 512 || u->info.block_bytes == 4096);
     u->ok = true;
     return IOSIM_OK;
 }
 
 enum iosim_err uscsi_sync(struct uscsi *s, uint32_t lun)
 {
+    ASSERT(lun < s->luns);
+    ASSERT(s->unit[lun].ok); /* only a unit that came up is synced */
     struct uscsi_cmd c = {.lun = lun, .cdb_len = SCSI_CDB10_BYTES, .dir = USCSI_NONE};
     c.cdb[SCSI_CDB_OPCODE] = SCSI_OP_SYNC_CACHE_10; /* LBA 0, 0 blocks: all of it */
     return uscsi_command(s, &c);

@@ -26,6 +26,8 @@ static int64_t err(enum iosim_err e) { return -(int64_t)iosim_err_errno(e); }
 
 static struct uscsi_unit *unit_of(struct uscsi *s, const struct uscsi_client *c, uint64_t fd)
 {
+    ASSERT(c->used);
+    ASSERT(s->luns <= USCSI_LUNS_MAX);
     return fd < s->luns && (c->open >> fd & 1u) && s->unit[fd].ok ? &s->unit[fd] : NULL;
 }
 
@@ -41,6 +43,7 @@ static int64_t do_open(struct uscsi *s, struct uscsi_client *c, const struct rin
         return err(IOSIM_EINVAL);
     if (lun >= s->luns || !s->unit[lun].ok)
         return err(IOSIM_ENOENT);
+    ASSERT(lun < USCSI_LUNS_MAX); /* a handle is a bit of c->open */
     c->open |= 1u << lun;
     return (int64_t)lun;
 }
@@ -52,6 +55,8 @@ static int64_t do_info(struct uscsi *s, struct uscsi_client *c, const struct rin
         return err(IOSIM_EBADF);
     if (q->len < sizeof u->info)
         return err(IOSIM_EINVAL);
+    ASSERT(u->ok);
+    ASSERT(u->info.block_bytes != 0);
     void *at = port_user_ptr(q->addr, sizeof u->info);
     if (at == NULL)
         return err(IOSIM_EFAULT);
@@ -73,6 +78,8 @@ static int64_t do_fmap(struct uscsi *s, struct uscsi_client *c, const struct rin
     if (e != IOSIM_OK)
         return err(e == IOSIM_EMSGSIZE ? IOSIM_EINVAL : e);
     (void)bufpool_guard(&s->cpool, &c->window); /* lent to the client until it goes */
+    ASSERT(c->window.host != NULL);
+    ASSERT(c->window.len_bytes >= q->len);
     c->has_window = true;
     *extra = port_user_addr(c->window.host);
     return (int64_t)q->len;
@@ -81,6 +88,7 @@ static int64_t do_fmap(struct uscsi *s, struct uscsi_client *c, const struct rin
 static bool in_window(const struct uscsi_client *c, const uint8_t *p, uint64_t len)
 {
     const uint8_t *w = c->window.host;
+    ASSERT(!c->has_window || w != NULL);
     return c->has_window && p >= w && len <= c->window.len_bytes &&
            (uint64_t)(p - w) <= c->window.len_bytes - len;
 }
@@ -88,11 +96,13 @@ static bool in_window(const struct uscsi_client *c, const uint8_t *p, uint64_t l
 static void copy_shared(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
     uint8_t b[COPY_CHUNK];
+    ASSERT(dst != NULL && src != NULL);
     for (uint32_t done = 0; done < n;) {
         uint32_t k = n - done < COPY_CHUNK ? n - done : COPY_CHUNK;
         port_shm_read(b, src + done, k);
         port_shm_write(dst + done, b, k);
         done += k;
+        ASSERT(done <= n);
     }
 }
 
@@ -105,6 +115,10 @@ static enum iosim_err rw_chunk(struct uscsi *s, uint32_t lun, bool write, uint64
     struct uscsi_unit *u = &s->unit[lun];
     uint32_t bs = u->info.block_bytes;
     uint32_t shorts = 0;
+    ASSERT(lun < s->luns && u->ok);
+    ASSERT(bs == 512 || bs == 4096);
+    ASSERT(n > 0 && n % bs == 0);
+    ASSERT(direct || n <= s->max_xfer); /* the bounce buffer holds max_xfer bytes */
     for (uint32_t done = 0; done < n;) {
         uint8_t *buf = direct ? user + done : s->bounce;
         uint32_t k = n - done;
@@ -115,10 +129,13 @@ static enum iosim_err rw_chunk(struct uscsi *s, uint32_t lun, bool write, uint64
         enum iosim_err e = uscsi_command(s, &c);
         if (e != IOSIM_OK)
             return e;
+        ASSERT(c.residue <= k); /* bounded by what was asked */
         uint32_t good = (k - c.residue) / bs * bs; /* whole blocks the device moved */
+        ASSERT(good <= k && good % bs == 0);
         if (!write && !direct)
             copy_shared(user + done, buf, good);
         done += good;
+        ASSERT(done <= n);
         if (good < k && ++shorts > USCSI_RETRIES)
             return IOSIM_EIO;
     }
@@ -142,6 +159,8 @@ static int64_t do_rw(struct uscsi *s, struct uscsi_client *c, const struct ring_
     if (user == NULL)
         return err(IOSIM_EFAULT);
     bool direct = in_window(c, user, q->len);
+    ASSERT(bs == 512 || bs == 4096);
+    ASSERT(s->max_xfer != 0 && s->max_xfer % bs == 0); /* every command whole blocks */
     for (uint32_t done = 0; done < q->len;) {
         uint32_t n = q->len - done < s->max_xfer ? (uint32_t)q->len - done : s->max_xfer;
         enum iosim_err e = rw_chunk(s, (uint32_t)q->fd, write, (q->offset + done) / bs,
@@ -149,6 +168,7 @@ static int64_t do_rw(struct uscsi *s, struct uscsi_client *c, const struct ring_
         if (e != IOSIM_OK)
             return err(e);
         done += n;
+        ASSERT(done <= q->len); /* the last command takes what is left */
     }
     return (int64_t)q->len;
 }
@@ -164,6 +184,8 @@ static int64_t do_fsync(struct uscsi *s, struct uscsi_client *c, const struct ri
 static int64_t handle(struct uscsi *s, struct uscsi_client *c, const struct ring_sqe64 *q,
                       uint64_t *extra)
 {
+    ASSERT(c->used && c->ring);
+    ASSERT(extra != NULL);
     if (s->gone && q->opcode != RING_OP_CLOSE)
         return err(IOSIM_ENODEV);
     switch (q->opcode) {
@@ -186,6 +208,8 @@ static int64_t handle(struct uscsi *s, struct uscsi_client *c, const struct ring
 
 static void client_gone(struct uscsi *s, struct uscsi_client *c)
 {
+    ASSERT(c->used);
+    ASSERT(c >= s->clients && c < s->clients + USCSI_CLIENTS_MAX);
     if (c->ring)
         iou_close(&c->io);
     if (c->has_window) { /* nothing of it is on the controller: requests run to their end */
@@ -194,6 +218,7 @@ static void client_gone(struct uscsi *s, struct uscsi_client *c)
     }
     *c = (struct uscsi_client){0};
     s->clients_done++;
+    ASSERT(!c->used && !c->has_window);
 }
 
 static int64_t accept_ring(struct uscsi *s, const struct ring_sqe64 *q)
@@ -209,6 +234,7 @@ static int64_t accept_ring(struct uscsi *s, const struct ring_sqe64 *q)
         if (e != IOSIM_OK)
             return err(e);
         *c = (struct uscsi_client){.used = true, .ring = true, .pid = (int64_t)q->addr, .io = c->io};
+        ASSERT(c->open == 0 && !c->has_window); /* a new client holds nothing yet */
         return 0;
     }
     return err(IOSIM_EBUSY);
@@ -219,6 +245,8 @@ static bool serve_main(struct uscsi *s)
     struct ring_sqe64 q;
     enum iosim_err e;
     uint32_t served = 0;
+    ASSERT(s->serving);
+    ASSERT(s->sock >= 0);
     while ((e = iou_next_request(&s->main, &q)) == IOSIM_OK) {
         int64_t st = q.opcode == RING_OP_DUP ? accept_ring(s, &q) : err(IOSIM_EACCES);
         if (iou_reply(&s->main, q.user_data, st, 0) != IOSIM_OK)
@@ -234,6 +262,7 @@ static bool serve_main(struct uscsi *s)
 static bool serve_one(struct uscsi *s, struct uscsi_client *c)
 {
     struct ring_sqe64 q;
+    ASSERT(c->used && c->ring);
     enum iosim_err e = iou_next_request(&c->io, &q);
     if (e == IOSIM_EAGAIN)
         return false;
@@ -253,6 +282,7 @@ static bool serve_one(struct uscsi *s, struct uscsi_client *c)
 
 bool uscsi_serve(struct uscsi *s)
 {
+    ASSERT(s != NULL);
     if (!s->serving)
         return false;
     if (!serve_main(s)) {
@@ -272,6 +302,7 @@ bool uscsi_serve(struct uscsi *s)
 
 void uscsi_serve_drain(struct uscsi *s)
 {
+    ASSERT(s->gone || s->dead); /* only a device that went is drained */
     if (!s->serving || !serve_main(s))
         return;
     for (uint32_t i = 0; i < USCSI_CLIENTS_MAX; i++)
@@ -282,6 +313,7 @@ void uscsi_serve_drain(struct uscsi *s)
 
 port_atomic_u32 *uscsi_serve_word(struct uscsi *s)
 {
+    ASSERT(s->serving && s->main.sq_hdr != NULL);
     return &s->main.sq_hdr->shared_push_epoch;
 }
 
@@ -295,12 +327,15 @@ void uscsi_serve_close(struct uscsi *s)
         (void)port_sys_close((uint64_t)s->sock);
         s->serving = false;
     }
+    ASSERT(!s->serving);
 }
 
 /* The scheme's name: `name`, or the first free of "disk", "disk1", ... */
 enum iosim_err uscsi_serve_open(struct uscsi *s, const char *name)
 {
+    ASSERT(!s->serving);
     enum iosim_err e = disk_serve_open(name, SERVE_ENTRIES, &s->main, s->scheme, &s->sock);
+    ASSERT(e != IOSIM_OK || s->sock >= 0);
     s->serving = e == IOSIM_OK;
     return e;
 }

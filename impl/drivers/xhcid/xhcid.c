@@ -38,6 +38,8 @@ static uint32_t ir_reg(struct xhcid *h, uint32_t reg) { return h->rt + XHCI_RT_I
  * the controller resets, before it can interrupt. */
 static bool wait_op(struct xhcid *h, uint32_t reg, uint32_t mask, uint32_t want)
 {
+    ASSERT(mask != 0);
+    ASSERT((want & ~mask) == 0); /* a value the mask can show */
     for (uint64_t waited = 0; waited <= RESET_TIMEOUT_NS; waited += WAIT_STEP_NS) {
         if ((xhcid_op_rd(h, reg) & mask) == want)
             return true;
@@ -58,12 +60,15 @@ static bool read_caps(struct xhcid *h)
         h->max_slots = XHCID_SLOTS_MAX; /* MaxSlotsEn: the devices the driver keeps */
     bool csz = (port_mmio_read32(h->regs, XHCI_CAP_HCCPARAMS1) & XHCI_HCCPARAMS1_CSZ) != 0;
     h->ctx_bytes = csz ? XHCI_CTX_BYTES_CSZ : XHCI_CTX_BYTES;
+    ASSERT(h->max_slots <= XHCID_SLOTS_MAX); /* clamped: the devices the driver keeps */
     return h->op >= XHCI_CAP_NAMED_BYTES && h->max_slots != 0 && h->rt != 0 && h->db != 0;
 }
 
 /* Halt, then reset: CNR and HCRST read 0 once the controller is ready [4.2]. */
 static bool reset(struct xhcid *h)
 {
+    ASSERT(h->regs != NULL);
+    ASSERT(h->op >= XHCI_CAP_NAMED_BYTES); /* read_caps checked CAPLENGTH */
     xhcid_op_wr(h, XHCI_OP_USBCMD, xhcid_op_rd(h, XHCI_OP_USBCMD) & ~XHCI_USBCMD_RS);
     if (!wait_op(h, XHCI_OP_USBSTS, XHCI_USBSTS_HCH, XHCI_USBSTS_HCH) ||
         !wait_op(h, XHCI_OP_USBSTS, XHCI_USBSTS_CNR, 0))
@@ -77,8 +82,14 @@ static bool reset(struct xhcid *h)
  * again at a reset after a controller error. */
 static bool dma_fresh(struct port_dma *d, size_t len, size_t align)
 {
+    ASSERT(d != NULL);
+    ASSERT(len > 0);
     if (d->host == NULL)
         return port_dma_alloc(len, align, d) == IOSIM_OK; /* zeroed */
+    /* the controller may say other sizes after its reset: memory of the
+     * first bring-up that is now too small is not used past its end */
+    if (d->len_bytes < len)
+        return false;
     static const uint8_t zero[64];
     for (size_t at = 0; at < d->len_bytes; at += sizeof zero)
         port_shm_write((uint8_t *)d->host + at, zero,
@@ -89,6 +100,7 @@ static bool dma_fresh(struct port_dma *d, size_t len, size_t align)
 /* The DCBAA, and the scratchpad buffer array in its entry 0 [4.20]. */
 static bool device_contexts(struct xhcid *h)
 {
+    ASSERT(h->max_slots >= 1 && h->max_slots <= XHCID_SLOTS_MAX);
     uint32_t p2 = port_mmio_read32(h->regs, XHCI_CAP_HCSPARAMS2);
     uint32_t sp = ((p2 & XHCI_HCSPARAMS2_SPB_HI_MASK) >> XHCI_HCSPARAMS2_SPB_HI_SHIFT) << 5 |
                   (p2 & XHCI_HCSPARAMS2_SPB_LO_MASK) >> 27;
@@ -114,6 +126,7 @@ static bool command_ring(struct xhcid *h)
         return false;
     h->cmd.idx = h->cmd.busy = 0;
     h->cmd.pcs = true;
+    ASSERT((h->cmd.mem.bus_addr & (XHCID_PAGE_BYTES - 1)) == 0); /* RCS shares its low bits */
     uint64_t crcr = h->cmd.mem.bus_addr | XHCI_CRCR_RCS;
     port_mmio_write32(h->regs, h->op + XHCI_OP_CRCR, (uint32_t)crcr);
     port_mmio_write32(h->regs, h->op + XHCI_OP_CRCR + 4, (uint32_t)(crcr >> 32));
@@ -141,6 +154,8 @@ static bool event_ring(struct xhcid *h, uint32_t segs, uint32_t trbs, uint32_t i
     }
     h->ev_idx = 0;
     h->ev_ccs = true;
+    ASSERT(h->ev_segs >= 1 && h->ev_segs <= erst_max);
+    ASSERT(h->ev_trbs >= XHCI_ERST_SEG_TRBS_MIN && h->ev_trbs <= XHCI_ERST_SEG_TRBS_MAX);
     port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_ERSTSZ), h->ev_segs);
     port_mmio_write32(h->regs, ir_reg(h, XHCI_IR_ERDP), (uint32_t)h->ev.bus_addr);
     h->erdp_hi = (uint32_t)(h->ev.bus_addr >> 32);
@@ -154,6 +169,8 @@ static bool event_ring(struct xhcid *h, uint32_t segs, uint32_t trbs, uint32_t i
 
 static bool run(struct xhcid *h)
 {
+    ASSERT(h->cmd.mem.host != NULL); /* the rings are in place before the controller runs */
+    ASSERT(h->ev.host != NULL);
     xhcid_op_wr(h, XHCI_OP_USBCMD, XHCI_USBCMD_RS | XHCI_USBCMD_INTE | XHCI_USBCMD_HSEE);
     return wait_op(h, XHCI_OP_USBSTS, XHCI_USBSTS_HCH, 0);
 }
@@ -163,6 +180,8 @@ static bool run(struct xhcid *h)
 static void on_noop(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot)
 {
     (void)dev, (void)slot;
+    ASSERT(dev == UINT32_MAX); /* the No Op is the controller's, no device's */
+    ASSERT(!h->noop_done); /* one No Op a bring-up */
     if (cc != XHCI_CC_SUCCESS)
         h->dead = true;
     else
@@ -172,6 +191,7 @@ static void on_noop(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot)
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 {
     uint64_t m = a < b ? a : b;
+    ASSERT(m <= a && m <= b);
     return m < c ? m : c;
 }
 
@@ -191,6 +211,8 @@ static bool wait_for_work(struct xhcid *h, port_atomic_u32 *word, uint32_t seen)
      * (longer) deadline of what waits or a hang */
     if (next > now + XHCID_WATCHDOG_NS)
         next = now + XHCID_WATCHDOG_NS;
+    ASSERT(next <= now + XHCID_WATCHDOG_NS); /* a lost interrupt costs at most this */
+    ASSERT(word != NULL);
     uint64_t timeout = next == XHCID_NO_DEADLINE ? PORT_IRQ_NO_TIMEOUT : next > now ? next - now : 0;
     enum iosim_err e = port_irq_wait_word(h->irq, word, seen, timeout);
     if (e == IOSIM_OK || e == IOSIM_ETIMEDOUT) /* a deadline: a lost interrupt is found too */
@@ -202,6 +224,7 @@ static bool wait_for_work(struct xhcid *h, port_atomic_u32 *word, uint32_t seen)
  * between Enable Slot and configured, no command in flight. */
 static bool settled(const struct xhcid *h)
 {
+    ASSERT(h != NULL);
     if (xhcid_cmd_next_deadline(h) != XHCID_NO_DEADLINE ||
         xhcid_port_next_deadline(h) != XHCID_NO_DEADLINE)
         return false;
@@ -218,6 +241,7 @@ struct until {
 
 static bool done(const struct xhcid *h, const struct until *u)
 {
+    ASSERT(u != NULL);
     if (u->configured == 0 && !u->drivers_exit)
         return h->noop_done;
     if (h->configured < u->configured || !settled(h))
@@ -229,6 +253,8 @@ static bool recover(struct xhcid *h);
 
 static int32_t main_loop(struct xhcid *h, const struct until *u)
 {
+    ASSERT(u != NULL);
+    ASSERT(h->irq != NULL); /* start() opened it */
     for (;;) {
         port_atomic_u32 *word = xhcid_serve_word(h);
         uint32_t seen = port_load_u32(word, PORT_ACQUIRE);
@@ -241,6 +267,7 @@ static int32_t main_loop(struct xhcid *h, const struct until *u)
         xhcid_serve_flush(h);
         if (h->dead && !recover(h))
             return 1;
+        ASSERT(!h->dead); /* recovered, or gone above */
         if (done(h, u))
             return 0;
         if (!wait_for_work(h, word, seen))
@@ -252,6 +279,7 @@ static int32_t main_loop(struct xhcid *h, const struct until *u)
 
 static uint32_t irq_mode(const char *s)
 {
+    ASSERT(s != NULL);
     if (strcmp(s, "msix") == 0)
         return PCI_SCHEME_IRQ_MSIX;
     if (strcmp(s, "msi") == 0)
@@ -263,6 +291,8 @@ static uint32_t irq_mode(const char *s)
 
 static bool bring_up(struct xhcid *h)
 {
+    ASSERT(h->regs != NULL);
+    ASSERT(!h->dead);
     return read_caps(h) && reset(h) && device_contexts(h) && command_ring(h) &&
            event_ring(h, h->want_segs, h->want_trbs, h->imod) && run(h);
 }
@@ -274,7 +304,9 @@ static bool start(struct xhcid *h)
         xhcid_command(h, 0, 0, XHCI_TRB_TYPE_NOOP_CMD << XHCI_TRB_TYPE_SHIFT, UINT32_MAX,
                       on_noop) != IOSIM_OK)
         return false;
+    ASSERT(h->ev_trbs != 0 && h->ev_segs != 0);
     xhcid_ports_init(h);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     xhcid_events(h);
     return true;
 }
@@ -287,6 +319,7 @@ static bool recover(struct xhcid *h)
     uint32_t sts = xhcid_op_rd(h, XHCI_OP_USBSTS);
     xhcid_trace_port(h, 0, XHCI_SPEED_UNDEFINED, "controller_error",
                      sts & XHCI_USBSTS_HCE ? "HCE: reset" : "HSE: reset");
+    ASSERT(h->dead);
     if (++h->resets > XHCID_RESETS_MAX)
         return false;
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
@@ -295,6 +328,7 @@ static bool recover(struct xhcid *h)
     for (uint32_t p = 1; p <= h->nports; p++)
         h->ports[p] = (struct xhcid_port){.state = XP_EMPTY, .dev = UINT32_MAX};
     h->dead = h->noop_done = false;
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     return start(h);
 }
 
@@ -306,6 +340,7 @@ static bool class_drivers(struct xhcid *h, void *args)
     const char *extra = app_arg_str(args, "class_args", "");
     if (strlen(extra) >= sizeof h->class_args)
         return false;
+    ASSERT(h->class_args[sizeof h->class_args - 1] == '\0');
     for (size_t i = 0; extra[i] != '\0'; i++) /* one token on pcid's line: ',' for ' ' */
         h->class_args[i] = extra[i] == ',' ? ' ' : extra[i];
     return xhcid_rules_parse(app_arg_str(args, "drivers", XHCID_DEFAULT_DRIVERS), h->rules,
@@ -314,8 +349,11 @@ static bool class_drivers(struct xhcid *h, void *args)
 
 static int32_t drive(struct pci_client *pc, struct xhcid *h, void *args)
 {
+    ASSERT(pc != NULL);
+    ASSERT(h->sock == -1); /* the scheme is opened here */
     if (!class_drivers(h, args) || xhcid_serve_open(h) != IOSIM_OK)
         return 2;
+    ASSERT(h->nrules <= XHCID_RULES_MAX);
     if (pci_client_map_bar(pc, 0, &h->regs) != IOSIM_OK)
         return 1;
     struct pci_client_irq irq;
@@ -335,6 +373,7 @@ static int32_t drive(struct pci_client *pc, struct xhcid *h, void *args)
 
 static void release(struct xhcid *h)
 {
+    ASSERT(h != NULL);
     if (h->regs != NULL) { /* halted before its memory goes */
         port_mmio_write32(h->regs, h->op + XHCI_OP_USBCMD, 0);
         (void)wait_op(h, XHCI_OP_USBSTS, XHCI_USBSTS_HCH, XHCI_USBSTS_HCH);
@@ -342,6 +381,7 @@ static void release(struct xhcid *h)
     if (h->irq != NULL)
         port_irq_close(h->irq);
     xhcid_serve_close(h); /* the controller no longer touches their windows */
+    ASSERT(h->sock == -1 && !h->serving);
     xhcid_dev_free_all(h);
     xhcid_ring_free(&h->cmd);
     struct port_dma *bufs[] = {&h->ev, &h->erst, &h->sp_pages, &h->sp_array, &h->dcbaa};
@@ -355,6 +395,7 @@ static void release(struct xhcid *h)
 const char *xhcid_speed_name(uint32_t speed)
 {
     static const char *const names[] = {"none", "full", "low", "high", "super", "super_plus"};
+    ASSERT(sizeof names / sizeof names[0] == XHCI_SPEED_SUPER_PLUS + 1u);
     return speed < sizeof names / sizeof names[0] ? names[speed] : "unknown";
 }
 
@@ -362,6 +403,8 @@ void xhcid_trace_dev(struct xhcid *h, const struct xhcid_dev *d, const char *eve
                      const char *detail)
 {
     (void)h;
+    ASSERT(d != NULL && event != NULL);
+    ASSERT(d->state != XD_FREE); /* rows are about devices the driver holds */
     struct port_trace_usb_dev row = {
         .port = d->port, .slot = d->slot, .speed = xhcid_speed_name(d->speed), .event = event,
         .vendor = d->info.vendor, .product = d->info.product,
@@ -373,6 +416,8 @@ void xhcid_trace_port(struct xhcid *h, uint32_t port, uint32_t speed, const char
                       const char *detail)
 {
     (void)h;
+    ASSERT(event != NULL);
+    ASSERT(port <= XHCID_PORTS_MAX);
     struct port_trace_usb_dev row = {.port = port, .speed = xhcid_speed_name(speed),
                                      .event = event, .detail = detail};
     port_trace_xhcid_dev(&row);
@@ -391,6 +436,7 @@ int32_t app_xhcid(void *args)
     }
     struct xhcid *h = mem.host; /* zeroed */
     h->sock = -1;
+    ASSERT(!h->serving && h->regs == NULL);
     int32_t st = drive(&pc, h, args);
     release(h);
     port_dma_free(&mem);
@@ -400,6 +446,7 @@ int32_t app_xhcid(void *args)
 
 bool app_xhcid_check(const struct app_args *a, struct app_arg_problem *p)
 {
+    ASSERT(a != NULL && p != NULL);
     for (uint32_t i = 0; i < a->count; i++) {
         bool table = strcmp(a->key[i], "drivers") == 0;
         if (!table && strcmp(a->key[i], "class_args") != 0)

@@ -10,12 +10,17 @@
 
 static uint8_t *in_at(struct xhcid *h, struct xhcid_dev *d, uint32_t index)
 {
+    ASSERT(index < XHCI_INPUT_CTX_ENTRIES);
+    ASSERT(d->in_ctx.host != NULL);
+    ASSERT(h->ctx_bytes == XHCI_CTX_BYTES || h->ctx_bytes == XHCI_CTX_BYTES_CSZ);
     return (uint8_t *)d->in_ctx.host + (size_t)index * h->ctx_bytes;
 }
 
 void xhcid_ctx_clear(struct xhcid *h, struct xhcid_dev *d, uint32_t drop, uint32_t add)
 {
     uint8_t zero[64] = {0};
+    ASSERT(h->ctx_bytes <= sizeof zero);
+    ASSERT((drop & 0x3u) == 0); /* the slot and EP0 are never dropped [6.2.5.1] */
     for (uint32_t i = 0; i < XHCI_INPUT_CTX_ENTRIES; i++)
         port_shm_write(in_at(h, d, i), zero, h->ctx_bytes);
     xhcid_put32(in_at(h, d, 0) + 4u * XHCI_ICC_DW_DROP, drop);
@@ -25,6 +30,8 @@ void xhcid_ctx_clear(struct xhcid *h, struct xhcid_dev *d, uint32_t drop, uint32
 void xhcid_ctx_slot(struct xhcid *h, struct xhcid_dev *d, uint32_t last_dci)
 {
     uint8_t *s = in_at(h, d, 1);
+    ASSERT(last_dci >= XHCI_DCI_EP0 && last_dci <= XHCI_DCI_MAX);
+    ASSERT(d->port >= 1 && d->port <= XHCID_PORTS_MAX);
     xhcid_put32(s, d->speed << XHCI_SLOT_DW0_SPEED_SHIFT |
                        last_dci << XHCI_SLOT_DW0_CTX_ENTRIES_SHIFT);
     xhcid_put32(s + 4, d->port << XHCI_SLOT_DW1_ROOT_PORT_SHIFT);
@@ -40,7 +47,10 @@ static bool periodic(uint8_t type)
  * now [6.2.3]. Average TRB lengths as [4.14.1.1] suggests. */
 void xhcid_ctx_ep(struct xhcid *h, struct xhcid_dev *d, uint32_t dci)
 {
+    ASSERT(dci >= XHCI_DCI_EP0 && dci <= XHCI_DCI_MAX);
     const struct xhcid_ep *e = &d->ep[dci];
+    ASSERT(e->type != 0); /* only a configured endpoint gets a context */
+    ASSERT(e->mps != 0);
     uint8_t *c = in_at(h, d, dci + 1);
     uint32_t esit = periodic(e->type) ? (uint32_t)e->mps * (e->burst + 1u) * (e->mult + 1u) : 0;
     uint32_t avg = e->type == XHCI_EP_TYPE_CONTROL ? 8u : periodic(e->type) ? 1024u : 3072u;
@@ -56,6 +66,8 @@ void xhcid_ctx_ep(struct xhcid *h, struct xhcid_dev *d, uint32_t dci)
 
 uint32_t xhcid_ctx_ep_state(struct xhcid *h, const struct xhcid_dev *d, uint32_t dci)
 {
+    ASSERT(dci >= XHCI_DCI_EP0 && dci <= XHCI_DCI_MAX);
+    ASSERT(d->out_ctx.host != NULL);
     const uint8_t *c = (const uint8_t *)d->out_ctx.host + (size_t)dci * h->ctx_bytes;
     return xhcid_get32(c) & XHCI_EP_DW0_STATE_MASK;
 }
@@ -76,10 +88,12 @@ uint32_t xhcid_ep0_mps(uint32_t speed)
 static uint8_t interval(uint32_t speed, uint8_t xfer, uint8_t b)
 {
     bool slow = speed == XHCI_SPEED_FULL || speed == XHCI_SPEED_LOW;
+    ASSERT(speed >= XHCI_SPEED_FULL && speed <= XHCI_SPEED_SUPER_PLUS);
     if (xfer == USB_EP_XFER_INTERRUPT && slow) {
         uint32_t e = 3; /* 1 frame = 8 microframes = 2^3 */
         while (e < 10 && (1u << (e + 1)) <= 8u * b)
             e++;
+        ASSERT(e >= 3 && e <= 10); /* 1 to 128 frames */
         return (uint8_t)e;
     }
     if (xfer == USB_EP_XFER_INTERRUPT || xfer == USB_EP_XFER_ISOCH)
@@ -90,6 +104,8 @@ static uint8_t interval(uint32_t speed, uint8_t xfer, uint8_t b)
 bool xhcid_ctx_from_desc(const struct xhcid_dev *d, const struct usb_endpoint_info *in,
                          struct xhcid_ep *out, uint32_t *dci)
 {
+    ASSERT(in != NULL && out != NULL && dci != NULL);
+    ASSERT((in->address & USB_EP_ADDR_NUMBER_MASK) != 0); /* usb_parse refuses endpoint 0 */
     bool dir_in = (in->address & USB_EP_ADDR_DIR_IN) != 0;
     *dci = 2u * (in->address & USB_EP_ADDR_NUMBER_MASK) + (dir_in ? 1u : 0u);
     switch (in->xfer) {
@@ -112,5 +128,7 @@ bool xhcid_ctx_from_desc(const struct xhcid_dev *d, const struct usb_endpoint_in
     if (d->speed == XHCI_SPEED_HIGH && in->xfer == USB_EP_XFER_INTERRUPT)
         out->burst = in->mult; /* HS high-bandwidth: extra transactions count as burst [6.2.3.4] */
     out->interval = interval(d->speed, in->xfer, in->interval);
+    ASSERT(*dci > XHCI_DCI_EP0 && *dci <= XHCI_DCI_MAX);
+    ASSERT(out->mps != 0); /* usb_parse refuses wMaxPacketSize 0 */
     return true;
 }

@@ -31,11 +31,15 @@ static struct xhcid_dev *dev_at(struct xhcid *h, uint32_t dev)
 
 static uint32_t dev_index(const struct xhcid *h, const struct xhcid_dev *d)
 {
+    ASSERT(d >= h->devs);
+    ASSERT(d < h->devs + XHCID_SLOTS_MAX);
     return (uint32_t)(d - h->devs);
 }
 
 static enum usb_parse_speed parse_speed(uint32_t speed)
 {
+    ASSERT(speed >= XHCI_SPEED_FULL); /* enabled() took only known speeds */
+    ASSERT(speed <= XHCI_SPEED_SUPER_PLUS);
     switch (speed) {
     case XHCI_SPEED_LOW: return USB_PARSE_LOW;
     case XHCI_SPEED_FULL: return USB_PARSE_FULL;
@@ -50,6 +54,8 @@ static void dev_free(struct xhcid *h, struct xhcid_dev *d)
 {
     /* the controller is done with it (slot disabled, or reset): its
      * requests end now, and their buffers are the clients' again */
+    ASSERT(d->state != XD_FREE); /* freed once */
+    ASSERT(d->slot <= h->max_slots);
     xhcid_xfer_fail_dev(h, dev_index(h, d), -(int64_t)iosim_err_errno(IOSIM_ENODEV));
     if (d->slot != 0 && d->slot <= h->max_slots)
         xhcid_put64((uint8_t *)h->dcbaa.host + 8u * d->slot, 0);
@@ -61,12 +67,15 @@ static void dev_free(struct xhcid *h, struct xhcid_dev *d)
             port_dma_free(bufs[i]);
     xhcid_port_release(h, d->port);
     memset(d, 0, sizeof *d);
+    ASSERT(d->state == XD_FREE && !d->cmd_pending);
 }
 
 static void on_disabled(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot)
 {
     (void)cc, (void)slot;
     struct xhcid_dev *d = dev_at(h, dev);
+    ASSERT(d->state == XD_DISABLING); /* nothing else happens to a device being disabled */
+    ASSERT(d->cmd_pending);
     d->cmd_pending = false;
     dev_free(h, d); /* whatever the code: the slot is of no more use to us */
 }
@@ -74,6 +83,8 @@ static void on_disabled(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slo
 /* Disable Slot (the controller drops the rings with it), then free. */
 static void teardown(struct xhcid *h, struct xhcid_dev *d)
 {
+    ASSERT(d->state != XD_FREE && d->state != XD_DISABLING);
+    ASSERT(!d->cmd_pending); /* torn down between its commands, never during one */
     d->state = XD_DISABLING;
     d->ctl_deadline_ns = XHCID_NO_DEADLINE;
     if (d->slot == 0 || h->dead ||
@@ -84,10 +95,13 @@ static void teardown(struct xhcid *h, struct xhcid_dev *d)
         return;
     }
     d->cmd_pending = true;
+    ASSERT(d->state == XD_DISABLING);
 }
 
 static void refuse(struct xhcid *h, struct xhcid_dev *d, const char *what)
 {
+    ASSERT(what != NULL);
+    ASSERT(d->state != XD_FREE);
     xhcid_trace_dev(h, d, "refused", what);
     teardown(h, d);
 }
@@ -96,6 +110,7 @@ static void refuse_cc(struct xhcid *h, struct xhcid_dev *d, const char *step, ui
 {
     char what[96];
     struct strbuf sb;
+    ASSERT(step != NULL);
     strbuf_init(&sb, what, sizeof what);
     strbuf_put(&sb, step);
     strbuf_put(&sb, ": completion code ");
@@ -108,6 +123,8 @@ static void refuse_cc(struct xhcid *h, struct xhcid_dev *d, const char *step, ui
 static bool dev_command(struct xhcid *h, struct xhcid_dev *d, uint32_t type, uint64_t param,
                         uint32_t flags, xhcid_cmd_fn done)
 {
+    ASSERT(d->slot != 0); /* every command of a device after Enable Slot names its slot */
+    ASSERT(!d->cmd_pending); /* one command of a device at a time */
     uint32_t control = type << XHCI_TRB_TYPE_SHIFT | d->slot << XHCI_TRB_SLOT_ID_SHIFT | flags;
     if (xhcid_command(h, param, 0, control, dev_index(h, d), done) != IOSIM_OK) {
         refuse(h, d, "no room for a command");
@@ -121,6 +138,8 @@ static bool dev_command(struct xhcid *h, struct xhcid_dev *d, uint32_t type, uin
 static struct xhcid_dev *completed(struct xhcid *h, uint32_t dev)
 {
     struct xhcid_dev *d = dev_at(h, dev);
+    ASSERT(d->cmd_pending); /* its command is the one that completed */
+    ASSERT(d->state != XD_FREE && d->state != XD_DISABLING);
     d->cmd_pending = false;
     if (d->gone) {
         teardown(h, d);
@@ -139,6 +158,9 @@ static void control(struct xhcid *h, struct xhcid_dev *d, enum xhcid_dev_state n
     uint64_t setup = (uint64_t)rt | (uint64_t)req << 8 | (uint64_t)value << 16 |
                      (uint64_t)index << 32 | (uint64_t)length << 48;
     uint32_t trt = length == 0 ? XHCI_TRT_NO_DATA : in ? XHCI_TRT_IN_DATA : XHCI_TRT_OUT_DATA;
+    ASSERT(d->slot != 0);
+    ASSERT(length <= XHCID_CTL_BUF_BYTES); /* the data stage lands in d->buf */
+    ASSERT(d->buf.host != NULL);
     d->state = next;
     d->ctl_len = length;
     d->ctl_got = length;
@@ -155,12 +177,16 @@ static void control(struct xhcid *h, struct xhcid_dev *d, enum xhcid_dev_state n
     d->ctl_status_trb = xhcid_ring_put(r, 0, 0, XHCI_TRB_TYPE_STATUS_STAGE << XHCI_TRB_TYPE_SHIFT |
                                                    XHCI_TRB_IOC |
                                                    (status_in ? XHCI_TRB_DIR_IN : 0));
+    ASSERT(d->ctl_status_trb != 0);
+    ASSERT(length == 0 || d->ctl_data_trb != 0);
     xhcid_doorbell(h, d->slot, XHCI_DCI_EP0);
 }
 
 static void get_descriptor(struct xhcid *h, struct xhcid_dev *d, enum xhcid_dev_state next,
                            uint8_t type, uint8_t index, uint16_t langid, uint16_t length)
 {
+    ASSERT(length > 0 && length <= XHCID_CTL_BUF_BYTES);
+    ASSERT(next >= XD_DEV8 && next <= XD_STR_SERIAL); /* a state that waits on EP0 */
     control(h, d, next, USB_RT_DIR_IN, USB_REQ_GET_DESCRIPTOR,
             (uint16_t)(type << USB_DESC_TYPE_SHIFT | index), langid, length);
 }
@@ -176,6 +202,8 @@ static void configure(struct xhcid *h, struct xhcid_dev *d);
 
 static bool slot_taken(const struct xhcid *h, const struct xhcid_dev *d, uint32_t slot)
 {
+    ASSERT(slot >= 1);
+    ASSERT(slot <= h->max_slots);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++)
         if (&h->devs[i] != d && h->devs[i].state != XD_FREE && h->devs[i].slot == slot)
             return true;
@@ -185,9 +213,12 @@ static bool slot_taken(const struct xhcid *h, const struct xhcid_dev *d, uint32_
 static void on_enable_slot(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot)
 {
     struct xhcid_dev *d = dev_at(h, dev);
+    ASSERT(d->state == XD_ENABLE_SLOT);
+    ASSERT(d->slot == 0); /* a slot is given once */
     d->cmd_pending = false;
     if (cc == XHCI_CC_SUCCESS && slot >= 1 && slot <= h->max_slots && !slot_taken(h, d, slot))
         d->slot = slot; /* ours now: a teardown disables it */
+    ASSERT(d->slot <= h->max_slots);
     if (d->gone) {
         teardown(h, d);
         return;
@@ -210,6 +241,7 @@ static void on_address(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot
         refuse_cc(h, d, "Address Device", cc);
         return;
     }
+    ASSERT(d->state == XD_ADDRESS);
     xhcid_trace_dev(h, d, "addressed", NULL);
     if (d->speed == XHCI_SPEED_FULL) /* EP0's packet size is the descriptor's byte 7 */
         get_descriptor(h, d, XD_DEV8, USB_DT_DEVICE, 0, 0, 8);
@@ -219,6 +251,8 @@ static void on_address(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slot
 
 static void address(struct xhcid *h, struct xhcid_dev *d)
 {
+    ASSERT(d->state == XD_ENABLE_SLOT);
+    ASSERT(d->slot != 0);
     d->state = XD_ADDRESS;
     d->ep[XHCI_DCI_EP0].type = XHCI_EP_TYPE_CONTROL;
     d->ep[XHCI_DCI_EP0].mps = (uint16_t)xhcid_ep0_mps(d->speed);
@@ -238,6 +272,8 @@ static void on_evaluate(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slo
         refuse_cc(h, d, "Evaluate Context", cc);
         return;
     }
+    ASSERT(d->state == XD_EVALUATE);
+    ASSERT(d->speed == XHCI_SPEED_FULL); /* only full speed guesses EP0's size */
     get_descriptor(h, d, XD_DEV18, USB_DT_DEVICE, 0, 0, USB_DT_DEVICE_BYTES);
 }
 
@@ -245,6 +281,8 @@ static void on_evaluate(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slo
 static void dev8(struct xhcid *h, struct xhcid_dev *d)
 {
     uint8_t b[8];
+    ASSERT(d->state == XD_DEV8);
+    ASSERT(d->ctl_got <= d->ctl_len);
     port_shm_read(b, d->buf.host, sizeof b);
     uint8_t mps = b[USB_DEV_MAX_PACKET0];
     if (d->ctl_got < 8 || b[USB_DESC_TYPE] != USB_DT_DEVICE ||
@@ -267,6 +305,9 @@ static void dev8(struct xhcid *h, struct xhcid_dev *d)
 static uint32_t got(const struct xhcid_dev *d, uint8_t *out, uint32_t cap)
 {
     uint32_t n = d->ctl_got < cap ? d->ctl_got : cap;
+    ASSERT(d->ctl_got <= d->ctl_len); /* the device's residue was bounded */
+    ASSERT(d->ctl_len <= XHCID_CTL_BUF_BYTES);
+    ASSERT(n <= cap);
     port_shm_read(out, d->buf.host, n);
     return n;
 }
@@ -276,6 +317,8 @@ static void refuse_parse(struct xhcid *h, struct xhcid_dev *d, const char *what,
 {
     char msg[160];
     struct strbuf sb;
+    ASSERT(what != NULL);
+    ASSERT(p->what[0] != '\0'); /* the parser says why */
     strbuf_init(&sb, msg, sizeof msg);
     strbuf_put(&sb, what);
     strbuf_put(&sb, " at byte ");
@@ -288,7 +331,9 @@ static void refuse_parse(struct xhcid *h, struct xhcid_dev *d, const char *what,
 static void dev18(struct xhcid *h, struct xhcid_dev *d)
 {
     uint8_t b[USB_DT_DEVICE_BYTES];
+    ASSERT(d->state == XD_DEV18);
     uint32_t n = got(d, b, sizeof b);
+    ASSERT(n <= sizeof b);
     struct usb_parse_problem p = {0};
     if (usb_parse_device(b, n, parse_speed(d->speed), &d->info, &p) != IOSIM_OK) {
         refuse_parse(h, d, "device descriptor", &p);
@@ -301,7 +346,9 @@ static void dev18(struct xhcid *h, struct xhcid_dev *d)
 static void cfg9(struct xhcid *h, struct xhcid_dev *d)
 {
     uint8_t b[USB_DT_CONFIG_BYTES];
+    ASSERT(d->state == XD_CFG9);
     uint32_t n = got(d, b, sizeof b);
+    ASSERT(n <= sizeof b);
     struct usb_parse_problem p = {0};
     if (usb_parse_config_total(b, n, &d->cfg_total, &p) != IOSIM_OK) {
         refuse_parse(h, d, "configuration header", &p);
@@ -311,12 +358,15 @@ static void cfg9(struct xhcid *h, struct xhcid_dev *d)
         refuse(h, d, "configuration: wTotalLength larger than the driver takes");
         return;
     }
+    ASSERT(d->cfg_total > 0 && d->cfg_total <= XHCID_CTL_BUF_BYTES);
     get_descriptor(h, d, XD_CFG, USB_DT_CONFIG, 0, 0, d->cfg_total);
 }
 
 static void cfg(struct xhcid *h, struct xhcid_dev *d)
 {
     uint8_t *b = d->cfg_raw; /* parsed where it is kept */
+    ASSERT(d->state == XD_CFG);
+    ASSERT(d->cfg_total <= XHCID_CTL_BUF_BYTES); /* cfg9 refused larger */
     uint32_t n = got(d, b, XHCID_CTL_BUF_BYTES);
     struct usb_parse_problem p = {0};
     if (n != d->cfg_total) {
@@ -327,12 +377,16 @@ static void cfg(struct xhcid *h, struct xhcid_dev *d)
         refuse_parse(h, d, "configuration", &p);
         return;
     }
+    ASSERT(d->cfg.iface_count >= 1 && d->cfg.iface_count <= USB_PARSE_IFACES_MAX);
 
     strings(h, d);
 }
 
 static void describe(struct xhcid *h, struct xhcid_dev *d)
 {
+    ASSERT(d->state == XD_DEV8 || d->state == XD_DEV18 || d->state == XD_CFG9 ||
+           d->state == XD_CFG);
+    ASSERT(!d->gone);
     if (d->state == XD_DEV8)
         dev8(h, d);
     else if (d->state == XD_DEV18)
@@ -347,6 +401,7 @@ static void describe(struct xhcid *h, struct xhcid_dev *d)
 
 static uint8_t string_index(const struct xhcid_dev *d, enum xhcid_dev_state s)
 {
+    ASSERT(s >= XD_STR_MANUFACTURER && s <= XD_STR_SERIAL);
     return s == XD_STR_MANUFACTURER ? d->info.i_manufacturer
            : s == XD_STR_PRODUCT    ? d->info.i_product
            : s == XD_STR_SERIAL     ? d->info.i_serial
@@ -355,6 +410,7 @@ static uint8_t string_index(const struct xhcid_dev *d, enum xhcid_dev_state s)
 
 static char *string_field(struct xhcid_dev *d, enum xhcid_dev_state s)
 {
+    ASSERT(s >= XD_STR_MANUFACTURER && s <= XD_STR_SERIAL);
     return s == XD_STR_MANUFACTURER ? d->manufacturer : s == XD_STR_PRODUCT ? d->product
                                                                              : d->serial;
 }
@@ -362,6 +418,8 @@ static char *string_field(struct xhcid_dev *d, enum xhcid_dev_state s)
 /* Asks for the next string after state `from` that the device has. */
 static void next_string(struct xhcid *h, struct xhcid_dev *d, enum xhcid_dev_state from)
 {
+    ASSERT(from >= XD_LANGID && from <= XD_STR_SERIAL); /* after a string or the LANGIDs */
+    ASSERT(d->state == from);
     for (enum xhcid_dev_state s = from + 1; s <= XD_STR_SERIAL; s++) {
         uint8_t index = string_index(d, s);
         if (index != 0 && d->langid != 0) {
@@ -374,6 +432,8 @@ static void next_string(struct xhcid *h, struct xhcid_dev *d, enum xhcid_dev_sta
 
 static void strings(struct xhcid *h, struct xhcid_dev *d)
 {
+    ASSERT(d->state == XD_CFG);
+    ASSERT(d->langid == 0); /* asked for below, once */
     if (d->info.i_manufacturer == 0 && d->info.i_product == 0 && d->info.i_serial == 0) {
         configure(h, d);
         return;
@@ -385,6 +445,8 @@ static void string_got(struct xhcid *h, struct xhcid_dev *d, bool ok)
 {
     uint8_t b[USB_STRING_MAX_BYTES];
     uint32_t n = ok ? got(d, b, sizeof b) : 0;
+    ASSERT(d->state == XD_LANGID || (d->state >= XD_STR_MANUFACTURER && d->state <= XD_STR_SERIAL));
+    ASSERT(n <= sizeof b);
     if (d->state == XD_LANGID) {
         if (!ok || usb_parse_langid(b, n, &d->langid, NULL) != IOSIM_OK)
             d->langid = 0; /* no strings, then */
@@ -408,6 +470,8 @@ static void on_set_deq0(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t slo
         refuse_cc(h, d, "Set TR Dequeue Pointer (EP0)", cc);
         return;
     }
+    ASSERT(d->state == XD_SET_DEQ0);
+    ASSERT(d->resume == XD_LANGID || (d->resume >= XD_STR_MANUFACTURER && d->resume <= XD_STR_SERIAL));
     d->state = d->resume;
     string_got(h, d, false);
 }
@@ -422,6 +486,7 @@ static void on_reset_ep0(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t sl
         refuse_cc(h, d, "Reset Endpoint (EP0)", cc);
         return;
     }
+    ASSERT(d->state == XD_RESET_EP0);
     d->state = XD_SET_DEQ0;
     (void)dev_command(h, d, XHCI_TRB_TYPE_SET_TR_DEQUEUE,
                       xhcid_ring_deq(&d->ep[XHCI_DCI_EP0].ring),
@@ -436,6 +501,8 @@ static void string_failed(struct xhcid *h, struct xhcid_dev *d)
         string_got(h, d, false);
         return;
     }
+    ASSERT(d->state == XD_LANGID || (d->state >= XD_STR_MANUFACTURER && d->state <= XD_STR_SERIAL));
+    ASSERT(!d->cmd_pending);
     d->resume = d->state;
     d->state = XD_RESET_EP0;
     (void)dev_command(h, d, XHCI_TRB_TYPE_RESET_EP, 0, XHCI_DCI_EP0 << XHCI_TRB_EP_ID_SHIFT,
@@ -454,6 +521,7 @@ static void on_configure(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t sl
         refuse_cc(h, d, "Configure Endpoint", cc);
         return;
     }
+    ASSERT(d->state == XD_CONFIGURE_EP);
     control(h, d, XD_SET_CONFIG, 0, USB_REQ_SET_CONFIGURATION, d->cfg.value, 0, 0);
 }
 
@@ -462,6 +530,8 @@ static void on_configure(struct xhcid *h, uint32_t dev, uint32_t cc, uint32_t sl
 static void configure(struct xhcid *h, struct xhcid_dev *d)
 {
     uint32_t add = 1u, last = XHCI_DCI_EP0;
+    ASSERT(d->cfg.iface_count <= USB_PARSE_IFACES_MAX);
+    ASSERT(d->state >= XD_CFG && d->state <= XD_STR_SERIAL); /* after the strings */
     d->state = XD_CONFIGURE_EP;
     xhcid_ctx_clear(h, d, 0, 0);
     for (uint32_t i = 0; i < d->cfg.iface_count; i++) {
@@ -471,6 +541,8 @@ static void configure(struct xhcid *h, struct xhcid_dev *d)
             uint32_t dci;
             if (!xhcid_ctx_from_desc(d, &in->ep[k], &e, &dci) || (add & 1u << dci))
                 continue;
+            ASSERT(dci > XHCI_DCI_EP0 && dci <= XHCI_DCI_MAX);
+            ASSERT(k < USB_PARSE_EPS_MAX);
             d->ep[dci] = e;
             if (xhcid_ring_init(&d->ep[dci].ring) != IOSIM_OK) {
                 refuse(h, d, "no memory for a transfer ring");
@@ -481,6 +553,8 @@ static void configure(struct xhcid *h, struct xhcid_dev *d)
             last = dci > last ? dci : last;
         }
     }
+    ASSERT(add & 1u); /* the slot context is always added */
+    ASSERT(last <= XHCI_DCI_MAX);
     xhcid_put32((uint8_t *)d->in_ctx.host + 4u * XHCI_ICC_DW_ADD, add);
     xhcid_ctx_slot(h, d, last);
     (void)dev_command(h, d, XHCI_TRB_TYPE_CONFIGURE_EP, d->in_ctx.bus_addr, 0, on_configure);
@@ -489,6 +563,8 @@ static void configure(struct xhcid *h, struct xhcid_dev *d)
 static void configured(struct xhcid *h, struct xhcid_dev *d)
 {
     char what[3 * XHCID_STRING_MAX + 16];
+    ASSERT(d->state == XD_SET_CONFIG);
+    ASSERT(!d->gone && !d->cmd_pending);
     d->state = XD_CONFIGURED;
     h->configured++;
     struct strbuf sb;
@@ -509,8 +585,12 @@ static bool is_string_state(enum xhcid_dev_state s)
     return s == XD_LANGID || (s >= XD_STR_MANUFACTURER && s <= XD_STR_SERIAL);
 }
 
+static bool waits_on_ep0(enum xhcid_dev_state s);
+
 static void control_done(struct xhcid *h, struct xhcid_dev *d, uint32_t cc)
 {
+    ASSERT(waits_on_ep0(d->state)); /* only a device that asked has an answer */
+    ASSERT(!d->cmd_pending); /* no command runs beside a control transfer */
     d->ctl_deadline_ns = XHCID_NO_DEADLINE;
     if (d->gone) {
         teardown(h, d);
@@ -539,12 +619,14 @@ static void control_done(struct xhcid *h, struct xhcid_dev *d, uint32_t cc)
 
 static bool waits_on_ep0(enum xhcid_dev_state s)
 {
+    ASSERT(s <= XD_DISABLING);
     return s == XD_DEV8 || s == XD_DEV18 || s == XD_CFG9 || s == XD_CFG || s == XD_SET_CONFIG ||
            is_string_state(s);
 }
 
 static struct xhcid_dev *dev_of_slot(struct xhcid *h, uint32_t slot)
 {
+    ASSERT(h->max_slots <= XHCID_SLOTS_MAX);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++)
         if (h->devs[i].state != XD_FREE && h->devs[i].slot == slot && slot != 0)
             return &h->devs[i];
@@ -561,8 +643,10 @@ void xhcid_dev_transfer(struct xhcid *h, uint32_t slot, uint32_t dci, uint64_t t
     }
     if (d == NULL || dci != XHCI_DCI_EP0 || !waits_on_ep0(d->state))
         return; /* not ours, or nothing waits for it */
+    ASSERT(d->ctl_got <= d->ctl_len);
     if (trb == d->ctl_data_trb && trb != 0 && cc == XHCI_CC_SHORT_PACKET) {
         d->ctl_got = residue <= d->ctl_len ? d->ctl_len - residue : 0;
+        ASSERT(d->ctl_got <= d->ctl_len);
         return; /* the status stage's event follows */
     }
     if (trb == d->ctl_status_trb || (trb == d->ctl_data_trb && trb != 0))
@@ -571,10 +655,21 @@ void xhcid_dev_transfer(struct xhcid *h, uint32_t slot, uint32_t dci, uint64_t t
 
 /* ---- attach, detach, timers ----------------------------------------------------------------- */
 
+/* For assertions: every device record is free. */
+static bool no_device(const struct xhcid *h)
+{
+    for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++)
+        if (h->devs[i].state != XD_FREE)
+            return false;
+    return true;
+}
+
 static bool dev_alloc(struct xhcid *h, struct xhcid_dev *d)
 {
     size_t in = (size_t)XHCI_INPUT_CTX_ENTRIES * h->ctx_bytes;
     size_t out = (size_t)XHCI_DEVICE_CTX_ENTRIES * h->ctx_bytes;
+    ASSERT(h->ctx_bytes == XHCI_CTX_BYTES || h->ctx_bytes == XHCI_CTX_BYTES_CSZ);
+    ASSERT(d->in_ctx.host == NULL && d->out_ctx.host == NULL); /* a fresh device */
     return port_dma_alloc(in, XHCI_INPUT_CTX_ALIGN_BYTES, &d->in_ctx) == IOSIM_OK &&
            port_dma_alloc(out, XHCI_DEVICE_CTX_ALIGN_BYTES, &d->out_ctx) == IOSIM_OK &&
            port_dma_alloc(XHCID_CTL_BUF_BYTES, 64, &d->buf) == IOSIM_OK &&
@@ -584,6 +679,8 @@ static bool dev_alloc(struct xhcid *h, struct xhcid_dev *d)
 void xhcid_dev_attach(struct xhcid *h, uint32_t port, uint32_t speed, uint8_t slot_type)
 {
     struct xhcid_dev *d = NULL;
+    ASSERT(port >= 1 && port <= h->nports);
+    ASSERT(h->ports[port].state == XP_ENABLED);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX && d == NULL; i++)
         if (h->devs[i].state == XD_FREE)
             d = &h->devs[i];
@@ -597,6 +694,7 @@ void xhcid_dev_attach(struct xhcid *h, uint32_t port, uint32_t speed, uint8_t sl
     d->state = XD_ENABLE_SLOT;
     d->ctl_deadline_ns = XHCID_NO_DEADLINE;
     h->ports[port].dev = dev_index(h, d);
+    ASSERT(h->ports[port].dev < XHCID_SLOTS_MAX);
     if (!dev_alloc(h, d)) {
         refuse(h, d, "no memory for the device's contexts");
         return;
@@ -615,16 +713,19 @@ void xhcid_dev_detach(struct xhcid *h, uint32_t dev)
     struct xhcid_dev *d = dev_at(h, dev);
     if (d->state == XD_FREE || d->gone)
         return;
+    ASSERT(d->port >= 1 && d->port <= XHCID_PORTS_MAX);
     xhcid_trace_dev(h, d, "gone", NULL);
     if (d->state == XD_CONFIGURED)
         xhcid_serve_device_gone(h, dev);
     d->gone = true;
     if (!d->cmd_pending && d->state != XD_DISABLING)
         teardown(h, d);
+    ASSERT(d->state == XD_DISABLING || d->state == XD_FREE || d->cmd_pending);
 }
 
 void xhcid_dev_timers(struct xhcid *h, uint64_t now)
 {
+    ASSERT(h != NULL);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++) {
         struct xhcid_dev *d = &h->devs[i];
         if (d->state != XD_FREE && waits_on_ep0(d->state) && now >= d->ctl_deadline_ns)
@@ -635,6 +736,7 @@ void xhcid_dev_timers(struct xhcid *h, uint64_t now)
 uint64_t xhcid_dev_next_deadline(const struct xhcid *h)
 {
     uint64_t next = XHCID_NO_DEADLINE;
+    ASSERT(h != NULL);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++) {
         const struct xhcid_dev *d = &h->devs[i];
         if (d->state != XD_FREE && waits_on_ep0(d->state) && d->ctl_deadline_ns < next)
@@ -654,6 +756,7 @@ void xhcid_dev_drop_all(struct xhcid *h)
             xhcid_serve_device_gone(h, i);
         dev_free(h, d);
     }
+    ASSERT(no_device(h));
 }
 
 void xhcid_dev_free_all(struct xhcid *h)
@@ -661,4 +764,5 @@ void xhcid_dev_free_all(struct xhcid *h)
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++)
         if (h->devs[i].state != XD_FREE)
             dev_free(h, &h->devs[i]);
+    ASSERT(no_device(h));
 }

@@ -19,11 +19,15 @@ static void portsc_set(struct xhcid *h, uint32_t port, uint32_t sc, uint32_t bit
 {
     uint32_t keep = XHCI_PORTSC_PP | XHCI_PORTSC_PIC_MASK | XHCI_PORTSC_WCE | XHCI_PORTSC_WDE |
                     XHCI_PORTSC_WOE;
+    ASSERT(bits != 0); /* a write that changes nothing is not made */
+    ASSERT((bits & XHCI_PORTSC_PED) == 0); /* writing PED 1 would disable the port */
     xhcid_portsc_wr(h, port, (sc & keep) | bits);
 }
 
 static void protocol(struct xhcid *h, uint32_t at)
 {
+    ASSERT(at != 0 && at % 4u == 0);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     uint32_t dw0 = port_mmio_read32(h->regs, at);
     uint32_t dw2 = port_mmio_read32(h->regs, at + XHCI_PROTO_PORTS);
     uint32_t dw3 = port_mmio_read32(h->regs, at + XHCI_PROTO_SLOT);
@@ -45,6 +49,8 @@ static void protocol(struct xhcid *h, uint32_t at)
  * a next pointer that loops ends it. */
 static void protocols(struct xhcid *h)
 {
+    ASSERT(h->regs != NULL);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     uint32_t p1 = port_mmio_read32(h->regs, XHCI_CAP_HCCPARAMS1);
     uint32_t dw = (p1 & XHCI_HCCPARAMS1_XECP_MASK) >> XHCI_HCCPARAMS1_XECP_SHIFT;
     for (uint32_t n = 0; dw != 0 && dw < XCAP_END_DWORDS && n < XCAP_WALK_MAX; n++) {
@@ -64,6 +70,7 @@ void xhcid_ports_init(struct xhcid *h)
     h->nports = (p1 & XHCI_HCSPARAMS1_MAX_PORTS_MASK) >> XHCI_HCSPARAMS1_MAX_PORTS_SHIFT;
     if (h->nports > XHCID_PORTS_MAX)
         h->nports = XHCID_PORTS_MAX;
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     h->ppc = (port_mmio_read32(h->regs, XHCI_CAP_HCCPARAMS1) & XHCI_HCCPARAMS1_PPC) != 0;
     for (uint32_t p = 1; p <= h->nports; p++)
         h->ports[p] = (struct xhcid_port){.state = XP_EMPTY, .dev = UINT32_MAX};
@@ -86,9 +93,12 @@ void xhcid_ports_init(struct xhcid *h)
 static void start_reset(struct xhcid *h, uint32_t port, uint32_t sc, bool warm)
 {
     struct xhcid_port *pt = &h->ports[port];
+    ASSERT(port >= 1 && port <= h->nports);
+    ASSERT(pt->state == XP_DEBOUNCE || pt->state == XP_RESET); /* after TATTDB, or a retry */
     pt->state = XP_RESET;
     pt->warm = warm;
     pt->resets++;
+    ASSERT(pt->resets >= 1 && pt->resets <= PORT_RESETS_MAX);
     pt->deadline_ns = port_clock_ns() + XHCID_RESET_TIMEOUT_NS;
     xhcid_trace_port(h, port, 0, warm ? "warm_reset" : "reset", NULL);
     portsc_set(h, port, sc, warm ? XHCI_PORTSC_WPR : XHCI_PORTSC_PR);
@@ -98,6 +108,8 @@ static void enabled(struct xhcid *h, uint32_t port, uint32_t sc)
 {
     struct xhcid_port *pt = &h->ports[port];
     uint32_t speed = (sc & XHCI_PORTSC_SPEED_MASK) >> XHCI_PORTSC_SPEED_SHIFT;
+    ASSERT(pt->state == XP_RESET || pt->state == XP_DEBOUNCE); /* a port is enabled once */
+    ASSERT(pt->dev == UINT32_MAX); /* no device of an earlier connect left on it */
     if (speed < XHCI_SPEED_FULL || speed > XHCI_SPEED_SUPER_PLUS) {
         pt->state = XP_FAILED;
         xhcid_trace_port(h, port, speed, "port_failed", "enabled with an unknown speed");
@@ -111,12 +123,14 @@ static void enabled(struct xhcid *h, uint32_t port, uint32_t sc)
 static void disconnected(struct xhcid *h, uint32_t port)
 {
     struct xhcid_port *pt = &h->ports[port];
+    ASSERT(port >= 1 && port <= h->nports);
     if (pt->state == XP_EMPTY)
         return;
     if (pt->dev != UINT32_MAX)
         xhcid_dev_detach(h, pt->dev);
     pt->dev = UINT32_MAX;
     pt->state = XP_EMPTY;
+    ASSERT(pt->dev == UINT32_MAX);
     xhcid_trace_port(h, port, 0, "disconnect", NULL);
 }
 
@@ -125,6 +139,8 @@ static void disconnected(struct xhcid *h, uint32_t port)
 void xhcid_port_change(struct xhcid *h, uint32_t port)
 {
     struct xhcid_port *pt = &h->ports[port];
+    ASSERT(port >= 1 && port <= h->nports);
+    ASSERT(pt->state <= XP_FAILED);
     uint32_t sc = xhcid_portsc(h, port);
     if (sc == UINT32_MAX)
         return; /* the controller is gone */
@@ -139,6 +155,7 @@ void xhcid_port_change(struct xhcid *h, uint32_t port)
     if (pt->state == XP_EMPTY) {
         pt->state = XP_DEBOUNCE;
         pt->resets = 0;
+        ASSERT(pt->dev == UINT32_MAX); /* disconnected() let go of the last device */
         pt->deadline_ns = port_clock_ns() + XHCID_DEBOUNCE_NS;
         xhcid_trace_port(h, port, 0, "connect", pt->usb3 ? "usb3" : "usb2");
         return;
@@ -150,6 +167,8 @@ void xhcid_port_change(struct xhcid *h, uint32_t port)
 
 static void debounced(struct xhcid *h, uint32_t port)
 {
+    ASSERT(h->ports[port].state == XP_DEBOUNCE);
+    ASSERT(h->ports[port].resets == 0); /* the connect cleared them */
     uint32_t sc = xhcid_portsc(h, port);
     if (!(sc & XHCI_PORTSC_CCS)) {
         disconnected(h, port);
@@ -167,6 +186,8 @@ static void debounced(struct xhcid *h, uint32_t port)
 static void reset_timeout(struct xhcid *h, uint32_t port)
 {
     struct xhcid_port *pt = &h->ports[port];
+    ASSERT(pt->state == XP_RESET);
+    ASSERT(pt->resets >= 1 && pt->resets <= PORT_RESETS_MAX);
     uint32_t sc = xhcid_portsc(h, port);
     if (sc & XHCI_PORTSC_PED) { /* the change event went missing; the port is up */
         enabled(h, port, sc);
@@ -182,6 +203,8 @@ static void reset_timeout(struct xhcid *h, uint32_t port)
 
 void xhcid_port_timers(struct xhcid *h, uint64_t now)
 {
+    ASSERT(h != NULL);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     for (uint32_t p = 1; p <= h->nports; p++) {
         struct xhcid_port *pt = &h->ports[p];
         if (now < pt->deadline_ns)
@@ -196,6 +219,7 @@ void xhcid_port_timers(struct xhcid *h, uint64_t now)
 uint64_t xhcid_port_next_deadline(const struct xhcid *h)
 {
     uint64_t next = XHCID_NO_DEADLINE;
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     for (uint32_t p = 1; p <= h->nports; p++) {
         const struct xhcid_port *pt = &h->ports[p];
         if ((pt->state == XP_DEBOUNCE || pt->state == XP_RESET) && pt->deadline_ns < next)
@@ -206,6 +230,8 @@ uint64_t xhcid_port_next_deadline(const struct xhcid *h)
 
 void xhcid_port_release(struct xhcid *h, uint32_t port)
 {
+    ASSERT(port >= 1); /* a device's port: it was enabled on one */
+    ASSERT(port <= XHCID_PORTS_MAX);
     if (port >= 1 && port <= h->nports)
         h->ports[port].dev = UINT32_MAX;
 }

@@ -17,18 +17,24 @@ void xhcid_op_wr(struct xhcid *h, uint32_t reg, uint32_t v) { port_mmio_write32(
 
 uint32_t xhcid_portsc(struct xhcid *h, uint32_t port)
 {
-    ASSERT(port >= 1 && port <= h->nports);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
+    ASSERT(port >= 1);
+    ASSERT(port <= h->nports);
     return xhcid_op_rd(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC);
 }
 
 void xhcid_portsc_wr(struct xhcid *h, uint32_t port, uint32_t v)
 {
-    ASSERT(port >= 1 && port <= h->nports);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
+    ASSERT(port >= 1);
+    ASSERT(port <= h->nports);
     xhcid_op_wr(h, XHCI_OP_PORT_REGS + XHCI_PORT_REGS_STRIDE * (port - 1) + XHCI_PORT_SC, v);
 }
 
 void xhcid_doorbell(struct xhcid *h, uint32_t slot, uint32_t target)
 {
+    ASSERT(h->regs != NULL);
+    ASSERT(slot == 0 || slot <= h->max_slots); /* only slots the controller gave us */
     ASSERT(slot <= 255); /* doorbell 0 is the host's, 1..255 the slots' [5.6] */
     ASSERT(slot != 0 || target == XHCI_DB_TARGET_COMMAND);
     port_mmio_write32(h->regs, h->db + 4u * slot, target);
@@ -38,18 +44,24 @@ void xhcid_doorbell(struct xhcid *h, uint32_t slot, uint32_t target)
 
 void xhcid_put32(void *shared, uint32_t v)
 {
+    ASSERT(shared != NULL);
+    ASSERT(((uintptr_t)shared & 3u) == 0); /* every dword of a TRB or a context is aligned */
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     port_shm_write(shared, b, sizeof b);
 }
 
 void xhcid_put64(void *shared, uint64_t v)
 {
+    ASSERT(shared != NULL);
+    ASSERT(((uintptr_t)shared & 3u) == 0);
     xhcid_put32(shared, (uint32_t)v);
     xhcid_put32((uint8_t *)shared + 4, (uint32_t)(v >> 32));
 }
 
 uint32_t xhcid_get32(const void *shared)
 {
+    ASSERT(shared != NULL);
+    ASSERT(((uintptr_t)shared & 3u) == 0);
     uint8_t b[4];
     port_shm_read(b, shared, sizeof b);
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -74,20 +86,28 @@ enum iosim_err xhcid_ring_init(struct xhcid_ring *r)
     enum iosim_err e = port_dma_alloc(XHCI_TRB_BYTES * XHCID_RING_TRBS, XHCID_PAGE_BYTES, &r->mem);
     r->idx = 0;
     r->pcs = true; /* the producer cycle state starts at 1 [4.9.2] */
+    ASSERT(r->busy == 0); /* a fresh ring: nothing given out */
     ASSERT(e != IOSIM_OK || (r->mem.bus_addr & (XHCID_PAGE_BYTES - 1)) == 0);
     return e;
 }
 
 void xhcid_ring_free(struct xhcid_ring *r)
 {
+    ASSERT(r != NULL);
     if (r->mem.host != NULL)
         port_dma_free(&r->mem);
     memset(r, 0, sizeof *r);
+    ASSERT(r->mem.host == NULL);
 }
 
 uint64_t xhcid_ring_put(struct xhcid_ring *r, uint64_t param, uint32_t status, uint32_t control)
 {
-    ASSERT(r->mem.host != NULL && r->idx < XHCID_RING_TRBS - 1);
+    ASSERT(r->mem.host != NULL);
+    ASSERT(r->idx < XHCID_RING_TRBS - 1);
+    ASSERT(r->busy <= XHCID_RING_TRBS - 2); /* callers asked xhcid_ring_room first */
+    /* no caller writes a Link TRB itself: the wrap below is the only one */
+    ASSERT((control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT != XHCI_TRB_TYPE_LINK);
+    ASSERT((control & XHCI_TRB_TYPE_MASK) != 0);
     ASSERT((control & XHCI_TRB_C) == 0);
     uint64_t at = r->mem.bus_addr + (uint64_t)XHCI_TRB_BYTES * r->idx;
     put_trb((uint8_t *)r->mem.host + XHCI_TRB_BYTES * r->idx, param, status,
@@ -110,6 +130,7 @@ uint32_t xhcid_ring_room(const struct xhcid_ring *r)
 {
     ASSERT(r->idx < XHCID_RING_TRBS - 1);
     uint32_t usable = XHCID_RING_TRBS - 2; /* the Link TRB, and one spare */
+    ASSERT(r->busy <= usable); /* never more given out than there was room for */
     return r->busy < usable ? usable - r->busy : 0;
 }
 
@@ -127,6 +148,10 @@ enum iosim_err xhcid_command(struct xhcid *h, uint64_t param, uint32_t status, u
 {
     if (h->dead)
         return IOSIM_ESHUTDOWN;
+    ASSERT(h->cmd.mem.host != NULL);
+    ASSERT((control & XHCI_TRB_TYPE_MASK) != 0);
+    /* a device's index, a fix's tag (dev | dci << 16), or none */
+    ASSERT(dev == UINT32_MAX || (dev & 0xffffu) < XHCID_SLOTS_MAX);
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++) {
         struct xhcid_cmd *c = &h->cmds[i];
         if (c->used)
@@ -137,6 +162,8 @@ enum iosim_err xhcid_command(struct xhcid *h, uint64_t param, uint32_t status, u
             .deadline_ns = port_clock_ns() + XHCID_CMD_TIMEOUT_NS};
         c->trb = xhcid_ring_put(&h->cmd, param, status, control);
         ASSERT(c->trb != 0 && (c->trb & (XHCI_TRB_BYTES - 1)) == 0);
+        ASSERT(c->used);
+        ASSERT(c->deadline_ns != XHCID_NO_DEADLINE);
         xhcid_doorbell(h, 0, XHCI_DB_TARGET_COMMAND);
         return IOSIM_OK;
     }
@@ -149,12 +176,15 @@ static void cmd_finish(struct xhcid *h, struct xhcid_cmd *c, uint32_t cc, uint32
     ASSERT(c->used); /* a command completes once */
     struct xhcid_cmd copy = *c;
     c->used = false; /* free before the callback: it may queue the next command */
+    ASSERT(copy.used);
+    ASSERT(!c->used);
     if (copy.done != NULL)
         copy.done(h, copy.dev, cc, slot);
 }
 
 static void cmd_completion(struct xhcid *h, uint64_t trb, uint32_t status, uint32_t control)
 {
+    ASSERT(h != NULL);
     if ((status & XHCI_EVT_CC_MASK) >> XHCI_EVT_CC_SHIFT == XHCI_CC_CMD_RING_STOPPED) {
         /* the end of an abort: its parameter names the next command TRB,
          * which may be one queued since - not a completion of it */
@@ -186,6 +216,8 @@ static void abort_command(struct xhcid *h, const struct xhcid_cmd *c, uint64_t n
     char what[48];
     struct strbuf sb;
     strbuf_init(&sb, what, sizeof what);
+    ASSERT(c->used);
+    ASSERT(!h->aborting); /* one abort at a time */
     strbuf_put(&sb, "no completion in time for TRB type ");
     strbuf_dec(&sb, c->type);
     xhcid_trace_port(h, 0, XHCI_SPEED_UNDEFINED, "command_abort", what);
@@ -195,10 +227,14 @@ static void abort_command(struct xhcid *h, const struct xhcid_cmd *c, uint64_t n
         if (h->cmds[i].used)
             h->cmds[i].deadline_ns = now + XHCID_CMD_TIMEOUT_NS;
     port_mmio_write32(h->regs, h->op + XHCI_OP_CRCR, XHCI_CRCR_CA);
+    ASSERT(h->aborting);
+    ASSERT(h->abort_deadline_ns > now);
 }
 
 void xhcid_cmd_timeouts(struct xhcid *h, uint64_t now)
 {
+    ASSERT(h != NULL);
+    ASSERT(!h->aborting || h->abort_deadline_ns != 0);
     if (!h->dead && xhcid_cmd_next_deadline(h) <= now)
         xhcid_check_status(h);
     if (!h->dead && h->aborting && now >= h->abort_deadline_ns)
@@ -215,9 +251,11 @@ void xhcid_cmd_timeouts(struct xhcid *h, uint64_t now)
 uint64_t xhcid_cmd_next_deadline(const struct xhcid *h)
 {
     uint64_t next = h->aborting ? h->abort_deadline_ns : XHCID_NO_DEADLINE;
+    ASSERT(h != NULL);
     for (uint32_t i = 0; i < XHCID_CMDS_MAX; i++)
         if (h->cmds[i].used && h->cmds[i].deadline_ns < next)
             next = h->cmds[i].deadline_ns;
+    ASSERT(!h->aborting || next <= h->abort_deadline_ns);
     return next;
 }
 
@@ -229,6 +267,8 @@ static uint32_t ir_reg(const struct xhcid *h, uint32_t reg) { return h->rt + XHC
 static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint32_t *control)
 {
     ASSERT(h->ev.host != NULL);
+    ASSERT(param != NULL && status != NULL && control != NULL);
+    ASSERT(h->ev_trbs != 0);
     ASSERT(h->ev_idx < h->ev_trbs * h->ev_segs);
     const uint8_t *at = (const uint8_t *)h->ev.host + XHCI_TRB_BYTES * h->ev_idx;
     *control = xhcid_get32(at + 12);
@@ -250,6 +290,8 @@ static bool next_event(struct xhcid *h, uint64_t *param, uint32_t *status, uint3
 static void events_done(struct xhcid *h)
 {
     uint64_t erdp = h->ev.bus_addr + (uint64_t)XHCI_TRB_BYTES * h->ev_idx;
+    ASSERT(h->ev_trbs != 0);
+    ASSERT((erdp & (XHCI_TRB_BYTES - 1)) == 0);
     ASSERT(h->ev_idx < h->ev_trbs * h->ev_segs);
     uint32_t desi = h->ev_idx / h->ev_trbs;
     ASSERT(desi < h->ev_segs);
@@ -267,6 +309,8 @@ static void dispatch(struct xhcid *h, uint64_t param, uint32_t status, uint32_t 
 {
     uint32_t type = (control & XHCI_TRB_TYPE_MASK) >> XHCI_TRB_TYPE_SHIFT;
     uint32_t slot = (control & XHCI_TRB_SLOT_ID_MASK) >> XHCI_TRB_SLOT_ID_SHIFT;
+    ASSERT(h != NULL);
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     switch (type) {
     case XHCI_TRB_TYPE_CMD_COMPLETION:
         cmd_completion(h, param, status, control);
@@ -291,12 +335,14 @@ void xhcid_events(struct xhcid *h)
 {
     uint64_t param;
     uint32_t status, control, n = 0;
-    ASSERT(h->ev_trbs != 0 && h->ev_segs != 0);
+    ASSERT(h->ev_trbs != 0);
+    ASSERT(h->ev_segs != 0);
     /* a bound: a controller that keeps writing cannot keep us here forever */
     while (n < h->ev_trbs * h->ev_segs && next_event(h, &param, &status, &control)) {
         dispatch(h, param, status, control);
         n++;
     }
+    ASSERT(n <= h->ev_trbs * h->ev_segs);
     events_done(h);
     if (n == 0) /* an interrupt with no event: the controller may have failed */
         xhcid_check_status(h);
@@ -305,6 +351,7 @@ void xhcid_events(struct xhcid *h)
 void xhcid_check_status(struct xhcid *h)
 {
     uint32_t sts = xhcid_op_rd(h, XHCI_OP_USBSTS);
+    ASSERT(h->regs != NULL);
     if (sts & (XHCI_USBSTS_HSE | XHCI_USBSTS_HCE))
         h->dead = true;
 }

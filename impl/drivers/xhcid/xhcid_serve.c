@@ -19,6 +19,8 @@ static int64_t err(enum iosim_err e) { return -(int64_t)iosim_err_errno(e); }
 
 static uint32_t client_index(const struct xhcid *h, const struct xhcid_client *c)
 {
+    ASSERT(c >= h->clients);
+    ASSERT(c < h->clients + XHCID_CLIENTS_MAX);
     return (uint32_t)(c - h->clients);
 }
 
@@ -27,6 +29,8 @@ static uint32_t client_index(const struct xhcid *h, const struct xhcid_client *c
 /* `digits` hex digits at *p (or '*' when `any`): the value, -1 for any, -2 bad. */
 static int32_t hexfield(const char **p, uint32_t digits, bool any)
 {
+    ASSERT(p != NULL && *p != NULL);
+    ASSERT(digits == 2 || digits == 4);
     if (any && **p == '*') {
         (*p)++;
         return -1;
@@ -43,6 +47,7 @@ static int32_t hexfield(const char **p, uint32_t digits, bool any)
 
 static bool parse_match(const char **p, struct xhcid_rule *r)
 {
+    ASSERT(p != NULL && r != NULL);
     const char *s = *p;
     int32_t a = hexfield(&s, 4, false);
     if (a >= 0 && *s == ':') { /* vendor:product */
@@ -61,6 +66,7 @@ static bool parse_match(const char **p, struct xhcid_rule *r)
         if (v[i] == -2)
             return false;
     }
+    ASSERT(v[0] >= -1 && v[1] >= -1 && v[2] >= -1); /* a byte, or any */
     *r = (struct xhcid_rule){.cls = (int16_t)v[0], .subclass = (int16_t)v[1],
                              .protocol = (int16_t)v[2]};
     *p = s;
@@ -78,6 +84,7 @@ static bool parse_name(const char **p, char *out)
         out[n++] = c;
         (*p)++;
     }
+    ASSERT(n < XHCID_DRIVER_NAME_MAX);
     out[n] = '\0';
     return n > 0;
 }
@@ -85,6 +92,7 @@ static bool parse_name(const char **p, char *out)
 enum iosim_err xhcid_rules_parse(const char *text, struct xhcid_rule *rules, uint32_t *n,
                                  uint32_t *col, char *msg, size_t msg_cap)
 {
+    ASSERT(text != NULL && rules != NULL && n != NULL && col != NULL);
     const char *p = strcmp(text, "none") == 0 ? "" : text; /* no class drivers at all */
     *n = 0;
     while (*p != '\0') {
@@ -106,6 +114,7 @@ enum iosim_err xhcid_rules_parse(const char *text, struct xhcid_rule *rules, uin
             strbuf_put(&sb, what);
             return IOSIM_EPARSE;
         }
+        ASSERT(*n < XHCID_RULES_MAX);
         rules[(*n)++] = r;
         if (*p == ',')
             p++;
@@ -116,6 +125,8 @@ enum iosim_err xhcid_rules_parse(const char *text, struct xhcid_rule *rules, uin
 static const struct xhcid_rule *rule_for(const struct xhcid *h, const struct xhcid_dev *d,
                                          const struct usb_interface_info *in)
 {
+    ASSERT(h->nrules <= XHCID_RULES_MAX);
+    ASSERT(d->state == XD_CONFIGURED);
     for (uint32_t i = 0; i < h->nrules; i++) {
         const struct xhcid_rule *r = &h->rules[i];
         bool hit = r->by_id ? r->vendor == d->info.vendor && r->product == d->info.product
@@ -132,6 +143,7 @@ static const struct xhcid_rule *rule_for(const struct xhcid *h, const struct xhc
 
 static struct xhcid_client *client_new(struct xhcid *h)
 {
+    ASSERT(h->serving);
     for (uint32_t i = 0; i < XHCID_CLIENTS_MAX; i++)
         if (!h->clients[i].used)
             return &h->clients[i];
@@ -141,6 +153,8 @@ static struct xhcid_client *client_new(struct xhcid *h)
 /* "PORT.IFACE": how a class driver names what it drives. */
 static void put_where(struct strbuf *sb, uint32_t port, uint32_t iface)
 {
+    ASSERT(sb != NULL);
+    ASSERT(port >= 1 && port <= XHCID_PORTS_MAX);
     strbuf_dec(sb, port);
     strbuf_put(sb, ".");
     strbuf_dec(sb, iface);
@@ -153,6 +167,7 @@ static void start_driver(struct xhcid *h, struct xhcid_dev *d, const struct usb_
         return;
     struct xhcid_client *c = client_new(h);
     char name[48], args[XHCID_CLASS_ARGS_MAX + 32], detail[96];
+    ASSERT(c == NULL || !c->used);
     struct strbuf sb;
     strbuf_init(&sb, name, sizeof name);
     strbuf_put(&sb, r->driver);
@@ -171,12 +186,16 @@ static void start_driver(struct xhcid *h, struct xhcid_dev *d, const struct usb_
     xhcid_trace_dev(h, d, pid >= 0 ? "driver" : "no_driver", detail);
     if (pid < 0)
         return;
+    ASSERT(c != NULL); /* no client: pid is an error */
     *c = (struct xhcid_client){.used = true, .pid = pid, .port = d->port, .iface = in->number};
 }
 
 void xhcid_serve_device_ready(struct xhcid *h, uint32_t dev)
 {
+    ASSERT(dev < XHCID_SLOTS_MAX);
     struct xhcid_dev *d = &h->devs[dev];
+    ASSERT(d->state == XD_CONFIGURED);
+    ASSERT(d->cfg.iface_count <= USB_PARSE_IFACES_MAX);
     if (!h->serving)
         return;
     for (uint32_t i = 0; i < d->cfg.iface_count; i++)
@@ -187,6 +206,7 @@ void xhcid_serve_device_ready(struct xhcid *h, uint32_t dev)
 
 static void client_gone(struct xhcid *h, struct xhcid_client *c)
 {
+    ASSERT(c->used);
     if (c->gone)
         return;
     c->gone = true;
@@ -195,7 +215,9 @@ static void client_gone(struct xhcid *h, struct xhcid_client *c)
 
 void xhcid_serve_answer(struct xhcid *h, uint32_t client, uint64_t user_data, int64_t status)
 {
+    ASSERT(client < XHCID_CLIENTS_MAX); /* from the driver's own records, never a peer */
     struct xhcid_client *c = &h->clients[client];
+    ASSERT(!c->ring || c->used);
     if (!c->ring || c->gone)
         return;
     if (iou_reply(&c->io, user_data, status, 0) != IOSIM_OK) {
@@ -207,6 +229,8 @@ void xhcid_serve_answer(struct xhcid *h, uint32_t client, uint64_t user_data, in
 
 void xhcid_serve_device_gone(struct xhcid *h, uint32_t dev)
 {
+    ASSERT(dev < XHCID_SLOTS_MAX);
+    ASSERT(h->devs[dev].state == XD_CONFIGURED); /* only a configured device had clients */
     for (uint32_t i = 0; i < XHCID_CLIENTS_MAX; i++) {
         struct xhcid_client *c = &h->clients[i];
         if (c->used && c->detach_wait && c->detach_dev == dev) {
@@ -223,6 +247,7 @@ void xhcid_serve_device_gone(struct xhcid *h, uint32_t dev)
 
 static struct xhcid_dev *dev_on_port(struct xhcid *h, uint32_t port)
 {
+    ASSERT(port <= XHCID_PORTS_MAX);
     for (uint32_t i = 0; i < XHCID_SLOTS_MAX; i++)
         if (h->devs[i].state == XD_CONFIGURED && h->devs[i].port == port && !h->devs[i].gone)
             return &h->devs[i];
@@ -232,9 +257,11 @@ static struct xhcid_dev *dev_on_port(struct xhcid *h, uint32_t port)
 static int64_t do_open(struct xhcid *h, struct xhcid_client *c, const struct ring_sqe64 *q)
 {
     char path[16];
+    ASSERT(c->used && !c->gone);
     const void *user = q->len < sizeof path ? port_user_ptr(q->addr, q->len) : NULL;
     if (user == NULL)
         return err(q->len < sizeof path ? IOSIM_EFAULT : IOSIM_EINVAL);
+    ASSERT(q->len < sizeof path); /* checked above: the peer's length is bounded */
     port_shm_read(path, user, q->len);
     path[q->len] = '\0';
     const char *dot = memchr(path, '.', q->len);
@@ -251,6 +278,7 @@ static int64_t do_open(struct xhcid *h, struct xhcid_client *c, const struct rin
             c->handle[k].used = true;
             c->handle[k].dev = (uint32_t)(d - h->devs);
             c->handle[k].iface = (uint32_t)iface;
+            ASSERT(c->handle[k].dev < XHCID_SLOTS_MAX);
             return k + 1;
         }
     }
@@ -263,6 +291,7 @@ static struct xhcid_dev *handle_dev(struct xhcid *h, struct xhcid_client *c, uin
 {
     if (fd == 0 || fd > XHCID_HANDLES_MAX || !c->handle[fd - 1].used)
         return NULL;
+    ASSERT(c->handle[fd - 1].dev < XHCID_SLOTS_MAX);
     struct xhcid_dev *d = &h->devs[c->handle[fd - 1].dev];
     *in = NULL;
     for (uint32_t i = 0; i < d->cfg.iface_count; i++)
@@ -274,6 +303,8 @@ static struct xhcid_dev *handle_dev(struct xhcid *h, struct xhcid_client *c, uin
 static void fill_info(const struct xhcid_dev *d, const struct usb_interface_info *in,
                       struct usb_scheme_info *o)
 {
+    ASSERT(d != NULL && in != NULL && o != NULL);
+    ASSERT(in->num_eps <= USB_PARSE_EPS_MAX);
     memset(o, 0, sizeof *o);
     o->port = (uint8_t)d->port;
     o->speed = (uint8_t)d->speed;
@@ -301,6 +332,8 @@ static void fill_info(const struct xhcid_dev *d, const struct usb_interface_info
 static int64_t copy_out(uint64_t addr, uint64_t cap, const void *src, size_t n)
 {
     size_t len = cap < n ? (size_t)cap : n;
+    ASSERT(src != NULL);
+    ASSERT(len <= n); /* never past the source */
     void *user = len != 0 ? port_user_ptr(addr, len) : NULL;
     if (len != 0 && user == NULL)
         return err(IOSIM_EFAULT);
@@ -314,6 +347,7 @@ static int64_t list(struct xhcid *h, const struct ring_sqe64 *q)
 {
     struct usb_scheme_entry e;
     uint64_t done = 0;
+    ASSERT(h->nports <= XHCID_PORTS_MAX);
     for (uint32_t port = 1; port <= h->nports; port++) {
         const struct xhcid_dev *d = dev_on_port(h, port);
         for (uint32_t i = 0; d != NULL && i < d->cfg.iface_count; i++) {
@@ -330,6 +364,7 @@ static int64_t list(struct xhcid *h, const struct ring_sqe64 *q)
             done += sizeof e;
         }
     }
+    ASSERT(done <= q->len);
     return (int64_t)done;
 }
 
@@ -339,6 +374,8 @@ static int64_t do_read_meta(struct xhcid *h, struct xhcid_client *c, const struc
     struct xhcid_dev *d = handle_dev(h, c, q->fd, &in);
     if (d == NULL)
         return err(IOSIM_EBADF);
+    ASSERT(d->state == XD_CONFIGURED && in != NULL); /* handle_dev's promise */
+    ASSERT(d->cfg_total <= XHCID_CTL_BUF_BYTES);
     if (q->offset == USB_SCHEME_INFO) {
         struct usb_scheme_info info;
         if (q->len < sizeof info)
@@ -372,6 +409,8 @@ static int64_t do_fmap(struct xhcid_client *c, const struct ring_sqe64 *q, uint6
     enum iosim_err e = port_dma_alloc((size_t)q->len, XHCI_TRB_BOUNDARY_BYTES, &c->window);
     if (e != IOSIM_OK)
         return err(e);
+    ASSERT(c->window.host != NULL);
+    ASSERT(c->window.len_bytes >= q->len);
     *extra = port_user_addr(c->window.host);
     return (int64_t)q->len;
 }
@@ -385,11 +424,15 @@ static bool in_window(const struct xhcid_client *c, uint64_t addr, uint64_t len,
     if (addr < base || len > c->window.len_bytes || addr - base > c->window.len_bytes - len)
         return false;
     *bus = c->window.bus_addr + (addr - base);
+    ASSERT(*bus >= c->window.bus_addr);
+    ASSERT(*bus + len <= c->window.bus_addr + c->window.len_bytes); /* wholly inside */
     return true;
 }
 
 static const struct usb_endpoint_info *ep_in(const struct usb_interface_info *in, uint8_t address)
 {
+    ASSERT(in != NULL);
+    ASSERT(in->num_eps <= USB_PARSE_EPS_MAX);
     for (uint32_t k = 0; k < in->num_eps; k++)
         if (in->ep[k].address == address)
             return &in->ep[k];
@@ -398,6 +441,8 @@ static const struct usb_endpoint_info *ep_in(const struct usb_interface_info *in
 
 static int64_t queued(struct xhcid_client *c, enum iosim_err e)
 {
+    ASSERT(c->used);
+    ASSERT(e != IOSIM_OK || !c->gone); /* a client that went queues nothing */
     if (e != IOSIM_OK)
         return err(e);
     c->inflight++;
@@ -423,6 +468,9 @@ static int64_t do_transfer(struct xhcid *h, struct xhcid_client *c, const struct
     if (c->inflight >= USB_SCHEME_INFLIGHT_MAX)
         return err(IOSIM_EBUSY);
     uint32_t dci = 2u * (address & USB_EP_ADDR_NUMBER_MASK) + (dir_in ? 1u : 0u);
+    /* an endpoint of the parsed configuration: never EP0 */
+    ASSERT(dci > XHCI_DCI_EP0 && dci <= XHCI_DCI_MAX);
+    ASSERT(c->window.host != NULL); /* in_window said so */
     return queued(c, xhcid_xfer_normal(h, (uint32_t)(d - h->devs), dci, bus, (uint32_t)q->len,
                                        client_index(h, c), q->user_data));
 }
@@ -438,12 +486,14 @@ static int64_t do_reset(struct xhcid *h, struct xhcid_client *c, const struct ri
         return err(IOSIM_EINVAL);
     uint32_t dci = 2u * (address & USB_EP_ADDR_NUMBER_MASK) +
                    ((address & USB_EP_ADDR_DIR_IN) ? 1u : 0u);
+    ASSERT(dci > XHCI_DCI_EP0 && dci <= XHCI_DCI_MAX);
     return queued(c, xhcid_xfer_reset(h, (uint32_t)(d - h->devs), dci, client_index(h, c),
                                        q->user_data));
 }
 
 static bool request_is_xhcids(const struct usb_scheme_control *s)
 {
+    ASSERT(s != NULL);
     bool standard = (s->request_type & USB_RT_TYPE_MASK) == 0;
     return standard && (s->request == USB_REQ_SET_ADDRESS ||
                         s->request == USB_REQ_SET_CONFIGURATION ||
@@ -460,6 +510,8 @@ static int64_t do_control(struct xhcid *h, struct xhcid_client *c, const struct 
     uint64_t bus;
     if (q->len < sizeof s || !in_window(c, q->addr, sizeof s, &bus))
         return err(IOSIM_EFAULT);
+    ASSERT(c->window.host != NULL); /* in_window said so */
+    ASSERT(bus - c->window.bus_addr + sizeof s <= c->window.len_bytes);
     port_shm_read(&s, (const uint8_t *)c->window.host + (bus - c->window.bus_addr), sizeof s);
     if (request_is_xhcids(&s))
         return err(IOSIM_EACCES);
@@ -479,6 +531,7 @@ static int64_t do_close(struct xhcid *h, struct xhcid_client *c, const struct ri
 {
     if (q->fd == 0 || q->fd > XHCID_HANDLES_MAX || !c->handle[q->fd - 1].used)
         return err(IOSIM_EBADF);
+    ASSERT(c->used);
     c->handle[q->fd - 1].used = false;
     if (c->detach_wait) {
         c->detach_wait = false;
@@ -491,6 +544,8 @@ static int64_t do_close(struct xhcid *h, struct xhcid_client *c, const struct ri
 static int64_t handle(struct xhcid *h, struct xhcid_client *c, const struct ring_sqe64 *q,
                       uint64_t *extra)
 {
+    ASSERT(c->used && c->ring);
+    ASSERT(!c->gone); /* serve_client stops at a client that went */
     switch (q->opcode) {
     case RING_OP_OPEN: return do_open(h, c, q);
     case RING_OP_CLOSE: return do_close(h, c, q);
@@ -519,6 +574,7 @@ static struct xhcid_client *client_of_pid(struct xhcid *h, int64_t pid)
 /* A class driver offers its ring (the kernel says who it is). */
 static int64_t accept_ring(struct xhcid *h, const struct ring_sqe64 *q)
 {
+    ASSERT(h->serving);
     if (!(q->syscall_flags & URING_DUP_NEW_RING))
         return err(IOSIM_EACCES);
     struct xhcid_client *c = client_of_pid(h, (int64_t)q->addr);
@@ -531,6 +587,7 @@ static int64_t accept_ring(struct xhcid *h, const struct ring_sqe64 *q)
     if (e != IOSIM_OK)
         return err(e);
     c->ring = true;
+    ASSERT(c->used && !c->gone);
     return 0;
 }
 
@@ -539,6 +596,7 @@ static bool serve_main(struct xhcid *h)
     struct ring_sqe64 q;
     enum iosim_err e;
     uint32_t served = 0;
+    ASSERT(h->serving && h->sock >= 0);
     while ((e = iou_next_request(&h->main, &q)) == IOSIM_OK) {
         int64_t st = q.opcode == RING_OP_DUP ? accept_ring(h, &q) : err(IOSIM_EACCES);
         if (iou_reply(&h->main, q.user_data, st, 0) != IOSIM_OK)
@@ -554,6 +612,7 @@ static void serve_client(struct xhcid *h, struct xhcid_client *c)
 {
     struct ring_sqe64 q;
     enum iosim_err e = IOSIM_EAGAIN;
+    ASSERT(c->used && c->ring);
     while (!c->gone && (e = iou_next_request(&c->io, &q)) == IOSIM_OK) {
         uint64_t extra = 0;
         int64_t st = handle(h, c, &q, &extra);
@@ -573,6 +632,7 @@ static void serve_client(struct xhcid *h, struct xhcid_client *c)
  * window go. */
 static void reap(struct xhcid_client *c)
 {
+    ASSERT(c->used);
     if (!c->gone || c->inflight != 0)
         return;
     if (c->ring) {
@@ -581,10 +641,12 @@ static void reap(struct xhcid_client *c)
     }
     if (c->window.host != NULL)
         port_dma_free(&c->window);
+    ASSERT(!c->ring); /* a reaped client has no ring left */
 }
 
 void xhcid_serve(struct xhcid *h)
 {
+    ASSERT(h != NULL);
     if (!h->serving)
         return;
     if (!serve_main(h))
@@ -600,6 +662,7 @@ void xhcid_serve(struct xhcid *h)
 
 void xhcid_serve_flush(struct xhcid *h)
 {
+    ASSERT(h != NULL);
     for (uint32_t i = 0; i < XHCID_CLIENTS_MAX; i++) {
         struct xhcid_client *c = &h->clients[i];
         if (c->used && c->ring && c->answered) {
@@ -611,6 +674,7 @@ void xhcid_serve_flush(struct xhcid *h)
 
 port_atomic_u32 *xhcid_serve_word(struct xhcid *h)
 {
+    ASSERT(!h->serving || h->main.sq_hdr != NULL);
     return h->serving ? &h->main.sq_hdr->shared_push_epoch : &h->wake;
 }
 
@@ -627,11 +691,13 @@ uint32_t xhcid_serve_started(const struct xhcid *h)
     uint32_t n = 0;
     for (uint32_t i = 0; i < XHCID_CLIENTS_MAX; i++)
         n += h->clients[i].used;
+    ASSERT(n <= XHCID_CLIENTS_MAX);
     return n;
 }
 
 enum iosim_err xhcid_serve_open(struct xhcid *h)
 {
+    ASSERT(!h->serving && h->sock == -1); /* opened once */
     h->sock = app_scheme_open(USB_SCHEME_NAME, SERVE_ENTRIES, &h->main);
     if (h->sock < 0)
         return IOSIM_EIO;
@@ -655,4 +721,5 @@ void xhcid_serve_close(struct xhcid *h)
     }
     h->sock = -1;
     h->serving = false;
+    ASSERT(xhcid_serve_started(h) == 0); /* every client record is cleared */
 }
