@@ -2,6 +2,7 @@
  * illegal transition refused), dispatch of every opcode, enter, shutdown,
  * broken rings, the root scheme's asynchronous packet interface. */
 #include "tests/sim/stack/kernel_test_util.h"
+#include "impl/kernel/kern_internal.h" /* KERN_PATH_MAX: the bound under test */
 #include "impl/uring/peer.h"
 
 
@@ -147,6 +148,20 @@ static int32_t opcodes(void *arg)
           errno_of(IOSIM_EFAULT));
     CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_OPEN, .addr = port_user_addr(mem),
                                             .len = 4096}, NULL) == errno_of(IOSIM_EFAULT));
+    /* the path's bound, exactly: KERN_PATH_MAX - 1 bytes fit with their
+     * terminator, KERN_PATH_MAX bytes do not (the kernel's copy is that big) */
+    memcpy(mem, "null:", 5);
+    memset(mem + 5, 'x', KERN_PATH_MAX - 5);
+    int64_t fd3 = ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_OPEN,
+                                                    .addr = port_user_addr(mem),
+                                                    .len = KERN_PATH_MAX - 1}, NULL);
+    CHECK(fd3 >= 0);
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_OPEN, .addr = port_user_addr(mem),
+                                            .len = KERN_PATH_MAX}, NULL) == errno_of(IOSIM_EFAULT));
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_DUP, .fd = (uint64_t)fd3,
+                                            .addr = port_user_addr(mem + 5),
+                                            .len = KERN_PATH_MAX}, NULL) == errno_of(IOSIM_EFAULT));
+    CHECK(ring_call(&u, (struct ring_sqe64){.opcode = RING_OP_CLOSE, .fd = (uint64_t)fd3}, NULL) == 0);
     /* enter with nothing to wait for times out */
     CHECK(iou_enter(&u, 1, 10000) == errno_of(IOSIM_ETIMEDOUT));
     iou_close(&u);
