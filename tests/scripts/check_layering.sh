@@ -72,6 +72,7 @@ done < <(find models -name '*.[ch]' 2>/dev/null | sort)
 room_may() { # room -> extended regex of the sim/ and models/ paths it may include
     case "$1" in
         engine)   echo '^sim/engine/' ;;
+        capture)  echo '^sim/(engine|capture)/' ;;
         trace)    echo '^sim/(engine|trace)/' ;;
         machine)  echo '^sim/(engine|trace|machine)/' ;;
         scenario) echo '^sim/(engine|trace|machine|scenario)/' ;;

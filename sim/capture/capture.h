@@ -1,0 +1,96 @@
+/*
+ * capture.h - a USB capture in memory: the URB events a host recorded
+ * (Linux usbmon text or binary, Wireshark's pcap/pcapng, USBPcap on
+ * Windows), in one form whatever the file was, for `iosim import` to turn
+ * into a run's `usb_xfer` and `scsi_cmd` rows.
+ *
+ * An event is what usbmon calls one: a submission ('S') of a URB by a
+ * driver, its completion callback ('C'), or a submission error ('E'), on
+ * one endpoint of one device of one bus, with the bytes of data the
+ * capture kept (usbmon text keeps at most 32; a binary capture up to its
+ * snap length). S and C of one URB share its `urb` tag; tags are reused
+ * once a URB completed, so a reader pairs an S with the next C of the same
+ * tag.
+ *
+ *     struct cap_capture c;
+ *     struct cap_error err;
+ *     cap_init(&c);
+ *     if (cap_parse_usbmon_text(text, len, &c, &err) != IOSIM_OK)
+ *         report "%s:%llu:%llu: %s", file, err.line, err.col, err.msg
+ *     for (size_t i = 0; i < c.n; i++) ... c.ev[i], cap_data(&c, &c.ev[i]) ...
+ *     cap_free(&c);
+ *
+ * Parsers read exactly len bytes (no NUL needed) and trust nothing in
+ * them: every field is bounds-checked, malformed input is an error naming
+ * its position (line and column in text, byte offset in binary), and on
+ * an error the capture is left empty - nothing half-parsed counts.
+ * Ownership: caller storage; the capture owns its arrays until cap_free.
+ * Not thread-safe. Reads only its input: no clock, no files.
+ */
+#ifndef IOSIM_SIM_CAPTURE_H
+#define IOSIM_SIM_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "impl/port/err.h"
+
+/* usbmon's transfer types, in its binary encoding (LX-MONDOC). */
+enum cap_xfer { CAP_XFER_ISO = 0, CAP_XFER_INTR = 1, CAP_XFER_CTRL = 2, CAP_XFER_BULK = 3 };
+
+#define CAP_EP_IN 0x80u          /* in cap_event.ep: the direction bit */
+#define CAP_TEXT_DATA_MAX 32u    /* usbmon text prints at most this many data bytes */
+
+struct cap_event {
+    uint64_t urb;                /* URB tag: S and C of one URB share it */
+    uint64_t t_ns;               /* capture time, from the capture's own clock */
+    char kind;                   /* 'S' submission, 'C' callback, 'E' submission error */
+    uint8_t xfer;                /* enum cap_xfer */
+    uint8_t ep;                  /* endpoint number, | CAP_EP_IN for IN */
+    uint8_t dev;                 /* device address */
+    uint16_t bus;                /* 0 when the format has none (usbmon "t") */
+    int32_t status;              /* 0, or a negative Linux errno (-115 on a submission) */
+    bool has_setup;              /* setup[] holds a control submission's 8 setup bytes */
+    uint8_t setup[8];
+    uint32_t length;             /* requested (S) or actual (C) length */
+    uint32_t data_len;           /* bytes of data the capture kept */
+    uint64_t data_off;           /* where they are in the capture's data */
+    uint64_t where;              /* its position in the source: line, or byte offset */
+};
+
+struct cap_capture {
+    struct cap_event *ev;
+    size_t n, cap;
+    uint8_t *data;               /* every event's kept bytes, back to back */
+    size_t data_len, data_cap;
+    char format[24];             /* "usbmon-u", "usbmon-t", ... */
+};
+
+/* What was wrong and where: line and col (1-based) for text, offset (the
+ * byte) for binary formats; the ones that do not apply are 0. */
+struct cap_error {
+    uint64_t line, col;
+    uint64_t offset;
+    char msg[160];
+};
+
+void cap_init(struct cap_capture *c);
+void cap_free(struct cap_capture *c);
+
+/* The bytes an event kept (data_len of them). */
+const uint8_t *cap_data(const struct cap_capture *c, const struct cap_event *e);
+
+/* Appends an event and its data (the parsers' one way in); ENOMEM. */
+enum iosim_err cap_push(struct cap_capture *c, const struct cap_event *e, const uint8_t *data);
+
+/* Linux usbmon text, the "u" format (`Tt:B:DDD:E`, interval, isochronous
+ * descriptors) and the older "t" format (`Tt:DDD:EE`, no bus), told apart
+ * by the first event's address word; a file mixing them is an error.
+ * Timestamps are microseconds that usbmon keeps modulo 4096 s: a step back
+ * of more than half that is taken as a wrap. Blank lines are skipped.
+ * EPARSE with *err filled (err may be NULL), ENOMEM. */
+enum iosim_err cap_parse_usbmon_text(const char *text, size_t len, struct cap_capture *out,
+                                     struct cap_error *err);
+
+#endif /* IOSIM_SIM_CAPTURE_H */
