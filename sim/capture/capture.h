@@ -37,7 +37,7 @@
 #include "impl/port/err.h"
 
 /* usbmon's transfer types, in its binary encoding (LX-MONDOC). */
-enum cap_xfer { CAP_XFER_ISO = 0, CAP_XFER_INTR = 1, CAP_XFER_CTRL = 2, CAP_XFER_BULK = 3 };
+enum cap_xfer_type { CAP_XFER_ISO = 0, CAP_XFER_INTR = 1, CAP_XFER_CTRL = 2, CAP_XFER_BULK = 3 };
 
 #define CAP_EP_IN 0x80u          /* in cap_event.ep: the direction bit */
 #define CAP_TEXT_DATA_MAX 32u    /* usbmon text prints at most this many data bytes */
@@ -46,7 +46,7 @@ struct cap_event {
     uint64_t urb;                /* URB tag: S and C of one URB share it */
     uint64_t t_ns;               /* capture time, from the capture's own clock */
     char kind;                   /* 'S' submission, 'C' callback, 'E' submission error */
-    uint8_t xfer;                /* enum cap_xfer */
+    uint8_t xfer;                /* enum cap_xfer_type */
     uint8_t ep;                  /* endpoint number, | CAP_EP_IN for IN */
     uint8_t dev;                 /* device address */
     uint16_t bus;                /* 0 when the format has none (usbmon "t") */

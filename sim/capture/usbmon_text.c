@@ -126,7 +126,7 @@ static size_t colons(const struct word *w)
 static enum iosim_err address(struct line_ctx *l, const struct word *w, struct cap_event *e,
                               bool *format_u)
 {
-    static const char types[] = "ZICB"; /* in enum cap_xfer order */
+    static const char types[] = "ZICB"; /* in enum cap_xfer_type order */
     size_t k = colons(w);
     if (w->n < 4 || w->p[2] != ':' || (k != 2 && k != 3))
         return fail(l, w, "address: want Tt:B:DDD:E (\"u\") or Tt:DDD:EE (\"t\")");

@@ -341,4 +341,29 @@
 #define SCSI_REPORT_LUNS_ENTRY_BYTES 8u
 #define SCSI_REPORT_LUNS_ENTRY_LUN 1u    /* LUN < 256, single-level: byte 1 of the entry */
 
+/* The lowercase name of an operation code, as traces print it (the
+ * `scsi_cmd` table's `op`); "unknown" for one not named here. */
+static inline const char *scsi_op_name(unsigned op)
+{
+    switch (op) {
+    case SCSI_OP_TEST_UNIT_READY: return "test_unit_ready";
+    case SCSI_OP_REQUEST_SENSE: return "request_sense";
+    case SCSI_OP_INQUIRY: return "inquiry";
+    case SCSI_OP_MODE_SENSE_6: return "mode_sense_6";
+    case SCSI_OP_MODE_SENSE_10: return "mode_sense_10";
+    case SCSI_OP_START_STOP_UNIT: return "start_stop_unit";
+    case SCSI_OP_PREVENT_ALLOW: return "prevent_allow_medium_removal";
+    case SCSI_OP_READ_CAPACITY_10: return "read_capacity_10";
+    case SCSI_OP_SERVICE_ACTION_IN_16: return "read_capacity_16";
+    case SCSI_OP_READ_10: return "read_10";
+    case SCSI_OP_WRITE_10: return "write_10";
+    case SCSI_OP_READ_16: return "read_16";
+    case SCSI_OP_WRITE_16: return "write_16";
+    case SCSI_OP_SYNC_CACHE_10: return "synchronize_cache_10";
+    case SCSI_OP_SYNC_CACHE_16: return "synchronize_cache_16";
+    case SCSI_OP_REPORT_LUNS: return "report_luns";
+    default: return "unknown";
+    }
+}
+
 #endif /* IOSIM_SCSI_H */
