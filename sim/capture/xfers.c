@@ -160,9 +160,10 @@ static uint64_t be(const uint8_t *p, unsigned n)
     return v;
 }
 
+/* A CBW sent, or one whose transfer failed (then the command ends there). */
 static bool is_cbw(const struct cap_xfer *t, const uint8_t *d)
 {
-    return t->xfer == CAP_XFER_BULK && !(t->ep & CAP_EP_IN) && t->status == 0 &&
+    return t->xfer == CAP_XFER_BULK && !(t->ep & CAP_EP_IN) &&
            t->requested == USB_BOT_CBW_BYTES && t->data_len >= USB_BOT_CBW_BYTES &&
            le32(d + USB_BOT_CBW_SIGNATURE) == USB_BOT_CBW_SIGNATURE_VALUE;
 }
@@ -172,6 +173,15 @@ static bool is_csw(const struct cap_xfer *t, const uint8_t *d)
     return t->xfer == CAP_XFER_BULK && (t->ep & CAP_EP_IN) && t->status == 0 &&
            t->actual == USB_BOT_CSW_BYTES && t->data_len >= USB_BOT_CSW_BYTES &&
            le32(d + USB_BOT_CSW_SIGNATURE) == USB_BOT_CSW_SIGNATURE_VALUE;
+}
+
+/* A command whose CBW did not get through: usb-storage unlinks the URB of
+ * a command that timed out (ECONNRESET); a device that went away gives
+ * ENODEV or ESHUTDOWN (the xHCI model's usb_xfer statuses); anything else
+ * is a transfer error. */
+static const char *failed_status(int32_t status)
+{
+    return status == -104 ? "timeout" : status == -19 || status == -108 ? "gone" : "error";
 }
 
 /* A command from its CBW's bytes. */
@@ -288,8 +298,10 @@ enum iosim_err cap_scsi_build(const struct cap_capture *c, const struct cap_xfer
             }
             out->c[out->n] = cmd_of(t, d); /* a CBW while one is open: that one was reset */
             b->cmd = out->n++;
-            b->open = true;
+            b->open = t->status == 0;
             b->stalled = false;
+            if (t->status != 0)
+                out->c[b->cmd].status = failed_status(t->status);
         } else if (b->open && is_csw(t, d)) {
             end_cmd(out, b, t, d);
         } else if (b->open) {

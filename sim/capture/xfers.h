@@ -27,7 +27,10 @@
  * gives good / check_condition / phase_error; a data stage that stalled
  * makes `stall`. A REQUEST SENSE that follows a CHECK CONDITION gives that
  * command its sense key, ASC and ASCQ. A CBW whose CSW never came (a new
- * CBW, a reset, the end of the capture) ends as `reset`. Decoding reads
+ * CBW, a reset, the end of the capture) ends as `reset`; one whose own
+ * transfer failed ends at once, `timeout` when the host unlinked it
+ * (ECONNRESET, usb-storage's timeout), `gone` for ENODEV/ESHUTDOWN, else
+ * `error`. Decoding reads
  * only kept bytes, bounds-checked: a hostile capture makes odd rows, never
  * an out-of-bounds read.
  *

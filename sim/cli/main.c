@@ -17,6 +17,7 @@ static const char usage[] =
     "  report DB        summarise the runs recorded in a trace database\n"
     "  merge OUT IN...  copy the runs of trace databases (a campaign's shards) into one\n"
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
+    "  import FILE...   real USB captures (usbmon text) as runs of a trace database\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return cli_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "pcid") == 0)
         return cli_pcid(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return cli_import(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_EXIT_USAGE;
 }

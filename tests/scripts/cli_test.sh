@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay shrink report merge pcid; do
+for c in "" run suite fuzz replay shrink report merge pcid import; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -322,6 +322,32 @@ check "replay of a swarm failure reruns it with its fault set: the same run" \
     [ "$(status_of "$iosim" replay "$work/sw.db" --run "$swid")" = 0 ]
 check "... replay: same" grep -Eq '^replay: same \(recorded fail, trace-hash [0-9a-f]{16}\)$' "$work/out"
 
+# ---- import ---------------------------------------------------------------------------
+cap=$src/tests/fixtures/captures/usbmon-dlink-ax9u/usbmon.txt
+check "import of a usbmon text capture exits 0" \
+    [ "$(status_of "$iosim" import "$cap" --trace "$work/imp.db")" = 0 ]
+check "... and says what it made" \
+    grep -qx "import: $cap: run 1, 14 events, 7 transfers, 3 SCSI commands (0 completions without their submission, 0 submissions unfinished)" "$work/out"
+check "... the SCSI commands as scsi_cmd rows, statuses as the simulator's" \
+    [ "$(sqlite3 "$work/imp.db" "SELECT group_concat(op || '/' || tag || '/' || dir || '/' || len || '/' || status, ' ') FROM scsi_cmd")" = \
+      "read_capacity_10/10/in/8/good mode_select_6/23/out/12/check_condition request_sense/24/in/18/timeout" ]
+check "... the transfers as usb_xfer rows of bus 2, device 53" \
+    [ "$(sqlite3 "$work/imp.db" "SELECT count(*), min(devnum), max(bus), sum(status = -104) FROM usb_xfer WHERE device = 'bus2'")" = "7|53|2|1" ]
+check "... a run of its own, policy capture, time from its first event" \
+    [ "$(sqlite3 "$work/imp.db" "SELECT scenario, policy, result, end_time_ps FROM run")" = "usbmon.txt|capture|pass|30539756000000" ]
+printf 'a 1 S Bi:1:002:1 -115 4 <\nb 2 C Bi:1:002:1 0 4 = 0102zz\n' > "$work/bad.txt"
+check "import of a malformed capture exits 2" \
+    [ "$(status_of "$iosim" import "$cap" "$work/bad.txt" --trace "$work/imp2.db")" = 2 ]
+check "... naming the file, line and column" \
+    grep -qx "$work/bad.txt:2:24: data: want hex digits" "$work/err"
+check "... and writing nothing, not even the good capture before it" \
+    [ ! -e "$work/imp2.db" ]
+printf '\xd4\xc3\xb2\xa1rest' > "$work/cap.pcap"
+check "a pcap capture is told from its content (and not read yet): exit 2" \
+    bash -c "[ \"\$('$iosim' import '$work/cap.pcap' --trace '$work/imp3.db' 2>&1 >/dev/null)\" = '$work/cap.pcap:0: a pcap capture: this build reads usbmon text only so far' ]"
+mistake import "give the database to write: --trace FILE.db" "$cap"
+mistake import "no capture given" --trace "$work/imp4.db"
+
 # ---- replay ---------------------------------------------------------------------------
 rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")
 check "replay of a fuzz failure's run: the same run, exit 0" \
@@ -432,8 +458,8 @@ declare -A contract=([run]="--seed --policy --trace --decisions --counts --fault
                      [suite]="-j --junit --trace --seed --policy"
                      [fuzz]="--runs --time --policy -j --shard --check-determinism --trace --junit --faults"
                      [replay]="--run --trace" [shrink]="--run --max-runs"
-                     [report]="-o" [merge]="" [pcid]="--domain")
-for c in run suite fuzz replay shrink report merge pcid; do
+                     [report]="-o" [merge]="" [pcid]="--domain" [import]="--trace")
+for c in run suite fuzz replay shrink report merge pcid import; do
     "$iosim" $c --help >"$work/help"
     check "iosim $c --help: the first line is its usage" \
         bash -c "head -n 1 '$work/help' | grep -q '^usage: iosim $c '"

@@ -362,6 +362,11 @@ static inline const char *scsi_op_name(unsigned op)
     case SCSI_OP_SYNC_CACHE_10: return "synchronize_cache_10";
     case SCSI_OP_SYNC_CACHE_16: return "synchronize_cache_16";
     case SCSI_OP_REPORT_LUNS: return "report_luns";
+    case SCSI_OP_MODE_SELECT_6: return "mode_select_6";
+    case SCSI_OP_SEND_DIAGNOSTIC: return "send_diagnostic";
+    case SCSI_OP_VERIFY_10: return "verify_10";
+    case SCSI_OP_READ_12: return "read_12";
+    case SCSI_OP_WRITE_12: return "write_12";
     default: return "unknown";
     }
 }
