@@ -25,31 +25,40 @@ static uint32_t log2u(size_t v)
 
 static size_t round_up(size_t v, size_t a)
 {
-    return (v + a - 1) & ~(a - 1);
+    ASSERT(pow2(a));
+    size_t r = (v + a - 1) & ~(a - 1);
+    ASSERT(r % a == 0);
+    return r;
 }
 
 /* ---- locking, tracing ------------------------------------------------------------------- */
 
 void bp_lock(struct bufpool *p)
 {
+    ASSERT(p != NULL);
     if (!(p->opts.flags & BUFPOOL_UNLOCKED))
         sync_mutex_lock(&p->lock);
 }
 
 void bp_unlock(struct bufpool *p)
 {
+    ASSERT(p != NULL);
     if (!(p->opts.flags & BUFPOOL_UNLOCKED))
         sync_mutex_unlock(&p->lock);
 }
 
 uint32_t bp_chunk_id(const struct bufpool *p, uint32_t slot)
 {
+    ASSERT(slot < p->opts.chunks_max);
+    ASSERT(slot <= 0xffffu); /* ids are slot | gen << 16 */
     return slot | (uint32_t)p->chunks[slot].gen << 16;
 }
 
 static void trace_block(struct bufpool *p, const char *op, const struct bp_block *b,
                         int32_t status)
 {
+    ASSERT(op != NULL);
+    ASSERT(b->chunk < p->opts.chunks_max);
     const struct bp_chunk *c = &p->chunks[b->chunk];
     uint64_t off = (uint64_t)b->off << p->shift;
     port_trace_bufpool(p->opts.name, op, bp_chunk_id(p, b->chunk), off,
@@ -58,6 +67,7 @@ static void trace_block(struct bufpool *p, const char *op, const struct bp_block
 
 static int32_t neg(enum iosim_err e)
 {
+    ASSERT(e != IOSIM_OK);
     return -iosim_err_errno(e);
 }
 
@@ -109,6 +119,9 @@ static enum iosim_err geom_of(const struct bufpool_opts *o, struct bp_geom *g)
     /* Free ranges <= 2 per slice + 2 per chunk (each is charged to the used
      * block or chunk start on its left, at most two per), plus the slices. */
     g->blocks_cap = 3 * o->slices_max + 2 * o->chunks_max + 4;
+    ASSERT(pow2(g->res) && g->res <= BP_RES_MAX);
+    ASSERT(g->size_min_g >= 1 && g->size_min_g <= g->size_max_g);
+    ASSERT(g->bmask == UINT32_MAX || g->bmask >= g->size_max_g - 1); /* a slice fits a segment */
     return IOSIM_OK;
 }
 
@@ -127,7 +140,10 @@ static size_t layout(struct bufpool *p, uint8_t *base)
     BP_CARVE(blocks, struct bp_block, p->blocks_cap);
     BP_CARVE(chunks, struct bp_chunk, p->opts.chunks_max);
 #undef BP_CARVE
-    return round_up(bpi_layout(p, base, at), 64);
+    ASSERT(p->blocks_cap > 0 && p->opts.chunks_max > 0);
+    size_t end = round_up(bpi_layout(p, base, at), 64);
+    ASSERT(end > at);
+    return end;
 }
 
 enum iosim_err bufpool_init(struct bufpool *p, const struct bufpool_opts *o)
@@ -190,6 +206,8 @@ static void rec_release(struct bufpool *p, struct bp_block *b)
     b->free_next = p->free_rec;
     p->free_rec = bp_idx1(p, b);
     p->recs_free++;
+    ASSERT(p->recs_free <= p->blocks_cap);
+    ASSERT(p->free_rec != 0 && p->free_rec <= p->blocks_hwm);
 }
 
 /* A new FREE block [off, off + len) of `chunk`, linked right after `left`
@@ -198,8 +216,11 @@ static struct bp_block *free_block_new(struct bufpool *p, uint16_t chunk, uint32
                                        uint32_t len, struct bp_block *left)
 {
     ASSERT(len > 0);
+    ASSERT(chunk < p->opts.chunks_max);
+    ASSERT(left == NULL || (left->chunk == chunk && left->off + left->len == off));
     struct bp_block *f = rec_alloc(p);
     struct bp_chunk *c = &p->chunks[chunk];
+    ASSERT((uint64_t)off + len <= c->len);
     f->off = off;
     f->len = len;
     f->chunk = chunk;
@@ -214,6 +235,7 @@ static struct bp_block *free_block_new(struct bufpool *p, uint16_t chunk, uint32
         bp_at(p, f->next)->prev = bp_idx1(p, f);
     bpi_insert(p, f);
     p->st.free_ranges++;
+    ASSERT(bp_block_ok(p, f));
     return f;
 }
 
@@ -221,11 +243,14 @@ static struct bp_block *free_block_new(struct bufpool *p, uint16_t chunk, uint32
 
 static size_t chunk_align(const struct bufpool *p)
 {
-    return p->opts.boundary > p->opts.align_max ? p->opts.boundary : p->opts.align_max;
+    size_t a = p->opts.boundary > p->opts.align_max ? p->opts.boundary : p->opts.align_max;
+    ASSERT(pow2(a));
+    return a;
 }
 
 static bool overlaps(const struct bufpool *p, const uint8_t *host, size_t len)
 {
+    ASSERT(host != NULL && len > 0);
     for (uint32_t i = 0; i < p->opts.chunks_max; i++) {
         const struct bp_chunk *c = &p->chunks[i];
         if (c->state != BP_CHUNK_ACTIVE)
@@ -259,11 +284,13 @@ static enum iosim_err chunk_add_locked(struct bufpool *p, void *host, size_t len
                            .gen = gen, .state = BP_CHUNK_ACTIVE, .close = close,
                            .close_ctx = ctx};
     struct bp_block *b = rec_alloc(p);
+    ASSERT(slot < p->opts.chunks_max);
     b->len = c->len;
     b->chunk = (uint16_t)slot;
     b->state = BP_FREE;
     c->first = bp_idx1(p, b);
     bpi_insert(p, b);
+    ASSERT(bp_block_ok(p, b) && b->off == 0 && b->prev == 0 && b->next == 0);
     p->st.free_ranges++;
     p->st.chunks++;
     p->st.bytes_total += len_bytes;
@@ -286,6 +313,7 @@ enum iosim_err bufpool_chunk_add(struct bufpool *p, void *host, size_t len_bytes
 static void dma_close(void *ctx, void *host, size_t len_bytes, uint64_t extra)
 {
     (void)ctx;
+    ASSERT(host != NULL && len_bytes > 0);
     struct port_dma d = {.host = host, .bus_addr = extra, .len_bytes = len_bytes};
     port_dma_free(&d);
 }
@@ -312,6 +340,8 @@ static struct bp_chunk *chunk_lookup(struct bufpool *p, uint32_t id)
     if (slot >= p->opts.chunks_max)
         return NULL;
     struct bp_chunk *c = &p->chunks[slot];
+    ASSERT(c->state == BP_CHUNK_EMPTY || c->state == BP_CHUNK_ACTIVE);
+    ASSERT(c->state != BP_CHUNK_ACTIVE || c->first != 0);
     return c->state == BP_CHUNK_ACTIVE && c->gen == (id >> 16) ? c : NULL;
 }
 
@@ -334,10 +364,13 @@ static void chunk_take_out(struct bufpool *p, struct bp_chunk *c, struct bp_chun
     uint16_t gen = (uint16_t)(c->gen + 1);
     memset(c, 0, sizeof *c);
     c->gen = gen;
+    ASSERT(c->state == BP_CHUNK_EMPTY && c->first == 0);
 }
 
 static void chunk_close(const struct bufpool *p, const struct bp_chunk *gone)
 {
+    ASSERT(gone->host != NULL && gone->len != 0);
+    ASSERT(gone->used == 0); /* only empty chunks are taken out */
     if (gone->close != NULL)
         gone->close(gone->close_ctx, gone->host, (size_t)gone->len << p->shift, gone->extra);
 }
@@ -351,8 +384,10 @@ enum iosim_err bufpool_chunk_remove(struct bufpool *p, uint32_t chunk)
         bp_unlock(p);
         return c == NULL ? IOSIM_ENOENT : IOSIM_EBUSY;
     }
+    ASSERT(c->leaked == 0); /* leaked slices count as used */
     struct bp_chunk gone;
     chunk_take_out(p, c, &gone);
+    ASSERT(chunk_lookup(p, chunk) == NULL); /* the id is dead: the generation moved */
     bp_unlock(p);
     chunk_close(p, &gone);
     return IOSIM_OK;
@@ -375,6 +410,7 @@ uint32_t bufpool_shrink(struct bufpool *p)
             removed++;
         }
     }
+    ASSERT(removed <= p->opts.chunks_max);
     return removed;
 }
 
@@ -396,6 +432,7 @@ uint32_t bufpool_destroy(struct bufpool *p)
         chunk_take_out(p, c, &gone);
         chunk_close(p, &gone);
     }
+    ASSERT(kept <= p->opts.chunks_max);
     port_trace_bufpool(p->opts.name, "destroy", 0, 0, 0, 0, kept, 0);
     port_kmem_free(p->mem, p->mem_len);
     memset(p, 0, sizeof *p);
@@ -409,6 +446,8 @@ uint32_t bufpool_destroy(struct bufpool *p)
  * cross the boundary after a range starting on one is split there. */
 static void carve(struct bufpool *p, struct bp_block *b, uint32_t s, uint32_t a)
 {
+    ASSERT(b->state == BP_FREE && pow2(a));
+    ASSERT(s >= 1);
     uint32_t off = b->off, end = b->off + b->len;
     uint32_t at = (uint32_t)(((uint64_t)off + a - 1) & ~(uint64_t)(a - 1));
     ASSERT(at - off + s <= bp_usable(p, b));
@@ -416,6 +455,7 @@ static void carve(struct bufpool *p, struct bp_block *b, uint32_t s, uint32_t a)
         (void)free_block_new(p, b->chunk, off, at - off, bp_blk(p, b->prev));
     b->off = at;
     b->len = s;
+    ASSERT(b->off % a == 0);
     uint32_t tail = at + s;
     if (tail >= end)
         return;
@@ -423,9 +463,11 @@ static void carve(struct bufpool *p, struct bp_block *b, uint32_t s, uint32_t a)
     uint64_t seg_end = (uint64_t)off + p->bmask + 1;
     if (p->bmask != UINT32_MAX && bp_on_boundary(p, off) && end > seg_end && tail < seg_end)
         cut = (uint32_t)seg_end; /* the rest starts on the next multiple */
+    ASSERT(cut > tail && cut <= end);
     struct bp_block *t = free_block_new(p, b->chunk, tail, cut - tail, b);
     if (cut < end)
         (void)free_block_new(p, b->chunk, cut, end - cut, t);
+    ASSERT(b->next == bp_idx1(p, t));
 }
 
 static enum iosim_err alloc_args(const struct bufpool *p, size_t len, size_t align, uint32_t *s,
@@ -478,9 +520,12 @@ enum iosim_err bufpool_alloc(struct bufpool *p, size_t len_bytes, size_t align_b
         bp_unlock(p);
         return e;
     }
+    ASSERT(bp_block_ok(p, b) && b->state == BP_FREE);
+    ASSERT(p->chunks[b->chunk].used >= p->chunks[b->chunk].leaked);
     bpi_remove(p, b);
     p->st.free_ranges--;
     carve(p, b, s, 1u << k);
+    ASSERT(b->len == s);
     b->state = BP_LIVE;
     b->guards = 0;
     b->flags = 0;
@@ -546,12 +591,14 @@ static void absorb_right(struct bufpool *p, struct bp_block *b, struct bp_block 
     ASSERT(b->next == bp_idx1(p, n) && n->state == BP_FREE);
     ASSERT(b->chunk == n->chunk && b->off + b->len == n->off); /* neighbours, touching */
     bpi_remove(p, n);
+    ASSERT(bp_mergeable(p, b, n));
     b->len += n->len;
     b->next = n->next;
     if (b->next != 0)
         bp_at(p, b->next)->prev = bp_idx1(p, b);
     rec_release(p, n);
     p->st.free_ranges--;
+    ASSERT(b->next == 0 || bp_at(p, b->next)->off == b->off + b->len);
 }
 
 /* Gives a released slice's memory back: coalesces and indexes it. */
@@ -601,6 +648,8 @@ static void reclaim(struct bufpool *p, struct bp_block *b)
     }
     ASSERT(b->next == 0 || bp_blk(p, b->next)->state != BP_FREE ||
            !bp_mergeable(p, b, bp_blk(p, b->next)));
+    ASSERT(b->prev != 0 || p->chunks[b->chunk].first == bp_idx1(p, b));
+    ASSERT(b->prev == 0 || bp_at(p, b->prev)->off + bp_at(p, b->prev)->len == b->off);
     bpi_insert(p, b);
     p->st.free_ranges++;
 }
@@ -610,10 +659,12 @@ static void settle(struct bufpool *p, struct bp_block *b)
 {
     ASSERT(b->guards == 0);
     ASSERT(b->state == BP_LIVE || b->state == BP_DEFERRED);
+    ASSERT(bp_block_ok(p, b));
     if (b->flags & BP_FLAG_FORFEIT)
         leak(p, b);
     else
         reclaim(p, b);
+    ASSERT(b->state == BP_LEAKED || b->state == BP_FREE);
 }
 
 enum iosim_err bufpool_free(struct bufpool *p, const struct bufpool_slice *s)
@@ -689,11 +740,13 @@ static enum iosim_err guard_drop(struct bufpool *p, const struct bufpool_slice *
 enum iosim_err bufpool_unguard(struct bufpool *p, const struct bufpool_slice *s)
 {
     ASSERT(p != NULL);
+    ASSERT(p->mem != NULL); /* initialised */
     return guard_drop(p, s, false);
 }
 
 enum iosim_err bufpool_forfeit(struct bufpool *p, const struct bufpool_slice *s)
 {
     ASSERT(p != NULL);
+    ASSERT(p->mem != NULL);
     return guard_drop(p, s, true);
 }

@@ -23,12 +23,14 @@ static inline void bp_bits_set(struct bp_bits *b, uint32_t i)
     ASSERT(i < (1u << 18));
     uint64_t *w0 = &b->l0[i >> 6], old0 = *w0;
     *w0 = old0 | bit(i);
+    ASSERT(old0 == 0 || (b->l1[i >> 12] & bit(i >> 6)) != 0); /* summaries were set */
     if (old0 != 0) /* the summaries already say so */
         return;
     uint64_t *w1 = &b->l1[i >> 12], old1 = *w1;
     *w1 = old1 | bit(i >> 6);
     if (old1 == 0)
         b->l2 |= bit(i >> 12);
+    ASSERT((b->l2 & bit(i >> 12)) != 0);
 }
 
 static inline void bp_bits_clear(struct bp_bits *b, uint32_t i)
@@ -36,6 +38,7 @@ static inline void bp_bits_clear(struct bp_bits *b, uint32_t i)
     ASSERT(i < (1u << 18));
     if ((b->l0[i >> 6] &= ~bit(i)) != 0)
         return;
+    ASSERT((b->l0[i >> 6] & bit(i)) == 0);
     if ((b->l1[i >> 12] &= ~bit(i >> 6)) != 0)
         return;
     b->l2 &= ~bit(i >> 12);
@@ -43,6 +46,7 @@ static inline void bp_bits_clear(struct bp_bits *b, uint32_t i)
 
 static inline bool bp_bits_test(const struct bp_bits *b, uint32_t i)
 {
+    ASSERT(i < (1u << 18));
     return (b->l0[i >> 6] & bit(i)) != 0;
 }
 
@@ -63,6 +67,7 @@ static inline uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
     uint64_t m = b->l0[w0] & (~0ull << (from & 63u));
     if (m != 0)
         return (w0 << 6) | (uint32_t)__builtin_ctzll(m);
+    ASSERT(w0 < (1u << 12));
     /* level 1: words of level 0 after w0, within w0's level-1 word */
     uint32_t n0 = w0 + 1;
     uint32_t w1 = n0 >> 6;
@@ -70,6 +75,7 @@ static inline uint32_t bp_bits_next(const struct bp_bits *b, uint32_t from)
         m = b->l1[w1] & (~0ull << (n0 & 63u));
         if (m != 0) {
             uint32_t x0 = (w1 << 6) | (uint32_t)__builtin_ctzll(m);
+            ASSERT(x0 > w0 && b->l0[x0] != 0); /* a summary bit means a set word */
             return (x0 << 6) | (uint32_t)__builtin_ctzll(b->l0[x0]);
         }
         w1++;
@@ -88,7 +94,9 @@ static inline uint32_t bp_bits_last(const struct bp_bits *b)
     if (b->l2 == 0)
         return BP_NONE;
     uint32_t w1 = 63u - (uint32_t)__builtin_clzll(b->l2);
+    ASSERT(b->l1[w1] != 0);
     uint32_t w0 = (w1 << 6) | (63u - (uint32_t)__builtin_clzll(b->l1[w1]));
+    ASSERT(b->l0[w0] != 0);
     return (w0 << 6) | (63u - (uint32_t)__builtin_clzll(b->l0[w0]));
 }
 
@@ -96,23 +104,28 @@ static inline uint32_t bp_bits_last(const struct bp_bits *b)
 
 static uint32_t residue(const struct bufpool *p, const struct bp_block *b)
 {
+    ASSERT(p->res != 0 && (p->res & (p->res - 1)) == 0);
     return b->off & (p->res - 1);
 }
 
 static uint32_t bin_len(const struct bufpool *p, const struct bp_block *b)
 {
     uint32_t u = bp_usable(p, b);
+    ASSERT(u >= 1 && u <= b->len);
     return u < p->lmax ? u : p->lmax;
 }
 
 static uint64_t *row(struct bufpool *p, uint32_t l)
 {
+    ASSERT(l <= p->lmax);
+    ASSERT(p->row_words >= 1);
     return &p->rows[(size_t)l * p->row_words];
 }
 
 static bool row_empty(struct bufpool *p, uint32_t l)
 {
     const uint64_t *w = row(p, l);
+    ASSERT(p->row_words == (p->res + 63) / 64);
     for (uint32_t i = 0; i < p->row_words; i++)
         if (w[i] != 0)
             return false;
@@ -150,9 +163,11 @@ static uint32_t word_range(const uint64_t *w, uint32_t lo, uint32_t hi)
  * i.e. r mod 2^k in {0} or [2^k - d, 2^k - 1]. O(W + R / 2^k). */
 static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t d)
 {
+    ASSERT(k < p->classes);
     const uint64_t *w = row(p, l);
     uint32_t a = 1u << k;
     ASSERT(d + 1 < a);
+    ASSERT(a <= p->res);
     if (a <= 64) {
         /* residue 0 of each period of a, and its top d residues */
         uint64_t period = d == 0 ? 1u : 1u | (((1ull << d) - 1) << (a - d));
@@ -180,8 +195,10 @@ static uint32_t row_find_pad(struct bufpool *p, uint32_t l, uint32_t k, uint32_t
 
 size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
 {
+    ASSERT(p->res >= 1 && p->lmax < (1u << 18)); /* the bitmap over lengths */
     size_t rows = (size_t)p->lmax + 1;
     size_t words0 = (rows + 63) / 64, words1 = (words0 + 63) / 64;
+    ASSERT(words1 <= 64); /* l2 is one word */
 #define BP_CARVE(field, type, count)                                   \
     do {                                                               \
         at = (at + 63) & ~(size_t)63;                                  \
@@ -202,6 +219,7 @@ size_t bpi_layout(struct bufpool *p, uint8_t *base, size_t at)
  * bit and, when the whole row changes, the bitmap over L. */
 static inline void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool on)
 {
+    ASSERT(r < p->res);
     uint64_t *w = row(p, l);
     if (p->row_words == 1) { /* R <= 64: the row is one word */
         uint64_t old = w[0], now = on ? old | bit(r) : old & ~bit(r);
@@ -222,9 +240,11 @@ static inline void bin_occupancy(struct bufpool *p, uint32_t l, uint32_t r, bool
 void bpi_insert(struct bufpool *p, struct bp_block *b)
 {
     ASSERT(b->state == BP_FREE);
+    ASSERT(bp_block_ok(p, b));
     uint32_t l = bin_len(p, b), r = residue(p, b);
     uint32_t bi = (l << p->res_shift) | r;
     uint32_t me = bp_idx1(p, b), head = p->heads[bi];
+    ASSERT(head != me); /* not in a bin already */
     b->bin = bi;
     p->links[me - 1] = (struct bp_link){.prev = 0, .next = head};
     if (head != 0)
@@ -232,6 +252,7 @@ void bpi_insert(struct bufpool *p, struct bp_block *b)
     else
         bin_occupancy(p, l, r, true);
     p->heads[bi] = me;
+    ASSERT(bp_bits_test(&p->nonempty, l));
 }
 
 void bpi_remove(struct bufpool *p, struct bp_block *b)
@@ -248,6 +269,7 @@ void bpi_remove(struct bufpool *p, struct bp_block *b)
         p->links[lk.next - 1].prev = lk.prev;
     if (p->heads[b->bin] == 0)
         bin_occupancy(p, b->bin >> p->res_shift, b->bin & (p->res - 1), false);
+    ASSERT(p->heads[b->bin] != me);
 }
 
 /* The bin's most recently added member (its memory is the likeliest to be
@@ -265,6 +287,7 @@ static struct bp_block *bin_head(struct bufpool *p, uint32_t l, uint32_t r)
 static uint32_t row_fit(struct bufpool *p, uint32_t l, uint32_t s, uint32_t k)
 {
     ASSERT(l >= s);
+    ASSERT(l <= p->lmax && k < p->classes);
     uint32_t d = l - s;
     if (d + 1 >= (1u << k))
         return row_first(p, l);
@@ -301,9 +324,11 @@ struct bp_block *bpi_find(struct bufpool *p, uint32_t s, uint32_t k)
 
 uint32_t bpi_largest(struct bufpool *p)
 {
+    ASSERT(p != NULL);
     uint32_t l = bp_bits_last(&p->nonempty);
     if (l == BP_NONE)
         return 0;
+    ASSERT(l <= p->lmax);
     if (l < p->lmax)
         return l;
     uint32_t best = 0;
@@ -370,6 +395,7 @@ static const char *check_bits(const struct bp_bits *b, uint32_t nbits)
 
 const char *bpi_check(struct bufpool *p, uint32_t *free_blocks)
 {
+    ASSERT(p != NULL && free_blocks != NULL);
     *free_blocks = 0;
     const char *why = check_bits(&p->nonempty, p->lmax + 1);
     if (why != NULL)

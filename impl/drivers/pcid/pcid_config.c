@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "impl/port/check.h"
 #include "impl/util/num.h"
 #include "impl/util/strbuf.h"
 
@@ -27,6 +28,8 @@ struct parser {
 static enum iosim_err fail_tok(struct parser *ps, uint32_t col, const char *before,
                                const char *tok, size_t toklen, const char *after)
 {
+    ASSERT(ps->err != NULL);
+    ASSERT(col >= 1 && ps->line >= 1);
     ps->err->line = ps->line;
     ps->err->col = col;
     struct strbuf sb;
@@ -39,6 +42,7 @@ static enum iosim_err fail_tok(struct parser *ps, uint32_t col, const char *befo
 
 static enum iosim_err fail(struct parser *ps, uint32_t col, const char *msg)
 {
+    ASSERT(msg != NULL && msg[0] != '\0');
     return fail_tok(ps, col, msg, "", 0, "");
 }
 
@@ -59,11 +63,15 @@ static bool next_tok(struct parser *ps, struct tok *t)
     while (*ps->p != '\0' && *ps->p != '\n' && !blank(*ps->p))
         ps->p++;
     t->len = (size_t)(ps->p - t->s);
+    ASSERT(t->len > 0);
+    ASSERT(t->s >= ps->line_start);
     return true;
 }
 
 static void skip_line(struct parser *ps)
 {
+    ASSERT(ps->p >= ps->line_start);
+    uint32_t line = ps->line;
     while (*ps->p != '\0' && *ps->p != '\n')
         ps->p++;
     if (*ps->p == '\n') {
@@ -71,6 +79,7 @@ static void skip_line(struct parser *ps)
         ps->line++;
         ps->line_start = ps->p;
     }
+    ASSERT(*ps->p == '\0' || ps->line == line + 1);
 }
 
 struct key_def {
@@ -87,6 +96,10 @@ static const struct key_def match_keys[] = {
 
 static void set_key(struct pcid_rule *r, uint32_t bit, uint64_t v)
 {
+    ASSERT(bit != 0 && (bit & (bit - 1)) == 0);
+    ASSERT((bit & ~(PCID_MATCH_VENDOR | PCID_MATCH_DEVICE | PCID_MATCH_CLASS |
+                    PCID_MATCH_SUBCLASS | PCID_MATCH_PROG_IF)) == 0);
+    ASSERT(v <= 0xffff);
     r->keys |= bit;
     switch (bit) {
     case PCID_MATCH_VENDOR: r->vendor = (uint16_t)v; break;
@@ -100,6 +113,8 @@ static void set_key(struct pcid_rule *r, uint32_t bit, uint64_t v)
 static enum iosim_err match_key(struct parser *ps, struct pcid_rule *r, const struct tok *t,
                                 size_t klen)
 {
+    ASSERT(klen > 0 && klen < t->len);
+    ASSERT(t->s[klen] == '=');
     const char *v = t->s + klen + 1;
     size_t vlen = t->len - klen - 1;
     for (size_t i = 0; i < sizeof match_keys / sizeof match_keys[0]; i++) {
@@ -128,6 +143,8 @@ static bool name_char(char c)
 
 static enum iosim_err driver_key(struct parser *ps, struct pcid_rule *r, const struct tok *t)
 {
+    ASSERT(t->len >= 7);
+    ASSERT(memcmp(t->s, "driver=", 7) == 0);
     const char *v = t->s + 7;
     size_t vlen = t->len - 7;
     bool ok = vlen > 0 && vlen < PCID_DRIVER_NAME_MAX;
@@ -135,6 +152,7 @@ static enum iosim_err driver_key(struct parser *ps, struct pcid_rule *r, const s
         ok = name_char(v[i]);
     if (!ok)
         return fail(ps, t->col + 7, "driver must be a name of 1 to 31 letters, digits, _ or -");
+    ASSERT(vlen < sizeof r->driver);
     memcpy(r->driver, v, vlen);
     r->driver[vlen] = '\0';
     return IOSIM_OK;
@@ -156,7 +174,9 @@ static enum iosim_err driver_args(struct parser *ps, struct pcid_rule *r)
         memcpy(r->args + used, t.s, t.len);
         used += t.len;
         r->args[used] = '\0';
+        ASSERT(used < sizeof r->args);
     }
+    ASSERT(strlen(r->args) == used);
     return IOSIM_OK;
 }
 
@@ -168,6 +188,7 @@ static enum iosim_err parse_line(struct parser *ps, struct pcid_config *out)
         return IOSIM_OK;
     if (out->count == PCID_RULES_MAX)
         return fail(ps, t.col, "more than 32 rules");
+    ASSERT(out->count < PCID_RULES_MAX);
     struct pcid_rule *r = &out->rules[out->count];
     *r = (struct pcid_rule){.line = ps->line};
     uint32_t first_col = t.col;
@@ -192,13 +213,17 @@ static enum iosim_err parse_line(struct parser *ps, struct pcid_config *out)
         return fail(ps, first_col, "a rule needs driver=NAME after its match keys");
     if (r->keys == 0)
         return fail(ps, first_col, "a rule needs at least one match key before driver=");
+    ASSERT(r->driver[0] != '\0' && r->keys != 0);
     out->count++;
+    ASSERT(out->count <= PCID_RULES_MAX);
     return IOSIM_OK;
 }
 
 enum iosim_err pcid_config_parse(const char *text, struct pcid_config *out,
                                  struct pcid_config_error *err)
 {
+    ASSERT(text != NULL);
+    ASSERT(out != NULL && err != NULL);
     memset(out, 0, sizeof *out);
     *err = (struct pcid_config_error){0};
     struct parser ps = {.p = text, .line = 1, .line_start = text, .err = err};
@@ -210,11 +235,14 @@ enum iosim_err pcid_config_parse(const char *text, struct pcid_config *out,
         }
         skip_line(&ps);
     }
+    ASSERT(out->count <= PCID_RULES_MAX);
     return IOSIM_OK;
 }
 
 static bool rule_matches(const struct pcid_rule *r, const struct pcid_func *f)
 {
+    ASSERT(r->keys != 0); /* parse_line refuses a rule without keys */
+    ASSERT(r->driver[0] != '\0');
     return (!(r->keys & PCID_MATCH_VENDOR) || r->vendor == f->vendor) &&
            (!(r->keys & PCID_MATCH_DEVICE) || r->device == f->device) &&
            (!(r->keys & PCID_MATCH_CLASS) || r->class_code == f->class_code) &&
@@ -224,6 +252,8 @@ static bool rule_matches(const struct pcid_rule *r, const struct pcid_func *f)
 
 const struct pcid_rule *pcid_config_match(const struct pcid_config *c, const struct pcid_func *f)
 {
+    ASSERT(c != NULL && f != NULL);
+    ASSERT(c->count <= PCID_RULES_MAX);
     if (f->bridge)
         return NULL;
     for (uint32_t i = 0; i < c->count; i++)

@@ -22,17 +22,21 @@ _Static_assert(PCID_DUMP_OVERLAY_DWORDS <= 64, "the overlay's written mask is 64
 static bool same_func(const struct pcid_dump_func *f, uint16_t domain, uint8_t bus, uint8_t dev,
                       uint8_t fn)
 {
+    ASSERT(f != NULL);
+    ASSERT(f->fn < PCI_FNS_PER_DEV); /* added only after the check */
     return f->domain == domain && f->bus == bus && f->dev == dev && f->fn == fn;
 }
 
 static uint32_t func_count(const struct pcid_dump *d)
 {
+    ASSERT(d != NULL);
     return d->count < PCID_DUMP_FUNCS_MAX ? d->count : PCID_DUMP_FUNCS_MAX;
 }
 
 static struct pcid_dump_func *find_mut(struct pcid_dump *d, uint16_t domain, uint8_t bus,
                                        uint8_t dev, uint8_t fn)
 {
+    ASSERT(d != NULL);
     for (uint32_t i = 0; i < func_count(d); i++)
         if (same_func(&d->funcs[i], domain, bus, dev, fn))
             return &d->funcs[i];
@@ -50,17 +54,21 @@ static struct pcid_dump_func *append(struct pcid_dump *d, uint16_t domain, uint8
     f->bus = bus;
     f->dev = dev;
     f->fn = fn;
+    ASSERT(dev < PCI_DEVS_PER_BUS && fn < PCI_FNS_PER_DEV);
+    ASSERT(f->len == 0 && d->count <= PCID_DUMP_FUNCS_MAX);
     return f;
 }
 
 void pcid_dump_init(struct pcid_dump *d)
 {
+    ASSERT(d != NULL);
     d->count = 0;
 }
 
 const struct pcid_dump_func *pcid_dump_find(const struct pcid_dump *d, uint16_t domain,
                                             uint8_t bus, uint8_t dev, uint8_t fn)
 {
+    ASSERT(d != NULL);
     for (uint32_t i = 0; i < func_count(d); i++)
         if (same_func(&d->funcs[i], domain, bus, dev, fn))
             return &d->funcs[i];
@@ -78,8 +86,10 @@ enum iosim_err pcid_dump_add_raw(struct pcid_dump *d, uint16_t domain, uint8_t b
     if (d->count >= PCID_DUMP_FUNCS_MAX)
         return IOSIM_ENOSPC;
     struct pcid_dump_func *f = append(d, domain, bus, dev, fn);
+    ASSERT(len <= sizeof f->cfg);
     memcpy(f->cfg, cfg, len);
     f->len = (uint16_t)len;
+    ASSERT(f->len == len);
     return IOSIM_OK;
 }
 
@@ -91,6 +101,8 @@ enum iosim_err pcid_dump_set_bar_size(struct pcid_dump *d, uint16_t domain, uint
     struct pcid_dump_func *f = find_mut(d, domain, bus, dev, fn);
     if (f == NULL)
         return IOSIM_ENOENT;
+    ASSERT(bar < PCI_BAR_COUNT);
+    ASSERT((size & (size - 1)) == 0);
     f->bar_size[bar] = size;
     f->bar_size_known[bar] = true;
     return IOSIM_OK;
@@ -124,6 +136,7 @@ static bool next_line(struct parser *ps, struct line *l)
 {
     if (ps->pos >= ps->len)
         return false;
+    ASSERT(ps->text != NULL);
     const char *s = ps->text + ps->pos;
     size_t rest = ps->len - ps->pos;
     const char *nl = memchr(s, '\n', rest);
@@ -131,6 +144,8 @@ static bool next_line(struct parser *ps, struct line *l)
     ps->pos += nl != NULL ? n + 1 : n;
     if (n > 0 && s[n - 1] == '\r')
         n--;
+    ASSERT(n <= rest);
+    ASSERT(ps->pos <= ps->len);
     *l = (struct line){s, n};
     ps->line++;
     return true;
@@ -153,19 +168,24 @@ static int32_t hex_at(struct line l, size_t i, size_t n)
             return -1;
         v = v << 4 | d;
     }
+    ASSERT(v >= 0 && v <= 0xffff); /* at most 4 digits */
     return v;
 }
 
 static bool starts_with(struct line l, size_t i, const char *word)
 {
+    ASSERT(word != NULL);
     size_t n = strlen(word);
+    ASSERT(n > 0);
     return i <= l.n && n <= l.n - i && memcmp(l.s + i, word, n) == 0;
 }
 
 /* Where word starts in l.s[from, n), or l.n. */
 static size_t find_word(struct line l, size_t from, const char *word)
 {
+    ASSERT(word != NULL);
     size_t n = strlen(word);
+    ASSERT(n > 0);
     for (size_t i = from; i < l.n && n <= l.n - i; i++)
         if (memcmp(l.s + i, word, n) == 0)
             return i;
@@ -174,13 +194,17 @@ static size_t find_word(struct line l, size_t from, const char *word)
 
 static uint32_t col_of(size_t i)
 {
-    return i < UINT32_MAX ? (uint32_t)i + 1 : UINT32_MAX;
+    uint32_t col = i < UINT32_MAX ? (uint32_t)i + 1 : UINT32_MAX;
+    ASSERT(col >= 1); /* columns are 1-based */
+    return col;
 }
 
 /* ---- lspci text: errors -------------------------------------------------------------------- */
 
 static struct strbuf error_at(struct parser *ps, uint32_t line, uint32_t col)
 {
+    ASSERT(ps->err != NULL);
+    ASSERT(line >= 1 && col >= 1);
     ps->err->line = line;
     ps->err->col = col;
     struct strbuf sb;
@@ -190,6 +214,7 @@ static struct strbuf error_at(struct parser *ps, uint32_t line, uint32_t col)
 
 static enum iosim_err fail(struct parser *ps, size_t i, const char *msg)
 {
+    ASSERT(msg != NULL);
     struct strbuf sb = error_at(ps, ps->line, col_of(i));
     strbuf_put(&sb, msg);
     return IOSIM_EPARSE;
@@ -197,6 +222,8 @@ static enum iosim_err fail(struct parser *ps, size_t i, const char *msg)
 
 static void put_bdf(struct strbuf *sb, const struct pcid_dump_func *f)
 {
+    ASSERT(f->dev < PCI_DEVS_PER_BUS);
+    ASSERT(f->fn < PCI_FNS_PER_DEV);
     strbuf_hex(sb, f->domain, 4);
     strbuf_put(sb, ":");
     strbuf_hex(sb, f->bus, 2);
@@ -209,6 +236,7 @@ static void put_bdf(struct strbuf *sb, const struct pcid_dump_func *f)
 /* The text at l.s[i], quoted, at most a few characters of it. */
 static void put_text(struct strbuf *sb, struct line l, size_t i, size_t n)
 {
+    ASSERT(i <= l.n);
     size_t max = l.n - i < n ? l.n - i : n;
     strbuf_put(sb, "'");
     for (size_t k = 0; k < max; k++) {
@@ -224,6 +252,8 @@ static void put_text(struct strbuf *sb, struct line l, size_t i, size_t n)
 /* A hex row ended with fewer than 16 bytes: refused where its text ended. */
 static enum iosim_err short_row(struct parser *ps)
 {
+    ASSERT(ps->in_row);
+    ASSERT(ps->row_bytes < HEX_ROW);
     struct strbuf sb = error_at(ps, ps->row_line, ps->row_col);
     strbuf_put(&sb, "hex line ");
     strbuf_hex(&sb, ps->row_off, 2);
@@ -237,6 +267,8 @@ static enum iosim_err short_row(struct parser *ps)
 static enum iosim_err row_bytes(struct parser *ps, struct line l, size_t i)
 {
     struct pcid_dump_func *f = ps->fn;
+    ASSERT(f != NULL && ps->in_row);
+    ASSERT(ps->row_off % HEX_ROW == 0 && ps->row_off < PCI_CFG_EXT_SIZE);
     for (;;) {
         while (i < l.n && blank(l.s[i]))
             i++;
@@ -257,6 +289,7 @@ static enum iosim_err row_bytes(struct parser *ps, struct line l, size_t i)
         ASSERT(ps->row_off + ps->row_bytes < PCI_CFG_EXT_SIZE);
         f->cfg[ps->row_off + ps->row_bytes++] = (uint8_t)b;
     }
+    ASSERT(ps->row_bytes <= HEX_ROW);
     if (ps->row_bytes == HEX_ROW) {
         ps->in_row = false;
         f->len = (uint16_t)(ps->row_off + HEX_ROW);
@@ -287,6 +320,8 @@ static enum iosim_err hex_line(struct parser *ps, struct line l, size_t digits)
         strbuf_hex(&sb, ps->fn->len, 2);
         return IOSIM_EPARSE;
     }
+    ASSERT(!ps->in_row); /* end_logical closed the last row */
+    ASSERT(off % HEX_ROW == 0); /* len grows by whole rows */
     ps->in_row = true;
     ps->row_bytes = 0;
     ps->row_off = off;
@@ -339,14 +374,18 @@ static enum iosim_err header_line(struct parser *ps, struct line l, size_t digit
         strbuf_put(&sb, "more than 256 functions");
         return IOSIM_ENOSPC;
     }
+    ASSERT(!ps->in_row && ps->fn == NULL); /* end_function came first */
     ps->fn = append(d, domain, (uint8_t)bus, (uint8_t)dev, fn);
     ps->fn_line = ps->line;
     ps->caps = false;
+    ASSERT(ps->fn == &d->funcs[d->count - 1]);
     return IOSIM_OK;
 }
 
 static enum iosim_err end_function(struct parser *ps)
 {
+    ASSERT(!ps->in_row);
+    ASSERT(ps->region == -1);
     if (ps->fn != NULL && ps->fn->len == 0) {
         struct strbuf sb = error_at(ps, ps->fn_line, 1);
         strbuf_put(&sb, "no hex dump for ");
@@ -392,6 +431,7 @@ static enum iosim_err region_size(struct parser *ps, struct line l, size_t i, ui
     v <<= shift;
     if (v == 0 || (v & (v - 1)) != 0)
         return fail(ps, start, "region size is not a power of two");
+    ASSERT(i < l.n && l.s[i] == ']');
     *size = v;
     return IOSIM_OK;
 }
@@ -399,15 +439,18 @@ static enum iosim_err region_size(struct parser *ps, struct line l, size_t i, ui
 /* The part of a Region line from i on: its markers and, maybe, its size. */
 static enum iosim_err region_rest(struct parser *ps, struct line l, size_t i)
 {
+    ASSERT(ps->fn != NULL);
+    ASSERT(ps->region >= 0 && ps->region < (int)PCI_BAR_COUNT);
     if (find_word(l, i, "[virtual]") < l.n || find_word(l, i, "[enhanced]") < l.n)
         ps->region_virtual = true;
     size_t at = find_word(l, i, "[size=");
     if (at == l.n)
         return IOSIM_OK; /* maybe on a wrapped continuation */
-    uint64_t size;
+    uint64_t size = 0;
     enum iosim_err e = region_size(ps, l, at + 6, &size);
     if (e != IOSIM_OK)
         return e;
+    ASSERT(at + 6 <= l.n); /* after "[size=" */
     if (!ps->region_virtual) {
         ps->fn->bar_size[ps->region] = size;
         ps->fn->bar_size_known[ps->region] = true;
@@ -434,6 +477,7 @@ static enum iosim_err verbose_line(struct parser *ps, struct line l)
     if (i + 1 >= l.n || l.s[i] < '0' || l.s[i] >= '0' + (int)PCI_BAR_COUNT || l.s[i + 1] != ':')
         return fail(ps, i, "expected a BAR number (0-5) and ':'");
     ps->region = l.s[i] - '0';
+    ASSERT(ps->region >= 0 && ps->region < (int)PCI_BAR_COUNT);
     ps->region_virtual = false;
     return region_rest(ps, l, i + 2);
 }
@@ -457,6 +501,7 @@ static enum line_kind classify(struct line l, size_t *digits)
     if (i == 0 || i == l.n || l.s[i] != ':')
         return LINE_OTHER;
     *digits = i;
+    ASSERT(i >= 1 && i < l.n);
     return i + 1 == l.n || blank(l.s[i + 1]) ? LINE_HEX : LINE_HEADER;
 }
 
@@ -466,12 +511,15 @@ static enum iosim_err end_logical(struct parser *ps)
     if (ps->in_row)
         return short_row(ps);
     ps->region = -1;
+    ASSERT(!ps->in_row);
     return IOSIM_OK;
 }
 
 /* Text at column 0 that is no header and no hex line: wrapped text. */
 static enum iosim_err continuation(struct parser *ps, struct line l)
 {
+    ASSERT(!ps->in_row || ps->fn != NULL);
+    ASSERT(ps->region < 0 || ps->fn != NULL);
     if (ps->in_row)
         return row_bytes(ps, l, 0);
     if (ps->region >= 0)
@@ -481,6 +529,8 @@ static enum iosim_err continuation(struct parser *ps, struct line l)
 
 static enum iosim_err one_line(struct parser *ps, struct line l)
 {
+    ASSERT(ps->line >= 1);
+    ASSERT(ps->pos <= ps->len);
     size_t digits = 0;
     enum iosim_err e = IOSIM_OK;
     switch (classify(l, &digits)) {
@@ -522,6 +572,8 @@ enum iosim_err pcid_dump_parse_lspci(const char *text, size_t len, struct pcid_d
         e = end_function(&ps);
     if (e != IOSIM_OK)
         out->count = 0; /* nothing partial */
+    ASSERT(e != IOSIM_OK || (ps.fn == NULL && !ps.in_row));
+    ASSERT(out->count <= PCID_DUMP_FUNCS_MAX);
     return e;
 }
 
@@ -535,6 +587,7 @@ static bool access_ok(uint16_t off, unsigned size)
 
 static uint32_t ones(unsigned size)
 {
+    ASSERT(size >= 1);
     return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
@@ -547,6 +600,7 @@ static uint32_t view_find(struct pcid_dump_view *v, uint8_t bus, uint8_t dev, ui
     uint32_t n = func_count(d);
     if (v->last < n && same_func(&d->funcs[v->last], v->domain, bus, dev, fn))
         return v->last;
+    ASSERT(n <= PCID_DUMP_FUNCS_MAX);
     for (uint32_t i = 0; i < n; i++)
         if (same_func(&d->funcs[i], v->domain, bus, dev, fn))
             return v->last = i;
@@ -556,6 +610,7 @@ static uint32_t view_find(struct pcid_dump_view *v, uint8_t bus, uint8_t dev, ui
 /* Dword k as dumped; bytes past what is known read 0 (see pcid_dump.h). */
 static uint32_t dumped_dword(const struct pcid_dump_func *f, unsigned k)
 {
+    ASSERT(k < PCI_CFG_EXT_SIZE / 4);
     size_t known = f->len < PCI_CFG_EXT_SIZE ? f->len : PCI_CFG_EXT_SIZE;
     uint32_t v = 0;
     for (unsigned b = 0; b < 4; b++)
@@ -576,6 +631,7 @@ static struct bar_reg bar_at(const struct pcid_dump_func *f, unsigned k)
     unsigned n = htype == PCI_HEADER_TYPE_NORMAL   ? PCI_BAR_COUNT
                  : htype == PCI_HEADER_TYPE_BRIDGE ? 2u
                                                    : 0u;
+    ASSERT(n <= PCI_BAR_COUNT);
     unsigned first = PCI_BAR0 / 4;
     for (unsigned i = 0; i < n;) {
         uint32_t lo = dumped_dword(f, first + i);
@@ -594,8 +650,11 @@ static struct bar_reg bar_at(const struct pcid_dump_func *f, unsigned k)
 static uint32_t bar_read(const struct pcid_dump_view *v, const struct pcid_dump_func *f,
                          struct bar_reg r, uint32_t w)
 {
+    ASSERT(r.bar >= 0 && r.bar < (int)PCI_BAR_COUNT);
+    ASSERT(!r.upper || r.bar + 1 < (int)PCI_BAR_COUNT);
     uint32_t dumped = dumped_dword(f, PCI_BAR0 / 4 + (unsigned)r.bar + r.upper);
     uint64_t size = f->bar_size[r.bar];
+    ASSERT((size & (size - 1)) == 0); /* set_bar_size and region_size refuse others */
     if (!f->bar_size_known[r.bar]) {
         switch (v->unsized) {
         case PCID_DUMP_UNSIZED_ABSENT: break;
@@ -615,6 +674,8 @@ static uint32_t bar_read(const struct pcid_dump_view *v, const struct pcid_dump_
 
 static uint32_t current_dword(const struct pcid_dump_view *v, uint32_t i, unsigned k)
 {
+    ASSERT(i < func_count(v->dump)); /* view_find found it */
+    ASSERT(k < PCI_CFG_EXT_SIZE / 4);
     const struct pcid_dump_func *f = &v->dump->funcs[i];
     const struct pcid_dump_overlay *o = &v->ov[i];
     if (k >= PCID_DUMP_OVERLAY_DWORDS || !(o->written >> k & 1))
@@ -632,6 +693,7 @@ static uint32_t view_read(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint1
     uint32_t i = view_find(v, bus, dev, fn);
     if (i == UINT32_MAX)
         return ones(size); /* nothing there: a master abort reads all ones */
+    ASSERT((uint32_t)off + size <= PCI_CFG_EXT_SIZE);
     return (current_dword(v, i, off / 4u) >> (8 * (off % 4u))) & ones(size);
 }
 
@@ -650,11 +712,14 @@ static void view_write(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t
     uint32_t cur = current_dword(v, i, k); /* a narrow write keeps the other bytes as they read */
     v->ov[i].dw[k] = (cur & ~mask) | ((value << shift) & mask);
     v->ov[i].written |= 1ull << k;
+    ASSERT(i < func_count(v->dump));
+    ASSERT((v->ov[i].dw[k] & mask) == ((value << shift) & mask));
 }
 
 void pcid_dump_view_init(struct pcid_dump_view *v, const struct pcid_dump *d, uint16_t domain,
                          enum pcid_dump_unsized unsized)
 {
+    ASSERT(v != NULL);
     memset(v, 0, sizeof *v);
     v->dump = d;
     v->domain = domain;
@@ -663,6 +728,7 @@ void pcid_dump_view_init(struct pcid_dump_view *v, const struct pcid_dump *d, ui
 
 struct pcid_cfg pcid_dump_cfg(struct pcid_dump_view *v)
 {
+    ASSERT(v != NULL);
     return (struct pcid_cfg){.read = view_read, .write = view_write, .ctx = v};
 }
 
@@ -682,6 +748,7 @@ enum iosim_err pcid_dump_enumerate(struct pcid_dump_view *v, const struct pcid_e
         if (e == IOSIM_ENOENT) /* dumped as all ones or vendor 0: nothing to report */
             e = IOSIM_OK;
     }
+    ASSERT(e != IOSIM_OK || pcid_topology_ok(out));
     return e;
 }
 
@@ -697,11 +764,13 @@ static void unknown_caps(const struct pcid_dump_func *f, struct pcid_dump_unknow
         return;
     unsigned ptr = f->cfg[PCI_CAP_PTR] & PCI_CAP_PTR_MASK;
     for (unsigned step = 0; ptr != 0 && step < PCI_CFG_SIZE / 4u; step++) {
+        ASSERT(ptr % 4 == 0 && ptr < PCI_CFG_SIZE); /* masked */
         if (ptr + 2u > f->len) {
             u->cap_at = (uint16_t)ptr;
             u->cap_first = step == 0;
             return;
         }
+        ASSERT(ptr + 1u < f->len);
         ptr = f->cfg[ptr + 1u] & PCI_CAP_PTR_MASK;
     }
 }
@@ -724,6 +793,7 @@ static void unknown_bars(const struct pcid_dump_func *f, struct pcid_dump_unknow
             b.addr = (lo & PCI_BAR_MEM_ADDR_MASK) |
                      (wide ? (uint64_t)dumped_dword(f, k + 1) << 32 : 0);
         }
+        ASSERT(u->nbars < PCI_BAR_COUNT);
         if (b.addr != 0)
             u->bars[u->nbars++] = b;
     }

@@ -1,6 +1,7 @@
 /* Configuration space through ECAM; see pcid_ecam.h. */
 #include "impl/drivers/pcid/pcid_ecam.h"
 
+#include "impl/port/check.h"
 #include "impl/port/port.h"
 
 static bool where(const struct pcid_ecam *e, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off,
@@ -11,6 +12,8 @@ static bool where(const struct pcid_ecam *e, uint8_t bus, uint8_t dev, uint8_t f
         return false;
     *at = (uint64_t)bus << PCI_ECAM_BUS_SHIFT | (uint64_t)dev << PCI_ECAM_DEV_SHIFT |
           (uint64_t)fn << PCI_ECAM_FN_SHIFT | off;
+    ASSERT(*at < (uint64_t)e->buses * PCI_ECAM_BYTES_PER_BUS); /* inside the mapping */
+    ASSERT(*at % size == 0);
     return true;
 }
 
@@ -18,6 +21,8 @@ static uint32_t ecam_read(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint1
                           unsigned size)
 {
     struct pcid_ecam *e = ctx;
+    ASSERT(e != NULL);
+    ASSERT(e->buses == 0 || e->bar != NULL);
     uint64_t at;
     if (!where(e, bus, dev, fn, off, size, &at))
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
@@ -32,6 +37,8 @@ static void ecam_write(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t
                        unsigned size, uint32_t v)
 {
     struct pcid_ecam *e = ctx;
+    ASSERT(e != NULL);
+    ASSERT(e->buses == 0 || e->bar != NULL);
     uint64_t at;
     if (!where(e, bus, dev, fn, off, size, &at))
         return;
@@ -51,11 +58,15 @@ enum iosim_err pcid_ecam_open(struct pcid_ecam *e, uint64_t base, uint32_t buses
     enum iosim_err r = port_bar_map(base, (uint64_t)buses * PCI_ECAM_BYTES_PER_BUS, &e->bar);
     if (r == IOSIM_OK)
         e->buses = buses;
+    ASSERT(r != IOSIM_OK || e->bar != NULL);
+    ASSERT(e->buses <= PCI_BUSES);
     return r;
 }
 
 void pcid_ecam_close(struct pcid_ecam *e)
 {
+    ASSERT(e != NULL);
+    ASSERT(e->buses <= PCI_BUSES);
     port_bar_unmap(e->bar);
     e->bar = NULL;
     e->buses = 0;
@@ -63,5 +74,6 @@ void pcid_ecam_close(struct pcid_ecam *e)
 
 struct pcid_cfg pcid_ecam_cfg(struct pcid_ecam *e)
 {
+    ASSERT(e != NULL);
     return (struct pcid_cfg){.read = ecam_read, .write = ecam_write, .ctx = e};
 }

@@ -134,6 +134,16 @@ enum iosim_err pcid_enumerate_function(const struct pcid_cfg *cfg,
                                        const struct pcid_enum_opts *opts, uint8_t bus,
                                        uint8_t dev, uint8_t fn, struct pcid_topology *out);
 
+/* Debug checkers, for ASSERT only (they read the topology, never
+ * configuration space): what pcid derived for function i, and for every
+ * function. They hold after pcid_enumerate / pcid_enumerate_function and
+ * after pcid_assign: counts within PCID_FUNCS_MAX; a parent is an earlier
+ * bridge whose secondary bus is the child's; BAR sizes powers of two, 0
+ * for no BAR; capability offsets dword-aligned past the header; an
+ * assigned address aligned to its size and inside its bridge's window. */
+bool pcid_func_ok(const struct pcid_topology *t, uint32_t i);
+bool pcid_topology_ok(const struct pcid_topology *t);
+
 /* "mem32", "mem64", "io" or "none", as traces and reports spell them. */
 const char *pcid_bar_kind_name(enum pcid_bar_kind k);
 
