@@ -736,7 +736,9 @@ static bool write_junit(const struct fuzz_args *a, const struct fuzz_tally *t)
         *r = (struct sim_run_result){.seed = seed_of(a, m->index), .trace_hash = m->hash,
                                      .end_ps = m->end_ps, .failure_count = 1};
         snprintf(r->policy, sizeof r->policy, "%s", policy_of(a, m->index));
-        snprintf(r->failures[0], sizeof r->failures[0], "%s", m->text);
+        /* the first line or so of a long failure (a determinism report's rows) */
+        snprintf(r->failures[0], sizeof r->failures[0], "%.*s",
+                 (int)(sizeof r->failures[0] - 1), m->text);
         repro_of(a, m->index, r->repro, sizeof r->repro);
         snprintf(names[k], sizeof names[k], "run %" PRIu64 " (%s)", m->index,
                  outcome_name[m->outcome]);
