@@ -247,14 +247,13 @@ static void end_cmd(struct cap_scsi *out, struct bot_dev *b, const struct cap_xf
         k->status = "bad_csw";
     else if (st == USB_BOT_CSW_STATUS_PHASE_ERROR)
         k->status = "phase_error";
-    else if (st == USB_BOT_CSW_STATUS_FAILED)
+    else if (st == USB_BOT_CSW_STATUS_FAILED) {
         k->status = "check_condition";
-    else if (st != USB_BOT_CSW_STATUS_PASSED)
+        b->last_failed = b->cmd; /* a REQUEST SENSE may follow */
+    } else if (st != USB_BOT_CSW_STATUS_PASSED)
         k->status = "bad_csw";
     else
         k->status = b->stalled ? "stall" : "good";
-    if (strcmp(k->status, "check_condition") == 0)
-        b->last_failed = b->cmd;
     b->open = false;
 }
 
