@@ -93,4 +93,35 @@ enum iosim_err cap_push(struct cap_capture *c, const struct cap_event *e, const 
 enum iosim_err cap_parse_usbmon_text(const char *text, size_t len, struct cap_capture *out,
                                      struct cap_error *err);
 
+/* Classic pcap (magic a1b2c3d4 microseconds, a1b23c4d nanoseconds, either
+ * byte order; version 2.4) of link type 189 (usbmon, 48-byte header), 220
+ * (usbmon mmapped: 64-byte header, then an isochronous record's ndesc
+ * descriptors of 16 bytes) or 249 (USBPcap). Times come from the records
+ * (the usbmon header's own ts_sec/ts_usec are the same clock, coarser).
+ * The data kept is what a record holds after its header - the captured
+ * length decides, never usbmon's len_cap. USBPcap maps onto the event as:
+ * irpId -> urb, info bit 0 (PDO->FDO) 'C' else 'S', USBD_STATUS 0 -> 0,
+ * STALL_PID (0xC0000004) -> -32 (EPIPE), any other -> -71 (EPROTO), a
+ * submission's status -115 as usbmon's; a control SETUP stage (0) is a
+ * submission whose first 8 data bytes are the setup packet (has_setup,
+ * length = wLength, bytes after them its OUT data); an OUT DATA stage (1)
+ * on the submission path joins the SETUP record just before it (else an
+ * error); a DATA stage on the completion path is the completion with its
+ * IN data; a STATUS stage (2) right after that completion only sets its
+ * status, otherwise it is the completion (no data). where = the record's
+ * byte offset. An empty capture (header only) is a capture of no events.
+ * EPARSE with err->offset the byte of the field at fault, ENOMEM. */
+enum iosim_err cap_parse_pcap(const uint8_t *buf, size_t len, struct cap_capture *out,
+                              struct cap_error *err);
+
+/* pcapng: sections (each SHB's byte-order magic sets its byte order),
+ * interfaces numbered per section (link type, snap length, if_tsresol,
+ * if_tsoffset), Enhanced and Simple Packet Blocks (an SPB has no time: it
+ * takes the packet before it's) decoded by their interface's link type as
+ * cap_parse_pcap does (another link type is an error naming it); other
+ * block types skipped. Block lengths must be multiples of 4, at least 12,
+ * inside the file and equal at both ends. where = the block's offset. */
+enum iosim_err cap_parse_pcapng(const uint8_t *buf, size_t len, struct cap_capture *out,
+                                struct cap_error *err);
+
 #endif /* IOSIM_SIM_CAPTURE_H */

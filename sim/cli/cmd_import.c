@@ -6,10 +6,11 @@
  * read a capture and a simulated run the same way.
  *
  * Every file is read and decoded before anything is written: a malformed
- * one is an error naming its position (`FILE:LINE:COL: what`, exit 2) and
- * no run of this command is written. The format comes from the content,
- * never the name: pcap and pcapng by their magic numbers, usbmon text by
- * its lines. Each capture is one run: scenario = the file's base name,
+ * one is an error naming its position (`FILE:LINE:COL: what` in text,
+ * `FILE: byte N: what` in a binary capture; exit 2) and no run of this
+ * command is written. The format comes from the content, never the name:
+ * pcap (either byte order, micro- or nanoseconds) and pcapng by their
+ * magic numbers, usbmon text by its lines. Each capture is one run: scenario = the file's base name,
  * scenario_file = the file, policy `capture`, result `pass`; its time
  * starts at its first event; a capture of several buses keeps them apart
  * (`usb_xfer.device` is `busN`, `bus` the number).
@@ -65,10 +66,13 @@ static int parse_import_args(int argc, char **argv, struct import_args *a)
                  "the usb_xfer and scsi_cmd tables the simulator writes: URB submissions\n"
                  "paired with their completions, Bulk-Only Transport CBW/data/CSW decoded\n"
                  "into SCSI commands. Formats, told from the content: Linux usbmon text (the\n"
-                 "\"u\" and the older \"t\" format).\n",
+                 "\"u\" and the older \"t\" format), and pcap or pcapng files (as written by\n"
+                 "tcpdump, Wireshark, USBPcap or QEMU) of link type 189 (usbmon), 220 (usbmon\n"
+                 "mmapped) or 249 (USBPcap).\n",
         .notes = "Prints one line a capture (`import: FILE: run N, E events, T transfers, S\n"
-                 "SCSI commands`). A malformed capture: FILE:LINE:COL and what is wrong, exit\n"
-                 "2, and nothing written. Exit status 0 when every file was imported.\n",
+                 "SCSI commands`). A malformed capture: FILE:LINE:COL (text) or FILE: byte N\n"
+                 "(pcap, pcapng) and what is wrong, exit 2, and nothing written. Exit status\n"
+                 "0 when every file was imported.\n",
         .opts = opts,
         .operand = {.metavar = "FILE...", .parse = add_file, .dest = a,
                     .wants = "at most 256 captures"},
@@ -131,17 +135,21 @@ static bool decode(struct import_one *im)
     struct cap_error err;
     uint32_t magic = len >= 4 ? le32((const unsigned char *)text) : 0;
     enum iosim_err e;
+    bool binary = true;
     if (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u || magic == 0xa1b23c4du ||
-        magic == 0x4d3cb2a1u || magic == 0x0a0d0d0au) {
-        fprintf(stderr, "%s:0: a %s capture: this build reads usbmon text only so far\n",
-                im->path, magic == 0x0a0d0d0au ? "pcapng" : "pcap");
-        free(text);
-        return false;
-    }
-    e = cap_parse_usbmon_text(text, len, &im->cap, &err);
+        magic == 0x4d3cb2a1u)
+        e = cap_parse_pcap((const uint8_t *)text, len, &im->cap, &err);
+    else if (magic == 0x0a0d0d0au)
+        e = cap_parse_pcapng((const uint8_t *)text, len, &im->cap, &err);
+    else
+        binary = false, e = cap_parse_usbmon_text(text, len, &im->cap, &err);
     free(text);
     if (e == IOSIM_EPARSE) {
-        fprintf(stderr, "%s:%" PRIu64 ":%" PRIu64 ": %s\n", im->path, err.line, err.col, err.msg);
+        if (binary)
+            fprintf(stderr, "%s: byte %" PRIu64 ": %s\n", im->path, err.offset, err.msg);
+        else
+            fprintf(stderr, "%s:%" PRIu64 ":%" PRIu64 ": %s\n", im->path, err.line, err.col,
+                    err.msg);
         return false;
     }
     if (e == IOSIM_OK)

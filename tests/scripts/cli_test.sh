@@ -342,9 +342,19 @@ check "... naming the file, line and column" \
     grep -qx "$work/bad.txt:2:24: data: want hex digits" "$work/err"
 check "... and writing nothing, not even the good capture before it" \
     [ ! -e "$work/imp2.db" ]
-printf '\xd4\xc3\xb2\xa1rest' > "$work/cap.pcap"
-check "a pcap capture is told from its content (and not read yet): exit 2" \
-    bash -c "[ \"\$('$iosim' import '$work/cap.pcap' --trace '$work/imp3.db' 2>&1 >/dev/null)\" = '$work/cap.pcap:0: a pcap capture: this build reads usbmon text only so far' ]"
+# a pcap of link type 189 (usbmon binary, little-endian): a bulk IN URB on bus 2, device 5
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\xbd\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x30\x00\x00\x00\x30\x00\x00\x00\xbc\x0a\x00\x00\x00\x00\x00\x00\x53\x03\x81\x05\x02\x00\x2d\x3c\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x8d\xff\xff\xff\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\xfa\x00\x00\x00\x34\x00\x00\x00\x34\x00\x00\x00\xbc\x0a\x00\x00\x00\x00\x00\x00\x43\x03\x81\x05\x02\x00\x2d\x00\x01\x00\x00\x00\x00\x00\x00\x00\xfa\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x02\x03\x04' > "$work/cap.pcap"
+check "import of a pcap capture (told from its content) exits 0" \
+    [ "$(status_of "$iosim" import "$work/cap.pcap" --trace "$work/imp3.db")" = 0 ]
+check "... and says what it made" \
+    grep -qx "import: $work/cap.pcap: run 1, 2 events, 1 transfers, 0 SCSI commands (0 completions without their submission, 0 submissions unfinished)" "$work/out"
+check "... its transfer a usb_xfer row of bus 2, device 5, with its data" \
+    [ "$(sqlite3 "$work/imp3.db" "SELECT device, bus, devnum, ep, dir, actual, status, data FROM usb_xfer")" = "bus2|2|5|1|in|4|0|01 02 03 04" ]
+head -c 120 "$work/cap.pcap" > "$work/cut.pcap"
+check "import of a cut pcap exits 2" \
+    [ "$(status_of "$iosim" import "$work/cut.pcap" --trace "$work/imp5.db")" = 2 ]
+check "... naming the file and the byte" \
+    grep -qx "$work/cut.pcap: byte 96: pcap record at byte 88: captured length 52 runs past the end of the file (16 bytes left)" "$work/err"
 mistake import "give the database to write: --trace FILE.db" "$cap"
 mistake import "no capture given" --trace "$work/imp4.db"
 
