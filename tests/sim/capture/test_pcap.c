@@ -36,14 +36,18 @@ struct wr {
 static void put(struct wr *w, uint64_t v, int bytes)
 {
     cr_assert(w->n + (size_t)bytes <= BUF_MAX);
-    for (int i = 0; i < bytes; i++)
-        w->b[w->n + (size_t)i] = (uint8_t)(v >> 8 * (w->big ? bytes - 1 - i : i));
+    for (int i = 0; i < bytes; i++) {
+        int k = w->big ? bytes - 1 - i : i; /* the byte of v; past the 8th, zero fill */
+        w->b[w->n + (size_t)i] = k < 8 ? (uint8_t)(v >> 8 * k) : 0;
+    }
     w->n += (size_t)bytes;
 }
 
 static void put_bytes(struct wr *w, const uint8_t *p, size_t n)
 {
     cr_assert(w->n + n <= BUF_MAX);
+    if (n == 0)
+        return; /* p may be NULL then */
     memcpy(w->b + w->n, p, n);
     w->n += n;
 }
