@@ -148,14 +148,6 @@ void xhci_trace_port(struct xhci *x, uint32_t port_no, const char *what, uint32_
     sim_trace_usb_port(tr, sim_dev_now(x->m), x->name, port_no, what, change, sc, speed_name(sc));
 }
 
-static void hex(char *out, size_t cap, const uint8_t *b, uint32_t n)
-{
-    size_t at = 0;
-    out[0] = '\0';
-    for (uint32_t i = 0; i < n && at + 3 < cap; i++)
-        at += (size_t)snprintf(out + at, cap - at, i == 0 ? "%02x" : " %02x", b[i]);
-}
-
 void xhci_trace_xfer(struct xhci *x, const struct xhci_urb *u)
 {
     static const char *const xfers[] = {"control", "isoch", "bulk", "interrupt"};
@@ -163,8 +155,9 @@ void xhci_trace_xfer(struct xhci *x, const struct xhci_urb *u)
     if (tr == NULL)
         return;
     char setup[3 * 8 + 1], data[3 * 32 + 1];
-    hex(setup, sizeof setup, u->setup, 8);
-    hex(data, sizeof data, u->data, u->data != NULL ? (u->data_len < 32 ? u->data_len : 32) : 0);
+    sim_trace_hex(setup, sizeof setup, u->setup, 8);
+    sim_trace_hex(data, sizeof data, u->data,
+                  u->data != NULL ? (u->data_len < 32 ? u->data_len : 32) : 0);
     bool in = (u->ep_addr & USB_EP_ADDR_DIR_IN) != 0;
     sim_trace_usb_xfer(tr, sim_dev_now(x->m), x->name, (int64_t)u->id, 1, u->devnum,
                        u->ep_addr & USB_EP_ADDR_NUMBER_MASK, in ? "in" : "out", xfers[u->xfer & 3u],

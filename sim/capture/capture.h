@@ -124,4 +124,15 @@ enum iosim_err cap_parse_pcap(const uint8_t *buf, size_t len, struct cap_capture
 enum iosim_err cap_parse_pcapng(const uint8_t *buf, size_t len, struct cap_capture *out,
                                 struct cap_error *err);
 
+/* A capture's format from its content, never its name: pcap (either byte
+ * order, either time resolution) and pcapng by their first word, anything
+ * else is taken for usbmon text. */
+enum cap_format { CAP_FORMAT_USBMON_TEXT, CAP_FORMAT_PCAP, CAP_FORMAT_PCAPNG };
+enum cap_format cap_detect(const void *buf, size_t len);
+
+/* Reads buf with the reader of its cap_detect format; errors as that
+ * reader's (line and col for text, offset for the binary formats). */
+enum iosim_err cap_parse(const void *buf, size_t len, struct cap_capture *out,
+                         struct cap_error *err);
+
 #endif /* IOSIM_SIM_CAPTURE_H */

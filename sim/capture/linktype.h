@@ -1,6 +1,7 @@
 /*
  * linktype.h - one captured packet of a USB link type decoded into
- * cap_events: what pcap.c and pcapng.c share (internal to sim/capture).
+ * cap_events: what pcap.c and pcapng.c share, and the readers' common
+ * start and end (internal to sim/capture).
  *
  *     struct cap_packet k = {.p = data, .caplen = n, .origlen = orig,
  *                            .t_ns = t, .off = file_offset_of_data,
@@ -27,6 +28,24 @@
 #define CAP_LINKTYPE_USB_LINUX 189u
 #define CAP_LINKTYPE_USB_LINUX_MMAPPED 220u
 #define CAP_LINKTYPE_USBPCAP 249u
+
+/* First words of the binary files (cap_detect, the readers). */
+#define CAP_PCAP_MAGIC_US 0xa1b2c3d4u
+#define CAP_PCAP_MAGIC_NS 0xa1b23c4du
+#define CAP_PCAP_MAGIC_US_SWAPPED 0xd4c3b2a1u
+#define CAP_PCAP_MAGIC_NS_SWAPPED 0x4d3cb2a1u
+#define CAP_PCAPNG_SHB 0x0a0d0d0au   /* the same either byte order */
+
+/* A reader starts: out and err (if any) emptied. */
+void cap_begin(struct cap_capture *out, struct cap_error *err);
+
+/* A reader ends with r: on an error out is emptied (nothing partial),
+ * else it is named `format`. Returns r. */
+enum iosim_err cap_end(struct cap_capture *out, enum iosim_err r, const char *format);
+
+/* Room for `more` elements of `size` bytes in *p (capacity *cap, n used),
+ * doubling; false when out of memory (nothing changed). */
+bool cap_grow(void **p, size_t *cap, size_t n, size_t more, size_t size);
 
 struct cap_packet {
     const uint8_t *p;            /* borrowed: the captured bytes */

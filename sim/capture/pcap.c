@@ -14,10 +14,6 @@
 
 #define PCAP_FILE_HDR 24u
 #define PCAP_REC_HDR 16u
-#define PCAP_MAGIC_US 0xa1b2c3d4u
-#define PCAP_MAGIC_NS 0xa1b23c4du
-#define PCAP_MAGIC_US_SWAPPED 0xd4c3b2a1u
-#define PCAP_MAGIC_NS_SWAPPED 0x4d3cb2a1u
 
 static enum iosim_err pcap_header(const uint8_t *buf, size_t len, bool *big, bool *ns,
                                   uint32_t *snaplen, uint32_t *linktype, struct cap_error *err)
@@ -25,11 +21,11 @@ static enum iosim_err pcap_header(const uint8_t *buf, size_t len, bool *big, boo
     if (len < 4)
         return cap_fail_at(err, 0, "pcap file header: truncated (%zu of 24 bytes)", len);
     uint32_t m = cap_rd32(buf, false);
-    if (m != PCAP_MAGIC_US && m != PCAP_MAGIC_NS && m != PCAP_MAGIC_US_SWAPPED &&
-        m != PCAP_MAGIC_NS_SWAPPED)
+    if (m != CAP_PCAP_MAGIC_US && m != CAP_PCAP_MAGIC_NS && m != CAP_PCAP_MAGIC_US_SWAPPED &&
+        m != CAP_PCAP_MAGIC_NS_SWAPPED)
         return cap_fail_at(err, 0, "pcap magic 0x%08x: want a1b2c3d4 or a1b23c4d, either byte order", m);
-    *big = m == PCAP_MAGIC_US_SWAPPED || m == PCAP_MAGIC_NS_SWAPPED;
-    *ns = m == PCAP_MAGIC_NS || m == PCAP_MAGIC_NS_SWAPPED;
+    *big = m == CAP_PCAP_MAGIC_US_SWAPPED || m == CAP_PCAP_MAGIC_NS_SWAPPED;
+    *ns = m == CAP_PCAP_MAGIC_NS || m == CAP_PCAP_MAGIC_NS_SWAPPED;
     if (len < PCAP_FILE_HDR)
         return cap_fail_at(err, len, "pcap file header: truncated (%zu of 24 bytes)", len);
     uint16_t major = cap_rd16(buf + 4, *big), minor = cap_rd16(buf + 6, *big);
@@ -83,20 +79,14 @@ static enum iosim_err pcap_records(const uint8_t *buf, size_t len, bool big, boo
 enum iosim_err cap_parse_pcap(const uint8_t *buf, size_t len, struct cap_capture *out,
                               struct cap_error *err)
 {
-    ASSERT(out != NULL);
     ASSERT(buf != NULL || len == 0);
-    cap_free(out);
-    if (err != NULL)
-        memset(err, 0, sizeof *err);
+    cap_begin(out, err);
     bool big = false, ns = false;
     uint32_t snaplen = 0, linktype = 0;
     enum iosim_err r = pcap_header(buf, len, &big, &ns, &snaplen, &linktype, err);
     if (r == IOSIM_OK)
         r = pcap_records(buf, len, big, ns, snaplen, linktype, out, err);
-    if (r != IOSIM_OK) {
-        cap_free(out);
-        return r;
-    }
-    snprintf(out->format, sizeof out->format, "pcap-%u%s", linktype, ns ? "-ns" : "");
-    return IOSIM_OK;
+    char format[sizeof out->format];
+    snprintf(format, sizeof format, "pcap-%u%s", linktype, ns ? "-ns" : "");
+    return cap_end(out, r, format);
 }

@@ -16,7 +16,7 @@
 #include "impl/port/check.h"
 #include "sim/capture/linktype.h"
 
-#define NG_SHB 0x0a0d0d0au
+#define NG_SHB CAP_PCAPNG_SHB
 #define NG_IDB 1u
 #define NG_SPB 3u
 #define NG_EPB 6u
@@ -196,11 +196,8 @@ static enum iosim_err ng_block(struct ng_state *s, size_t at, size_t *next, stru
 enum iosim_err cap_parse_pcapng(const uint8_t *buf, size_t len, struct cap_capture *out,
                                 struct cap_error *err)
 {
-    ASSERT(out != NULL);
     ASSERT(buf != NULL || len == 0);
-    cap_free(out);
-    if (err != NULL)
-        memset(err, 0, sizeof *err);
+    cap_begin(out, err);
     struct ng_state s = {.buf = buf, .len = len, .err = err,
                          .ifaces = malloc(NG_IFACES_MAX * sizeof(struct ng_iface))};
     if (s.ifaces == NULL)
@@ -209,10 +206,5 @@ enum iosim_err cap_parse_pcapng(const uint8_t *buf, size_t len, struct cap_captu
     for (size_t at = 0; at < len && r == IOSIM_OK;)
         r = ng_block(&s, at, &at, out);
     free(s.ifaces);
-    if (r != IOSIM_OK) {
-        cap_free(out);
-        return r;
-    }
-    snprintf(out->format, sizeof out->format, "pcapng");
-    return IOSIM_OK;
+    return cap_end(out, r, "pcapng");
 }

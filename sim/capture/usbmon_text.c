@@ -17,6 +17,7 @@
 
 #include "impl/port/check.h"
 #include "sim/capture/capture.h"
+#include "sim/capture/linktype.h"
 
 #define WORDS_MAX 48u               /* the longest legal line has 5 + 6 + 5 + 2 + 8 */
 #define WRAP_US 4096000000ull       /* usbmon keeps (seconds mod 4096) * 10^6 + us */
@@ -312,10 +313,8 @@ static enum iosim_err one_line(struct line_ctx *l, struct text_state *st, struct
 enum iosim_err cap_parse_usbmon_text(const char *text, size_t len, struct cap_capture *out,
                                      struct cap_error *err)
 {
-    ASSERT(out != NULL && (text != NULL || len == 0));
-    cap_free(out);
-    if (err != NULL)
-        memset(err, 0, sizeof *err);
+    ASSERT(text != NULL || len == 0);
+    cap_begin(out, err);
     struct line_ctx l = {.err = err};
     struct text_state st = {0};
     enum iosim_err r = IOSIM_OK;
@@ -333,10 +332,5 @@ enum iosim_err cap_parse_usbmon_text(const char *text, size_t len, struct cap_ca
     }
     if (r == IOSIM_OK && out->n == 0)
         r = fail(&l, NULL, "no usbmon events in it");
-    if (r != IOSIM_OK) {
-        cap_free(out);
-        return r;
-    }
-    snprintf(out->format, sizeof out->format, "usbmon-%s", st.format_u ? "u" : "t");
-    return IOSIM_OK;
+    return cap_end(out, r, st.format_u ? "usbmon-u" : "usbmon-t");
 }

@@ -7,21 +7,7 @@
 #include "impl/port/check.h"
 #include "impl/port/spec/scsi.h"
 #include "impl/port/spec/usb_bot.h"
-
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t want = *cap != 0 ? *cap * 2 : 64;
-    if (want > SIZE_MAX / size)
-        return false;
-    void *q = realloc(*p, want * size);
-    if (q == NULL)
-        return false;
-    *p = q;
-    *cap = want;
-    return true;
-}
+#include "sim/capture/linktype.h"
 
 /* ---- pairing ------------------------------------------------------------------------------- */
 
@@ -88,7 +74,7 @@ static struct cap_xfer xfer_of(const struct cap_event *s, const struct cap_event
 
 static enum iosim_err push_xfer(struct cap_xfers *x, struct cap_xfer t, const struct cap_event *s)
 {
-    if (!grow((void **)&x->t, &x->cap, x->n, sizeof *x->t))
+    if (!cap_grow((void **)&x->t, &x->cap, x->n, 1, sizeof *x->t))
         return IOSIM_ENOMEM;
     memcpy(t.setup, s->setup, sizeof t.setup);
     x->t[x->n++] = t;
@@ -291,7 +277,7 @@ enum iosim_err cap_scsi_build(const struct cap_capture *c, const struct cap_xfer
         if (b == NULL)
             continue;
         if (is_cbw(t, d)) {
-            if (!grow((void **)&out->c, &out->cap, out->n, sizeof *out->c)) {
+            if (!cap_grow((void **)&out->c, &out->cap, out->n, 1, sizeof *out->c)) {
                 cap_scsi_free(out);
                 return IOSIM_ENOMEM;
             }

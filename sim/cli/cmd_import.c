@@ -120,11 +120,6 @@ static bool slurp(const char *path, char **out, size_t *len)
     return true;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Reads and decodes one capture; false after saying why on stderr. */
 static bool decode(struct import_one *im)
 {
@@ -133,16 +128,8 @@ static bool decode(struct import_one *im)
     if (!slurp(im->path, &text, &len))
         return false;
     struct cap_error err;
-    uint32_t magic = len >= 4 ? le32((const unsigned char *)text) : 0;
-    enum iosim_err e;
-    bool binary = true;
-    if (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u || magic == 0xa1b23c4du ||
-        magic == 0x4d3cb2a1u)
-        e = cap_parse_pcap((const uint8_t *)text, len, &im->cap, &err);
-    else if (magic == 0x0a0d0d0au)
-        e = cap_parse_pcapng((const uint8_t *)text, len, &im->cap, &err);
-    else
-        binary = false, e = cap_parse_usbmon_text(text, len, &im->cap, &err);
+    bool binary = cap_detect(text, len) != CAP_FORMAT_USBMON_TEXT;
+    enum iosim_err e = cap_parse(text, len, &im->cap, &err);
     free(text);
     if (e == IOSIM_EPARSE) {
         if (binary)
@@ -161,14 +148,6 @@ static bool decode(struct import_one *im)
     return e == IOSIM_OK;
 }
 
-static void hex(char *out, size_t cap, const uint8_t *b, uint32_t n)
-{
-    size_t at = 0;
-    out[0] = '\0';
-    for (uint32_t i = 0; i < n && at + 3 < cap; i++)
-        at += (size_t)snprintf(out + at, cap - at, i == 0 ? "%02x" : " %02x", b[i]);
-}
-
 static sim_time_ps ps_of(uint64_t ns, uint64_t t0_ns)
 {
     return (sim_time_ps)(ns - t0_ns) * 1000u;
@@ -181,8 +160,8 @@ static void xfer_row(struct sim_trace *tr, uint32_t table, const struct import_o
     static const char *const kinds[] = {"isoch", "interrupt", "control", "bulk"};
     char setup[3 * 8 + 1], data[3 * 32 + 1];
     uint32_t kept = t->data_len < 32 ? t->data_len : 32;
-    hex(setup, sizeof setup, t->setup, 8);
-    hex(data, sizeof data, cap_xfer_data(&im->cap, t), kept);
+    sim_trace_hex(setup, sizeof setup, t->setup, 8);
+    sim_trace_hex(data, sizeof data, cap_xfer_data(&im->cap, t), kept);
     snprintf(names[t->bus % 64], sizeof names[0], "bus%u", t->bus);
     struct sim_trace_value v[] = {
         SIM_TRACE_VALUE_SYM(names[t->bus % 64]), {.kind = SIM_TRACE_KIND_INT, .value = (int64_t)t->urb},

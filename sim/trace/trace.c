@@ -515,3 +515,12 @@ enum iosim_err sim_trace_error(const struct sim_trace *tr, char *msg, size_t len
         (void)snprintf(msg, len, "%s", tr->err == IOSIM_OK ? "" : tr->err_msg);
     return tr->err;
 }
+
+void sim_trace_hex(char *out, size_t cap, const uint8_t *b, uint32_t n)
+{
+    ASSERT(out != NULL && cap > 0 && (b != NULL || n == 0));
+    size_t at = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < n && at + 3 < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, i == 0 ? "%02x" : " %02x", b[i]);
+}

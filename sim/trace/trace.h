@@ -273,6 +273,12 @@ SIM_TRACE_TABLES(SIM_TRACE_PROTO_)
 void sim_trace_row(struct sim_trace *tr, uint32_t table, sim_time_ps t_ps,
                    const struct sim_trace_value *cols, uint32_t ncols);
 
+/* Bytes as TEXT columns of bytes hold them (usb_xfer's setup and data):
+ * two lowercase hex digits each, one space between ("80 06 00 01"); as
+ * many as fit in cap, always terminated. Written by the simulator's xHCI
+ * model and by `iosim import` alike, so the two compare as text. */
+void sim_trace_hex(char *out, size_t cap, const uint8_t *b, uint32_t n);
+
 /* Installs fn as the run's row tap, called with ctx for every row emitted
  * from now on (NULL removes it). Set it after sim_trace_init, which clears
  * it; it stays until fini. */
