@@ -17,7 +17,7 @@ static const char usage[] =
     "  report DB        summarise the runs recorded in a trace database\n"
     "  merge OUT IN...  copy the runs of trace databases (a campaign's shards) into one\n"
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
-    "  import FILE...   real USB captures (usbmon text) as runs of a trace database\n"
+    "  import FILE...   real USB captures (usbmon text, pcap, pcapng) as runs of a trace database\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
