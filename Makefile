@@ -10,15 +10,18 @@
 #   make mutants    plant each bug of tests/mutants/ in a scratch copy, run the
 #                   tests and a short fuzz budget on it: which were caught, by
 #                   what, how fast (docs/mutants.md); a bench line mutants.caught
+#   make fuzz       the capture importers under libFuzzer, FUZZ_SECONDS (600)
+#                   a target, growing the corpus in build-fuzz/corpus
 #   make hashes     record every scenario's trace hashes anew (after a change
 #                   meant to alter what simulations do; see docs/architecture.md)
 
 JOBS    ?= 2
+FUZZ_SECONDS ?= 600
 CMAKE   ?= cmake
 BUILD   := build
 OUT     := $(BUILD)/out
 
-.PHONY: all deps build run test hashes mutants sanitize tsan bench clean
+.PHONY: all deps build run test hashes mutants sanitize tsan bench fuzz clean
 
 all: build
 
@@ -76,5 +79,8 @@ bench: build-bench/CMakeCache.txt
 	$(CMAKE) --build build-bench -j $(JOBS)
 	@scripts/bench.sh build-bench
 
+fuzz: deps
+	tests/scripts/libfuzzer.sh $(CURDIR) $(CURDIR)/build-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) build-hash build-asan build-tsan build-bench
+	rm -rf $(BUILD) build-hash build-asan build-tsan build-bench build-fuzz

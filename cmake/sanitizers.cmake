@@ -11,3 +11,16 @@ if(IOSIM_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+if(IOSIM_LIBFUZZER)
+  # The fuzz build (tests/libfuzzer): coverage for libFuzzer everywhere,
+  # with ASan and UBSan so a wrong read is a crash libFuzzer keeps.
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "IOSIM_LIBFUZZER needs clang (-fsanitize=fuzzer)")
+  endif()
+  if(IOSIM_SANITIZE OR IOSIM_TSAN)
+    message(FATAL_ERROR "IOSIM_LIBFUZZER brings its own sanitizers")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

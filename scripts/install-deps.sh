@@ -7,7 +7,9 @@
 set -euo pipefail
 
 # chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh)
-pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3 chromium)
+# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, tests/libfuzzer)
+pkgs=(cmake make gcc clang libclang-rt-dev pkg-config libsqlite3-dev libyaml-dev libcriterion-dev
+      sqlite3 chromium)
 if [ "${1:-}" = bench ]; then
     pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev time)
 fi

@@ -12,3 +12,14 @@ add_test(NAME fuzz.boundaries_fifo
          COMMAND $<TARGET_FILE:iosim> fuzz ${FUZZ_BOUNDARY_SCENARIOS} --runs ${FUZZ_BOUNDARY_COUNT}
                  --policy fifo -j 2)
 set_tests_properties(fuzz.boundaries fuzz.boundaries_fifo PROPERTIES LABELS "fuzz" TIMEOUT 120)
+
+# The capture importers under libFuzzer (tests/libfuzzer, issue 15): a short
+# run of each target, 10 s, from the committed seeds, after their regression
+# inputs; `make fuzz` runs them long. The fuzz build carries its own ASan and
+# UBSan, so the sanitizer build does not run it again.
+if(NOT IOSIM_SANITIZE)
+  add_test(NAME fuzz.libfuzzer
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/libfuzzer.sh ${CMAKE_SOURCE_DIR}
+                   ${CMAKE_BINARY_DIR}/libfuzzer 10)
+  set_tests_properties(fuzz.libfuzzer PROPERTIES LABELS "fuzz" TIMEOUT 400)
+endif()

@@ -23,7 +23,9 @@ void cap_free(struct cap_capture *c)
 const uint8_t *cap_data(const struct cap_capture *c, const struct cap_event *e)
 {
     ASSERT(e->data_off + e->data_len <= c->data_len);
-    return c->data + e->data_off;
+    /* a capture that kept no byte has no arena: NULL + 0 is undefined in C */
+    static const uint8_t none[1];
+    return c->data != NULL ? c->data + e->data_off : none;
 }
 
 bool cap_grow(void **p, size_t *cap, size_t n, size_t more, size_t size)

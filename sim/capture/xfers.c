@@ -68,7 +68,10 @@ static struct cap_xfer xfer_of(const struct cap_event *s, const struct cap_event
         .urb = s->urb, .bus = s->bus, .dev = s->dev, .ep = s->ep, .xfer = s->xfer,
         .has_setup = s->has_setup, .requested = s->length,
         .actual = c->kind == 'C' ? c->length : 0, .status = c->status,
-        .submit_ns = s->t_ns, .end_ns = c->t_ns, .data_len = d->data_len,
+        /* a capture's clock may step back (pcapng interfaces interleaved, a
+         * hostile file): a transfer never ends before it began */
+        .submit_ns = s->t_ns, .end_ns = c->t_ns > s->t_ns ? c->t_ns : s->t_ns,
+        .data_len = d->data_len,
         .data_off = d->data_off, .where = c->where};
 }
 
@@ -128,7 +131,9 @@ void cap_xfers_free(struct cap_xfers *x)
 const uint8_t *cap_xfer_data(const struct cap_capture *c, const struct cap_xfer *t)
 {
     ASSERT(t->data_off + t->data_len <= c->data_len);
-    return c->data + t->data_off;
+    /* a capture that kept no byte has no arena: NULL + 0 is undefined in C */
+    static const uint8_t none[1];
+    return c->data != NULL ? c->data + t->data_off : none;
 }
 
 /* ---- Bulk-Only Transport ------------------------------------------------------------------- */
@@ -228,7 +233,7 @@ static void end_cmd(struct cap_scsi *out, struct bot_dev *b, const struct cap_xf
     struct cap_scsi_cmd *k = &out->c[b->cmd];
     uint8_t st = d[USB_BOT_CSW_STATUS];
     k->residue = le32(d + USB_BOT_CSW_DATA_RESIDUE);
-    k->end_ns = t->end_ns;
+    k->end_ns = t->end_ns > k->start_ns ? t->end_ns : k->start_ns;
     if (le32(d + USB_BOT_CSW_TAG) != k->tag || k->residue > k->len)
         k->status = "bad_csw";
     else if (st == USB_BOT_CSW_STATUS_PHASE_ERROR)

@@ -10,9 +10,10 @@
  * `FILE: byte N: what` in a binary capture; exit 2) and no run of this
  * command is written. The format comes from the content, never the name:
  * pcap (either byte order, micro- or nanoseconds) and pcapng by their
- * magic numbers, usbmon text by its lines. Each capture is one run: scenario = the file's base name,
- * scenario_file = the file, policy `capture`, result `pass`; its time
- * starts at its first event; a capture of several buses keeps them apart
+ * magic numbers, usbmon text by its lines. Each capture is one run:
+ * scenario = the file's base name, scenario_file = the file, policy
+ * `capture`, result `pass`; its time starts at its earliest event (a span
+ * of at most 106 days); a capture of several buses keeps them apart
  * (`usb_xfer.device` is `busN`, `bus` the number).
  */
 #include <errno.h>
@@ -120,6 +121,32 @@ static bool slurp(const char *path, char **out, size_t *len)
     return true;
 }
 
+/* The capture's time starts at its earliest event (a clock may step back,
+ * so not always the first) and must fit the trace's picosecond clock. */
+#define IMPORT_SPAN_NS_MAX ((uint64_t)INT64_MAX / 1000u)
+
+static uint64_t t0_of(const struct cap_capture *c)
+{
+    uint64_t t0 = c->n > 0 ? c->ev[0].t_ns : 0;
+    for (size_t i = 1; i < c->n; i++)
+        t0 = c->ev[i].t_ns < t0 ? c->ev[i].t_ns : t0;
+    return t0;
+}
+
+static bool span_fits(struct import_one *im)
+{
+    uint64_t t0 = t0_of(&im->cap);
+    for (size_t i = 0; i < im->cap.n; i++) {
+        if (im->cap.ev[i].t_ns - t0 > IMPORT_SPAN_NS_MAX) {
+            fprintf(stderr, "iosim import: %s: its events span more than %" PRIu64
+                            " days, past what a trace's picosecond clock holds\n",
+                    im->path, IMPORT_SPAN_NS_MAX / 86400000000000u);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Reads and decodes one capture; false after saying why on stderr. */
 static bool decode(struct import_one *im)
 {
@@ -139,6 +166,8 @@ static bool decode(struct import_one *im)
                     err.msg);
         return false;
     }
+    if (e == IOSIM_OK && !span_fits(im))
+        return false;
     if (e == IOSIM_OK)
         e = cap_xfers_build(&im->cap, &im->xf);
     if (e == IOSIM_OK)
@@ -197,7 +226,7 @@ static int64_t write_run(struct sim_trace_db *db, const struct import_one *im, c
         return -1;
     }
     static char names[64][16];
-    uint64_t t0 = im->cap.n > 0 ? im->cap.ev[0].t_ns : 0, end = t0;
+    uint64_t t0 = t0_of(&im->cap), end = t0;
     for (size_t i = 0, k = 0; i < im->xf.n || k < im->sc.n;) {
         /* both lists are in end order: merge them so rows are in time order */
         bool x = k == im->sc.n || (i < im->xf.n && im->xf.t[i].end_ns <= im->sc.c[k].end_ns);

@@ -350,6 +350,19 @@ check "... and says what it made" \
     grep -qx "import: $work/cap.pcap: run 1, 2 events, 1 transfers, 0 SCSI commands (0 completions without their submission, 0 submissions unfinished)" "$work/out"
 check "... its transfer a usb_xfer row of bus 2, device 5, with its data" \
     [ "$(sqlite3 "$work/imp3.db" "SELECT device, bus, devnum, ep, dir, actual, status, data FROM usb_xfer")" = "bus2|2|5|1|in|4|0|01 02 03 04" ]
+cp "$work/cap.pcap" "$work/back.pcap"   # the completion's clock 1 s behind its submission's
+printf '\x00' | dd of="$work/back.pcap" bs=1 seek=88 conv=notrunc status=none
+check "import of a capture whose clock steps back exits 0" \
+    [ "$(status_of "$iosim" import "$work/back.pcap" --trace "$work/imp6.db")" = 0 ]
+check "... its time starts at the earliest event, and the transfer ends when it began" \
+    [ "$(sqlite3 "$work/imp6.db" "SELECT submit_ps, t_ps FROM usb_xfer")" = "999750000000|999750000000" ]
+cp "$work/cap.pcap" "$work/span.pcap"   # the completion 136 years later
+printf '\xff\xff\xff\xff' | dd of="$work/span.pcap" bs=1 seek=88 conv=notrunc status=none
+check "import of a capture spanning 136 years exits 2" \
+    [ "$(status_of "$iosim" import "$work/span.pcap" --trace "$work/imp7.db")" = 2 ]
+check "... saying why" \
+    grep -qx "iosim import: $work/span.pcap: its events span more than 106 days, past what a trace's picosecond clock holds" "$work/err"
+check "... and writing nothing" [ ! -e "$work/imp7.db" ]
 head -c 120 "$work/cap.pcap" > "$work/cut.pcap"
 check "import of a cut pcap exits 2" \
     [ "$(status_of "$iosim" import "$work/cut.pcap" --trace "$work/imp5.db")" = 2 ]

@@ -62,6 +62,22 @@ Test(xfers, pairing_by_tag_and_pipe, .fini = fini)
     cr_expect_eq(i2->where, 9);
 }
 
+/* Found by the libFuzzer target (tests/libfuzzer/regressions): a capture
+ * that kept no byte has no data arena, and its transfers' data pointers
+ * were NULL + 0, undefined in C. And a clock that steps back: a transfer
+ * never ends before it began. */
+Test(xfers, no_data_kept_and_a_clock_stepping_back, .fini = fini)
+{
+    load("1 200 S Ci:1:004:0 s 80 06 0100 0000 0012 18 <\n"
+         "1 150 C Ci:1:004:0 0 0\n");
+    cr_assert_eq(cap.data_len, 0);
+    cr_assert_eq(xf.n, 1);
+    cr_expect_not_null(cap_xfer_data(&cap, &xf.t[0]));
+    cr_expect_not_null(cap_data(&cap, &cap.ev[0]));
+    cr_expect_eq(xf.t[0].submit_ns, 200000);
+    cr_expect_eq(xf.t[0].end_ns, 200000, "ended before it began: clamped to its submission");
+}
+
 /* One BOT command as usbmon lines: CBW, optional data, CSW. */
 struct bot_line_args {
     unsigned tag, lun, len, lba, blocks, data_status, csw_tag, residue, csw_status;
