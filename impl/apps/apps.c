@@ -105,7 +105,7 @@ static const char *const ramdisk_keys[] = {"scheme", "luns", "blocks", "block_si
 static const char *const fio_keys[] = {"disk", "lun", "name", "wait", "window", "errors_ok",
                                        "prefilled", "rw", "bs", "size", "offset", "iodepth",
                                        "rwmixread", "fsync", "number_ios", "verify", "randseed",
-                                       NULL};
+                                       "iolog", NULL};
 static const char *const diskprobe_keys[] = {"disk", "lun", "wait", NULL};
 static const char *const usbzero_keys[] = {"usb", "bytes", "len", "depth", "check", "out",
                                            "gone_ok", "errors", "reset", "probe", NULL};

@@ -10,7 +10,8 @@
  * fatal), prefilled (0; 1: with verify, the region was written by an
  * earlier job, so a block of zeros is a failure), and fio's keys: rw, bs,
  * size, offset, iodepth (up to 64 here: what disk: takes at once),
- * rwmixread, fsync, number_ios, verify, randseed - as text or numbers.
+ * rwmixread, fsync, number_ios, verify, randseed, iolog - as text or
+ * numbers. An iolog's I/O waits its think time after the one before.
  *
  * It keeps iodepth I/Os in flight, each buffer a guarded slice of a buffer
  * pool (at most 4 MiB, the largest window, so fewer are in flight when
@@ -73,7 +74,7 @@ struct fio {
     struct fio_verify v;
     struct fio_gen g;
     struct fio_io next;                   /* generated, not yet submitted */
-    bool has_next;
+    bool has_next, thought;               /* thought: next's think time is spent */
     struct fio_req req[DISK_CLIENT_SLOTS];
     uint32_t inflight;
     struct fio_stat st[FIO_DIRS];
@@ -127,7 +128,7 @@ bool app_fio_check(const struct app_args *a, struct app_arg_problem *p)
     const char *why = NULL;
     if (job_of_args(a, &j, &bad, &why))
         return true;
-    *p = (struct app_arg_problem){.arg = bad};
+    *p = (struct app_arg_problem){.arg = bad, .line = j.iolog_line, .col = j.iolog_col};
     struct strbuf sb;
     strbuf_init(&sb, p->msg, sizeof p->msg);
     strbuf_put(&sb, why);
@@ -196,6 +197,11 @@ static bool submit_more(struct fio *f)
         struct fio_req *r = free_req(f);
         if (!may_start(f, &f->next) || r == NULL)
             break;
+        if (f->next.think_ns != 0 && !f->thought) {
+            /* an iolog's host waited this long after the I/O before (iodepth 1) */
+            port_sleep_ns(f->next.think_ns);
+            f->thought = true;
+        }
         r->io = f->next;
         if (!prepare(f, r))
             break; /* the pool is out of room: what is in flight frees some */
@@ -209,6 +215,7 @@ static bool submit_more(struct fio *f)
             return false;
         r->busy = true;
         f->has_next = false;
+        f->thought = false;
         f->inflight++;
         pushed = true;
     }
@@ -341,14 +348,15 @@ static void report(const struct fio *f)
 /* Buffers: a pool over the server's window, or over our own DMA memory. */
 static enum iosim_err pool_up(struct fio *f, bool window)
 {
-    uint64_t want = (uint64_t)f->depth * f->j.bs;
+    uint32_t len = fio_job_max_len(&f->j);
+    uint64_t want = (uint64_t)f->depth * len;
     uint64_t bytes = want < DISK_SCHEME_WINDOW_MAX ? want : DISK_SCHEME_WINDOW_MAX;
-    bytes = bytes / f->j.bs * f->j.bs; /* whole buffers; bs <= 1 MiB, so at least one */
+    bytes = bytes / len * len; /* whole buffers; at most 1 MiB each, so at least one */
     struct bufpool_opts o;
     bufpool_opts_default(&o);
     o.align_min = o.align_max = FIO_BS_MIN;
     o.size_min = FIO_BS_MIN;
-    o.size_max = f->j.bs;
+    o.size_max = len;
     o.slices_max = 2 * DISK_CLIENT_SLOTS;
     o.chunks_max = 1;
     o.name = "fio";
@@ -399,8 +407,9 @@ static enum iosim_err set_up(struct fio *f, void *args)
     if (e != IOSIM_OK)
         return e;
     if (fio_job_check(&f->j, f->info.blocks * f->info.block_bytes, &why) != IOSIM_OK ||
-        f->info.block_bytes == 0 || f->j.bs % f->info.block_bytes != 0 ||
-        f->j.offset % f->info.block_bytes != 0)
+        f->info.block_bytes == 0 ||
+        (f->j.iolog == NULL && (f->j.bs % f->info.block_bytes != 0 ||
+                                f->j.offset % f->info.block_bytes != 0)))
         return IOSIM_EINVAL;
     for (uint32_t d = 0; d < FIO_DIRS; d++)
         lat_hist_init(&f->st[d].lat);

@@ -97,10 +97,149 @@ static bool store(struct fio_job *j, const struct key_def *k, const char *value)
     return true;
 }
 
+/* ---- iolog ------------------------------------------------------------------------------ */
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* One field of an iolog line: [*at, end of the token); false if none. */
+static bool iolog_token(const char *t, size_t *at, size_t end, size_t *len)
+{
+    while (*at < end && blank(t[*at]))
+        (*at)++;
+    size_t b = *at;
+    while (*at < end && !blank(t[*at]) && t[*at] != '#')
+        (*at)++;
+    *len = *at - b;
+    return *len > 0;
+}
+
+/* Why an entry may not be: NULL when it may. */
+static const char *iolog_refusal(const struct fio_io *io)
+{
+    if (io->offset % FIO_BS_MIN != 0 || io->len % FIO_BS_MIN != 0)
+        return "iolog: offset and length are multiples of 512";
+    if (io->op == FIO_OP_FLUSH && (io->offset != 0 || io->len != 0))
+        return "iolog: a flush is `f 0 0 THINK`";
+    if (io->op != FIO_OP_FLUSH && (io->len == 0 || io->len > FIO_BS_MAX))
+        return "iolog: a read or write is 512 bytes to 1m";
+    if (io->offset > UINT64_MAX - io->len)
+        return "iolog: offset + length past 2^64";
+    return NULL;
+}
+
+/* One line's entry, [b, end) of t: false with *why and *col (1-based). */
+static bool iolog_parse_line(const char *t, size_t b, size_t end, struct fio_io *io,
+                             const char **why, uint32_t *col)
+{
+    static const uint64_t max[3] = {UINT64_MAX, UINT32_MAX, FIO_THINK_NS_MAX};
+    static const char *const whys[3] = {"iolog: the offset, a number of bytes",
+                                        "iolog: the length, a number of bytes",
+                                        "iolog: the think time, nanoseconds up to an hour"};
+    size_t at = b, n;
+    (void)iolog_token(t, &at, end, &n);
+    char op = t[at - n];
+    if (n != 1 || (op != 'r' && op != 'w' && op != 'f')) {
+        *col = (uint32_t)(at - n - b + 1);
+        *why = "iolog: each line is `r|w|f OFFSET LEN THINK`";
+        return false;
+    }
+    uint64_t v[3];
+    for (int k = 0; k < 3; k++) {
+        bool got = iolog_token(t, &at, end, &n);
+        if (!got || !num_parse_u64(t + at - n, n, max[k], &v[k])) {
+            *col = (uint32_t)(at - n - b + 1);
+            *why = whys[k];
+            return false;
+        }
+    }
+    *io = (struct fio_io){.op = op == 'r' ? FIO_OP_READ : op == 'w' ? FIO_OP_WRITE : FIO_OP_FLUSH,
+                          .offset = v[0], .len = (uint32_t)v[1], .think_ns = v[2]};
+    bool more = iolog_token(t, &at, end, &n);
+    *why = more ? "iolog: more than four fields on a line" : iolog_refusal(io);
+    *col = (uint32_t)(more ? at - n - b + 1 : 1);
+    return *why == NULL;
+}
+
+/* The entry at or after *pos (skipping blank and comment lines), with
+ * *pos moved past it and *line counting lines: 1 an entry, 0 the end, -1
+ * an error (*why, *col). */
+static int iolog_next(const char *t, size_t *pos, uint32_t *line, struct fio_io *io,
+                      const char **why, uint32_t *col)
+{
+    for (; t[*pos] != '\0'; (*line)++) {
+        size_t b = *pos, end = b;
+        while (t[end] != '\0' && t[end] != '\n')
+            end++;
+        *pos = t[end] == '\n' ? end + 1 : end;
+        size_t first = b;
+        while (first < end && blank(t[first]))
+            first++;
+        if (first == end || t[first] == '#')
+            continue;
+        return iolog_parse_line(t, b, end, io, why, col) ? 1 : -1;
+    }
+    return 0;
+}
+
+/* The whole log: counts and sizes it, or says where it is wrong. */
+static bool iolog_set(struct fio_job *j, const char *text, const char **why)
+{
+    size_t pos = 0;
+    uint32_t line = 1, col = 0;
+    struct fio_io io;
+    uint64_t ios = 0;
+    uint32_t max_len = 0;
+    int got;
+    while ((got = iolog_next(text, &pos, &line, &io, why, &col)) == 1) {
+        ios++;
+        max_len = io.len > max_len ? io.len : max_len;
+        line++;
+    }
+    if (got < 0) {
+        j->iolog_line = line;
+        j->iolog_col = col;
+        return false;
+    }
+    j->iolog = text;
+    j->iolog_ios = ios;
+    j->iolog_max_len = max_len;
+    return true;
+}
+
+uint32_t fio_job_max_len(const struct fio_job *j)
+{
+    ASSERT(j != NULL);
+    if (j->iolog == NULL)
+        return j->bs;
+    return j->iolog_max_len > FIO_BS_MIN ? j->iolog_max_len : FIO_BS_MIN;
+}
+
+/* With an iolog: what fio_job_check asks of the job. */
+static const char *iolog_check(const struct fio_job *j, uint64_t disk_bytes)
+{
+    if (j->iodepth != 1)
+        return "iodepth: an iolog runs one I/O at a time (1)";
+    if (j->verify)
+        return "verify: not with an iolog";
+    size_t pos = 0;
+    uint32_t line = 1, col;
+    struct fio_io io;
+    const char *why = NULL;
+    while (iolog_next(j->iolog, &pos, &line, &io, &why, &col) == 1)
+        if (io.offset > disk_bytes || io.len > disk_bytes - io.offset)
+            return "iolog: an I/O past the end of the disk";
+    return NULL;
+}
+
 enum iosim_err fio_job_set(struct fio_job *j, const char *key, const char *value,
                            const char **why)
 {
     ASSERT(j != NULL && key != NULL && value != NULL && why != NULL);
+    if (strcmp(key, "iolog") == 0)
+        return iolog_set(j, value, why) ? IOSIM_OK : IOSIM_EINVAL;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const struct key_def *k = &keys[i];
         if (strcmp(key, k->key) != 0)
@@ -110,7 +249,7 @@ enum iosim_err fio_job_set(struct fio_job *j, const char *key, const char *value
         return ok ? IOSIM_OK : IOSIM_EINVAL;
     }
     *why = "not a job key (rw, bs, size, offset, iodepth, rwmixread, fsync, number_ios, "
-           "verify, randseed)";
+           "verify, randseed, iolog)";
     return IOSIM_EINVAL;
 }
 
@@ -118,7 +257,9 @@ enum iosim_err fio_job_check(const struct fio_job *j, uint64_t disk_bytes, const
 {
     ASSERT(j != NULL && why != NULL);
     *why = NULL;
-    if (j->bs < FIO_BS_MIN || j->bs > FIO_BS_MAX || j->bs % FIO_BS_MIN != 0)
+    if (j->iolog != NULL)
+        *why = iolog_check(j, disk_bytes);
+    else if (j->bs < FIO_BS_MIN || j->bs > FIO_BS_MAX || j->bs % FIO_BS_MIN != 0)
         *why = "bs: a multiple of 512 up to 1m";
     else if (j->size == 0 || j->size % j->bs != 0)
         *why = "size: a non-zero multiple of bs";
@@ -186,9 +327,22 @@ static enum fio_op next_op(struct fio_gen *g)
     return mix64(&g->mix) % 100u < g->j.rwmixread ? FIO_OP_READ : FIO_OP_WRITE;
 }
 
+/* The iolog's next entry (checked by fio_job_set, so it parses). */
+static bool iolog_gen_next(struct fio_gen *g, struct fio_io *io)
+{
+    uint32_t line = 0, col = 0;
+    const char *why = NULL;
+    int got = iolog_next(g->j.iolog, &g->log_pos, &line, io, &why, &col);
+    ASSERT(got >= 0 && "the log was checked when it was set");
+    g->issued += got == 1;
+    return got == 1;
+}
+
 bool fio_gen_next(struct fio_gen *g, struct fio_io *io)
 {
     ASSERT(g != NULL && io != NULL);
+    if (g->j.iolog != NULL)
+        return iolog_gen_next(g, io);
     bool done = g->issued == g->j.number_ios;
     if (g->flush_due || (done && g->j.fsync != 0 && g->since_flush != 0)) {
         g->flush_due = false;

@@ -12,6 +12,16 @@
  *     verify    1: every written block carries its offset, a generation and
  *               a checksum, and every block read is checked
  *     randseed  the seed of the offsets and the mix (fio's randseed)
+ *     iolog     the I/Os themselves instead of a pattern (fio's read_iolog,
+ *               as text): one a line, `r|w|f OFFSET LEN THINK` - read,
+ *               write or flush, bytes (multiples of 512; a read or write
+ *               512 to 1m, a flush 0 0), and the nanoseconds to wait after
+ *               the I/O before it completed (at most an hour); blank lines
+ *               and `#` comments skipped. What `iosim replay-capture` writes
+ *               from a real host's commands. With an iolog, rw, bs, size,
+ *               offset, rwmixread, fsync and number_ios are not used;
+ *               iodepth must be 1 (a host's Bulk-Only Transport runs one
+ *               command at a time) and verify 0.
  *
  * The sequence is deterministic for a job: sequential jobs walk the region
  * and wrap; random ones visit every block once a pass in an order a
@@ -48,6 +58,10 @@ struct fio_job {
     uint32_t bs, iodepth, rwmixread, fsync;
     uint64_t size, offset, number_ios, randseed;
     bool verify;
+    const char *iolog;                  /* borrowed, NUL-terminated; NULL: none */
+    uint64_t iolog_ios;                 /* its I/Os */
+    uint32_t iolog_max_len;             /* its longest read or write */
+    uint32_t iolog_line, iolog_col;     /* where fio_job_set found it wrong */
 };
 
 enum fio_op { FIO_OP_READ, FIO_OP_WRITE, FIO_OP_FLUSH };
@@ -56,7 +70,10 @@ struct fio_io {
     enum fio_op op;
     uint64_t offset;                    /* bytes; 0 for a flush */
     uint32_t len;                       /* bytes; 0 for a flush */
+    uint64_t think_ns;                  /* an iolog's wait before it; 0 otherwise */
 };
+
+#define FIO_THINK_NS_MAX 3600000000000ull /* an hour */
 
 struct fio_gen {
     struct fio_job j;
@@ -67,14 +84,19 @@ struct fio_gen {
     uint64_t mix;                       /* the mix generator's state */
     uint32_t since_flush;               /* writes since the last flush */
     bool flush_due;
+    size_t log_pos;                     /* an iolog's next line */
 };
 
 void fio_job_defaults(struct fio_job *j);
-/* One key from its text; EINVAL with *why (a static sentence). */
+/* One key from its text; EINVAL with *why (a static sentence) and, for an
+ * iolog, its line and column in j->iolog_line / iolog_col. The iolog's
+ * text is borrowed: it must outlive the job and its generator. */
 enum iosim_err fio_job_set(struct fio_job *j, const char *key, const char *value,
                            const char **why);
-/* The whole job against a disk of `disk_bytes`: EINVAL with *why. */
+/* The whole job against a disk of `disk_bytes`: EINVAL with *why. The
+ * buffers it needs are fio_job_max_len bytes at most. */
 enum iosim_err fio_job_check(const struct fio_job *j, uint64_t disk_bytes, const char **why);
+uint32_t fio_job_max_len(const struct fio_job *j);
 /* "4k", "1m", "512", "0x1000": bytes, or false. */
 bool fio_size_parse(const char *text, uint64_t *out);
 

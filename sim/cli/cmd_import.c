@@ -16,7 +16,6 @@
  * of at most 106 days); a capture of several buses keeps them apart
  * (`usb_xfer.device` is `busN`, `bus` the number).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,24 +24,16 @@
 #include "impl/port/spec/scsi.h"
 #include "sim/capture/capture.h"
 #include "sim/capture/xfers.h"
+#include "sim/cli/capture_in.h"
 #include "sim/cli/cli.h"
 #include "sim/trace/trace.h"
 
 #define IMPORT_FILES_MAX 256u
-#define IMPORT_BYTES_MAX (1ull << 32)   /* a capture larger than 4 GiB: refused */
 
 struct import_args {
     const char *files[IMPORT_FILES_MAX];
     size_t nfiles;
     const char *trace;
-};
-
-/* One file, read and decoded. */
-struct import_one {
-    const char *path;
-    struct cap_capture cap;
-    struct cap_xfers xf;
-    struct cap_scsi sc;
 };
 
 static bool add_file(const struct cli_opt *o, const char *text)
@@ -85,105 +76,13 @@ static int parse_import_args(int argc, char **argv, struct import_args *a)
     return st;
 }
 
-/* The whole file into a malloc'd buffer; false with a message. */
-static bool slurp(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "iosim import: %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || ferror(f))
-            break;
-        char *b = cap >= IMPORT_BYTES_MAX ? NULL : realloc(buf, cap * 2);
-        if (b == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    bool ok = buf != NULL && !ferror(f);
-    fclose(f);
-    if (!ok) {
-        fprintf(stderr, "iosim import: %s: %s\n", path,
-                buf == NULL ? "too large to read (4 GiB at most)" : "read error");
-        free(buf);
-        return false;
-    }
-    *out = buf;
-    *len = n;
-    return true;
-}
-
-/* The capture's time starts at its earliest event (a clock may step back,
- * so not always the first) and must fit the trace's picosecond clock. */
-#define IMPORT_SPAN_NS_MAX ((uint64_t)INT64_MAX / 1000u)
-
-static uint64_t t0_of(const struct cap_capture *c)
-{
-    uint64_t t0 = c->n > 0 ? c->ev[0].t_ns : 0;
-    for (size_t i = 1; i < c->n; i++)
-        t0 = c->ev[i].t_ns < t0 ? c->ev[i].t_ns : t0;
-    return t0;
-}
-
-static bool span_fits(struct import_one *im)
-{
-    uint64_t t0 = t0_of(&im->cap);
-    for (size_t i = 0; i < im->cap.n; i++) {
-        if (im->cap.ev[i].t_ns - t0 > IMPORT_SPAN_NS_MAX) {
-            fprintf(stderr, "iosim import: %s: its events span more than %" PRIu64
-                            " days, past what a trace's picosecond clock holds\n",
-                    im->path, IMPORT_SPAN_NS_MAX / 86400000000000u);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Reads and decodes one capture; false after saying why on stderr. */
-static bool decode(struct import_one *im)
-{
-    char *text;
-    size_t len;
-    if (!slurp(im->path, &text, &len))
-        return false;
-    struct cap_error err;
-    bool binary = cap_detect(text, len) != CAP_FORMAT_USBMON_TEXT;
-    enum iosim_err e = cap_parse(text, len, &im->cap, &err);
-    free(text);
-    if (e == IOSIM_EPARSE) {
-        if (binary)
-            fprintf(stderr, "%s: byte %" PRIu64 ": %s\n", im->path, err.offset, err.msg);
-        else
-            fprintf(stderr, "%s:%" PRIu64 ":%" PRIu64 ": %s\n", im->path, err.line, err.col,
-                    err.msg);
-        return false;
-    }
-    if (e == IOSIM_OK && !span_fits(im))
-        return false;
-    if (e == IOSIM_OK)
-        e = cap_xfers_build(&im->cap, &im->xf);
-    if (e == IOSIM_OK)
-        e = cap_scsi_build(&im->cap, &im->xf, &im->sc);
-    if (e != IOSIM_OK)
-        fprintf(stderr, "iosim import: %s: %s\n", im->path, iosim_err_text(e));
-    return e == IOSIM_OK;
-}
-
 static sim_time_ps ps_of(uint64_t ns, uint64_t t0_ns)
 {
     return (sim_time_ps)(ns - t0_ns) * 1000u;
 }
 
 /* The usb_xfer row of one transfer (the table the xHCI family registers). */
-static void xfer_row(struct sim_trace *tr, uint32_t table, const struct import_one *im,
+static void xfer_row(struct sim_trace *tr, uint32_t table, const struct cli_capture *im,
                      const struct cap_xfer *t, uint64_t t0, char (*names)[16])
 {
     static const char *const kinds[] = {"isoch", "interrupt", "control", "bulk"};
@@ -207,7 +106,7 @@ static void xfer_row(struct sim_trace *tr, uint32_t table, const struct import_o
 }
 
 /* Writes one decoded capture as a run; its id, or -1 after saying why. */
-static int64_t write_run(struct sim_trace_db *db, const struct import_one *im, const char *command)
+static int64_t write_run(struct sim_trace_db *db, const struct cli_capture *im, const char *command)
 {
     uint32_t usb_xfer;
     if (!sim_trace_table_find("usb_xfer", &usb_xfer)) {
@@ -226,7 +125,7 @@ static int64_t write_run(struct sim_trace_db *db, const struct import_one *im, c
         return -1;
     }
     static char names[64][16];
-    uint64_t t0 = t0_of(&im->cap), end = t0;
+    uint64_t t0 = cli_capture_t0(&im->cap), end = t0;
     for (size_t i = 0, k = 0; i < im->xf.n || k < im->sc.n;) {
         /* both lists are in end order: merge them so rows are in time order */
         bool x = k == im->sc.n || (i < im->xf.n && im->xf.t[i].end_ns <= im->sc.c[k].end_ns);
@@ -259,7 +158,7 @@ int cli_import(int argc, char **argv)
     int st = parse_import_args(argc, argv, &a);
     if (st != CLI_OPTS_GO_ON)
         return st;
-    struct import_one *im = calloc(a.nfiles, sizeof *im);
+    struct cli_capture *im = calloc(a.nfiles, sizeof *im);
     if (im == NULL) {
         fprintf(stderr, "iosim import: out of memory\n");
         return CLI_EXIT_USAGE;
@@ -267,7 +166,7 @@ int cli_import(int argc, char **argv)
     bool ok = true;
     for (size_t i = 0; i < a.nfiles && ok; i++) {
         im[i].path = a.files[i];
-        ok = decode(&im[i]);
+        ok = cli_capture_decode(&im[i], "iosim import");
     }
     struct sim_trace_db *db = NULL;
     char msg[256];
@@ -288,11 +187,8 @@ int cli_import(int argc, char **argv)
     }
     if (db != NULL)
         sim_trace_db_close(db);
-    for (size_t i = 0; i < a.nfiles; i++) {
-        cap_scsi_free(&im[i].sc);
-        cap_xfers_free(&im[i].xf);
-        cap_free(&im[i].cap);
-    }
+    for (size_t i = 0; i < a.nfiles; i++)
+        cli_capture_free(&im[i]);
     free(im);
     return ok ? CLI_EXIT_PASS : CLI_EXIT_USAGE;
 }

@@ -41,7 +41,7 @@
 #define SIM_POLICY_TEXT_MAX 16u
 
 #define SIM_APP_STR_MAX 48u     /* an argument key */
-#define SIM_APP_TEXT_MAX 4096u  /* a string argument (pcid's driver table is one) */
+#define SIM_APP_TEXT_MAX (4u << 20) /* a string argument (pcid's driver table, an fio iolog) */
 
 struct sim_scn_process {
     char name[SIM_NAME_MAX];

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay shrink report merge pcid import; do
+for c in "" run suite fuzz replay shrink report merge pcid import replay-capture; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -370,6 +370,37 @@ check "... naming the file and the byte" \
     grep -qx "$work/cut.pcap: byte 96: pcap record at byte 88: captured length 52 runs past the end of the file (16 bytes left)" "$work/err"
 mistake import "give the database to write: --trace FILE.db" "$cap"
 mistake import "no capture given" --trace "$work/imp4.db"
+
+# ---- replay-capture -------------------------------------------------------------------
+seedcap=$src/tests/libfuzzer/corpus/pcap/le-us-220.pcap
+check "replay-capture of a capture with reads and writes exits 0" \
+    [ "$(status_of "$iosim" replay-capture "$seedcap" --scenario "$work/rc.yaml")" = 0 ]
+check "... and says what it made" \
+    grep -qx "replay-capture: $seedcap: bus 1 device 4: 2 requests replayed, 3 other commands left to usbscsid -> $work/rc.yaml" "$work/out"
+check "... a scenario that runs and passes" \
+    [ "$(status_of "$iosim" run "$work/rc.yaml" --trace "$work/rc.db")" = 0 ]
+check "... asking the simulated disk what the host asked: offsets, sizes, in order" \
+    [ "$(sqlite3 "$work/rc.db" "SELECT group_concat(op || ' ' || offset || ' ' || len, ', ') FROM fio_io")" = "read 4096 1024, write 4608 512" ]
+check "... which usbscsid sends as the capture's commands" \
+    [ "$(sqlite3 "$work/rc.db" "SELECT group_concat(op || '/' || lba || '/' || blocks, ' ') FROM scsi_cmd WHERE op IN ('read_10', 'write_10')")" = "read_10/8/2 write_10/9/1" ]
+check "... the write waiting the host's think time (55 us) after the read" \
+    [ "$(sqlite3 "$work/rc.db" "SELECT (w.submit_ps - r.submit_ps - r.lat_ns * 1000) / 1000000 FROM fio_io r, fio_io w WHERE r.op = 'read' AND w.op = 'write'")" -ge 55 ]
+check "replay-capture --speed super --profile usb3-flash: the device as asked" \
+    [ "$(status_of "$iosim" replay-capture "$seedcap" --scenario "$work/rc2.yaml" --speed super --profile usb3-flash)" = 0 ]
+check "... on a SuperSpeed port with that profile" \
+    grep -q 'port: 1, speed: super, blocks: 65536, block_size: 512, profile: "usb3-flash"}' "$work/rc2.yaml"
+check "replay-capture of a capture without SCSI exits 2" \
+    [ "$(status_of "$iosim" replay-capture "$work/cap.pcap" --scenario "$work/rc3.yaml")" = 2 ]
+check "... saying so, and writing nothing" \
+    sh -c "grep -qx 'iosim replay-capture: $work/cap.pcap: no SCSI command in the capture' '$work/err' && [ ! -e '$work/rc3.yaml' ] && [ ! -e '$work/rc3.yaml.tmp' ]"
+check "replay-capture of another device than the capture's exits 2" \
+    [ "$(status_of "$iosim" replay-capture "$seedcap" --device 1:5 --scenario "$work/rc3.yaml")" = 2 ]
+check "replay-capture of a malformed capture exits 2, naming the place" \
+    sh -c "[ \"\$('$iosim' replay-capture '$work/bad.txt' --scenario '$work/rc3.yaml' 2>&1 >/dev/null; echo \$?)\" = '$work/bad.txt:2:24: data: want hex digits
+2' ] && [ ! -e '$work/rc3.yaml' ]"
+mistake replay-capture "give the scenario to write: --scenario OUT.yaml" "$seedcap"
+mistake replay-capture "--speed wants full, high or super" "$seedcap" --scenario "$work/x.yaml" --speed ludicrous
+mistake replay-capture "--device wants BUS:DEV (bus 0..65535, device 0..127)" "$seedcap" --scenario "$work/x.yaml" --device 1-4
 
 # ---- replay ---------------------------------------------------------------------------
 rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")

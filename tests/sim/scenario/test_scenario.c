@@ -349,18 +349,20 @@ Test(scenario, missing_file_is_reported_by_path)
     cr_expect(strstr(err.msg, "/nonexistent/x.yaml") != NULL, "%s", err.msg);
 }
 
-/* String arguments are long enough for a driver table, and no longer. */
-Test(scenario, string_arguments_hold_up_to_4095_bytes)
+/* String arguments are long enough for a driver table or a replayed
+ * capture's iolog, and no longer. */
+Test(scenario, string_arguments_hold_up_to_4_mib_less_one)
 {
-    static char text[16384];
-    static char table[8192];
+    size_t cap = SIM_APP_TEXT_MAX + 512;
+    char *text = malloc(cap), *log = malloc(SIM_APP_TEXT_MAX + 1);
+    cr_assert(text != NULL && log != NULL);
     for (size_t len = SIM_APP_TEXT_MAX - 1; len <= SIM_APP_TEXT_MAX; len++) {
-        memset(table, 'x', len);
-        table[0] = '#'; /* a driver table that is one comment */
-        table[len] = '\0';
-        snprintf(text, sizeof text,
+        memset(log, 'x', len);
+        log[0] = '#'; /* an iolog that is one comment */
+        log[len] = '\0';
+        snprintf(text, cap,
                  "scenario: t\nmachine: {cpus: 1, memory: 16MiB, kernel: true}\nprocesses:\n"
-                 "  - name: pcid\n    run: pcid\n    args:\n      drivers: \"%s\"\n", table);
+                 "  - name: fio\n    run: fio\n    args:\n      iolog: \"%s\"\n", log);
         struct sim_scenario *s = NULL;
         struct yml_error err = {{0}};
         enum iosim_err e = sim_scenario_load_string("t.yaml", text, strlen(text), &s, &err);
@@ -368,10 +370,12 @@ Test(scenario, string_arguments_hold_up_to_4095_bytes)
             cr_expect_eq(e, IOSIM_OK, "%zu bytes: %s", len, err.msg);
             cr_expect_eq(strlen(s->procs[0].args.str[0]), len);
         } else {
-            cr_expect_str_eq(err.msg, "t.yaml:7:16: argument longer than 4095 characters");
+            cr_expect_str_eq(err.msg, "t.yaml:7:14: argument longer than 4194303 characters");
         }
         sim_scenario_free(s);
     }
+    free(log);
+    free(text);
 }
 
 /* `type: pci_dump`: each refusal, with the function it is about. */
