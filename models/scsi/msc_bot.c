@@ -15,6 +15,7 @@
 #include "impl/port/check.h"
 #include "impl/port/spec/scsi.h"
 #include "impl/port/spec/usb_bot.h"
+#include "models/scsi/scsi_cache.h"
 
 enum phase { PH_CBW, PH_DATA_IN, PH_DATA_OUT, PH_CSW, PH_DEAD };
 
@@ -49,6 +50,7 @@ struct msc_bot {
     uint32_t consumed;                  /* OUT: bytes the medium took of `done` */
     sim_time_ps t_consumed;             /* ... by this time (the rest of the time is owed) */
     uint64_t head[MSC_BOT_LUNS_MAX];    /* where each unit's last access ended */
+    struct scsi_cache cache[MSC_BOT_LUNS_MAX]; /* each unit's read cache (the profile's) */
     uint8_t wait_ep;                    /* NAKed, owed a ready; 0: none */
     struct msc_fault faults;
     struct msc_bot_fault_hook hook;
@@ -164,10 +166,20 @@ static void plan_time(struct msc_bot *m, bool media)
     const struct scsi_intent *it = &m->real;
     sim_time_ps cost = MSC_BOT_CMD_PS;
     bool write = it->access == SCSI_ACCESS_WRITE;
-    if (media && (write || it->access == SCSI_ACCESS_READ)) {
+    struct scsi_cache *cache = &m->cache[m->lun];
+    if (media && !write && it->access == SCSI_ACCESS_READ &&
+        scsi_cache_hit(cache, it->lba, it->blocks)) {
+        cost = p->hit_cmd_ps; /* from the drive's RAM: no seek, no turn */
+        m->ps_per_kib = p->hit_ps_per_kib;
+    } else if (media && (write || it->access == SCSI_ACCESS_READ)) {
         cost = scsi_profile_access_ps(p, write, m->head[m->lun], it->lba, 0);
         m->ps_per_kib = write ? p->write_ps_per_kib : p->read_ps_per_kib;
         m->head[m->lun] = it->lba + it->blocks;
+        if (write)
+            scsi_cache_invalidate(cache, it->lba, it->blocks);
+        else
+            scsi_cache_fill(cache, it->lba, it->blocks,
+                            scsi_media_blocks(scsi_lu_media(m->lu[m->lun])));
     } else if (media && it->access == SCSI_ACCESS_FLUSH) {
         struct scsi_media *md = scsi_lu_media(m->lu[m->lun]);
         struct scsi_media_stats s;
@@ -601,6 +613,10 @@ enum iosim_err msc_bot_create(const struct msc_bot_config *c, struct msc_bot **o
     msc_fault_init(&m->faults, c->faults, c->fault_count);
     for (uint32_t l = 0; l < c->luns; l++) {
         m->head[l] = HEAD_UNKNOWN;
+        scsi_cache_init(&m->cache[l], c->profile != NULL ? c->profile->cache_segments : 0,
+                        c->profile != NULL && c->profile->block_bytes != 0
+                            ? (uint64_t)c->profile->readahead_kib * 1024u / c->profile->block_bytes
+                            : 0);
         enum iosim_err e = scsi_lu_create(&c->lu[l], &m->lu[l]);
         if (e != IOSIM_OK) {
             msc_bot_destroy(m);
@@ -651,6 +667,7 @@ void msc_bot_power_loss(struct msc_bot *m)
         scsi_media_power_loss(scsi_lu_media(m->lu[l]));
         scsi_lu_reset(m->lu[l]);
         m->head[l] = HEAD_UNKNOWN;
+        scsi_cache_clear(&m->cache[l]);
     }
     m->st.power_losses++;
 }

@@ -32,6 +32,12 @@ struct scsi_profile {
     sim_time_ps flush_ps;               /* SYNCHRONIZE CACHE with nothing cached */
     bool write_cache;                   /* a volatile write cache, enabled */
     uint32_t block_bytes;               /* the logical block */
+    /* a read cache with read-ahead (scsi_cache.h); none in the built-in
+     * profiles, which have no source for one; `iosim calibrate` fits it */
+    uint32_t cache_segments;            /* 0: every read goes to the medium */
+    uint32_t readahead_kib;             /* read past a missed read */
+    sim_time_ps hit_cmd_ps;             /* a hit's cost before its data */
+    sim_time_ps hit_ps_per_kib;         /* a hit's data rate; 0: as fast as the bus takes it */
 };
 
 /* NULL-terminated. */

@@ -96,6 +96,15 @@ struct usb_family_config {
     struct usb_blob configs[USB_FAMILY_CONFIGS_MAX];
     struct usb_blob strings[USB_FAMILY_STRINGS_MAX];
     uint8_t *pool;                   /* owned: every blob's bytes */
+    struct usb_custom_profile *custom; /* owned: a `profile:` mapping or file; storage.profile points here */
+};
+
+/* A timing profile a scenario wrote out (or `iosim calibrate` did), with
+ * its name's storage. */
+#define USB_PROFILE_NAME_MAX 48u
+struct usb_custom_profile {
+    struct scsi_profile p;
+    char name[USB_PROFILE_NAME_MAX];
 };
 
 extern const struct sim_family usb_family;

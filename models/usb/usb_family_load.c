@@ -1,11 +1,13 @@
 /* The USB family's scenario keys: a `type: usb_zero` or `type: usb_device`
  * entry into struct usb_family_config, every problem at its position. See
  * usb_family.h and docs/scenario-format.md. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "impl/port/check.h"
 #include "impl/port/spec/usb_bot.h"
+#include "models/scsi/scsi_cache.h"
 #include "models/usb/usb_family.h"
 #include "models/xhci/xhci_family.h"
 #include "sim/scenario/image_file.h"
@@ -243,24 +245,145 @@ static enum iosim_err load_zero(struct sim_family_loader *l, const struct yml_no
 
 #define STORAGE_BLOCKS_DEFAULT (1ull << 21) /* 1 GiB of 512-byte blocks */
 
-/* `profile:`; absent: a flash stick of the device's generation. */
-static enum iosim_err load_profile(struct sim_family_loader *l, const struct yml_node *map,
-                                   enum usb_speed speed, const struct scsi_profile **out)
+/* `profile:` as a built-in's name; false (no error) when it is none. */
+static bool builtin_profile(const struct yml_node *v, const struct scsi_profile **out)
 {
-    const char *names[8];
-    size_t n = 0, pick;
-    while (scsi_profiles[n] != NULL && n < sizeof names / sizeof names[0]) {
-        names[n] = scsi_profiles[n]->name;
-        n++;
+    const char *t = yml_kind(v) == YML_SCALAR ? yml_scalar_text(v) : NULL;
+    *out = t != NULL ? scsi_profile_find(t) : NULL;
+    return *out != NULL;
+}
+
+static enum iosim_err builtin_names(struct sim_family_loader *l, const struct yml_node *v,
+                                    const char *what)
+{
+    char names[160] = "";
+    for (size_t i = 0; scsi_profiles[i] != NULL; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 scsi_profiles[i]->name);
+    return yml_error_at(l->doc, v, l->err, "%s: want one of %s, a profile file (.yaml) or a "
+                                           "mapping of timing keys", what, names);
+}
+
+/* The timing keys of a profile mapping (docs/scsi-profiles.md), each into
+ * its field of struct scsi_profile. */
+static const char *const profile_keys[] = {
+    "name", "base", "read_cmd", "write_cmd", "read_ps_per_kib", "write_ps_per_kib",
+    "seek_read", "seek_write", "track", "revolution", "flush", "write_cache",
+    "cache_segments", "readahead", "hit_cmd", "hit_ps_per_kib", NULL};
+
+#define PROFILE_TIME_MAX (3600 * SIM_S)
+#define PROFILE_PS_PER_KIB_MAX (1000ull * SIM_S) /* 1 KiB a second at the slowest */
+
+static enum iosim_err profile_time(const struct yml_doc *d, const struct yml_node *map,
+                                   const char *key, sim_time_ps *out, struct yml_error *err)
+{
+    const struct yml_node *v = yml_map_get(map, key);
+    return v == NULL ? IOSIM_OK : yml_get_time_ps(d, v, 0, PROFILE_TIME_MAX, out, err);
+}
+
+static enum iosim_err profile_u64(const struct yml_doc *d, const struct yml_node *map,
+                                  const char *key, uint64_t max, uint64_t *out,
+                                  struct yml_error *err)
+{
+    const struct yml_node *v = yml_map_get(map, key);
+    return v == NULL ? IOSIM_OK : yml_get_u64(d, v, 0, max, out, err);
+}
+
+/* A profile mapping of document d (the scenario's, or a profile file's)
+ * over its `base` (default: the speed's flash stick). */
+static enum iosim_err profile_map(struct sim_family_loader *l, const struct yml_doc *d,
+                                  const struct yml_node *map, enum usb_speed speed,
+                                  struct usb_custom_profile *cp)
+{
+    CHECK(yml_check_keys(d, map, profile_keys, "a timing profile", l->err));
+    const struct yml_node *v = yml_map_get(map, "base");
+    const struct scsi_profile *base = NULL;
+    if (v != NULL && !builtin_profile(v, &base))
+        return yml_error_at(d, v, l->err, "base: want a built-in profile");
+    if (base == NULL)
+        base = scsi_profile_find(usb_speed_is_super(speed) ? "usb3-flash" : "usb2-flash");
+    ASSERT(base != NULL);
+    cp->p = *base;
+    const char *name = "custom";
+    if ((v = yml_map_get(map, "name")) != NULL) {
+        CHECK(yml_get_str(d, v, &name, l->err));
+        if (strlen(name) >= USB_PROFILE_NAME_MAX)
+            return yml_error_at(d, v, l->err, "name: at most %u characters", USB_PROFILE_NAME_MAX - 1);
     }
+    snprintf(cp->name, sizeof cp->name, "%s", name);
+    cp->p.name = cp->name;
+    struct scsi_profile *p = &cp->p;
+    uint64_t segs = p->cache_segments, ra = (uint64_t)p->readahead_kib * 1024u;
+    CHECK(profile_time(d, map, "read_cmd", &p->read_cmd_ps, l->err));
+    CHECK(profile_time(d, map, "write_cmd", &p->write_cmd_ps, l->err));
+    CHECK(profile_u64(d, map, "read_ps_per_kib", PROFILE_PS_PER_KIB_MAX, &p->read_ps_per_kib, l->err));
+    CHECK(profile_u64(d, map, "write_ps_per_kib", PROFILE_PS_PER_KIB_MAX, &p->write_ps_per_kib, l->err));
+    CHECK(profile_time(d, map, "seek_read", &p->seek_read_ps, l->err));
+    CHECK(profile_time(d, map, "seek_write", &p->seek_write_ps, l->err));
+    CHECK(profile_time(d, map, "track", &p->track_ps, l->err));
+    CHECK(profile_time(d, map, "revolution", &p->revolution_ps, l->err));
+    CHECK(profile_time(d, map, "flush", &p->flush_ps, l->err));
+    CHECK(profile_time(d, map, "hit_cmd", &p->hit_cmd_ps, l->err));
+    CHECK(profile_u64(d, map, "hit_ps_per_kib", PROFILE_PS_PER_KIB_MAX, &p->hit_ps_per_kib, l->err));
+    CHECK(profile_u64(d, map, "cache_segments", SCSI_CACHE_SEGMENTS_MAX, &segs, l->err));
+    if ((v = yml_map_get(map, "readahead")) != NULL)
+        CHECK(yml_get_size(d, v, 0, 1ull << 30, &ra, l->err));
+    if ((v = yml_map_get(map, "write_cache")) != NULL)
+        CHECK(yml_get_bool(d, v, &p->write_cache, l->err));
+    p->cache_segments = (uint32_t)segs;
+    p->readahead_kib = (uint32_t)(ra / 1024u);
+    return IOSIM_OK;
+}
+
+/* `profile: FILE.yaml`: a profile mapping in a file of its own, relative
+ * to the scenario's folder; its errors name that file. */
+static enum iosim_err profile_file(struct sim_family_loader *l, const struct yml_node *v,
+                                   enum usb_speed speed, struct usb_custom_profile *cp)
+{
+    const char *rel = yml_scalar_text(v);
+    char path[4096];
+    if (strlen(l->file) + strlen(rel) + 2 > sizeof path)
+        return yml_error_at(l->doc, v, l->err, "the profile's path is too long");
+    sim_family_path(l, rel, path, sizeof path);
+    struct yml_doc *d = NULL;
+    if (yml_load_file(path, &d, l->err) != IOSIM_OK)
+        return IOSIM_EPARSE;
+    const struct yml_node *map;
+    enum iosim_err e = yml_get_map(d, yml_root(d), &map, l->err);
+    if (e == IOSIM_OK)
+        e = profile_map(l, d, map, speed, cp);
+    yml_free(d);
+    return e;
+}
+
+static bool yaml_name(const char *t)
+{
+    size_t n = strlen(t);
+    return (n > 5 && strcmp(t + n - 5, ".yaml") == 0) || (n > 4 && strcmp(t + n - 4, ".yml") == 0);
+}
+
+/* `profile:` a built-in's name, a profile file or a mapping; absent: a
+ * flash stick of the device's generation. */
+static enum iosim_err load_profile(struct sim_family_loader *l, const struct yml_node *map,
+                                   enum usb_speed speed, struct usb_family_config *c,
+                                   const struct scsi_profile **out)
+{
     const struct yml_node *v = yml_map_get(map, "profile");
     if (v == NULL) {
         *out = scsi_profile_find(usb_speed_is_super(speed) ? "usb3-flash" : "usb2-flash");
         ASSERT(*out != NULL);
         return IOSIM_OK;
     }
-    CHECK(yml_get_enum(l->doc, v, names, n, &pick, l->err));
-    *out = scsi_profiles[pick];
+    if (builtin_profile(v, out))
+        return IOSIM_OK;
+    bool file = yml_kind(v) == YML_SCALAR && yaml_name(yml_scalar_text(v));
+    if (!file && yml_kind(v) != YML_MAP)
+        return builtin_names(l, v, "profile");
+    ASSERT(c->custom == NULL);
+    if ((c->custom = calloc(1, sizeof *c->custom)) == NULL)
+        return yml_error_at(l->doc, v, l->err, "out of memory");
+    CHECK(file ? profile_file(l, v, speed, c->custom) : profile_map(l, l->doc, v, speed, c->custom));
+    *out = &c->custom->p;
     return IOSIM_OK;
 }
 
@@ -458,7 +581,9 @@ static enum iosim_err load_storage(struct sim_family_loader *l, const struct yml
     const struct scsi_profile *prof = NULL;
     if (c->speed == USB_SPEED_LOW)
         return yml_error_at(l->doc, map, l->err, "mass storage needs bulk endpoints: not at low speed");
-    CHECK(load_profile(l, map, c->speed, &prof));
+    CHECK(load_profile(l, map, c->speed, c, &prof));
+    if (prof == NULL) /* load_profile sets it whenever it succeeds */
+        return IOSIM_EINVAL;
     cache = prof->write_cache;
     bs = prof->block_bytes == 4096u ? 1 : 0;
     if ((v = yml_map_get(map, "luns")) != NULL)
@@ -659,6 +784,8 @@ void usb_family_config_free(void *config)
     struct usb_family_config *c = config;
     free(c->pool);
     c->pool = NULL;
+    free(c->custom);
+    c->custom = NULL;
     for (uint32_t i = 0; i < MSC_BOT_LUNS_MAX; i++)
         sim_image_free(&c->images[i]);
 }

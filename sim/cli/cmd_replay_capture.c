@@ -73,12 +73,12 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
     return st;
 }
 
-/* YAML's double-quoted form of a path or name. */
-static void put_quoted(FILE *f, const char *s)
+/* YAML's double-quoted form of n bytes of a path or name. */
+static void put_quoted_n(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
         else if (c < 0x20 || c == 0x7f)
@@ -87,6 +87,11 @@ static void put_quoted(FILE *f, const char *s)
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+static void put_quoted(FILE *f, const char *s)
+{
+    put_quoted_n(f, s, strlen(s));
 }
 
 /* The iolog: one line per request, longer ones split at 1 MiB. */
@@ -130,9 +135,13 @@ static void put_header(FILE *f, const struct replay_args *a, const struct cli_ca
         fprintf(f, "%s %s x%u", i == 0 ? "" : ",", scsi_op_name(r->other[i].opcode),
                 r->other[i].count);
     fprintf(f, "%s\n", r->nother == 0 ? " none" : "");
-    const char *base = strrchr(a->file, '/');
+    /* named by where it is written: scenarios/captures/jms566-hdd.yaml is jms566-hdd */
+    const char *slash = strrchr(a->out, '/'), *base = slash != NULL ? slash + 1 : a->out;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+        len -= 5;
     fprintf(f, "scenario: ");
-    put_quoted(f, base != NULL ? base + 1 : a->file);
+    put_quoted_n(f, base, len);
     fprintf(f, "\ndescription: >\n  The disk requests of a real capture, replayed by fio's iolog against\n"
                "  a simulated usb_storage device through xhcid and usbscsid.\n");
 }

@@ -602,7 +602,7 @@ static void img_write(const struct img_dir *d, const char *name, const uint8_t *
 static void img_dir_remove(const struct img_dir *d)
 {
     static const char *const names[] = {"a.img", "ragged.img", "three.img", "empty.img", "big.img",
-                                        "pipe.img"};
+                                        "pipe.img", "p.yaml", "bad.yaml"};
     char path[160];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", d->dir, names[i]);
@@ -716,6 +716,53 @@ Test(usb_family, bad_images_are_refused_at_their_node)
         cr_expect(strstr(err.msg, bad[i][1]) != NULL, "%s\n   got: %s\n  want: %s", bad[i][0],
                   err.msg, bad[i][1]);
         sim_scenario_free(s);
+    }
+    img_dir_remove(&d);
+}
+
+/* ---- timing profiles of a mapping or a file (what iosim calibrate writes) ------------------- */
+
+Test(usb_family, a_profile_mapping_or_file_over_a_base)
+{
+    struct img_dir d;
+    img_dir_make(&d);
+    const char *prof = "name: fitted\nbase: usb-hdd\nread_cmd: 95us\nhit_cmd: 90us\n"
+                       "hit_ps_per_kib: 3000000\ncache_segments: 16\nreadahead: 512KiB\n"
+                       "seek_read: 2.5ms\nwrite_cache: false\n";
+    img_write(&d, "p.yaml", (const uint8_t *)prof, strlen(prof));
+    struct sim_scenario *s;
+    struct yml_error err = {{0}};
+    cr_assert_eq(img_load(&d, "profile: p.yaml", &s, &err), IOSIM_OK, "%s", err.msg);
+    const struct scsi_profile *p = usb_config(s, 1)->storage.profile;
+    const struct scsi_profile *hdd = scsi_profile_find("usb-hdd");
+    cr_expect_str_eq(p->name, "fitted");
+    cr_expect(p->read_cmd_ps == 95 * SIM_US && p->hit_cmd_ps == 90 * SIM_US &&
+              p->hit_ps_per_kib == 3000000 && p->cache_segments == 16 && p->readahead_kib == 512 &&
+              p->seek_read_ps == 2500 * SIM_US && !p->write_cache);
+    cr_expect(p->write_cmd_ps == hdd->write_cmd_ps && p->revolution_ps == hdd->revolution_ps,
+              "what the file leaves out is the base's");
+    cr_expect(!usb_config(s, 1)->storage.lu[0].media.write_cache, "the profile's write cache");
+    sim_scenario_free(s);
+    cr_assert_eq(img_load(&d, "profile: {read_cmd: 1ms}", &s, &err), IOSIM_OK, "%s", err.msg);
+    p = usb_config(s, 1)->storage.profile;
+    cr_expect(p->read_cmd_ps == SIM_MS && strcmp(p->name, "custom") == 0 &&
+                  p->read_ps_per_kib == scsi_profile_find("usb2-flash")->read_ps_per_kib,
+              "a mapping without a base: the speed's flash stick");
+    sim_scenario_free(s);
+    const char *bad = "base: usb-hdd\nseek_read: 2 parsecs\n";
+    img_write(&d, "bad.yaml", (const uint8_t *)bad, strlen(bad));
+    cr_expect_eq(img_load(&d, "profile: bad.yaml", &s, &err), IOSIM_EPARSE);
+    cr_expect(strstr(err.msg, "bad.yaml:2:12") != NULL, "the profile file's own position: %s", err.msg);
+    static const char *const refused[][2] = {
+        {"profile: {cache_segments: 65}", "between 0 and 64"},
+        {"profile: {base: floppy}", "base: want a built-in profile"},
+        {"profile: {seek: 1ms}", "unknown key 'seek' in a timing profile"},
+        {"profile: missing.yaml", "missing.yaml"},
+        {"profile: 7", "a profile file (.yaml) or a mapping of timing keys"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        cr_expect_eq(img_load(&d, refused[i][0], &s, &err), IOSIM_EPARSE, "%s", refused[i][0]);
+        cr_expect(strstr(err.msg, refused[i][1]) != NULL, "%s -> %s", refused[i][0], err.msg);
     }
     img_dir_remove(&d);
 }
