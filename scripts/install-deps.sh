@@ -6,8 +6,10 @@
 #                                    and GNU time (scripts/bench.sh reads their peak memory)
 set -euo pipefail
 
-# chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh)
-pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3 chromium)
+# chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh);
+# tshark: what Wireshark makes of `iosim export --format pcap` (tests/scripts/export_test.sh)
+pkgs=(cmake make gcc clang pkg-config libsqlite3-dev libyaml-dev libcriterion-dev sqlite3 chromium
+      tshark)
 if [ "${1:-}" = bench ]; then
     pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev time)
 fi
