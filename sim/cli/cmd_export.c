@@ -261,8 +261,11 @@ static enum iosim_err sort_events(const struct cap_capture *in, struct cap_captu
         o[i] = (struct order){.t_ns = in->ev[i].t_ns, .i = i};
     qsort(o, in->n, sizeof *o, order_cmp);
     enum iosim_err e = IOSIM_OK;
-    for (size_t i = 0; i < in->n && e == IOSIM_OK; i++)
-        e = cap_push(out, &in->ev[o[i].i], cap_data(in, &in->ev[o[i].i]));
+    for (size_t i = 0; i < in->n && e == IOSIM_OK; i++) {
+        const struct cap_event *ev = &in->ev[o[i].i];
+        /* no cap_data for an event without bytes: the arena may be NULL */
+        e = cap_push(out, ev, ev->data_len > 0 ? cap_data(in, ev) : NULL);
+    }
     free(o);
     return e;
 }

@@ -73,65 +73,84 @@ check "pcap: a data column longer than 32 bytes exits 2" \
     [ "$(status_of "$iosim" export "$bad" --run "$run" --format pcap -o "$o")" = 2 ]
 check "... and leaves no file" no_file
 
-# ---- pcap: what Wireshark reads --------------------------------------------
-pcap=$work/run.pcap
-check "pcap: the storage run exports (exit 0)" \
-    [ "$(status_of "$iosim" export "$db" --run "$run" --format pcap -o "$pcap")" = 0 ]
-check "... and no .tmp is left" [ ! -e "$pcap.tmp" ]
-check "tshark reads the file" bash -c "tshark -r '$pcap' >/dev/null 2>&1"
-frames=$(ts -r "$pcap" | wc -l)
-xfers=$(sqlite3 "$db" "SELECT count(*) FROM usb_xfer WHERE run_id = $run")
-check "two frames per usb_xfer row ($frames for $xfers)" [ "$frames" = $((2 * xfers)) ]
-check "no malformed packet" [ -z "$(ts -r "$pcap" -Y _ws.malformed)" ]
-check "no expert information at all" [ -z "$(ts -r "$pcap" -Y _ws.expert)" ]
-# Wireshark decodes the bulk endpoints as mass storage without -d: it has
-# seen the GET_DESCRIPTOR(configuration) response on endpoint 0, whose
-# interface descriptor (bytes 9..17, inside the 32 kept) says class 8,
-# subclass 6 (SCSI), protocol 0x50 (Bulk-Only)
-cbws=$(ts -r "$pcap" -Y usbms.dCBWSignature | wc -l)
-csws=$(ts -r "$pcap" -Y usbms.dCSWSignature | wc -l)
-cmds=$(sqlite3 "$db" "SELECT count(*) FROM scsi_cmd WHERE run_id = $run")
-check "one CBW decoded per scsi_cmd row ($cbws for $cmds)" [ "$cbws" = "$cmds" ]
-check "one CSW decoded per scsi_cmd row ($csws for $cmds)" [ "$csws" = "$cmds" ]
-# Wireshark files a direct-access device's opcodes, SPC ones included,
-# under scsi_sbc.opcode
-ts -r "$pcap" -Y usbms.dCBWSignature -T fields -e scsi_sbc.opcode |
-    while read -r x; do echo $((x)); done >"$work/ops.tshark"
-sqlite3 "$db" "SELECT opcode FROM scsi_cmd WHERE run_id = $run ORDER BY start_ps" >"$work/ops.sim"
-check "the SCSI opcodes Wireshark decodes are the run's, in order" \
-    cmp -s "$work/ops.tshark" "$work/ops.sim"
-check "... among them INQUIRY, READ CAPACITY(10), READ(10) and WRITE(10)" \
-    bash -c "for op in 18 37 40 42; do grep -qx \$op '$work/ops.tshark' || exit 1; done"
-check "a CSW with CHECK CONDITION is decoded as such" \
-    [ -n "$(ts -r "$pcap" -Y 'usbms.dCSWStatus == 1')" ]
-check "exporting again gives the same bytes" \
-    bash -c "'$iosim' export '$db' --run $run --format pcap -o '$work/again.pcap' && cmp -s '$pcap' '$work/again.pcap'"
+# ---- pcap: what Wireshark reads, and the round trip through iosim import ----
+pcap_checks() { # DB RUN TAG
+    local db=$1 run=$2 tag=$3
+    local pcap=$work/$tag.pcap imp=$work/$tag-import.db
+    check "$tag: pcap export exits 0" \
+        [ "$(status_of "$iosim" export "$db" --run "$run" --format pcap -o "$pcap")" = 0 ]
+    check "... and no .tmp is left" [ ! -e "$pcap.tmp" ]
+    check "tshark reads the file" bash -c "tshark -r '$pcap' >/dev/null 2>&1"
+    local frames xfers cbws csws cmds
+    frames=$(ts -r "$pcap" | wc -l)
+    xfers=$(sqlite3 "$db" "SELECT count(*) FROM usb_xfer WHERE run_id = $run")
+    check "two frames per usb_xfer row ($frames for $xfers)" [ "$frames" = $((2 * xfers)) ]
+    check "no malformed packet" [ -z "$(ts -r "$pcap" -Y _ws.malformed)" ]
+    check "no expert information at all" [ -z "$(ts -r "$pcap" -Y _ws.expert)" ]
+    # Wireshark decodes the bulk endpoints as mass storage without -d: it
+    # has seen the GET_DESCRIPTOR(configuration) response on endpoint 0,
+    # whose interface descriptor (bytes 9..17, inside the 32 kept) says
+    # class 8, subclass 6 (SCSI), protocol 0x50 (Bulk-Only)
+    cbws=$(ts -r "$pcap" -Y usbms.dCBWSignature | wc -l)
+    csws=$(ts -r "$pcap" -Y usbms.dCSWSignature | wc -l)
+    cmds=$(sqlite3 "$db" "SELECT count(*) FROM scsi_cmd WHERE run_id = $run")
+    check "one CBW decoded per scsi_cmd row ($cbws for $cmds)" [ "$cbws" = "$cmds" ]
+    check "one CSW decoded per scsi_cmd row ($csws for $cmds)" [ "$csws" = "$cmds" ]
+    # Wireshark files a direct-access device's opcodes, SPC ones included,
+    # under scsi_sbc.opcode
+    ts -r "$pcap" -Y usbms.dCBWSignature -T fields -e scsi_sbc.opcode |
+        while read -r x; do echo $((x)); done >"$work/$tag.ops.tshark"
+    sqlite3 "$db" "SELECT opcode FROM scsi_cmd WHERE run_id = $run ORDER BY start_ps" \
+        >"$work/$tag.ops.sim"
+    check "the SCSI opcodes Wireshark decodes are the run's, in order" \
+        cmp -s "$work/$tag.ops.tshark" "$work/$tag.ops.sim"
+    check "exporting again gives the same bytes" \
+        bash -c "'$iosim' export '$db' --run $run --format pcap -o '$work/again.pcap' && cmp -s '$pcap' '$work/again.pcap'"
+    check "iosim import reads the export" \
+        [ "$(status_of "$iosim" import "$pcap" --trace "$imp")" = 0 ]
+    # import starts its clock at the first event (the first submission) and
+    # names the device by its bus; times were truncated to ns on the way out
+    local t0 cols scols
+    t0=$(sqlite3 "$db" "SELECT min(submit_ps) / 1000 FROM usb_xfer WHERE run_id = $run")
+    cols="urb, bus, devnum, ep, dir, xfer, setup, requested, actual, status, coalesce(data, '')"
+    sqlite3 "$db" "SELECT $cols, (submit_ps / 1000 - $t0) * 1000, (t_ps / 1000 - $t0) * 1000
+                   FROM usb_xfer WHERE run_id = $run ORDER BY urb, submit_ps" >"$work/$tag.xfer.sim"
+    sqlite3 "$imp" "SELECT $cols, submit_ps, t_ps FROM usb_xfer WHERE run_id = 1
+                    ORDER BY urb, submit_ps" >"$work/$tag.xfer.imp"
+    check "usb_xfer rows round-trip ($(wc -l <"$work/$tag.xfer.sim") rows)" \
+        cmp -s "$work/$tag.xfer.sim" "$work/$tag.xfer.imp"
+    check "... the device is the bus after import" \
+        [ "$(sqlite3 "$imp" "SELECT DISTINCT device FROM usb_xfer")" = bus1 ]
+    # usbscsid's scsi_cmd times are its own view (when it queued and when
+    # it saw the CSW); the import's are the wire's (CBW submission, CSW
+    # completion): the rows agree on everything but time
+    scols="lun, tag, op, opcode, lba, blocks, dir, len, residue, status, sense_key, asc, ascq"
+    sqlite3 "$db" "SELECT $scols FROM scsi_cmd WHERE run_id = $run ORDER BY tag, start_ps" \
+        >"$work/$tag.scsi.sim"
+    sqlite3 "$imp" "SELECT $scols FROM scsi_cmd WHERE run_id = 1 ORDER BY tag, start_ps" \
+        >"$work/$tag.scsi.imp"
+    check "scsi_cmd rows round-trip but for their times ($(wc -l <"$work/$tag.scsi.sim") rows)" \
+        cmp -s "$work/$tag.scsi.sim" "$work/$tag.scsi.imp"
+}
 
-# ---- pcap: the round trip through iosim import ------------------------------
-imp=$work/import.db
-check "iosim import reads the export" \
-    [ "$(status_of "$iosim" import "$pcap" --trace "$imp")" = 0 ]
-# import starts its clock at the first event (the first submission) and
-# names the device by its bus; times were truncated to ns on the way out
-t0=$(sqlite3 "$db" "SELECT min(submit_ps) / 1000 FROM usb_xfer WHERE run_id = $run")
-cols="urb, bus, devnum, ep, dir, xfer, setup, requested, actual, status, coalesce(data, '')"
-sqlite3 "$db" "SELECT $cols, (submit_ps / 1000 - $t0) * 1000, (t_ps / 1000 - $t0) * 1000
-               FROM usb_xfer WHERE run_id = $run ORDER BY urb, submit_ps" >"$work/xfer.sim"
-sqlite3 "$imp" "SELECT $cols, submit_ps, t_ps FROM usb_xfer WHERE run_id = 1
-                ORDER BY urb, submit_ps" >"$work/xfer.imp"
-check "usb_xfer rows round-trip ($(wc -l <"$work/xfer.sim") rows)" \
-    cmp -s "$work/xfer.sim" "$work/xfer.imp"
-check "... the device is the bus after import" \
-    [ "$(sqlite3 "$imp" "SELECT DISTINCT device FROM usb_xfer")" = bus1 ]
-# usbscsid's scsi_cmd times are its own view (when it queued and when it
-# saw the CSW); the import's are the wire's (CBW submission, CSW
-# completion): the rows agree on everything but time
-scols="lun, tag, op, opcode, lba, blocks, dir, len, residue, status, sense_key, asc, ascq"
-sqlite3 "$db" "SELECT $scols FROM scsi_cmd WHERE run_id = $run ORDER BY tag, start_ps" >"$work/scsi.sim"
-sqlite3 "$imp" "SELECT $scols FROM scsi_cmd WHERE run_id = 1 ORDER BY tag, start_ps" >"$work/scsi.imp"
-check "scsi_cmd rows round-trip but for their times ($(wc -l <"$work/scsi.sim") rows)" \
-    cmp -s "$work/scsi.sim" "$work/scsi.imp"
-check "... including a command with sense data" grep -q '|check_condition|' "$work/scsi.imp"
+pcap_checks "$db" "$run" probe
+check "probe: among the opcodes INQUIRY, READ CAPACITY(10), READ(10) and WRITE(10)" \
+    bash -c "for op in 18 37 40 42; do grep -qx \$op '$work/probe.ops.tshark' || exit 1; done"
+check "probe: a CSW with CHECK CONDITION is decoded as such" \
+    [ -n "$(ts -r "$work/probe.pcap" -Y 'usbms.dCSWStatus == 1')" ]
+check "probe: the import decodes the command with sense data" \
+    grep -q '|check_condition|6|' "$work/probe.scsi.imp"
+# an endpoint fault halts bulk IN (in this run the host's first read of a
+# CSW after a WRITE): -32, a clear-halt, the CSW read again - a good
+# command for usbscsid and for the import alike
+stall=$work/stall.db
+"$iosim" run "$src/scenarios/suite/storage/stall-data-stage.yaml" --trace "$stall" >/dev/null ||
+    echo "FAIL the stall scenario did not run"
+pcap_checks "$stall" 1 stall
+check "stall: the halted transfer is in the capture" \
+    [ -n "$(ts -r "$work/stall.pcap" -Y 'usb.urb_status == -32 && usb.transfer_type == 3')" ]
+check "stall: and its CLEAR_FEATURE(ENDPOINT_HALT)" \
+    [ -n "$(ts -r "$work/stall.pcap" -Y 'usb.setup.bRequest == 1 && usb.bmRequestType == 0x02')" ]
 
 # ---- perfetto -----------------------------------------------------------------
 json=$work/run.json
