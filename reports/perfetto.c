@@ -14,7 +14,7 @@
 
 enum {
     PF_PID_CPUS = 1, PF_PID_USB, PF_PID_SCSI, PF_PID_XHCI, PF_PID_IRQ, PF_PID_MMIO, PF_PID_FIO,
-    PF_PID_OTHER = 99, PF_PID_PROC0 = 100,
+    PF_PID_RINGS, PF_PID_OTHER = 99, PF_PID_PROC0 = 100,
 };
 #define PF_SIM_PID_MAX 999999
 #define PF_LANE_NAME 64
@@ -26,7 +26,7 @@ static const struct {
 } groups[] = {
     {PF_PID_CPUS, "CPUs"}, {PF_PID_USB, "USB transfers"}, {PF_PID_SCSI, "SCSI commands"},
     {PF_PID_XHCI, "xHCI commands"}, {PF_PID_IRQ, "interrupts"}, {PF_PID_MMIO, "MMIO"},
-    {PF_PID_FIO, "fio"}, {PF_PID_OTHER, "other processes"},
+    {PF_PID_FIO, "fio"}, {PF_PID_RINGS, "ring occupancy"}, {PF_PID_OTHER, "other processes"},
 };
 
 /* A named thread: (pid, name) -> tid, numbered from 1 within its pid. */
@@ -209,6 +209,31 @@ static void source_events(struct pf *p, const struct pf_source *s)
     sqlite3_finalize(st);
 }
 
+/* Ring occupancy as counters: after each push or pop, tail - head as that
+ * side knew it (free-running 32-bit indices, so modulo 2^32); an index
+ * pair that says more than 2^31 entries (a broken peer's) is left out. */
+static void ring_counters(struct pf *p)
+{
+    sqlite3_stmt *st = rh_prepare(p->db, "SELECT t_ps, printf('ring %x ', ring) || side, head, tail"
+                                         " FROM ring_op WHERE run_id = ?1 AND op IN ('push', 'pop')"
+                                         " ORDER BY seq");
+    if (st != NULL)
+        sqlite3_bind_int64(st, 1, p->run);
+    while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t t = sqlite3_column_int64(st, 0);
+        uint32_t n = (uint32_t)sqlite3_column_int64(st, 3) - (uint32_t)sqlite3_column_int64(st, 2);
+        if (t < 0 || n > INT32_MAX)
+            continue;
+        ev_open(p, "C", PF_PID_RINGS, 0);
+        fputs(",\"name\":", p->f);
+        json_str(p->f, rh_text(st, 1));
+        fputs(",\"ts\":", p->f);
+        json_us(p->f, t);
+        fprintf(p->f, ",\"args\":{\"entries\":%" PRIu32 "}}", n);
+    }
+    sqlite3_finalize(st);
+}
+
 /* A span from sched_spans: on its CPU's lane and on its process's. */
 static void sched_span(void *ctx, int cpu, int64_t pid, int64_t a_ps, int64_t b_ps)
 {
@@ -275,6 +300,7 @@ static void document(struct pf *p)
     sched_spans(p->db, p->run, sched_spans_end_ps(p->db, p->run), sched_span, p);
     for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
         source_events(p, &sources[i]);
+    ring_counters(p);
     fputs("\n],\"displayTimeUnit\":\"ns\"", p->f);
     other_data(p);
     fputs("}\n", p->f);

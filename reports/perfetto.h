@@ -20,6 +20,9 @@
  *   pid 5 "interrupts"      per device and line: irq rows as instants
  *   pid 6 "MMIO"            per device: mmio rows as instants
  *   pid 7 "fio"             per job: fio_io, submit_ps to t_ps
+ *   pid 8 "ring occupancy"  a counter ("ph":"C") per ring and side: tail -
+ *                           head after each push or pop, as that side
+ *                           knew it
  *   pid 100 + P             simulated process P (its process row's name):
  *                           thread "running" (its sched spans, named by
  *                           CPU), thread "rings" (ring_op rows as

@@ -172,6 +172,11 @@ for c in ("sched", "usb_xfer", "scsi_cmd"):
     assert c in cats, "no X events of " + c
 names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
 assert any(n.startswith("cpu ") for n in names), "no cpu track"
+cs = [e for e in ev if e["ph"] == "C"]
+assert cs, "no ring occupancy counters"
+for e in cs:
+    assert isinstance(e["args"]["entries"], int) and e["args"]["entries"] >= 0, e
+assert any(e["ph"] == "i" and e.get("cat") == "ring_op" for e in ev), "no ring_op instants"
 assert d["displayTimeUnit"] == "ns"
 PY
 }
