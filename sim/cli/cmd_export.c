@@ -147,10 +147,12 @@ static bool in_range(int64_t v, int64_t lo, int64_t hi)
     return v >= lo && v <= hi;
 }
 
-static void refuse(struct xfer_tap *x, const char *what)
+/* The row is refused: remembered for the message; false, for row_events. */
+static bool refuse(struct xfer_tap *x, const char *what)
 {
     x->err = IOSIM_EPARSE;
     snprintf(x->msg, sizeof x->msg, "usb_xfer row %" PRIu64 " of the run: %s", x->rows, what);
+    return false;
 }
 
 /* The S and C events of one row; false after refuse(). */
@@ -163,20 +165,20 @@ static bool row_events(struct xfer_tap *x, sim_time_ps t_ps, const struct sim_tr
     memset(s, 0, sizeof *s);
     if (!in_range(v[x->col[C_EP]].value, 0, 15) || !in_range(v[x->col[C_DEVNUM]].value, 0, 127) ||
         !in_range(v[x->col[C_BUS]].value, 0, UINT16_MAX) || !xfer_type(v[x->col[C_XFER]].str, &s->xfer))
-        return refuse(x, "endpoint, device, bus or transfer type out of usbmon's range"), false;
+        return refuse(x, "endpoint, device, bus or transfer type out of usbmon's range");
     if (dir->str == NULL || (strcmp(dir->str, "in") != 0 && strcmp(dir->str, "out") != 0))
-        return refuse(x, "dir is neither in nor out"), false;
+        return refuse(x, "dir is neither in nor out");
     if (!in_range(v[x->col[C_REQUESTED]].value, 0, UINT32_MAX) ||
         !in_range(v[x->col[C_ACTUAL]].value, 0, UINT32_MAX) ||
         !in_range(v[x->col[C_STATUS]].value, INT32_MIN, INT32_MAX))
-        return refuse(x, "requested, actual or status out of range"), false;
+        return refuse(x, "requested, actual or status out of range");
     if (submit < 0 || (uint64_t)submit > t_ps)
-        return refuse(x, "submit_ps is negative or after the row's time"), false;
+        return refuse(x, "submit_ps is negative or after the row's time");
     uint32_t nsetup = 0;
     if (setup->str != NULL && (!parse_hex(setup->str, s->setup, 8, &nsetup) || nsetup != 8))
-        return refuse(x, "setup is not 8 hex bytes"), false;
+        return refuse(x, "setup is not 8 hex bytes");
     if (hex->str != NULL && !parse_hex(hex->str, data, EXPORT_DATA_MAX, kept))
-        return refuse(x, "data is not at most 32 hex bytes"), false;
+        return refuse(x, "data is not at most 32 hex bytes");
     bool in = strcmp(dir->str, "in") == 0;
     s->urb = (uint64_t)v[x->col[C_URB]].value;
     s->ep = (uint8_t)(v[x->col[C_EP]].value | (in ? CAP_EP_IN : 0));
