@@ -1,7 +1,7 @@
 /*
  * report_html_internal.h - what the sections of the HTML report share: the
  * open database, the output and small SQL helpers. Private to
- * reports/report_*.c.
+ * reports/report_*.c (and perfetto.c, which uses the SQL helpers).
  */
 #ifndef IOSIM_REPORTS_REPORT_HTML_INTERNAL_H
 #define IOSIM_REPORTS_REPORT_HTML_INTERNAL_H

@@ -7,6 +7,7 @@
 
 #include "reports/html.h"
 #include "reports/report_html_internal.h"
+#include "reports/sched_spans.h"
 #include "reports/timeline.h"
 
 #define TLR_PIDS_MAX 256
@@ -49,64 +50,32 @@ static int64_t pick_run(struct rh_ctx *c)
     return id != 0 ? id : rh_scalar(c->db, "SELECT min(id) FROM run", 0, 0);
 }
 
-/* Whether a sched event takes its process off the CPU. */
-static bool ends_running(const char *ev)
-{
-    static const char *const ends[] = {"dispatch", "preempt", "block", "stall", "exit", "kill"};
-    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
-        if (strcmp(ev, ends[i]) == 0)
-            return true;
-    return false;
-}
-
-struct tlr_cpu {
-    int64_t pid; /* running, or -1 */
-    double since_ps;
+/* What a sched span is drawn into: a CPU lane or a process lane. */
+struct tlr_sched {
+    struct tl *t;
+    const struct tlr_procs *p;
+    bool by_cpu;
 };
 
-static void close_cpu(struct tl *t, const struct tlr_procs *p, struct tlr_cpu *cpu, int k,
-                      double now, bool by_cpu)
+static void sched_span(void *ctx, int k, int64_t pid, int64_t a_ps, int64_t b_ps)
 {
-    if (cpu->pid < 0)
-        return;
+    const struct tlr_sched *s = ctx;
     char lane[64], title[TL_TITLE_MAX];
-    if (by_cpu)
+    if (s->by_cpu)
         snprintf(lane, sizeof lane, "cpu %d", k);
     else
-        snprintf(lane, sizeof lane, "pid %" PRId64 " %s", cpu->pid, proc_name(p, cpu->pid));
-    snprintf(title, sizeof title, "pid %" PRId64 " %s on cpu %d", cpu->pid,
-             proc_name(p, cpu->pid), k);
-    tl_span(t, tl_lane(t, lane), cpu->since_ps, now, (uint32_t)cpu->pid, title);
-    cpu->pid = -1;
+        snprintf(lane, sizeof lane, "pid %" PRId64 " %s", pid, proc_name(s->p, pid));
+    snprintf(title, sizeof title, "pid %" PRId64 " %s on cpu %d", pid, proc_name(s->p, pid), k);
+    tl_span(s->t, tl_lane(s->t, lane), (double)a_ps, (double)b_ps, (uint32_t)pid, title);
 }
 
-/* Running intervals from sched: a dispatch opens one on its CPU, the next
- * event that takes the process off that CPU closes it; on CPU lanes
- * (by_cpu) or on a lane per process. */
+/* Running intervals from sched (sched_spans.h), on CPU lanes (by_cpu) or
+ * on a lane per process. */
 static void sched_lanes(sqlite3 *db, int64_t run, const struct tlr_procs *p, struct tl *t,
-                        bool by_cpu, double end_ps)
+                        bool by_cpu, int64_t end_ps)
 {
-    enum { CPUS = 64 };
-    struct tlr_cpu cpu[CPUS];
-    for (int k = 0; k < CPUS; k++)
-        cpu[k] = (struct tlr_cpu){.pid = -1};
-    sqlite3_stmt *st = rh_prepare(db, "SELECT t_ps, cpu, pid, event FROM sched WHERE run_id = ?1"
-                                      " ORDER BY seq");
-    if (st != NULL)
-        sqlite3_bind_int64(st, 1, run);
-    while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
-        int64_t k = sqlite3_column_int64(st, 1);
-        const char *ev = rh_text(st, 3);
-        if (k < 0 || k >= CPUS || !ends_running(ev))
-            continue;
-        double now = (double)sqlite3_column_int64(st, 0);
-        close_cpu(t, p, &cpu[k], (int)k, now, by_cpu);
-        if (strcmp(ev, "dispatch") == 0)
-            cpu[k] = (struct tlr_cpu){.pid = sqlite3_column_int64(st, 2), .since_ps = now};
-    }
-    sqlite3_finalize(st);
-    for (int k = 0; k < CPUS; k++)
-        close_cpu(t, p, &cpu[k], k, end_ps, by_cpu);
+    struct tlr_sched s = {.t = t, .p = p, .by_cpu = by_cpu};
+    sched_spans(db, run, end_ps, sched_span, &s);
 }
 
 /* A table whose rows become marks (start_sql NULL) or spans on lanes. */
@@ -173,11 +142,9 @@ void rh_section_timeline(struct rh_ctx *c)
 {
     html_section(c->f, "timeline", "5. Timeline of a run");
     int64_t run = pick_run(c);
-    double end_ps = (double)rh_scalar(c->db, "SELECT max(coalesce(end_time_ps, 0), coalesce((SELECT"
-                                             " max(t_ps) FROM sched WHERE run_id = ?1), 0)) FROM run"
-                                             " WHERE id = ?1", run, 0);
+    int64_t end_ps = run != 0 ? sched_spans_end_ps(c->db, run) : 0;
     static struct tlr_procs procs;
-    struct tl *t = run != 0 ? tl_new(0, end_ps) : NULL;
+    struct tl *t = run != 0 ? tl_new(0, (double)end_ps) : NULL;
     if (t != NULL) {
         procs_read(c->db, run, &procs);
         sched_lanes(c->db, run, &procs, t, true, end_ps);

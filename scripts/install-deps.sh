@@ -6,10 +6,11 @@
 #                                    and GNU time (scripts/bench.sh reads their peak memory)
 set -euo pipefail
 
-# chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh)
-# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, tests/libfuzzer)
+# chromium: the HTML report's browser test (tests/scripts/report_browser_test.sh);
+# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (make sanitize, tests/libfuzzer);
+# tshark: what Wireshark makes of `iosim export --format pcap` (tests/scripts/export_test.sh)
 pkgs=(cmake make gcc clang libclang-rt-dev pkg-config libsqlite3-dev libyaml-dev libcriterion-dev
-      sqlite3 chromium)
+      sqlite3 chromium tshark)
 if [ "${1:-}" = bench ]; then
     pkgs+=(g++ libns3-dev liburing-dev libjemalloc-dev time)
 fi

@@ -10,3 +10,9 @@ add_test(NAME cli.readme_examples
 add_test(NAME cli.report_browser
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/report_browser_test.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/report-browser-test)
+# `iosim export`: a storage run as pcap read by tshark (mass storage and
+# SCSI decoded, no malformed packet) and round-tripped through `iosim
+# import`; as Perfetto JSON parsed by python3 (tests/scripts/export_test.sh).
+add_test(NAME cli.export
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/export_test.sh $<TARGET_FILE:iosim>
+                 ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/export-test)

@@ -206,6 +206,8 @@ static struct cap_scsi_cmd cmd_of(const struct cap_xfer *t, const uint8_t *d)
 #define BOT_DEVS 64u
 struct bot_dev {
     bool used, open, stalled;
+    bool data_over;          /* the open command's data stage has ended */
+    uint64_t moved;          /* bytes its data stage moved so far */
     uint16_t bus;
     uint8_t dev;
     size_t cmd;              /* index of its open command in out */
@@ -253,8 +255,15 @@ static void data_stage(struct cap_scsi *out, struct bot_dev *b, const struct cap
                        const uint8_t *d)
 {
     struct cap_scsi_cmd *k = &out->c[b->cmd];
-    if (t->status == -32)
+    /* A halt once the data stage is over (it moved dCBWDataTransferLength
+     * bytes, or ended short) is the device stalling the host's first read
+     * of the CSW, which the host clears and reads again (BOT 5.3.3, 6.7.2):
+     * the command's status is then its CSW's, as usbscsid records it */
+    if (t->status == -32 && !b->data_over)
         b->stalled = true;
+    b->moved += t->actual;
+    if (t->actual < t->requested || b->moved >= k->len)
+        b->data_over = true;
     if (k->opcode != SCSI_OP_REQUEST_SENSE || !(t->ep & CAP_EP_IN) || b->last_failed == SIZE_MAX ||
         t->data_len < SCSI_SENSE_FIXED_ASCQ + 1)
         return;
@@ -290,6 +299,8 @@ enum iosim_err cap_scsi_build(const struct cap_capture *c, const struct cap_xfer
             b->cmd = out->n++;
             b->open = t->status == 0;
             b->stalled = false;
+            b->moved = 0;
+            b->data_over = out->c[b->cmd].len == 0;
             if (t->status != 0)
                 out->c[b->cmd].status = failed_status(t->status);
         } else if (b->open && is_csw(t, d)) {

@@ -25,7 +25,9 @@
  * it are its data stage, until a bulk IN of 13 bytes beginning "USBS": the
  * CSW. Its tag must be the CBW's (else status `bad_csw`); its status byte
  * gives good / check_condition / phase_error; a data stage that stalled
- * makes `stall`. A REQUEST SENSE that follows a CHECK CONDITION gives that
+ * makes `stall` (a halt after the data stage ended - it moved the CBW's
+ * length or came up short - is the first try at the CSW, cleared and
+ * retried: the CSW decides). A REQUEST SENSE that follows a CHECK CONDITION gives that
  * command its sense key, ASC and ASCQ. A CBW whose CSW never came (a new
  * CBW, a reset, the end of the capture) ends as `reset`; one whose own
  * transfer failed ends at once, `timeout` when the host unlinked it

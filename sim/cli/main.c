@@ -19,6 +19,7 @@ static const char usage[] =
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "  import FILE...   real USB captures (usbmon text, pcap, pcapng) as runs of a trace database\n"
     "  replay-capture FILE  a real capture's disk requests as a scenario to run\n"
+    "  export DB        one run as a pcap capture (Wireshark) or trace-event JSON (Perfetto)\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
         return cli_import(argc - 1, argv + 1);
     if (strcmp(cmd, "replay-capture") == 0)
         return cli_replay_capture(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cli_export(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_EXIT_USAGE;
 }

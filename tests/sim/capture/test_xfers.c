@@ -187,6 +187,35 @@ Test(xfers, bot_commands_and_every_status, .fini = fini)
     cr_expect(sc.c[4].residue == 4096 && strcmp(sc.c[4].dir, "out") == 0);
 }
 
+/* MODE SENSE whose data stage ends short, then the device halts the host's
+ * first read of the CSW; the host clears the halt and reads the CSW: a good
+ * command, as usbscsid records it - not a data stage that stalled. */
+Test(xfers, stalled_first_csw_read_after_short_data_is_not_a_data_stall, .fini = fini)
+{
+    static char text[4096];
+    uint64_t t = 1000;
+    size_t n = bot_lines(text, sizeof text, &t, &(struct bot_line_args){
+        .tag = 1, .len = 192, .opcode = 0x1a, .in = true, .with_data = true});
+    /* the data stage: 160 of 192 bytes (bot_lines' data completes in full) */
+    char *c = strstr(text, "d1 ");
+    cr_assert_not_null(c);
+    n = (size_t)(c - text);
+    n += (size_t)snprintf(text + n, sizeof text - n,
+                          "d1 %" PRIu64 " S Bi:1:005:1 -115 192 <\n"
+                          "d1 %" PRIu64 " C Bi:1:005:1 0 160 =\n"
+                          "f1 %" PRIu64 " S Bi:1:005:1 -115 13 <\n"
+                          "f1 %" PRIu64 " C Bi:1:005:1 -32 0\n"
+                          "e1 %" PRIu64 " S Co:1:005:0 s 02 01 0000 0081 0000 0\n"
+                          "e1 %" PRIu64 " C Co:1:005:0 0 0\n"
+                          "a1 %" PRIu64 " S Bi:1:005:1 -115 13 <\n"
+                          "a1 %" PRIu64 " C Bi:1:005:1 0 13 = 55534253 01000000 20000000 00\n",
+                          t, t + 10, t + 20, t + 30, t + 40, t + 50, t + 60, t + 70);
+    load(text);
+    cr_assert_eq(sc.n, 1);
+    cr_expect_str_eq(sc.c[0].status, "good");
+    cr_expect_eq(sc.c[0].residue, 32);
+}
+
 /* The model: random command scripts, issued as a host would, decoded back. */
 Test(xfers, random_command_scripts_decode_to_the_same_commands, .fini = fini)
 {
