@@ -18,6 +18,7 @@ static const char usage[] =
     "  merge OUT IN...  copy the runs of trace databases (a campaign's shards) into one\n"
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "  import FILE...   real USB captures (usbmon text, pcap, pcapng) as runs of a trace database\n"
+    "  compare DB       two runs side by side (a capture and a simulation): alignment, latency, tolerances\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
         return cli_pcid(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return cli_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cli_compare(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_EXIT_USAGE;
 }
