@@ -118,8 +118,29 @@ static enum iosim_err commit(struct align_script *s, const struct align_step *st
     return e;
 }
 
-/* One window at (i, j): commits its steps up to its last match (all of
- * them when it reaches both ends or has no match) and advances i, j. */
+/* How many of a window's steps to keep when it does not reach both ends:
+ * up to its last match in the first half of both sides. Near the cut the
+ * alignment pairs items whose partners lie past it (with few distinct
+ * keys, spuriously), and keeping that would start the next window off
+ * the true diagonal; the second half is aligned again by the next window.
+ * Without a match there, up to the last match; without any, all. */
+static size_t keep_of(const struct myers *w, size_t wa, size_t wb)
+{
+    size_t last = 0;
+    for (size_t q = 0; q < w->nwin; q++) { /* win is reversed: q = 0 is the last step */
+        const struct align_step *st = &w->win[q];
+        if (st->op != ALIGN_MATCH)
+            continue;
+        if (last == 0)
+            last = w->nwin - q;
+        if (2u * st->a < wa && 2u * st->b < wb)
+            return w->nwin - q;
+    }
+    return last != 0 ? last : w->nwin;
+}
+
+/* One window at (i, j): commits its steps (all of them when it reaches
+ * both ends, else as keep_of says) and advances i, j. */
 static enum iosim_err window(struct myers *w, const uint32_t *a, size_t na, const uint32_t *b,
                              size_t nb, uint32_t *i, uint32_t *j, struct align_script *s)
 {
@@ -133,11 +154,7 @@ static enum iosim_err window(struct myers *w, const uint32_t *a, size_t na, cons
         return e;
     size_t keep = w->nwin; /* steps are reversed: keep the last `keep` of win */
     if (*i + wa < na || *j + wb < nb)
-        for (size_t q = 0; q < w->nwin; q++)
-            if (w->win[q].op == ALIGN_MATCH) {
-                keep = w->nwin - q;
-                break;
-            }
+        keep = keep_of(w, wa, wb);
     uint32_t i0 = *i, j0 = *j;
     for (size_t q = w->nwin; q > w->nwin - keep && e == IOSIM_OK; q--) {
         const struct align_step *st = &w->win[q - 1];

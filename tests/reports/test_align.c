@@ -18,20 +18,23 @@ static uint64_t rnd(uint64_t *s)
     return *s * 0x2545F4914F6CDD1DULL;
 }
 
-/* The reference: LCS length by the textbook table. */
+/* The reference: LCS length by the textbook table, two rows at a time. */
 static size_t lcs_ref(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
-    size_t *t = calloc((na + 1) * (nb + 1), sizeof *t);
-    cr_assert_not_null(t);
-    for (size_t i = 1; i <= na; i++)
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = t[(i - 1) * (nb + 1) + j], left = t[i * (nb + 1) + j - 1];
-            t[i * (nb + 1) + j] = a[i - 1] == b[j - 1] ? t[(i - 1) * (nb + 1) + j - 1] + 1
-                                  : up > left          ? up
-                                                       : left;
-        }
-    size_t r = t[na * (nb + 1) + nb];
-    free(t);
+    size_t *prev = calloc(nb + 1, sizeof *prev), *cur = calloc(nb + 1, sizeof *cur);
+    cr_assert(prev != NULL && cur != NULL);
+    for (size_t i = 1; i <= na; i++) {
+        for (size_t j = 1; j <= nb; j++)
+            cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1
+                     : prev[j] > cur[j - 1] ? prev[j]
+                                            : cur[j - 1];
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t r = prev[nb];
+    free(prev);
+    free(cur);
     return r;
 }
 
@@ -119,23 +122,28 @@ Test(align, handles_empty_sides_when_one_run_has_nothing)
     align_free(&sc);
 }
 
-/* Past one window: the script stays consistent and close to the LCS
- * (exactly it when the edits are sparse, as between two similar runs). */
+/* Past one window: the script stays consistent and close to the LCS -
+ * within 1% when edits are sparse (two similar runs), within 3% when
+ * every third item is edited among 20 keys (a hard case: spurious
+ * matches near a window's cut). */
 Test(align, stays_consistent_and_near_the_lcs_when_longer_than_a_window)
 {
     enum { N = 5000 };
     static uint32_t a[N], b[2 * N];
-    for (uint64_t seed = 1; seed <= 4; seed++) {
+    static const unsigned edits[] = {20, 300}, slack[] = {1, 3};
+    for (uint64_t seed = 1; seed <= 8; seed++) {
         uint64_t s = seed;
+        unsigned e = edits[seed % 2];
         for (size_t i = 0; i < N; i++)
             a[i] = (uint32_t)(rnd(&s) % 20);
-        size_t nb = edit(&s, a, N, b, 2 * N, 20, 20);
+        size_t nb = edit(&s, a, N, b, 2 * N, 20, e);
         struct align_script sc = {0};
         cr_assert_eq(align_run(a, N, b, nb, &sc), IOSIM_OK);
         check_script(&sc, a, N, b, nb);
         size_t lcs = lcs_ref(a, N, b, nb);
         cr_assert(sc.matched <= lcs);
-        cr_assert(sc.matched * 100 >= lcs * 99, "seed %" PRIu64 ": matched %zu of LCS %zu", seed,
+        cr_assert(sc.matched * 100 >= lcs * (100 - slack[seed % 2]),
+                  "seed %" PRIu64 ", %u edits per mille: matched %zu of LCS %zu", seed, e,
                   sc.matched, lcs);
         align_free(&sc);
     }
