@@ -143,4 +143,10 @@ unsigned cmp_print(const struct cmp_report *r, const struct cmp_verdict *v, size
 void cmp_html(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv,
               unsigned exceeded, FILE *f);
 
+/* The page's sections alone (for a page of the caller's: the report's
+ * comparison section), each title after prefix; with verdicts, the
+ * tolerance section too. */
+void cmp_html_sections(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv,
+                       unsigned exceeded, bool verdicts, const char *prefix, FILE *f);
+
 #endif /* IOSIM_REPORTS_COMPARE_H */

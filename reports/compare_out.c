@@ -119,11 +119,20 @@ static void html_para(FILE *f, const char *id, const char *text)
     fputs("</p>\n", f);
 }
 
-static void html_runs(const struct cmp_report *r, FILE *f)
+/* <section> with the caller's prefix before its title ("Compare: " on
+ * the page of its own, "8. Capture against simulation: " in the report). */
+static void section(FILE *f, const char *id, const char *prefix, const char *title)
+{
+    char t[160];
+    snprintf(t, sizeof t, "%s%s", prefix, title);
+    html_section(f, id, t);
+}
+
+static void html_runs(const struct cmp_report *r, const char *prefix, FILE *f)
 {
     static const char *const head[] = {"", "run", "scenario", "policy", "SCSI commands",
                                        "USB transfers", "MB/s"};
-    html_section(f, "compare-runs", "Runs");
+    section(f, "compare-runs", prefix, "runs");
     html_table_begin(f, head, 7);
     for (int i = 0; i < 2; i++) {
         const struct cmp_side *s = &r->side[i];
@@ -145,11 +154,11 @@ static void html_runs(const struct cmp_report *r, FILE *f)
     html_section_end(f);
 }
 
-static void html_alignment(const struct cmp_report *r, FILE *f)
+static void html_alignment(const struct cmp_report *r, const char *prefix, FILE *f)
 {
     static const char *const head[] = {"level", "matched", "missing (A only)", "extra (B only)",
                                        "mismatched"};
-    html_section(f, "compare-alignment", "Alignment");
+    section(f, "compare-alignment", prefix, "alignment");
     html_table_begin(f, head, 5);
     for (int l = 0; l < 2; l++) {
         const struct cmp_level *lv = &r->level[l];
@@ -176,11 +185,11 @@ static void html_alignment(const struct cmp_report *r, FILE *f)
     html_section_end(f);
 }
 
-static void html_kinds(const struct cmp_report *r, FILE *f)
+static void html_kinds(const struct cmp_report *r, const char *prefix, FILE *f)
 {
     static const char *const head[] = {"kind", "n A", "n B", "p50 A B", "p90 A B", "p99 A B",
                                        "max A B", "KS"};
-    html_section(f, "compare-latency", "Latency per request kind");
+    section(f, "compare-latency", prefix, "latency per request kind");
     if (r->nkinds == 0)
         html_note(f, "no scsi_cmd or usb_xfer rows in either run");
     else
@@ -206,10 +215,21 @@ static void html_kinds(const struct cmp_report *r, FILE *f)
     html_section_end(f);
 }
 
+/* A sample's CDF as steps: up from i/n to (i+1)/n at each sample, so a
+ * kind with one sample still shows (a vertical line). */
+static void cdf_steps(const int64_t *v, size_t n, double *x, double *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        x[2 * i] = x[2 * i + 1] = (double)v[i] / 1e6;
+        y[2 * i] = (double)i / (double)n;
+        y[2 * i + 1] = (double)(i + 1) / (double)n;
+    }
+}
+
 /* One kind's two CDFs: x the latency (us), y the fraction at or below. */
 static void html_cdf(const struct cmp_kind *k, size_t idx, FILE *f)
 {
-    size_t n = k->na + k->nb;
+    size_t n = 2 * (k->na + k->nb);
     double *x = malloc((n ? n : 1) * sizeof *x), *y = malloc((n ? n : 1) * sizeof *y);
     if (x == NULL || y == NULL) {
         free(x);
@@ -217,16 +237,10 @@ static void html_cdf(const struct cmp_kind *k, size_t idx, FILE *f)
         html_note(f, "out of memory drawing this chart");
         return;
     }
-    for (size_t i = 0; i < k->na; i++) {
-        x[i] = (double)k->a[i] / 1e6;
-        y[i] = (double)(i + 1) / (double)k->na;
-    }
-    for (size_t i = 0; i < k->nb; i++) {
-        x[k->na + i] = (double)k->b[i] / 1e6;
-        y[k->na + i] = (double)(i + 1) / (double)k->nb;
-    }
-    struct svg_series s[2] = {{"A (reference)", x, y, k->na},
-                              {"B (candidate)", x + k->na, y + k->na, k->nb}};
+    cdf_steps(k->a, k->na, x, y);
+    cdf_steps(k->b, k->nb, x + 2 * k->na, y + 2 * k->na);
+    struct svg_series s[2] = {{"A (reference)", x, y, 2 * k->na},
+                              {"B (candidate)", x + 2 * k->na, y + 2 * k->na, 2 * k->nb}};
     char title[96], id[48];
     snprintf(title, sizeof title, "%s %s: latency CDF", k->level == CMP_SCSI ? "scsi" : "usb",
              k->name);
@@ -237,11 +251,11 @@ static void html_cdf(const struct cmp_kind *k, size_t idx, FILE *f)
     free(y);
 }
 
-static void html_throughput(const struct cmp_report *r, FILE *f)
+static void html_throughput(const struct cmp_report *r, const char *prefix, FILE *f)
 {
     double x[2][CMP_BINS], y[2][CMP_BINS];
     struct svg_series s[2];
-    html_section(f, "compare-throughput", "Throughput over each run's span");
+    section(f, "compare-throughput", prefix, "throughput over each run's span");
     for (int i = 0; i < 2; i++) {
         const struct cmp_side *sd = &r->side[i];
         double w_s = sd->span_ps / CMP_BINS / 1e12;
@@ -263,9 +277,10 @@ static void html_throughput(const struct cmp_report *r, FILE *f)
     html_section_end(f);
 }
 
-static void html_verdicts(const struct cmp_verdict *v, size_t nv, unsigned exceeded, FILE *f)
+static void html_verdicts(const struct cmp_verdict *v, size_t nv, unsigned exceeded,
+                          const char *prefix, FILE *f)
 {
-    html_section(f, "compare-tolerance", "Tolerances");
+    section(f, "compare-tolerance", prefix, "tolerances");
     if (nv == 0)
         html_note(f, "no tolerance given");
     for (size_t i = 0; i < nv; i++) {
@@ -282,19 +297,9 @@ static void html_verdicts(const struct cmp_verdict *v, size_t nv, unsigned excee
     html_section_end(f);
 }
 
-void cmp_html(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv,
-              unsigned exceeded, FILE *f)
+static void html_cdfs(const struct cmp_report *r, const char *prefix, FILE *f)
 {
-    assert(r != NULL && f != NULL && (v != NULL || nv == 0));
-    char a[160], b[160], title[400];
-    run_title(&r->side[0], a, sizeof a);
-    run_title(&r->side[1], b, sizeof b);
-    snprintf(title, sizeof title, "iosim compare: run A %s vs run B %s", a, b);
-    html_page_begin(f, title);
-    html_runs(r, f);
-    html_alignment(r, f);
-    html_kinds(r, f);
-    html_section(f, "compare-cdf", "Latency distributions (CDF), A and B overlaid");
+    section(f, "compare-cdf", prefix, "latency distributions (CDF), A and B overlaid");
     size_t drawn = 0;
     for (size_t i = 0; i < r->nkinds && drawn < HTML_CDF_KINDS; i++)
         if (r->kinds[i].na + r->kinds[i].nb > 0)
@@ -302,7 +307,30 @@ void cmp_html(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv
     if (drawn == 0)
         html_note(f, "no latency samples");
     html_section_end(f);
-    html_throughput(r, f);
-    html_verdicts(v, nv, exceeded, f);
+}
+
+void cmp_html_sections(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv,
+                       unsigned exceeded, bool verdicts, const char *prefix, FILE *f)
+{
+    assert(r != NULL && f != NULL && prefix != NULL && (v != NULL || nv == 0));
+    html_runs(r, prefix, f);
+    html_alignment(r, prefix, f);
+    html_kinds(r, prefix, f);
+    html_cdfs(r, prefix, f);
+    html_throughput(r, prefix, f);
+    if (verdicts)
+        html_verdicts(v, nv, exceeded, prefix, f);
+}
+
+void cmp_html(const struct cmp_report *r, const struct cmp_verdict *v, size_t nv,
+              unsigned exceeded, FILE *f)
+{
+    assert(r != NULL && f != NULL);
+    char a[160], b[160], title[400];
+    run_title(&r->side[0], a, sizeof a);
+    run_title(&r->side[1], b, sizeof b);
+    snprintf(title, sizeof title, "iosim compare: run A %s vs run B %s", a, b);
+    html_page_begin(f, title);
+    cmp_html_sections(r, v, nv, exceeded, true, "Compare: ", f);
     html_page_end(f);
 }

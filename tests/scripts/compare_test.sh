@@ -84,6 +84,29 @@ check "... data marks in the charts" grep -q 'data-mark="line"' "$page"
 check "... the verdict" grep -q 'compare: 1 tolerances exceeded' "$page"
 check "... and no script" bash -c "! grep -qi '<script' '$page'"
 
+# the report's comparison section: a file with exactly one capture and one
+# simulated run has it, others do not
+pair=$work/pair.db
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dlink-ax9u/usbmon.txt" --trace "$pair" >/dev/null
+"$iosim" run "$scn" --trace "$pair" >/dev/null
+check "the report of a capture and a simulated run compares them" \
+    bash -c "'$iosim' report '$pair' -o '$work/pair.html' && grep -q '<h2>8. Capture against simulation</h2>' '$work/pair.html' &&
+             grep -q 'id=\"compare-alignment\"' '$work/pair.html' && grep -q 'id=\"chart-cdf-0\"' '$work/pair.html'"
+check "... and a report of other runs has no such section" \
+    bash -c "'$iosim' report '$db' -o '$work/four.html' && ! grep -q 'id=\"comparison\"' '$work/four.html'"
+
+# a hostile file: markup in names, NULLs, rows that end before they start,
+# residues past their length, huge numbers
+cp "$db" "$work/hostile.db"
+sqlite3 "$work/hostile.db" "UPDATE run SET scenario = '<script>alert(1)</script>' WHERE id = 1;
+  UPDATE scsi_cmd SET op = NULL, start_ps = end_ps + 5 WHERE run_id = 1 AND rowid % 3 = 0;
+  UPDATE scsi_cmd SET op = '<img src=x>_10', residue = len * 4, lba = 9223372036854775807 WHERE run_id = 4 AND rowid % 5 = 0;
+  UPDATE usb_xfer SET dir = '<b>', setup = NULL, device = NULL, requested = -1 WHERE run_id = 1 AND rowid % 4 = 0;"
+check "a hostile file compares (exit 0)" \
+    [ "$(status_of "$iosim" compare "$work/hostile.db" --run 1 --run 4 -o "$work/hostile.html")" = 0 ]
+check "... and its markup comes out as text" \
+    bash -c "! grep -q '<script\|<img\|<b>' '$work/hostile.html' && grep -q '&lt;script&gt;' '$work/hostile.html'"
+
 check "a bad tolerance exits 2" [ "$(status_of "$iosim" compare "$db" --run 1 --run 2 --tolerance p50=abc)" = 2 ]
 check "... naming it and why" grep -q "^iosim compare: --tolerance 'p50=abc': p50 wants a percentage" "$work/err"
 check "an unknown tolerance key exits 2" [ "$(status_of "$iosim" compare "$db" --run 1 --run 2 --tolerance p75=5%)" = 2 ]
