@@ -305,7 +305,8 @@ static enum iosim_err read_scsi(sqlite3 *db, int64_t run, struct side_rows *s, c
     int64_t pids[CMP_GROUPS_MAX];
     size_t npids = 0, cap = 0;
     while (e == IOSIM_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (s->nsc == CMP_ROWS_MAX || grow((void **)&s->sc, &cap, s->nsc, sizeof *s->sc)) {
+        if (s->nsc == CMP_ROWS_MAX ||
+            grow((void **)&s->sc, &cap, s->nsc, sizeof *s->sc) != IOSIM_OK) {
             e = s->nsc == CMP_ROWS_MAX ? IOSIM_EOVERFLOW : IOSIM_ENOMEM;
             snprintf(msg, len, "run %" PRId64 ": %s", run,
                      e == IOSIM_EOVERFLOW ? "more scsi_cmd rows than compare reads" : "out of memory");
@@ -404,7 +405,8 @@ static enum iosim_err read_xfers(sqlite3 *db, int64_t run, struct side_rows *s, 
                         " ORDER BY submit_ps, seq", run, &st, msg, len);
     size_t cap = 0;
     while (e == IOSIM_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (s->nxf == CMP_ROWS_MAX || grow((void **)&s->xf, &cap, s->nxf, sizeof *s->xf)) {
+        if (s->nxf == CMP_ROWS_MAX ||
+            grow((void **)&s->xf, &cap, s->nxf, sizeof *s->xf) != IOSIM_OK) {
             e = s->nxf == CMP_ROWS_MAX ? IOSIM_EOVERFLOW : IOSIM_ENOMEM;
             snprintf(msg, len, "run %" PRId64 ": %s", run,
                      e == IOSIM_EOVERFLOW ? "more usb_xfer rows than compare reads" : "out of memory");
@@ -573,7 +575,7 @@ static enum iosim_err align_level(struct cmp_report *r, struct cmp_level *lv,
 /* ---- latency kinds ------------------------------------------------------------------------- */
 
 struct kind_name {
-    char s[64];
+    char s[96];
 };
 
 static int kind_name_cmp(const void *x, const void *y)

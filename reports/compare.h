@@ -93,7 +93,7 @@ struct cmp_level {
 };
 
 struct cmp_kind {
-    char name[64];
+    char name[96];
     uint32_t level;            /* CMP_SCSI, CMP_USB */
     const int64_t *a, *b;      /* sorted latencies (ps), into the report's buffer */
     size_t na, nb;

@@ -196,7 +196,7 @@ static void html_kinds(const struct cmp_report *r, const char *prefix, FILE *f)
         html_table_begin(f, head, 8);
     for (size_t i = 0; i < r->nkinds; i++) {
         const struct cmp_kind *k = &r->kinds[i];
-        char name[80], na[24], nb[24], st[4][80], ks[24];
+        char name[112], na[24], nb[24], st[4][80], ks[24];
         snprintf(name, sizeof name, "%s %s", k->level == CMP_SCSI ? "scsi" : "usb", k->name);
         snprintf(na, sizeof na, "%zu", k->na);
         snprintf(nb, sizeof nb, "%zu", k->nb);
@@ -241,7 +241,7 @@ static void html_cdf(const struct cmp_kind *k, size_t idx, FILE *f)
     cdf_steps(k->b, k->nb, x + 2 * k->na, y + 2 * k->na);
     struct svg_series s[2] = {{"A (reference)", x, y, 2 * k->na},
                               {"B (candidate)", x + 2 * k->na, y + 2 * k->na, 2 * k->nb}};
-    char title[96], id[48];
+    char title[136], id[48];
     snprintf(title, sizeof title, "%s %s: latency CDF", k->level == CMP_SCSI ? "scsi" : "usb",
              k->name);
     snprintf(id, sizeof id, "chart-cdf-%zu", idx);

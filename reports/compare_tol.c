@@ -69,7 +69,7 @@ static enum iosim_err read_value(const char *v, size_t k, struct cmp_tolerance *
 {
     const char *name = tol_keys[k].name, *end = v + strlen(v);
     bool pct = end > v && end[-1] == '%';
-    double x;
+    double x = 0;
     switch (tol_keys[k].unit) {
     case TOL_PERCENT:
         if (!plain_number(v, pct ? end - 1 : end, &x))
