@@ -644,6 +644,16 @@ static enum iosim_err add_kinds(struct cmp_report *r, const struct kind_src *k, 
     return e;
 }
 
+/* end - start, or -1 (no sample) for a row that ends before it starts or
+ * whose difference does not fit: the file's numbers are not trusted. */
+static int64_t latency(int64_t start, int64_t end)
+{
+    if (end < start)
+        return -1;
+    uint64_t d = (uint64_t)end - (uint64_t)start; /* unsigned: no overflow */
+    return d <= (uint64_t)INT64_MAX ? (int64_t)d : -1;
+}
+
 static enum iosim_err kinds_of(struct cmp_report *r, const struct side_rows *s)
 {
     size_t total = s[0].nsc + s[1].nsc + s[0].nxf + s[1].nxf, used = 0;
@@ -662,12 +672,12 @@ static enum iosim_err kinds_of(struct cmp_report *r, const struct side_rows *s)
         for (size_t i = 0; e == IOSIM_OK && i < s[side].nsc; i++) {
             const struct scsi_rec *c = &s[side].sc[i];
             scsi_kind(c, k[0].names[side][i].s, sizeof k[0].names[side][i].s);
-            k[0].lat[side][i] = c->end >= c->start ? c->end - c->start : -1;
+            k[0].lat[side][i] = latency(c->start, c->end);
         }
         for (size_t i = 0; e == IOSIM_OK && i < s[side].nxf; i++) {
             const struct xfer_rec *x = &s[side].xf[i];
             xfer_kind(x, k[1].names[side][i].s, sizeof k[1].names[side][i].s);
-            k[1].lat[side][i] = x->end >= x->start ? x->end - x->start : -1;
+            k[1].lat[side][i] = latency(x->start, x->end);
         }
     }
     for (int lv = 0; lv < 2 && e == IOSIM_OK; lv++)

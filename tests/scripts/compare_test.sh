@@ -101,7 +101,9 @@ cp "$db" "$work/hostile.db"
 sqlite3 "$work/hostile.db" "UPDATE run SET scenario = '<script>alert(1)</script>' WHERE id = 1;
   UPDATE scsi_cmd SET op = NULL, start_ps = end_ps + 5 WHERE run_id = 1 AND rowid % 3 = 0;
   UPDATE scsi_cmd SET op = '<img src=x>_10', residue = len * 4, lba = 9223372036854775807 WHERE run_id = 4 AND rowid % 5 = 0;
-  UPDATE usb_xfer SET dir = '<b>', setup = NULL, device = NULL, requested = -1 WHERE run_id = 1 AND rowid % 4 = 0;"
+  UPDATE usb_xfer SET dir = '<b>', setup = NULL, device = NULL, requested = -1 WHERE run_id = 1 AND rowid % 4 = 0;
+  UPDATE usb_xfer SET submit_ps = -9223372036854775807, t_ps = 9223372036854775807 WHERE run_id = 4 AND rowid % 7 = 0;
+  UPDATE scsi_cmd SET start_ps = -9223372036854775807, end_ps = 9223372036854775807, len = -9223372036854775807 WHERE run_id = 4 AND rowid % 7 = 1;"
 check "a hostile file compares (exit 0)" \
     [ "$(status_of "$iosim" compare "$work/hostile.db" --run 1 --run 4 -o "$work/hostile.html")" = 0 ]
 check "... and its markup comes out as text" \
