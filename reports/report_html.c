@@ -448,7 +448,7 @@ enum iosim_err report_html(const char *db_path, const struct report_html_opts *o
     sqlite3_busy_timeout(db, 10000);
     enum iosim_err e = rh_check(db, db_path, msg, msg_len);
     if (e == IOSIM_OK) {
-        struct rh_ctx c = {.db = db, .f = out, .run_id = opts->run_id};
+        struct rh_ctx c = {.db = db, .f = out, .run_id = opts->run_id, .path = db_path};
         char title[512];
         snprintf(title, sizeof title, "iosim report: %s", db_path);
         html_page_begin(out, title);
@@ -459,6 +459,7 @@ enum iosim_err report_html(const char *db_path, const struct report_html_opts *o
         rh_section_timeline(&c);
         rh_section_matrix(&c);
         rh_section_failures(&c);
+        rh_section_compare(&c);
         html_page_end(out);
     }
     sqlite3_close(db);

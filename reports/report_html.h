@@ -9,7 +9,9 @@
  *   4. throughput over simulated time (fio_io bytes, else dma bytes);
  *   5. the timeline of one run: CPUs, processes, rings, devices;
  *   6. the conformance matrix: each spec clause of run.clauses x pass/fail;
- *   7. failures with their repro commands, shrunk repros beside the originals.
+ *   7. failures with their repro commands, shrunk repros beside the originals;
+ *   8. when the file holds exactly one real capture (iosim import) and one
+ *      simulated run: the two compared (reports/compare.h), else nothing.
  *
  * Reads the trace schema with SQL only (read-only; never runs a
  * simulation); a section whose tables are missing or empty says so. Every

@@ -15,6 +15,7 @@ struct rh_ctx {
     sqlite3 *db;      /* read-only connection, borrowed */
     FILE *f;          /* the page */
     int64_t run_id;   /* the timeline's run (0: none) */
+    const char *path; /* the database's path, borrowed (the comparison reads it again) */
 };
 
 /* Whether the file has the table / the table has the column. */
@@ -36,5 +37,6 @@ void rh_format_ns(double ns, char *buf, size_t cap);
 void rh_section_latency(struct rh_ctx *c);
 void rh_section_throughput(struct rh_ctx *c);
 void rh_section_timeline(struct rh_ctx *c);
+void rh_section_compare(struct rh_ctx *c);
 
 #endif /* IOSIM_REPORTS_REPORT_HTML_INTERNAL_H */

@@ -2,6 +2,11 @@
 add_test(NAME cli.contracts
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/cli_test.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/cli-test)
+# iosim compare: alignment, statistics, tolerances and exit codes, the page
+# (tests/scripts/compare_test.sh).
+add_test(NAME cli.compare
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/compare_test.sh $<TARGET_FILE:iosim>
+                 ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/compare-test)
 add_test(NAME cli.readme_examples
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/readme_test.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/readme-test)

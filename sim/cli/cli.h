@@ -29,6 +29,7 @@ int cli_shrink(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_replay_capture(int argc, char **argv);
 int cli_export(int argc, char **argv);
+int cli_compare(int argc, char **argv);
 
 /* The campaign summary table (docs/trace-schema.md, fuzz_run): iosim fuzz
  * writes it, iosim shrink adds the runs it shrinks. */

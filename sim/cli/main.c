@@ -20,6 +20,7 @@ static const char usage[] =
     "  import FILE...   real USB captures (usbmon text, pcap, pcapng) as runs of a trace database\n"
     "  replay-capture FILE  a real capture's disk requests as a scenario to run\n"
     "  export DB        one run as a pcap capture (Wireshark) or trace-event JSON (Perfetto)\n"
+    "  compare DB       two runs side by side (a capture and a simulation): alignment, latency, tolerances\n"
     "\n"
     "`iosim <command> --help` describes each command. `iosim --version` prints the build.\n";
 
@@ -66,6 +67,8 @@ int main(int argc, char **argv)
         return cli_replay_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return cli_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cli_compare(argc - 1, argv + 1);
     fprintf(stderr, "iosim: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_EXIT_USAGE;
 }

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay shrink report merge pcid import replay-capture export; do
+for c in "" run suite fuzz replay shrink report merge pcid import replay-capture export compare; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done

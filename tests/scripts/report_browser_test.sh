@@ -8,6 +8,8 @@
 # to fail on a page with a planted script error and on one with broken
 # markup. A database with hostile strings (markup in the scenario name,
 # the repro, the clauses) gives a page where they are text, not elements.
+# A capture beside a simulated run: the report's comparison section and
+# `iosim compare -o`'s page load cleanly too.
 # Usage: report_browser_test.sh IOSIM SOURCE_DIR WORK_DIR
 set -u
 iosim=${1:?}; src=${2:?}; work=${3:?}
@@ -108,6 +110,16 @@ check "a file without fuzz_run (iosim run) still gives a page, sections saying s
     bash -c "'$iosim' report '$work/p.db' -o '$work/p.html' &&
              grep -q 'no fuzz_run rows: this file holds no iosim fuzz campaign' '$work/p.html'"
 check "... which Chromium loads cleanly" page_ok "$work/p.html"
+# a real capture and a simulated run: the report's section 8 and the page of
+# iosim compare -o, both in the browser
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dlink-ax9u/usbmon.txt" --trace "$work/c.db" >/dev/null
+"$iosim" run "$src/scenarios/suite/storage/seqread-ss.yaml" --trace "$work/c.db" >/dev/null
+check "a capture and a simulated run: the report compares them (section 8)" \
+    bash -c "'$iosim' report '$work/c.db' -o '$work/c.html' && grep -q 'id=\"comparison\"' '$work/c.html'"
+check "... which Chromium loads cleanly" page_ok "$work/c.html"
+check "iosim compare -o writes its page" \
+    bash -c "'$iosim' compare '$work/c.db' --run 1 --run 2 -o '$work/cmp.html' >/dev/null"
+check "... which Chromium loads cleanly" page_ok "$work/cmp.html"
 echo "not a database" >"$work/junk.db"
 check "report of a file that is not a trace: exit 2" \
     bash -c "'$iosim' report '$work/junk.db' -o '$work/j.html' 2>/dev/null; [ \$? = 2 ]"
