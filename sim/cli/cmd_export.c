@@ -23,7 +23,6 @@
  * reader `iosim replay` uses; a row's text columns are input like any
  * file's - a data column that is not hex bytes is refused, never read past.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include "sim/capture/capture.h"
 #include "sim/capture/pcap_write.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/outfile.h"
 #include "sim/trace/trace.h"
 
 #define EXPORT_DATA_MAX 32u      /* bytes a usb_xfer row keeps of its data */
@@ -307,41 +307,28 @@ static bool pcap_bytes(const struct export_args *a, struct cap_buf *b)
 
 /* ---- the file ------------------------------------------------------------ */
 
-/* Writes FILE.tmp with the format's bytes and renames it; false after
- * saying why, with neither file left. */
-static bool write_out(const struct export_args *a)
+/* The format's bytes into f; false after saying why. */
+static bool put_export(FILE *f, void *ctx)
 {
-    char tmp[EXPORT_PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp", a->out);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "iosim export: %s: %s\n", tmp, strerror(errno));
-        return false;
-    }
-    bool ok;
+    const struct export_args *a = ctx;
     if (strcmp(a->format, "pcap") == 0) {
         struct cap_buf b;
         cap_buf_init(&b);
-        ok = pcap_bytes(a, &b) && fwrite(b.p, 1, b.n, f) == b.n;
+        bool ok = pcap_bytes(a, &b) && fwrite(b.p, 1, b.n, f) == b.n;
         cap_buf_free(&b);
-    } else {
-        char msg[256];
-        ok = report_perfetto(a->db, (int64_t)a->run, f, msg, sizeof msg) == IOSIM_OK;
-        if (!ok)
-            fprintf(stderr, "iosim export: %s\n", msg);
+        return ok;
     }
-    bool wrote = !ferror(f);
-    wrote = fclose(f) == 0 && wrote;
-    if (ok && !wrote)
-        fprintf(stderr, "iosim export: %s: write error\n", tmp);
-    ok = ok && wrote;
-    if (ok && rename(tmp, a->out) != 0) {
-        fprintf(stderr, "iosim export: %s: %s\n", a->out, strerror(errno));
-        ok = false;
-    }
+    char msg[256];
+    bool ok = report_perfetto(a->db, (int64_t)a->run, f, msg, sizeof msg) == IOSIM_OK;
     if (!ok)
-        (void)remove(tmp);
+        fprintf(stderr, "iosim export: %s\n", msg);
     return ok;
+}
+
+/* Writes FILE whole or not at all (outfile.h). */
+static bool write_out(struct export_args *a)
+{
+    return cli_outfile_write(a->out, "iosim export", put_export, a);
 }
 
 int cli_export(int argc, char **argv)
