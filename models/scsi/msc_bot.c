@@ -171,6 +171,12 @@ static void plan_time(struct msc_bot *m, bool media)
         scsi_cache_hit(cache, it->lba, it->blocks)) {
         cost = p->hit_cmd_ps; /* from the drive's RAM: no seek, no turn */
         m->ps_per_kib = p->hit_ps_per_kib;
+    } else if (media && write && scsi_media_write_cache(scsi_lu_media(m->lu[m->lun]))) {
+        /* into the volatile cache: acknowledged without moving the head,
+         * which writes it back later (SYNCHRONIZE CACHE pays for that) */
+        cost = p->write_cmd_ps;
+        m->ps_per_kib = p->write_ps_per_kib;
+        scsi_cache_invalidate(cache, it->lba, it->blocks);
     } else if (media && (write || it->access == SCSI_ACCESS_READ)) {
         cost = scsi_profile_access_ps(p, write, m->head[m->lun], it->lba, 0);
         m->ps_per_kib = write ? p->write_ps_per_kib : p->read_ps_per_kib;

@@ -36,6 +36,10 @@ static enum scsi_fit_class walk_one(struct fit_walk *w, const struct scsi_profil
         return SCSI_FIT_FLUSH;
     if (r->op == 'r' && scsi_cache_hit(&w->cache, r->lba, r->blocks))
         return SCSI_FIT_HIT;
+    if (r->op == 'w' && p->write_cache) { /* into the write cache: the head stays */
+        scsi_cache_invalidate(&w->cache, r->lba, r->blocks);
+        return SCSI_FIT_NEXT;
+    }
     uint64_t near = (1u << 20) / p->block_bytes, from = w->head;
     uint64_t d = from == HEAD_UNKNOWN ? UINT64_MAX : from > r->lba ? from - r->lba : r->lba - from;
     enum scsi_fit_class k = d == 0 ? SCSI_FIT_NEXT : d <= near ? SCSI_FIT_NEAR : SCSI_FIT_FAR;
@@ -55,6 +59,8 @@ static sim_time_ps predict_one(const struct scsi_profile *p, enum scsi_fit_class
         return p->flush_ps;
     if (k == SCSI_FIT_HIT)
         return p->hit_cmd_ps + bytes * p->hit_ps_per_kib / 1024u;
+    if (r->op == 'w' && p->write_cache)
+        return p->write_cmd_ps + bytes * p->write_ps_per_kib / 1024u;
     return scsi_profile_access_ps(p, r->op == 'w', from, r->lba, bytes);
 }
 
@@ -70,6 +76,19 @@ enum iosim_err scsi_fit_predict(const struct scsi_profile *p, const struct scsi_
         uint64_t from = w.head;
         pred[i] = predict_one(p, walk_one(&w, p, &req[i], disk_blocks), from, &req[i]);
     }
+    return IOSIM_OK;
+}
+
+enum iosim_err scsi_fit_classify(const struct scsi_profile *p, const struct scsi_fit_req *req,
+                                 size_t n, uint64_t disk_blocks, enum scsi_fit_class *cls)
+{
+    ASSERT(p != NULL && (n == 0 || (req != NULL && cls != NULL)));
+    if (p->block_bytes == 0)
+        return IOSIM_EINVAL;
+    struct fit_walk w;
+    walk_init(&w, p);
+    for (size_t i = 0; i < n; i++)
+        cls[i] = walk_one(&w, p, &req[i], disk_blocks);
     return IOSIM_OK;
 }
 
@@ -119,6 +138,8 @@ static bool theil_sen(const struct fit_pts *pt, int64_t *scratch, int64_t *cmd, 
 /* ---- one shape ------------------------------------------------------------------------------ */
 
 struct fit_scratch {
+    size_t *order;               /* requests by kind (op, blocks), then position */
+    uint64_t *ka, *kb;           /* one kind's predicted and measured times */
     enum scsi_fit_class *cls;
     uint64_t *from;              /* the head before each request */
     int64_t *x, *y, *work;       /* n each; work holds n*n/... pairs, sized below */
@@ -212,19 +233,103 @@ static void fit_writes(struct fit_scratch *s, const struct scsi_fit_req *req, si
         p->flush_ps = (sim_time_ps)median(s->work, m);
 }
 
-/* Sum over requests of |pred - real| / min(pred, real), in 1/1000 (both
- * at least 1 us, so a fast request weighs no more than a slow one). */
-static uint64_t score(const struct scsi_fit_req *req, size_t n, const sim_time_ps *pred)
+/* How well predictions match: first the (kind, percentile) pairs - p50
+ * of each kind, an operation and a size, and p90 of those with at least
+ * SCSI_FIT_P90_MIN requests, what calibrate is judged by (and iosim
+ * compare gates by default) - off by more than FIT_WITHIN_PCT, then the sum over requests of
+ * |pred - real| / min(pred, real) in 1/1000 (both at least 1 us), so a
+ * fast request weighs no more than a slow one. One number: the first in
+ * the high bits. */
+#define FIT_WITHIN_PCT 10u
+#define FIT_ERR_BITS 40u
+
+static uint64_t ratio_err(uint64_t a, uint64_t b)
 {
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t a = pred[i] > FIT_FLOOR_PS ? pred[i] : FIT_FLOOR_PS;
-        uint64_t b = req[i].device_ps > FIT_FLOOR_PS ? req[i].device_ps : FIT_FLOOR_PS;
-        uint64_t lo = a < b ? a : b, d = a > b ? a - b : b - a;
-        uint64_t e = d / lo > 1000000u ? 1000000000u : d * 1000u / lo; /* capped: no wrap */
-        sum += e;
+    a = a > FIT_FLOOR_PS ? a : FIT_FLOOR_PS;
+    b = b > FIT_FLOOR_PS ? b : FIT_FLOOR_PS;
+    uint64_t lo = a < b ? a : b, d = a > b ? a - b : b - a;
+    return d / lo > 1000000u ? 1000000000u : d * 1000u / lo; /* capped: no wrap */
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t rank_of(uint64_t *v, size_t n, unsigned pct)
+{
+    size_t r = (n * pct + 99) / 100;
+    return v[r == 0 ? 0 : r - 1];
+}
+
+static bool near_enough(uint64_t got, uint64_t want)
+{
+    uint64_t d = got > want ? got - want : want - got;
+    return d * 100u <= (want > FIT_FLOOR_PS ? want : FIT_FLOOR_PS) * FIT_WITHIN_PCT;
+}
+
+static uint64_t score(const struct fit_scratch *s, const struct scsi_fit_req *req, size_t n)
+{
+    uint64_t err = 0, outside = 0;
+    for (size_t i = 0; i < n; i++)
+        err += ratio_err(s->pred[i], req[i].device_ps);
+    for (size_t k = 0; k < n;) { /* the kinds: runs of s->order */
+        size_t e = k, m = 0;
+        const struct scsi_fit_req *first = &req[s->order[k]];
+        while (e < n && req[s->order[e]].op == first->op && req[s->order[e]].blocks == first->blocks)
+            e++;
+        for (size_t j = k; j < e; j++, m++) {
+            s->ka[m] = s->pred[s->order[j]];
+            s->kb[m] = req[s->order[j]].device_ps;
+        }
+        qsort(s->ka, m, sizeof *s->ka, cmp_u64);
+        qsort(s->kb, m, sizeof *s->kb, cmp_u64);
+        /* a kind weighs as many requests as it has, up to SCSI_FIT_P90_MIN:
+         * one request's percentile is that request's luck */
+        uint64_t w = m < SCSI_FIT_P90_MIN ? m : SCSI_FIT_P90_MIN;
+        outside += w * !near_enough(rank_of(s->ka, m, 50), rank_of(s->kb, m, 50));
+        if (m >= SCSI_FIT_P90_MIN)
+            outside += w * !near_enough(rank_of(s->ka, m, 90), rank_of(s->kb, m, 90));
+        k = e;
     }
-    return sum;
+    uint64_t cap = (1ull << FIT_ERR_BITS) - 1;
+    return outside << FIT_ERR_BITS | (err < cap ? err : cap);
+}
+
+static uint64_t predict_all(struct fit_scratch *s, const struct scsi_fit_req *req, size_t n,
+                            const struct scsi_profile *p)
+{
+    for (size_t i = 0; i < n; i++)
+        s->pred[i] = predict_one(p, s->cls[i], s->from[i], &req[i]);
+    return score(s, req, n);
+}
+
+/* Nudges each cost of p in turn by a few factors (or, from 0, to a few
+ * plain values), keeping what scores better: the medians fit the middle
+ * of each class, the kinds' p90 want its tail too. */
+static void refine(struct fit_scratch *s, const struct scsi_fit_req *req, size_t n,
+                   struct scsi_profile *p, uint64_t *sc)
+{
+    static const uint64_t factor[] = {500, 700, 850, 950, 1050, 1200, 1500, 2000}; /* of 1000 */
+    static const sim_time_ps from0[] = {10 * SIM_US, 100 * SIM_US, SIM_MS, 5 * SIM_MS};
+    sim_time_ps *knob[] = {&p->hit_cmd_ps, &p->hit_ps_per_kib, &p->read_cmd_ps, &p->track_ps,
+                           &p->seek_read_ps, &p->revolution_ps, &p->write_cmd_ps, &p->flush_ps};
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t k = 0; k < sizeof knob / sizeof knob[0]; k++) {
+            size_t tries = *knob[k] == 0 ? sizeof from0 / sizeof from0[0]
+                                         : sizeof factor / sizeof factor[0];
+            for (size_t t = 0; t < tries; t++) {
+                sim_time_ps was = *knob[k];
+                *knob[k] = was == 0 ? from0[t] : was / 1000u * factor[t] + was % 1000u * factor[t] / 1000u;
+                uint64_t trial = predict_all(s, req, n, p);
+                if (trial < *sc)
+                    *sc = trial;
+                else
+                    *knob[k] = was;
+            }
+        }
+    }
 }
 
 /* The profile of one cache shape, with its classes and score. */
@@ -243,13 +348,14 @@ static void fit_shape(struct fit_scratch *s, const struct scsi_profile *base,
     }
     fit_reads(s, req, n, p);
     fit_writes(s, req, n, p);
-    for (size_t i = 0; i < n; i++)
-        s->pred[i] = predict_one(p, s->cls[i], s->from[i], &req[i]);
-    *sc = score(req, n, s->pred);
+    *sc = predict_all(s, req, n, p);
 }
 
 static void scratch_free(struct fit_scratch *s)
 {
+    free(s->order);
+    free(s->ka);
+    free(s->kb);
     free(s->cls);
     free(s->from);
     free(s->x);
@@ -269,7 +375,66 @@ static bool scratch_alloc(struct fit_scratch *s, size_t n)
     s->y = calloc(n, sizeof *s->y);
     s->work = calloc(work, sizeof *s->work);
     s->pred = calloc(n, sizeof *s->pred);
-    return s->cls && s->from && s->x && s->y && s->work && s->pred;
+    s->order = calloc(n, sizeof *s->order);
+    s->ka = calloc(n, sizeof *s->ka);
+    s->kb = calloc(n, sizeof *s->kb);
+    return s->cls && s->from && s->x && s->y && s->work && s->pred && s->order && s->ka && s->kb;
+}
+
+/* Requests by kind (op, blocks), then by position: a stable merge sort of
+ * indices (qsort has no context to compare them by). */
+static bool kind_before(const struct scsi_fit_req *req, size_t i, size_t j)
+{
+    const struct scsi_fit_req *a = &req[i], *b = &req[j];
+    if (a->op != b->op)
+        return a->op < b->op;
+    if (a->blocks != b->blocks)
+        return a->blocks < b->blocks;
+    return i < j;
+}
+
+static bool sort_kinds(const struct scsi_fit_req *req, size_t n, size_t *order)
+{
+    size_t *tmp = malloc(n * sizeof *tmp);
+    if (tmp == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid || j < hi)
+                tmp[k++] = j >= hi || (i < mid && kind_before(req, order[i], order[j])) ? order[i++]
+                                                                                         : order[j++];
+        }
+        for (size_t i = 0; i < n; i++)
+            order[i] = tmp[i];
+    }
+    free(tmp);
+    return true;
+}
+
+#define FIT_REFINED 3u /* the best shapes whose costs are refined */
+
+struct fit_shape_pick {
+    uint32_t segs, ra_kib;
+    uint64_t score;
+};
+
+/* Keeps the FIT_REFINED best shapes, best first (ties: the earlier). */
+static void keep_best(struct fit_shape_pick *best, size_t *nbest, struct fit_shape_pick p)
+{
+    size_t at = *nbest;
+    while (at > 0 && p.score < best[at - 1].score)
+        at--;
+    if (at >= FIT_REFINED)
+        return;
+    size_t last = *nbest < FIT_REFINED ? *nbest : FIT_REFINED - 1;
+    for (size_t i = last; i > at; i--)
+        best[i] = best[i - 1];
+    best[at] = p;
+    *nbest += *nbest < FIT_REFINED;
 }
 
 enum iosim_err scsi_fit(const struct scsi_profile *base, const struct scsi_fit_req *req, size_t n,
@@ -287,19 +452,32 @@ enum iosim_err scsi_fit(const struct scsi_profile *base, const struct scsi_fit_r
         scratch_free(&s);
         return IOSIM_ENOMEM;
     }
-    uint64_t best = UINT64_MAX;
+    if (!sort_kinds(req, n, s.order)) {
+        scratch_free(&s);
+        return IOSIM_ENOMEM;
+    }
+    struct fit_shape_pick picks[FIT_REFINED];
+    size_t npicks = 0;
     for (size_t a = 0; a < sizeof grid_segments / sizeof grid_segments[0]; a++) {
         for (size_t b = 0; b < sizeof grid_readahead_kib / sizeof grid_readahead_kib[0]; b++) {
             if (grid_segments[a] == 0 && grid_readahead_kib[b] != 0)
                 continue; /* no cache: read-ahead means nothing */
             struct scsi_profile p;
-            uint64_t sc;
-            fit_shape(&s, base, req, n, disk_blocks, grid_segments[a], grid_readahead_kib[b], &p, &sc);
+            struct fit_shape_pick k = {.segs = grid_segments[a], .ra_kib = grid_readahead_kib[b]};
+            fit_shape(&s, base, req, n, disk_blocks, k.segs, k.ra_kib, &p, &k.score);
             st->shapes++;
-            if (sc < best) { /* strictly: ties keep the smaller shape, tried first */
-                best = sc;
-                *out = p;
-            }
+            keep_best(picks, &npicks, k);
+        }
+    }
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < npicks; i++) { /* ties keep the better unrefined shape */
+        struct scsi_profile p;
+        uint64_t sc;
+        fit_shape(&s, base, req, n, disk_blocks, picks[i].segs, picks[i].ra_kib, &p, &sc);
+        refine(&s, req, n, &p, &sc);
+        if (sc < best) {
+            best = sc;
+            *out = p;
         }
     }
     /* the kept shape's classes, for the caller's report */

@@ -13,9 +13,11 @@
  * (segments x read-ahead), classifies every request (a cache hit, the
  * next block, a short move, a long seek), fits each class's costs by
  * medians (a command's fixed cost and per-KiB rate by Theil-Sen over the
- * sizes, a seek as the median of what remains), and keeps the shape
- * whose profile predicts the device's times best (least sum of |log|
- * ratios). What the requests cannot tell (the medium's streaming rate
+ * sizes, a seek as the median of what remains), nudges each cost
+ * around that, and keeps the profile that leaves the fewest request kinds
+ * (an operation and a size) off by more than 10 % at p50 (and at p90 for
+ * kinds of SCSI_FIT_P90_MIN requests or more), then the least sum of
+ * per-request ratio errors. What the requests cannot tell (the medium's streaming rate
  * without sequential misses, the revolution) stays the base profile's.
  *
  *     struct scsi_fit_req req[n] = ...;
@@ -33,6 +35,10 @@
 #include <stdint.h>
 
 #include "models/scsi/scsi_profile.h"
+
+/* A kind's p90 counts from this many requests on (as iosim compare's
+ * default gate): below it, p90 is one request's mechanical luck. */
+#define SCSI_FIT_P90_MIN 10u
 
 struct scsi_fit_req {
     char op;                     /* 'r', 'w' or 'f' */
@@ -62,5 +68,10 @@ enum iosim_err scsi_fit(const struct scsi_profile *base, const struct scsi_fit_r
  * over req[0..i-1] as scsi_fit walks them), for all n: pred[i]. */
 enum iosim_err scsi_fit_predict(const struct scsi_profile *p, const struct scsi_fit_req *req,
                                 size_t n, uint64_t disk_blocks, sim_time_ps *pred);
+
+/* Each request's class under profile p (its cache shape and head rules),
+ * walked as scsi_fit_predict walks them: cls[i]. */
+enum iosim_err scsi_fit_classify(const struct scsi_profile *p, const struct scsi_fit_req *req,
+                                 size_t n, uint64_t disk_blocks, enum scsi_fit_class *cls);
 
 #endif /* IOSIM_SCSI_FIT_H */

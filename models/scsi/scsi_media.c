@@ -140,6 +140,8 @@ void scsi_media_destroy(struct scsi_media *m)
 uint32_t scsi_media_block_bytes(const struct scsi_media *m) { return m->c.block_bytes; }
 uint64_t scsi_media_blocks(const struct scsi_media *m) { return m->c.blocks; }
 
+bool scsi_media_write_cache(const struct scsi_media *m) { return m->c.write_cache; }
+
 /* ---- blocks --------------------------------------------------------------------------------- */
 
 static bool in_range(const struct scsi_media *m, uint64_t lba, uint32_t n)

@@ -63,6 +63,8 @@ void scsi_media_destroy(struct scsi_media *m);
 
 uint32_t scsi_media_block_bytes(const struct scsi_media *m);
 uint64_t scsi_media_blocks(const struct scsi_media *m);
+/* Whether writes wait in the volatile cache (the unit's setting). */
+bool scsi_media_write_cache(const struct scsi_media *m);
 
 /* n blocks from `lba` into out (n * block bytes). ERANGE when any of them
  * is past the end (nothing read); EIO when a read error range covers one:

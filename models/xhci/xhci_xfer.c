@@ -18,7 +18,8 @@
  * microframe; SuperSpeed sends (max packet + framing) bytes at 5 Gb/s
  * 8b/10b with a gap after each burst of MaxBurst + 1 packets; full and low
  * speed at 12 and 1.5 Mb/s. A NAK (NRDY at SuperSpeed) parks the endpoint
- * until the device's ready hook; the retry starts at the next microframe.
+ * until the device's ready hook; the retry comes after ready_retry_ps (an
+ * ERDY at SuperSpeed, the next packet slot at high speed).
  *
  * The device's side of a transfer happens when its TRB starts (the bytes
  * leave the device's buffers) and so does the memory side: IN bytes are
@@ -148,6 +149,27 @@ static sim_time_ps to_uframe(struct xhci *x, uint32_t interval_uframes)
     sim_time_ps unit = (sim_time_ps)XHCI_MFINDEX_TICK_NS * SIM_NS * (interval_uframes ? interval_uframes : 1u);
     sim_time_ps now = sim_dev_now(x->m);
     return (now / unit + 1u) * unit - now;
+}
+
+/* How long after a NAKed device says it is ready the controller tries
+ * again. SuperSpeed: the device's ERDY puts the endpoint back in the
+ * schedule at once [USB 3.2 8.10.1]: 1 us, the model's choice for the
+ * ERDY packet and the rescheduling. High speed: a NAKed bulk endpoint is
+ * polled again within the microframe's asynchronous schedule, so the
+ * next packet slot. Full and low speed: the next microframe, as before.
+ * A retry at the next microframe boundary alone quantized every NAKed
+ * command's latency to 125 us, which no capture shows (the JMS566
+ * enclosure answers reads from its cache in 121 us). */
+#define XHCI_ERDY_RETRY_PS (1u * SIM_US)
+
+static sim_time_ps ready_retry_ps(struct xhci *x, uint32_t slot)
+{
+    switch (speed_of(x, slot)) {
+    case XHCI_SPEED_SUPER:
+    case XHCI_SPEED_SUPER_PLUS: return XHCI_ERDY_RETRY_PS;
+    case XHCI_SPEED_HIGH: return bus_ps(x, slot, 512, 512, 1);
+    default: return to_uframe(x, 1);
+    }
 }
 
 /* ---- events ------------------------------------------------------------------------------------ */
@@ -296,7 +318,7 @@ static void normal_start(struct xhci *x, uint32_t slot, uint32_t dci, sim_time_p
     uint32_t res = USB_XACT_ERR;
     ep->device_ready = false;
     td_begin(x, ep);
-    if (ep->trb_done == 0)
+    if (!ep->trb_started) /* counted once: a NAK's retry starts it again with trb_done 0 */
         ep->td.requested += trb_len(t);
     if (d != NULL && in) {
         res = usb_dev_in(d, xhci_dci_ep_addr(dci), buf, left, &moved);
@@ -387,7 +409,7 @@ static void normal_done(void *ctx, uint64_t arg)
         ep->nak_wait = true;
         if (ep->device_ready) { /* ready came inside the call that NAKed */
             ep->nak_wait = false;
-            schedule(x, slot, dci, to_uframe(x, 1), NULL);
+            schedule(x, slot, dci, ready_retry_ps(x, slot), NULL);
         }
         return;
     case USB_STALL: ep_fail(x, slot, dci, &at, XHCI_CC_STALL_ERROR, left); return;
@@ -844,6 +866,6 @@ void xhci_xfer_device_ready(struct xhci *x, uint32_t port, uint8_t ep_addr)
         }
         ep->nak_wait = false;
         if (ep->work.slot == SIM_EVENT_NONE.slot)
-            schedule(x, s, dci, to_uframe(x, 1), NULL);
+            schedule(x, s, dci, ready_retry_ps(x, s), NULL);
     }
 }

@@ -28,6 +28,7 @@ int cli_pcid(int argc, char **argv);
 int cli_shrink(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_replay_capture(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 

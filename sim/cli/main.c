@@ -19,6 +19,7 @@ static const char usage[] =
     "  pcid DUMP        what pcid finds in a real machine's configuration-space dump\n"
     "  import FILE...   real USB captures (usbmon text, pcap, pcapng) as runs of a trace database\n"
     "  replay-capture FILE  a real capture's disk requests as a scenario to run\n"
+    "  calibrate DB     a mass-storage timing profile fitted to an imported capture\n"
     "  export DB        one run as a pcap capture (Wireshark) or trace-event JSON (Perfetto)\n"
     "  compare DB       two runs side by side (a capture and a simulation): alignment, latency, tolerances\n"
     "\n"
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
         return cli_import(argc - 1, argv + 1);
     if (strcmp(cmd, "replay-capture") == 0)
         return cli_replay_capture(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return cli_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return cli_export(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)

@@ -18,7 +18,7 @@ status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
 check "no arguments is a usage error" [ "$(status_of "$iosim")" = 2 ]
 check "unknown command is a usage error" [ "$(status_of "$iosim" frobnicate)" = 2 ]
-for c in "" run suite fuzz replay shrink report merge pcid import replay-capture export compare; do
+for c in "" run suite fuzz replay shrink report merge pcid import replay-capture export compare calibrate; do
     check "iosim $c --help exits 0 and prints usage" \
         bash -c "'$iosim' $c --help | grep -q '^usage: iosim'"
 done
@@ -401,6 +401,35 @@ check "replay-capture of a malformed capture exits 2, naming the place" \
 mistake replay-capture "give the scenario to write: --scenario OUT.yaml" "$seedcap"
 mistake replay-capture "--speed wants full, high or super" "$seedcap" --scenario "$work/x.yaml" --speed ludicrous
 mistake replay-capture "--device wants BUS:DEV (bus 0..65535, device 0..127)" "$seedcap" --scenario "$work/x.yaml" --device 1-4
+
+# ---- calibrate ------------------------------------------------------------------------
+jms=$src/tests/fixtures/captures/usbmon-jms566-hdd/usbmon.txt
+mkdir -p "$work/cal"
+"$iosim" import "$jms" "$cap" --trace "$work/cal/c.db" >/dev/null
+check "calibrate of a real HDD capture exits 0" \
+    [ "$(status_of "$iosim" calibrate "$work/cal/c.db" --run 1 -o "$work/cal/p.yaml")" = 0 ]
+check "... replays it first on a device that takes no time, as run 3" \
+    grep -qx "calibrate: run 1: 107 reads, writes and flushes; the simulated host alone: run 3" "$work/out"
+check "... and says which round it kept and how close it came" \
+    grep -Eq "^calibrate: kept round [1-5]: p50 of [0-9]+ of 21 kinds within 10%; p90 of [01] of 1 kinds of 10 or more requests; [0-9]+ of 107 requests within 10%$" "$work/out"
+check "... a table of kinds, real against simulated" grep -Eq "^  read_10 4096 B +59 +171.0us " "$work/out"
+check "... and writes a profile file a scenario takes" \
+    sh -c "grep -q '^base: usb-hdd$' '$work/cal/p.yaml' && grep -Eq '^cache_segments: [0-9]+$' '$work/cal/p.yaml'"
+"$iosim" replay-capture "$jms" --scenario "$work/cal/r.yaml" --speed super --profile p.yaml >/dev/null
+check "... which the replayed capture runs on" [ "$(status_of "$iosim" run "$work/cal/r.yaml")" = 0 ]
+rm -f "$work/cal/c2.db"; "$iosim" import "$jms" "$cap" --trace "$work/cal/c2.db" >/dev/null
+"$iosim" calibrate "$work/cal/c2.db" --run 1 -o "$work/cal/p2.yaml" >/dev/null
+check "... and the same capture calibrates to the same profile" \
+    cmp -s <(grep -v '^#' "$work/cal/p.yaml") <(grep -v '^#' "$work/cal/p2.yaml")
+check "calibrate of a capture without reads or writes exits 2" \
+    [ "$(status_of "$iosim" calibrate "$work/cal/c.db" --run 2 -o "$work/cal/p3.yaml")" = 2 ]
+check "... saying so, and writing nothing" \
+    sh -c "grep -qx 'iosim calibrate: $work/cal/c.db: run 2: no read, write or flush to fit a profile to' '$work/err' && [ ! -e '$work/cal/p3.yaml' ]"
+check "calibrate of a run that is not there exits 2" \
+    [ "$(status_of "$iosim" calibrate "$work/cal/c.db" --run 99 -o "$work/cal/p3.yaml")" = 2 ]
+mistake calibrate "give the capture's run: --run ID" "$work/cal/c.db" -o "$work/cal/p3.yaml"
+mistake calibrate "give the profile to write: -o PROFILE.yaml" "$work/cal/c.db" --run 1
+mistake calibrate "--base wants a built-in profile, got 'floppy'" "$work/cal/c.db" --run 1 -o x.yaml --base floppy
 
 # ---- replay ---------------------------------------------------------------------------
 rid=$(sqlite3 "$work/f.db" "SELECT run_id FROM fuzz_run WHERE result = 'fail' ORDER BY idx LIMIT 1")

@@ -441,7 +441,7 @@ Test(xhci_xfer_errors, control_transaction_errors_are_retried_too)
 /* ---- Stop Endpoint while the endpoint waits between tries ------------------------------------------- */
 
 /* A bulk OUT parked on a NAK with part of its TRB taken; the device makes
- * room (its ready hook) and the retry waits for the next microframe; a
+ * room (its ready hook) and the retry waits for the next packet slot; a
  * Stop in that wait reports the residue once, and the restart sends only
  * the rest. */
 static void stop_before_retry(const char *profile)
@@ -456,7 +456,7 @@ static void stop_before_retry(const char *profile)
     xd_queue_td(&d, XD_DCI_BULK_OUT, out, 20480, XD_IOC, &td);
     xd_doorbell(&d, XD_DCI_BULK_OUT);
     xd_run_for(1 * SIM_MS + 10 * SIM_US); /* parked; mid-microframe */
-    /* drain 512 bytes: the device calls ready, the OUT retry waits for the next microframe */
+    /* drain 512 bytes: the device calls ready, the OUT retry waits for the next packet slot */
     struct xd_td ti;
     xd_queue_td(&d, XD_DCI_BULK_IN, in, 512, XD_IOC, &ti);
     xd_doorbell(&d, XD_DCI_BULK_IN);
@@ -464,7 +464,9 @@ static void stop_before_retry(const char *profile)
     cr_assert_eq(stop_ep(&d, XD_DCI_BULK_OUT), XHCI_CC_SUCCESS);
     cr_assert(xd_take(XHCI_TRB_TYPE_TRANSFER_EVENT, d.slot, XD_DCI_BULK_OUT, XD_ANY, &ev), "%s", profile);
     cr_expect_eq(xd_ev_cc(&ev), XHCI_CC_STOPPED, "%s: cc %u", profile, xd_ev_cc(&ev));
-    cr_expect_eq(xd_ev_len(&ev), 4096, "%s: 16 KiB went before the stop: residue %u", profile, xd_ev_len(&ev));
+    /* the retry comes a packet slot after ready, so one more packet may go before the stop */
+    cr_expect(xd_ev_len(&ev) == 4096 || xd_ev_len(&ev) == 3584,
+              "%s: 16 KiB (or a packet more) went before the stop: residue %u", profile, xd_ev_len(&ev));
     xd_doorbell(&d, XD_DCI_BULK_OUT);
     uint32_t got = 0;
     cr_assert_eq(xd_transfer(&d, XD_DCI_BULK_IN, in + 512, 16384 - 512, &got, NULL), XHCI_CC_SUCCESS);
