@@ -44,7 +44,7 @@
 
 #define CMP_BINS 50u          /* throughput bins over each run's span */
 #define CMP_DIV_LINES 16u     /* the first divergence, context included */
-#define CMP_NOTES_MAX 12u     /* pairing notes (devices, streams) */
+#define CMP_NOTES_MAX 32u     /* pairing notes (devices, endpoints) */
 #define CMP_ROWS_MAX (1u << 22) /* rows read per table and run */
 
 /* ---- tolerances ---------------------------------------------------------------------------- */
