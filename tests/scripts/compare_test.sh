@@ -69,6 +69,26 @@ check "... names the capture" grep -qx 'compare: run A 3 (usbmon.txt, capture) v
 check "... pairs the host's device with the simulated one" grep -qx 'usb device 1: A bus2 devnum 53, B xhci0 devnum 1' "$work/out"
 check "... and reports its first divergence" grep -q '^first divergence: scsi stream 1 lun 0' "$work/out"
 
+# endpoints pair by role, not number: the dlink stick's bulk pipes are
+# 4 in / 5 out, the simulated stick's 1 in / 2 out (by number, nothing
+# lined up: 0 matched, 7 missing, 48 extra)
+roles=$work/roles.db
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dlink-ax9u/usbmon.txt" --trace "$roles" >/dev/null
+"$iosim" run "$src/scenarios/suite/storage/probe-usbscsid.yaml" --trace "$roles" >/dev/null
+check "the capture against the simulated probe pairs the bulk pipes by role" \
+    [ "$(status_of "$iosim" compare "$roles" --run 1 --run 2 -o "$work/roles.html")" = 0 ]
+check "... 6 of the capture's 7 transfers matched (the MODE SELECT data has no partner)" \
+    grep -qx 'transfers: 6 matched, 1 missing, 42 extra, 2 mismatched (USB transfers)' "$work/out"
+check "... naming both sides' numbers" \
+    bash -c "grep -qx 'usb device 1 bulk in #1: A ep 4, B ep 1' '$work/out' &&
+             grep -qx 'usb device 1 bulk out #1: A ep 5, B ep 2' '$work/out' &&
+             grep -qx 'usb device 1 control: A none, B ep 0' '$work/out'"
+check "... kinds by role, both runs in one" grep -q '^kind: usb bulk in #1 13 B | n 2 13 |' "$work/out"
+check "... no kind by number" bash -c "! grep -q '^kind: usb ep ' '$work/out'"
+check "... and the page says the same" grep -q 'usb device 1 bulk in #1: A ep 4, B ep 1' "$work/roles.html"
+check "... the SCSI alignment unchanged: READ CAPACITY(10) and MODE SELECT(6) missing, REQUEST SENSE mismatched" \
+    grep -qx 'requests: 1 matched, 2 missing, 11 extra, 1 mismatched (SCSI commands)' "$work/out"
+
 check "the same comparison twice prints the same" \
     bash -c "'$iosim' compare '$db' --run 3 --run 2 -o '$work/p1.html' >'$work/o1' &&
              '$iosim' compare '$db' --run 3 --run 2 -o '$work/p2.html' >'$work/o2' &&
