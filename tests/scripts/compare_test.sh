@@ -3,8 +3,10 @@
 # exit 0 under the tightest tolerances), two seeds of one storage scenario
 # (exit 0 within loose tolerances, 1 under p50=0% where latencies differ),
 # a variant of the scenario (missing requests and a first divergence), the
-# real capture against a simulated run, usage mistakes (exit 2), the HTML
-# page and the same output twice.
+# real capture against a simulated run, the capture against the simulated
+# probe (bulk endpoints 4/5 and 1/2 paired by role), a real and a simulated
+# READ(16) 4 KiB as one kind, usage mistakes (exit 2), the HTML page and the
+# same output twice.
 # Usage: compare_test.sh IOSIM SOURCE_DIR WORK_DIR
 set -u
 iosim=${1:?}; src=${2:?}; work=${3:?}
@@ -88,6 +90,16 @@ check "... no kind by number" bash -c "! grep -q '^kind: usb ep ' '$work/out'"
 check "... and the page says the same" grep -q 'usb device 1 bulk in #1: A ep 4, B ep 1' "$work/roles.html"
 check "... the SCSI alignment unchanged: READ CAPACITY(10) and MODE SELECT(6) missing, REQUEST SENSE mismatched" \
     grep -qx 'requests: 1 matched, 2 missing, 11 extra, 1 mismatched (SCSI commands)' "$work/out"
+
+# a real READ(16) 4096 and a simulated one are one kind (op and length):
+# the 4 TB dock's capture against 4 KiB reads of a 4 TiB simulated stick
+dock=$work/dock.db
+sed -e 's/blocks: 1048576/blocks: 8589934592/' -e 's/bs: 1m, size: 64m/bs: 4k, size: 64k/' \
+    -e '/^expect:/,/^$/d' "$scn" >"$work/read16-4k.yaml"
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dock-154b-8001/usbmon.txt" --trace "$dock" >/dev/null
+"$iosim" run "$work/read16-4k.yaml" --trace "$dock" >/dev/null
+check "the dock's READ(16) 4 KiB and the simulated ones are one kind" \
+    bash -c "'$iosim' compare '$dock' --run 1 --run 2 | grep -q '^kind: scsi READ(16) 4 KiB | n 168 16 |'"
 
 check "the same comparison twice prints the same" \
     bash -c "'$iosim' compare '$db' --run 3 --run 2 -o '$work/p1.html' >'$work/o1' &&
