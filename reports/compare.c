@@ -29,11 +29,14 @@ struct scsi_rec {
     uint32_t row; /* order read: start_ps, seq */
 };
 
-/* One USB transfer (usb_xfer row). Group: (device's rank, ep, in);
- * key: xfer, dir, requested, setup. */
+/* One USB transfer (usb_xfer row). Group: (device's rank, role, ordinal)
+ * once roles are assigned (ep_roles; before that, (device's rank, ep,
+ * in)); key: xfer, dir, requested, setup. ep_ab: the endpoint numbers of
+ * its role on A and B (EP_NONE: none there), for names. */
 struct xfer_rec {
     int64_t grp[3];
     char xfer[12], dir[8], setup[28];
+    int64_t ep, ep_ab[2];
     int64_t requested, actual, status;
     int64_t start, end;
     uint32_t row;
@@ -201,11 +204,70 @@ static bool xfer_mismatch(const void *x, const void *y)
     return a->status != b->status || a->actual != b->actual;
 }
 
+/* ---- endpoint roles ------------------------------------------------------------------------ */
+
+/* An endpoint's role: endpoint 0 (the default control pipe, both
+ * directions), else its transfer type and direction. Endpoints pair by
+ * (device, role, ordinal), not by number: a JMS566 enclosure's bulk pipes
+ * are 1 in / 2 out, the dlink stick's 4 in / 5 out, the simulated
+ * stick's 1 in / 2 out, and they are the same pipes. */
+enum { ROLE_EP0 = 0, ROLE_TYPES = 5, ROLE_N = 1 + 2 * ROLE_TYPES };
+#define EP_NONE INT64_MIN /* ep_ab: no endpoint of the role on that side */
+
+static const char *const role_type[ROLE_TYPES] = {"control", "bulk", "interrupt", "isoch",
+                                                  "other"};
+
+static uint32_t role_of(const struct xfer_rec *r)
+{
+    if (r->ep == 0)
+        return ROLE_EP0;
+    uint32_t t = 0;
+    while (t + 1 < ROLE_TYPES && strcmp(r->xfer, role_type[t]) != 0)
+        t++;
+    return 1 + 2 * t + (strcmp(r->dir, "in") != 0); /* in before out */
+}
+
+/* "control" (endpoint 0), "bulk in #1": the type and direction, and the
+ * ordinal among the device's endpoints of that role (from 1) in order of
+ * first transfer. */
+static void role_name(int64_t role, int64_t ordinal, char *buf, size_t cap)
+{
+    if (role <= ROLE_EP0 || role >= ROLE_N)
+        snprintf(buf, cap, "control");
+    else
+        snprintf(buf, cap, "%s %s #%" PRId64, role_type[(role - 1) / 2], role % 2 ? "in" : "out",
+                 ordinal + 1);
+}
+
+/* The endpoint numbers of a role on both sides: "ep 1" when they agree,
+ * "A ep 4, B ep 1" when not ("B none": no partner). */
+static void ep_pair_text(const int64_t ep_ab[2], char *buf, size_t cap)
+{
+    char e[2][32];
+    for (int i = 0; i < 2; i++)
+        if (ep_ab[i] == EP_NONE)
+            snprintf(e[i], sizeof e[i], "none");
+        else
+            snprintf(e[i], sizeof e[i], "ep %" PRId64, ep_ab[i]);
+    if (ep_ab[0] == ep_ab[1])
+        snprintf(buf, cap, "%s", e[0]);
+    else
+        snprintf(buf, cap, "A %s, B %s", e[0], e[1]);
+}
+
+/* Kinds name the role, not the number, so paired endpoints share kinds:
+ * `bulk in #1 512 B`, `control in 18 B` (endpoint 0 with the transfer's
+ * direction). */
 static void xfer_kind(const struct xfer_rec *r, char *buf, size_t cap)
 {
-    char sz[32];
+    char sz[32], role[48];
     size_text(r->requested, sz, sizeof sz);
-    snprintf(buf, cap, "ep %" PRId64 " %s %s %s", r->grp[1], r->dir, r->xfer, sz);
+    if (r->grp[1] == ROLE_EP0)
+        snprintf(buf, cap, "control %s %s", r->dir, sz);
+    else {
+        role_name(r->grp[1], r->grp[2], role, sizeof role);
+        snprintf(buf, cap, "%s %s", role, sz);
+    }
 }
 
 static void xfer_describe(const void *x, char *buf, size_t cap)
@@ -219,8 +281,10 @@ static void xfer_describe(const void *x, char *buf, size_t cap)
 static void xfer_grp_name(const void *x, char *buf, size_t cap)
 {
     const struct xfer_rec *r = x;
-    snprintf(buf, cap, "usb device %" PRId64 " ep %" PRId64 " %s", r->grp[0] + 1, r->grp[1],
-             r->grp[2] == 1 ? "in" : "out");
+    char role[48], eps[80];
+    role_name(r->grp[1], r->grp[2], role, sizeof role);
+    ep_pair_text(r->ep_ab, eps, sizeof eps);
+    snprintf(buf, cap, "usb device %" PRId64 " %s (%s)", r->grp[0] + 1, role, eps);
 }
 
 static int64_t xfer_time(const void *x)
@@ -380,9 +444,10 @@ static void read_xfer_row(sqlite3_stmt *st, const struct devs *d, struct xfer_re
     memset(r, 0, sizeof *r);
     copy_text(st, 0, name, sizeof name);
     r->grp[0] = dev_rank(d, name, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-    r->grp[1] = sqlite3_column_int64(st, 3);
+    r->ep = sqlite3_column_int64(st, 3);
+    r->grp[1] = r->ep;
     copy_text(st, 4, r->dir, sizeof r->dir);
-    r->grp[2] = strcmp(r->dir, "in") == 0;
+    r->grp[2] = r->ep != 0 && strcmp(r->dir, "in") == 0; /* endpoint 0: both directions */
     copy_text(st, 5, r->xfer, sizeof r->xfer);
     copy_text(st, 6, r->setup, sizeof r->setup);
     r->requested = sqlite3_column_int64(st, 7);
@@ -420,6 +485,78 @@ static enum iosim_err read_xfers(sqlite3 *db, int64_t run, struct side_rows *s, 
     if (e == IOSIM_OK && s->nxf > 1)
         qsort(s->xf, s->nxf, sizeof *s->xf, xfer_sort_cmp);
     return e;
+}
+
+/* One endpoint of a run: its rows [lo, hi) in the sorted records, its
+ * first transfer's time and its role. */
+struct ep_info {
+    int64_t dev, ep, first, ordinal;
+    uint32_t role;
+    size_t lo, hi;
+};
+
+static int ep_role_cmp(const void *x, const void *y)
+{
+    const struct ep_info *a = x, *b = y;
+    int c = i64_order(a->dev, b->dev);
+    c = c ? c : i64_order(a->role, b->role);
+    c = c ? c : i64_order(a->first, b->first);
+    c = c ? c : i64_order(a->ep, b->ep);
+    return c ? c : (a->lo > b->lo) - (a->lo < b->lo); /* distinct groups: never equal */
+}
+
+/* Where the group of records starting at i ends (grp equal). */
+static size_t xfer_group_end(const struct xfer_rec *x, size_t n, size_t i)
+{
+    size_t e = i;
+    while (e < n && xfer_grp_cmp(&x[i], &x[e]) == 0)
+        e++;
+    return e;
+}
+
+/* Turns a run's groups (device, ep, in) into (device, role, ordinal):
+ * within a device and role, endpoints are numbered in order of their
+ * first transfer, ties by endpoint number. The records come sorted by
+ * group and leave sorted by the new groups; *eps (owned, one per group,
+ * in the same order) says which endpoint each group is. */
+static enum iosim_err ep_roles(struct side_rows *s, struct ep_info **eps, size_t *neps)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nxf; i = xfer_group_end(s->xf, s->nxf, i))
+        n++;
+    struct ep_info *e = malloc((n ? n : 1) * sizeof *e);
+    if (e == NULL)
+        return IOSIM_ENOMEM;
+    n = 0;
+    for (size_t i = 0, end; i < s->nxf; i = end) {
+        end = xfer_group_end(s->xf, s->nxf, i);
+        const struct xfer_rec *r = &s->xf[i]; /* the earliest: rows are read by submit_ps */
+        e[n++] = (struct ep_info){.dev = r->grp[0], .ep = r->ep, .first = r->start,
+                                  .role = role_of(r), .lo = i, .hi = end};
+    }
+    if (n > 1)
+        qsort(e, n, sizeof *e, ep_role_cmp);
+    for (size_t k = 0; k < n; k++) {
+        bool same = k > 0 && e[k - 1].dev == e[k].dev && e[k - 1].role == e[k].role;
+        e[k].ordinal = same ? e[k - 1].ordinal + 1 : 0;
+        for (size_t i = e[k].lo; i < e[k].hi; i++) {
+            s->xf[i].grp[1] = e[k].role;
+            s->xf[i].grp[2] = e[k].ordinal;
+            s->xf[i].ep_ab[0] = s->xf[i].ep_ab[1] = EP_NONE;
+        }
+    }
+    if (s->nxf > 1)
+        qsort(s->xf, s->nxf, sizeof *s->xf, xfer_sort_cmp);
+    size_t k = 0; /* the groups now come in e's order: where each one is */
+    for (size_t i = 0, end; i < s->nxf && k < n; i = end, k++) {
+        end = xfer_group_end(s->xf, s->nxf, i);
+        e[k].lo = i;
+        e[k].hi = end;
+    }
+    assert(k == n);
+    *eps = e;
+    *neps = n;
+    return IOSIM_OK;
 }
 
 static enum iosim_err read_run_row(sqlite3 *db, int64_t run, struct cmp_side *side, char *msg,
@@ -740,6 +877,53 @@ static void pairing_notes(struct cmp_report *r, const struct devs d[2])
     }
 }
 
+static void add_note(struct cmp_report *r, size_t *dropped, const char *text)
+{
+    if (r->nnotes + 1 < CMP_NOTES_MAX) /* the last one is for how many did not fit */
+        snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "%s", text);
+    else
+        ++*dropped;
+}
+
+/* Pairs the endpoints of both runs by (device, role, ordinal): each
+ * record learns both sides' endpoint numbers of its role, and a note
+ * names each pair of a paired device whose numbers differ (or that has
+ * no partner). */
+static void pair_endpoints(struct cmp_report *r, struct side_rows s[2], struct ep_info *e[2],
+                           const size_t n[2], const struct devs d[2])
+{
+    size_t i = 0, j = 0, dropped = 0;
+    while (i < n[0] || j < n[1]) {
+        int c = i == n[0] ? 1 : j == n[1] ? -1 : 0;
+        for (int q = 0; q < 3 && c == 0; q++) {
+            int64_t ka[3] = {e[0][i].dev, e[0][i].role, e[0][i].ordinal};
+            int64_t kb[3] = {e[1][j].dev, e[1][j].role, e[1][j].ordinal};
+            c = i64_order(ka[q], kb[q]);
+        }
+        const struct ep_info *pa = c <= 0 ? &e[0][i] : NULL, *pb = c >= 0 ? &e[1][j] : NULL;
+        const int64_t ab[2] = {pa ? pa->ep : EP_NONE, pb ? pb->ep : EP_NONE};
+        for (int side = 0; side < 2; side++) {
+            const struct ep_info *p = side ? pb : pa;
+            for (size_t x = p ? p->lo : 0; p && x < p->hi; x++)
+                memcpy(s[side].xf[x].ep_ab, ab, sizeof ab);
+        }
+        const struct ep_info *any = c <= 0 ? &e[0][i] : &e[1][j];
+        bool both_devs = (size_t)any->dev < d[0].n && (size_t)any->dev < d[1].n;
+        if (ab[0] != ab[1] && both_devs) {
+            char role[48], eps[80], line[200];
+            role_name(any->role, any->ordinal, role, sizeof role);
+            ep_pair_text(ab, eps, sizeof eps);
+            snprintf(line, sizeof line, "usb device %" PRId64 " %s: %s", any->dev + 1, role, eps);
+            add_note(r, &dropped, line);
+        }
+        i += pa != NULL;
+        j += pb != NULL;
+    }
+    if (dropped > 0 && r->nnotes < CMP_NOTES_MAX)
+        snprintf(r->notes[r->nnotes++], sizeof r->notes[0],
+                 "usb: %zu more endpoint pairings not listed", dropped);
+}
+
 static enum iosim_err compute(sqlite3 *db, const int64_t run[2], struct cmp_report *r,
                               struct side_rows s[2], char *msg, size_t len)
 {
@@ -755,9 +939,20 @@ static enum iosim_err compute(sqlite3 *db, const int64_t run[2], struct cmp_repo
         r->side[i].nscsi = s[i].nsc;
         r->side[i].nxfer = s[i].nxf;
     }
+    struct ep_info *eps[2] = {NULL, NULL};
+    size_t neps[2] = {0, 0};
+    for (int i = 0; i < 2 && e == IOSIM_OK; i++)
+        e = ep_roles(&s[i], &eps[i], &neps[i]);
+    if (e == IOSIM_OK) {
+        pairing_notes(r, d);
+        pair_endpoints(r, s, eps, neps, d);
+    }
+    free(eps[0]);
+    free(eps[1]);
+    if (e == IOSIM_ENOMEM)
+        snprintf(msg, len, "out of memory");
     if (e != IOSIM_OK)
         return e;
-    pairing_notes(r, d);
     struct level_in sl = {&scsi_ops, {(const char *)s[0].sc, (const char *)s[1].sc},
                           {s[0].nsc, s[1].nsc}, {NULL, NULL}};
     struct level_in xl = {&xfer_ops, {(const char *)s[0].xf, (const char *)s[1].xf},

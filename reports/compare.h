@@ -5,12 +5,15 @@
  *
  *   1. alignment: per paired stream, the SCSI commands (scsi_cmd: key
  *      opcode, lba, blocks, dir, len) and per paired endpoint the USB
- *      transfers (usb_xfer: key xfer type, dir, requested, setup), aligned
+ *      transfers (usb_xfer: key xfer type, dir, requested, setup; endpoints
+ *      pair by role - endpoint 0, then the k-th of each type and direction
+ *      by first transfer - since hardware numbers its pipes differently,
+ *      and notes name both numbers where they differ), aligned
  *      as a longest common subsequence (align.h) into matched, missing (A
  *      only), extra (B only) and mismatched (matched, but SCSI status,
  *      residue or sense / USB status or actual differ), and the first
  *      divergence with three aligned items of context;
- *   2. timing per request kind (`READ(10) 64 KiB`, `ep 1 in bulk 512 B`):
+ *   2. timing per request kind (`READ(10) 64 KiB`, `bulk in #1 512 B`):
  *      count, p50, p90, p99 and max of both runs, and the KS distance;
  *   3. throughput: bytes moved per second of the run's span of commands,
  *      and over CMP_BINS bins of it.
@@ -44,7 +47,7 @@
 
 #define CMP_BINS 50u          /* throughput bins over each run's span */
 #define CMP_DIV_LINES 16u     /* the first divergence, context included */
-#define CMP_NOTES_MAX 12u     /* pairing notes (devices, streams) */
+#define CMP_NOTES_MAX 32u     /* pairing notes (devices, endpoints) */
 #define CMP_ROWS_MAX (1u << 22) /* rows read per table and run */
 
 /* ---- tolerances ---------------------------------------------------------------------------- */

@@ -3,8 +3,10 @@
 # exit 0 under the tightest tolerances), two seeds of one storage scenario
 # (exit 0 within loose tolerances, 1 under p50=0% where latencies differ),
 # a variant of the scenario (missing requests and a first divergence), the
-# real capture against a simulated run, usage mistakes (exit 2), the HTML
-# page and the same output twice.
+# real capture against a simulated run, the capture against the simulated
+# probe (bulk endpoints 4/5 and 1/2 paired by role), a real and a simulated
+# READ(16) 4 KiB as one kind, usage mistakes (exit 2), the HTML page and the
+# same output twice.
 # Usage: compare_test.sh IOSIM SOURCE_DIR WORK_DIR
 set -u
 iosim=${1:?}; src=${2:?}; work=${3:?}
@@ -68,6 +70,36 @@ check "the real capture against a simulated run exits 0" \
 check "... names the capture" grep -qx 'compare: run A 3 (usbmon.txt, capture) vs run B 1 (storage-seqread-ss, random, seed 1)' "$work/out"
 check "... pairs the host's device with the simulated one" grep -qx 'usb device 1: A bus2 devnum 53, B xhci0 devnum 1' "$work/out"
 check "... and reports its first divergence" grep -q '^first divergence: scsi stream 1 lun 0' "$work/out"
+
+# endpoints pair by role, not number: the dlink stick's bulk pipes are
+# 4 in / 5 out, the simulated stick's 1 in / 2 out (by number, nothing
+# lined up: 0 matched, 7 missing, 48 extra)
+roles=$work/roles.db
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dlink-ax9u/usbmon.txt" --trace "$roles" >/dev/null
+"$iosim" run "$src/scenarios/suite/storage/probe-usbscsid.yaml" --trace "$roles" >/dev/null
+check "the capture against the simulated probe pairs the bulk pipes by role" \
+    [ "$(status_of "$iosim" compare "$roles" --run 1 --run 2 -o "$work/roles.html")" = 0 ]
+check "... 6 of the capture's 7 transfers matched (the MODE SELECT data has no partner)" \
+    grep -qx 'transfers: 6 matched, 1 missing, 42 extra, 2 mismatched (USB transfers)' "$work/out"
+check "... naming both sides' numbers" \
+    bash -c "grep -qx 'usb device 1 bulk in #1: A ep 4, B ep 1' '$work/out' &&
+             grep -qx 'usb device 1 bulk out #1: A ep 5, B ep 2' '$work/out' &&
+             grep -qx 'usb device 1 control: A none, B ep 0' '$work/out'"
+check "... kinds by role, both runs in one" grep -q '^kind: usb bulk in #1 13 B | n 2 13 |' "$work/out"
+check "... no kind by number" bash -c "! grep -q '^kind: usb ep ' '$work/out'"
+check "... and the page says the same" grep -q 'usb device 1 bulk in #1: A ep 4, B ep 1' "$work/roles.html"
+check "... the SCSI alignment unchanged: READ CAPACITY(10) and MODE SELECT(6) missing, REQUEST SENSE mismatched" \
+    grep -qx 'requests: 1 matched, 2 missing, 11 extra, 1 mismatched (SCSI commands)' "$work/out"
+
+# a real READ(16) 4096 and a simulated one are one kind (op and length):
+# the 4 TB dock's capture against 4 KiB reads of a 4 TiB simulated stick
+dock=$work/dock.db
+sed -e 's/blocks: 1048576/blocks: 8589934592/' -e 's/bs: 1m, size: 64m/bs: 4k, size: 64k/' \
+    -e '/^expect:/,/^$/d' "$scn" >"$work/read16-4k.yaml"
+"$iosim" import "$src/tests/fixtures/captures/usbmon-dock-154b-8001/usbmon.txt" --trace "$dock" >/dev/null
+"$iosim" run "$work/read16-4k.yaml" --trace "$dock" >/dev/null
+check "the dock's READ(16) 4 KiB and the simulated ones are one kind" \
+    bash -c "'$iosim' compare '$dock' --run 1 --run 2 | grep -q '^kind: scsi READ(16) 4 KiB | n 168 16 |'"
 
 check "the same comparison twice prints the same" \
     bash -c "'$iosim' compare '$db' --run 3 --run 2 -o '$work/p1.html' >'$work/o1' &&
