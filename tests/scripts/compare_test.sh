@@ -85,7 +85,7 @@ check "... naming both sides' numbers" \
     bash -c "grep -qx 'usb device 1 bulk in #1: A ep 4, B ep 1' '$work/out' &&
              grep -qx 'usb device 1 bulk out #1: A ep 5, B ep 2' '$work/out' &&
              grep -qx 'usb device 1 control: A none, B ep 0' '$work/out'"
-check "... kinds by role, both runs in one" grep -q '^kind: usb bulk in #1 13 B | n 2 13 |' "$work/out"
+check "... kinds by role, both runs in one" grep -q '^kind: usb bulk in #1 13 B | n 2 15 |' "$work/out"
 check "... no kind by number" bash -c "! grep -q '^kind: usb ep ' '$work/out'"
 check "... and the page says the same" grep -q 'usb device 1 bulk in #1: A ep 4, B ep 1' "$work/roles.html"
 check "... the SCSI alignment unchanged: READ CAPACITY(10) and MODE SELECT(6) missing, REQUEST SENSE mismatched" \
