@@ -61,6 +61,8 @@ enum cmp_tol_key {
     CMP_TOL_MISSING,    /* counts of requests (SCSI commands, else USB transfers) */
     CMP_TOL_EXTRA,
     CMP_TOL_MISMATCH,
+    CMP_TOL_SAMPLES,    /* a count: per-kind keys gate kinds of at least this many samples */
+    CMP_TOL_KINDS,      /* 0 all, 1 scsi, 2 usb: the kinds the per-kind keys gate */
 };
 
 struct cmp_tolerance {
@@ -73,7 +75,10 @@ struct cmp_tolerance {
 size_t cmp_tolerance_min_samples(enum cmp_tol_key key);
 
 /* Reads "KEY=VALUE": p50, p90, p99, throughput take a percentage (`10%`
- * or `10`), ks a number in 0..1, missing, extra, mismatch a count. On
+ * or `10`), ks a number in 0..1, missing, extra, mismatch a count, and
+ * samples a count that raises the per-kind keys' minimum samples (a kind
+ * with fewer in either run is reported, not gated), kinds one of all,
+ * scsi, usb: the kinds the per-kind keys gate (value 0, 1, 2). On
  * error, IOSIM_EPARSE and why in msg. */
 enum iosim_err cmp_tolerance_parse(const char *text, struct cmp_tolerance *t, char *msg,
                                    size_t msg_len);

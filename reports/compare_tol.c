@@ -11,7 +11,7 @@
 #include "reports/compare.h"
 #include "reports/stats.h"
 
-enum tol_unit { TOL_PERCENT, TOL_FRACTION, TOL_COUNT };
+enum tol_unit { TOL_PERCENT, TOL_FRACTION, TOL_COUNT, TOL_LEVEL };
 
 static const struct {
     const char *name;
@@ -27,6 +27,8 @@ static const struct {
     {"missing", CMP_TOL_MISSING, TOL_COUNT, 0},
     {"extra", CMP_TOL_EXTRA, TOL_COUNT, 0},
     {"mismatch", CMP_TOL_MISMATCH, TOL_COUNT, 0},
+    {"samples", CMP_TOL_SAMPLES, TOL_COUNT, 0},
+    {"kinds", CMP_TOL_KINDS, TOL_LEVEL, 0},
 };
 #define NKEYS (sizeof tol_keys / sizeof tol_keys[0])
 
@@ -83,6 +85,11 @@ static enum iosim_err read_value(const char *v, size_t k, struct cmp_tolerance *
         if (pct || strchr(v, '.') != NULL || !plain_number(v, end, &x) || x > 1e15)
             return refuse(msg, len, name, "wants a count (a whole number >= 0)");
         break;
+    case TOL_LEVEL:
+        if (strcmp(v, "all") != 0 && strcmp(v, "scsi") != 0 && strcmp(v, "usb") != 0)
+            return refuse(msg, len, name, "wants all, scsi or usb");
+        x = strcmp(v, "scsi") == 0 ? 1 : strcmp(v, "usb") == 0 ? 2 : 0;
+        break;
     }
     t->key = tol_keys[k].key;
     t->value = x;
@@ -96,13 +103,13 @@ enum iosim_err cmp_tolerance_parse(const char *text, struct cmp_tolerance *t, ch
     const char *eq = strchr(text, '=');
     if (eq == NULL)
         return refuse(msg, msg_len, "", "want KEY=VALUE (p50, p90, p99, ks, throughput, "
-                                          "missing, extra, mismatch)");
+                                          "missing, extra, mismatch, samples, kinds)");
     for (size_t k = 0; k < NKEYS; k++)
         if (strlen(tol_keys[k].name) == (size_t)(eq - text) &&
             strncmp(tol_keys[k].name, text, (size_t)(eq - text)) == 0)
             return read_value(eq + 1, k, t, msg, msg_len);
     return refuse(msg, msg_len, "", "unknown key (p50, p90, p99, ks, throughput, missing, "
-                                      "extra, mismatch)");
+                                      "extra, mismatch, samples, kinds)");
 }
 
 /* ---- checking ------------------------------------------------------------------------------ */
@@ -152,15 +159,23 @@ static void fmt_pct(char *buf, size_t cap, double pct)
 }
 
 /* One per-kind tolerance (a percentile or ks) over every kind it gates. */
+/* Which kinds the per-kind keys gate: their floor of samples and level. */
+struct kind_gate {
+    size_t floor;
+    int level; /* -1: all, else CMP_SCSI or CMP_USB */
+};
+
 static void check_kinds(const struct cmp_report *r, const struct cmp_tolerance *t,
-                        struct verdicts *vs)
+                        const struct kind_gate *g, struct verdicts *vs)
 {
     static const double pq[] = {50, 90, 99};
     const char *name = tol_keys[t->key].name;
     size_t min = tol_keys[t->key].min_samples, gated = 0, bad = 0;
+    min = g->floor > min ? g->floor : min;
     for (size_t i = 0; i < r->nkinds; i++) {
         const struct cmp_kind *k = &r->kinds[i];
-        if (k->na < min || k->nb < min || k->na == 0 || k->nb == 0)
+        if (k->na < min || k->nb < min || k->na == 0 || k->nb == 0 ||
+            (g->level >= 0 && k->level != (uint32_t)g->level))
             continue;
         gated++;
         char got[32];
@@ -222,10 +237,19 @@ enum iosim_err cmp_check(const struct cmp_report *r, const struct cmp_tolerance 
 {
     assert(r != NULL && (t != NULL || nt == 0) && v != NULL && nv != NULL && exceeded != NULL);
     struct verdicts vs = {0};
+    struct kind_gate g = {.level = -1}; /* samples=N: the most any says; kinds=: the last */
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].key == CMP_TOL_SAMPLES && (size_t)t[i].value > g.floor)
+            g.floor = (size_t)t[i].value;
+        if (t[i].key == CMP_TOL_KINDS)
+            g.level = t[i].value == 1 ? CMP_SCSI : t[i].value == 2 ? CMP_USB : -1;
+    }
     for (size_t i = 0; i < nt; i++) {
         assert((size_t)t[i].key < NKEYS);
+        if (t[i].key == CMP_TOL_SAMPLES || t[i].key == CMP_TOL_KINDS)
+            continue; /* they say which kinds the others gate: no verdict of their own */
         if (t[i].key <= CMP_TOL_KS)
-            check_kinds(r, &t[i], &vs);
+            check_kinds(r, &t[i], &g, &vs);
         else if (t[i].key == CMP_TOL_THROUGHPUT)
             check_throughput(r, &t[i], &vs);
         else

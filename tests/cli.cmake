@@ -21,3 +21,9 @@ add_test(NAME cli.report_browser
 add_test(NAME cli.export
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/export_test.sh $<TARGET_FILE:iosim>
                  ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/export-test)
+# The real captures against the scenarios that replay them on their
+# calibrated profiles: regenerated and diffed, run, compared with
+# tolerances (tests/scripts/capture_compare_test.sh).
+add_test(NAME captures.compare
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/capture_compare_test.sh $<TARGET_FILE:iosim>
+                 ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/captures-test)

@@ -85,7 +85,10 @@ static const char compare_about[] =
     "  throughput=P%           max |relative difference| of bytes/s\n"
     "  missing=N, extra=N, mismatch=N\n"
     "                          max counts of requests: SCSI commands (USB transfers\n"
-    "                          when neither run has any)\n";
+    "                          when neither run has any)\n"
+    "  samples=N               gate the per-kind keys only for kinds with at least N\n"
+    "                          samples in each run (fewer: reported, not gated)\n"
+    "  kinds=all|scsi|usb      the kinds the per-kind keys gate (all)\n";
 
 static int parse_compare_args(int argc, char **argv, struct compare_args *a,
                               struct cmp_tolerance *tol)
