@@ -58,10 +58,14 @@ static void count_other(struct cap_replay *r, uint8_t opcode)
     r->other[r->nother++] = (struct cap_replay_other){.opcode = opcode, .count = 1};
 }
 
-/* A read or write that moves data, and a flush: what disk: can ask. */
+/* A read or write that moves data, and a flush: what disk: can ask (a
+ * command past 2^48 blocks is past any device the simulator makes). */
 static bool replayable(const struct cap_scsi_cmd *c, char op)
 {
-    return op == 'f' || (op != 0 && c->blocks > 0 && c->len > 0 && c->len % c->blocks == 0);
+    if (op == 'f')
+        return true;
+    return op != 0 && c->blocks > 0 && c->len > 0 && c->len % c->blocks == 0 &&
+           c->lba < CAP_REPLAY_LBA_MAX && c->blocks <= CAP_REPLAY_LBA_MAX - c->lba;
 }
 
 static enum iosim_err add(struct cap_replay *r, const struct cap_scsi_cmd *c, char op,

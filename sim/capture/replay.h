@@ -28,6 +28,10 @@
 
 #include "sim/capture/xfers.h"
 
+/* Commands reaching past this many blocks are not replayed (the
+ * simulated usb_storage device holds at most 2^48). */
+#define CAP_REPLAY_LBA_MAX (1ull << 48)
+
 /* cap_replay_build's bus: the device with the most SCSI commands. */
 #define CAP_REPLAY_ANY (-1)
 

@@ -54,7 +54,7 @@ static int parse_cal_args(int argc, char **argv, struct cal_args *a)
         {.name = "base", .metavar = "PROFILE", .parse = cli_opt_text, .dest = &a->base,
          .help = "the built-in profile to start from (usb-hdd)"},
         {.name = "speed", .metavar = "SPEED", .parse = cli_opt_text, .dest = &a->speed,
-         .help = "full, high or super (super): the speed the device ran at"},
+         .help = "full, high (default) or super: the speed the device ran at"},
         {0},
     };
     const struct cli_command cmd = {
@@ -117,11 +117,13 @@ static void take_row(void *ctx, uint32_t table, sim_time_ps t_ps, const struct s
         sc->cap = cap;
     }
     bool good = c[10].str != NULL && strcmp(c[10].str, "good") == 0;
+    uint64_t start = col_u(&c[14]) / 1000u, end = col_u(&c[15]) / 1000u;
+    end = end > start ? end : start; /* a file's rows are not to be trusted */
     sc->c[sc->n++] = (struct cap_scsi_cmd){
         .lun = (uint8_t)col_u(&c[1]), .tag = (uint32_t)col_u(&c[2]), .opcode = (uint8_t)col_u(&c[4]),
         .lba = col_u(&c[5]), .blocks = (uint32_t)col_u(&c[6]), .dir = "in",
         .len = (uint32_t)col_u(&c[8]), .status = good ? "good" : "other",
-        .start_ns = col_u(&c[14]) / 1000u, .end_ns = col_u(&c[15]) / 1000u};
+        .start_ns = start, .end_ns = end};
 }
 
 /* The run's scsi_cmd rows; false after saying why. */
@@ -244,7 +246,7 @@ static bool run_replay(struct cal *c, const struct scsi_profile *p, const char *
     char name[64];
     snprintf(name, sizeof name, "calibrate-%s", pname);
     struct cli_replay_scenario o = {.source = c->a->db, .format = "trace run", .name = name,
-                                    .speed = c->a->speed != NULL ? c->a->speed : "super",
+                                    .speed = c->a->speed,
                                     .profile_map = map};
     cli_replay_scenario_put(f, &o, &c->r);
     fclose(f);
@@ -277,6 +279,16 @@ static bool run_replay(struct cal *c, const struct scsi_profile *p, const char *
 
 /* ---- the fit ------------------------------------------------------------------------------ */
 
+/* Request i as the fit sees it: in the simulated device's blocks (the
+ * replay's offsets are the capture's LBAs in its own block size). */
+static struct scsi_fit_req req_of(const struct cal *c, size_t i)
+{
+    const struct cap_replay_io *io = &c->r.io[i];
+    uint32_t bs = c->r.block_bytes == 4096 ? 4096 : 512;
+    return (struct scsi_fit_req){.op = io->op, .lba = io->lba * c->r.block_bytes / bs,
+                                 .blocks = (uint32_t)((uint64_t)io->blocks * c->r.block_bytes / bs)};
+}
+
 /* Fits c->fitted to the device times c->target; false after saying why. */
 static bool fit(struct cal *c)
 {
@@ -284,9 +296,8 @@ static bool fit(struct cal *c)
     if (req == NULL)
         return false;
     for (size_t i = 0; i < c->r.n; i++) {
-        const struct cap_replay_io *io = &c->r.io[i];
-        req[i] = (struct scsi_fit_req){.op = io->op, .lba = io->lba, .blocks = io->blocks,
-                                       .device_ps = c->target[i]};
+        req[i] = req_of(c, i);
+        req[i].device_ps = c->target[i];
     }
     struct scsi_profile base = *scsi_profile_find(c->base);
     base.block_bytes = c->r.block_bytes == 4096 ? 4096 : 512;
@@ -504,8 +515,7 @@ static bool correct(struct cal *c, struct scsi_profile *p)
     int64_t *miss = calloc(n, sizeof *miss);
     bool ok = cls != NULL && req != NULL && miss != NULL;
     for (size_t i = 0; ok && i < n; i++)
-        req[i] = (struct scsi_fit_req){.op = c->r.io[i].op, .lba = c->r.io[i].lba,
-                                       .blocks = c->r.io[i].blocks};
+        req[i] = req_of(c, i);
     ok = ok && scsi_fit_classify(p, req, n, cli_replay_scenario_blocks(&c->r), cls) == IOSIM_OK;
     struct scsi_profile was = *p;
     for (int k = 0; ok && k < SCSI_FIT_CLASSES; k++) {

@@ -121,3 +121,21 @@ Test(replay, random_command_lists_against_a_reference)
         cap_replay_free(&r);
     }
 }
+
+/* A hostile capture's READ past 2^48 blocks (or wrapping 2^64) is not
+ * replayed: no simulated device holds it. */
+Test(replay, commands_past_any_simulated_device_are_not_replayed)
+{
+    struct cap_scsi_cmd c[] = {
+        cmd(4, SCSI_OP_READ_16, CAP_REPLAY_LBA_MAX, 1, 512, 0, 10),
+        cmd(4, SCSI_OP_READ_16, UINT64_MAX, 8, 512, 20, 30),
+        cmd(4, SCSI_OP_READ_16, CAP_REPLAY_LBA_MAX - 8, 8, 512, 40, 50),
+    };
+    struct cap_scsi sc = {.c = c, .n = 3};
+    struct cap_replay r;
+    cr_assert_eq(cap_replay_build(&sc, CAP_REPLAY_ANY, 0, &r), IOSIM_OK);
+    cr_expect_eq(r.n, 1, "only the last fits");
+    cr_expect_eq(r.end_lba, CAP_REPLAY_LBA_MAX);
+    cr_expect(r.nother == 1 && r.other[0].count == 2);
+    cap_replay_free(&r);
+}
