@@ -99,12 +99,13 @@ REPEAT_DIR_TEST(usb, "usb")
 REPEAT_DIR_TEST(xhcid, "xhcid")
 REPEAT_DIR_TEST_N(storage, "storage", REPEATS_HEAVY)
 REPEAT_DIR_TEST_N(disk, "disk", REPEATS_HEAVY)
+REPEAT_DIR_TEST_N(captures, "captures", REPEATS_HEAVY)
 
 /* A folder of the suite no test above repeats would escape the check. */
 Test(determinism, every_suite_folder_is_repeated)
 {
     const char *known[] = {"engine", "devices", "rings", "bufpool", "pci", "pcid", "pcid-dumps",
-                           "expect", "xhci", "usb", "xhcid", "storage", "disk"};
+                           "expect", "xhci", "usb", "xhcid", "storage", "disk", "captures"};
     char dir[400];
     snprintf(dir, sizeof dir, "%s/scenarios/suite", IOSIM_SOURCE_DIR);
     DIR *h = opendir(dir);
