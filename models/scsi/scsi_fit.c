@@ -10,6 +10,12 @@
 #define HEAD_UNKNOWN UINT64_MAX
 #define FIT_PAIRS_MAX 600u             /* Theil-Sen over at most this many points */
 #define FIT_FLOOR_PS (1000u * 1000u)   /* 1 us: the score's smallest time */
+/* Bounds that keep the integer arithmetic in range whatever a capture
+ * says (a hostile file, a run of days): sizes, times and rates past them
+ * are taken at them. */
+#define FIT_BYTES_MAX (1ll << 30)
+#define FIT_TIME_MAX (1ll << 52)        /* about 75 minutes */
+#define FIT_PER_KIB_MAX (1ll << 32)     /* about 4 ms a KiB */
 
 static const uint32_t grid_segments[] = {0, 1, 2, 4, 8, 16, 32, 64};
 static const uint32_t grid_readahead_kib[] = {0, 32, 64, 128, 256, 512, 1024, 2048, 4096};
@@ -127,7 +133,7 @@ static bool theil_sen(const struct fit_pts *pt, int64_t *scratch, int64_t *cmd, 
     if (m == 0)
         return false;
     *per_kib = median(scratch, m);
-    *per_kib = *per_kib < 0 ? 0 : *per_kib;
+    *per_kib = *per_kib < 0 ? 0 : *per_kib > FIT_PER_KIB_MAX ? FIT_PER_KIB_MAX : *per_kib;
     for (size_t i = 0; i < pt->n; i++)
         scratch[i] = pt->y[i] - pt->x[i] * *per_kib / 1024;
     *cmd = median(scratch, pt->n);
@@ -146,6 +152,22 @@ struct fit_scratch {
     sim_time_ps *pred;
 };
 
+static int64_t fit_bytes(const struct scsi_profile *p, const struct scsi_fit_req *r)
+{
+    uint64_t b = (uint64_t)r->blocks * p->block_bytes;
+    return b < (uint64_t)FIT_BYTES_MAX ? (int64_t)b : FIT_BYTES_MAX;
+}
+
+static int64_t fit_time(sim_time_ps t)
+{
+    return t < (uint64_t)FIT_TIME_MAX ? (int64_t)t : FIT_TIME_MAX;
+}
+
+static int64_t fit_rate(sim_time_ps per_kib)
+{
+    return per_kib < (uint64_t)FIT_PER_KIB_MAX ? (int64_t)per_kib : FIT_PER_KIB_MAX;
+}
+
 /* The points of class k (reads only, or writes only). */
 static struct fit_pts points(const struct fit_scratch *s, const struct scsi_fit_req *req, size_t n,
                              const struct scsi_profile *p, enum scsi_fit_class k, char op)
@@ -153,8 +175,8 @@ static struct fit_pts points(const struct fit_scratch *s, const struct scsi_fit_
     struct fit_pts pt = {.x = s->x, .y = s->y};
     for (size_t i = 0; i < n; i++)
         if (s->cls[i] == k && req[i].op == op) {
-            pt.x[pt.n] = (int64_t)req[i].blocks * p->block_bytes;
-            pt.y[pt.n++] = (int64_t)req[i].device_ps;
+            pt.x[pt.n] = fit_bytes(p, &req[i]);
+            pt.y[pt.n++] = fit_time(req[i].device_ps);
         }
     return pt;
 }
@@ -166,8 +188,8 @@ static int64_t median_rest(const struct fit_scratch *s, const struct scsi_fit_re
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (s->cls[i] == k && req[i].op == 'r')
-            s->work[m++] = (int64_t)req[i].device_ps - (int64_t)p->read_cmd_ps -
-                           (int64_t)((uint64_t)req[i].blocks * p->block_bytes * p->read_ps_per_kib / 1024u);
+            s->work[m++] = fit_time(req[i].device_ps) - fit_time(p->read_cmd_ps) -
+                           fit_bytes(p, &req[i]) * fit_rate(p->read_ps_per_kib) / 1024;
     *count = m;
     return median(s->work, m);
 }
@@ -219,8 +241,8 @@ static void fit_writes(struct fit_scratch *s, const struct scsi_fit_req *req, si
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (req[i].op == 'w')
-            s->work[m++] = (int64_t)req[i].device_ps -
-                           (int64_t)predict_one(&q, s->cls[i], s->from[i], &req[i]);
+            s->work[m++] = fit_time(req[i].device_ps) -
+                           fit_time(predict_one(&q, s->cls[i], s->from[i], &req[i]));
     if (m > 0) {
         int64_t c = median(s->work, m);
         p->write_cmd_ps = (sim_time_ps)(c < 0 ? 0 : c);
@@ -228,7 +250,7 @@ static void fit_writes(struct fit_scratch *s, const struct scsi_fit_req *req, si
     m = 0;
     for (size_t i = 0; i < n; i++)
         if (req[i].op == 'f')
-            s->work[m++] = (int64_t)req[i].device_ps;
+            s->work[m++] = fit_time(req[i].device_ps);
     if (m > 0)
         p->flush_ps = (sim_time_ps)median(s->work, m);
 }

@@ -36,6 +36,7 @@
 #include "sim/trace/trace.h"
 
 #define CAL_WITHIN_PCT 10u
+#define CAL_LATENCY_MAX (3600ull * SIM_S) /* an hour: the arithmetic stays in range */
 
 struct cal_args {
     const char *db, *out, *base, *speed;
@@ -469,8 +470,10 @@ static bool replay_of(struct cal *c)
         fprintf(stderr, "iosim calibrate: out of memory\n");
         return false;
     }
-    for (size_t i = 0; i < n; i++)
-        c->real_ps[i] = c->r.io[i].latency_ns * 1000u;
+    for (size_t i = 0; i < n; i++) { /* a file's latencies are taken at most at CAL_LATENCY_MAX */
+        uint64_t ns = c->r.io[i].latency_ns;
+        c->real_ps[i] = ns < CAL_LATENCY_MAX / 1000u ? ns * 1000u : CAL_LATENCY_MAX;
+    }
     return true;
 }
 

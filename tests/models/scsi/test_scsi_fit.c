@@ -88,3 +88,22 @@ Test(scsi_fit, nothing_to_fit_keeps_the_base)
     cr_expect_eq(got.read_cmd_ps, base->read_cmd_ps);
     cr_expect_eq(got.cache_segments, 0);
 }
+
+/* What a hostile capture may say - times of centuries, transfers of 2^32
+ * blocks, LBAs near 2^64 - fits to something and never overflows a signed
+ * integer (the sanitizer build runs this too). */
+Test(scsi_fit, extreme_times_and_sizes_stay_in_range)
+{
+    static struct scsi_fit_req r[64];
+    uint64_t rng = 0xbad;
+    for (size_t i = 0; i < 64; i++) {
+        uint64_t x = next_rand(&rng);
+        r[i] = (struct scsi_fit_req){.op = "rwf"[x % 3], .lba = x % 2 ? UINT64_MAX - (x >> 40) : x >> 20,
+                                     .blocks = x % 5 ? UINT32_MAX : (uint32_t)(x >> 33),
+                                     .device_ps = x % 7 ? UINT64_MAX - x % 1000 : x >> 8};
+    }
+    struct scsi_profile got;
+    struct scsi_fit_stats st;
+    cr_assert_eq(scsi_fit(scsi_profile_find("usb-hdd"), r, 64, UINT64_MAX, &got, &st), IOSIM_OK);
+    cr_expect_eq(st.shapes, 64);
+}
