@@ -86,6 +86,21 @@ static enum iosim_err add(struct cap_replay *r, const struct cap_scsi_cmd *c, ch
     return IOSIM_OK;
 }
 
+/* A capacity of `blocks` of `bytes` in blocks of `unit`, bounded as the
+ * replayed commands are (0: none). */
+static uint64_t capacity_in(uint64_t blocks, uint32_t bytes, uint32_t unit)
+{
+    if (blocks == 0 || bytes == 0)
+        return 0;
+    uint64_t max = CAP_REPLAY_LBA_MAX;
+    if (bytes >= unit) {
+        uint64_t k = bytes / unit;
+        return blocks > max / k ? max : blocks * k;
+    }
+    uint64_t b = blocks / (unit / bytes);
+    return b > max ? max : b;
+}
+
 enum iosim_err cap_replay_build(const struct cap_scsi *sc, int bus, int dev,
                                 struct cap_replay *out)
 {
@@ -97,7 +112,8 @@ enum iosim_err cap_replay_build(const struct cap_scsi *sc, int bus, int dev,
         out->bus = (uint16_t)bus;
         out->dev = (uint8_t)dev;
     }
-    uint64_t first = 0, last_end = 0;
+    uint64_t first = 0, last_end = 0, cap_blocks = 0;
+    uint32_t cap_bytes = 0;
     bool any = false;
     for (size_t i = 0; i < sc->n; i++) {
         const struct cap_scsi_cmd *c = &sc->c[i];
@@ -108,6 +124,10 @@ enum iosim_err cap_replay_build(const struct cap_scsi *sc, int bus, int dev,
         any = true;
         out->commands++;
         out->span_ns = c->end_ns - first;
+        if (c->capacity_blocks != 0 && strcmp(c->status, "good") == 0) {
+            cap_blocks = c->capacity_blocks;
+            cap_bytes = c->capacity_block_bytes;
+        }
         char op = op_of(c->opcode);
         if (!replayable(c, op)) {
             count_other(out, c->opcode);
@@ -121,7 +141,8 @@ enum iosim_err cap_replay_build(const struct cap_scsi *sc, int bus, int dev,
         last_end = c->end_ns;
     }
     if (out->block_bytes == 0)
-        out->block_bytes = 512;
+        out->block_bytes = cap_bytes != 0 ? cap_bytes : 512;
+    out->capacity_blocks = capacity_in(cap_blocks, cap_bytes, out->block_bytes);
     return any ? IOSIM_OK : IOSIM_ENOENT;
 }
 

@@ -11,7 +11,8 @@
  * CAPACITY, MODE SENSE, REQUEST SENSE, ...) is one the host's driver sent
  * on its own, as usbscsid sends its own: counted by operation, not
  * replayed. The logical block size is what the data commands imply
- * (transfer length over blocks), 512 when none says.
+ * (transfer length over blocks), else what READ CAPACITY answered, else
+ * 512; the unit's size is READ CAPACITY's answer when the host asked.
  *
  *     struct cap_replay r;
  *     if (cap_replay_build(&sc, CAP_REPLAY_ANY, 0, &r) == IOSIM_OK) ...
@@ -56,6 +57,8 @@ struct cap_replay {
     uint8_t dev;
     uint32_t block_bytes;        /* 512 when no data command says */
     uint64_t end_lba;            /* one past the highest block touched */
+    uint64_t capacity_blocks;    /* the unit's size its last READ CAPACITY gave, in
+                                    blocks of block_bytes; 0: never asked */
     uint64_t span_ns;            /* the device's first command to its last */
     struct cap_replay_io *io;
     size_t n, cap;

@@ -184,7 +184,8 @@ static struct cap_scsi_cmd cmd_of(const struct cap_xfer *t, const uint8_t *d)
         .bus = t->bus, .dev = t->dev, .lun = d[USB_BOT_CBW_LUN] & USB_BOT_CBW_LUN_MASK,
         .tag = le32(d + USB_BOT_CBW_TAG), .opcode = cb[SCSI_CDB_OPCODE], .len = len,
         .dir = len == 0 ? "none" : d[USB_BOT_CBW_FLAGS] & USB_BOT_CBW_FLAGS_DATA_IN ? "in" : "out",
-        .status = "reset", .start_ns = t->submit_ns, .end_ns = t->end_ns};
+        .status = "reset", .start_ns = t->submit_ns, .end_ns = t->end_ns,
+        .service_action = cb[SCSI_SAI_SERVICE_ACTION] & SCSI_SAI_SERVICE_ACTION_MASK};
     switch (k.opcode) {
     case SCSI_OP_READ_10:
     case SCSI_OP_WRITE_10:
@@ -250,7 +251,31 @@ static void end_cmd(struct cap_scsi *out, struct bot_dev *b, const struct cap_xf
     b->open = false;
 }
 
-/* A data-stage transfer of b's open command: a stall, or REQUEST SENSE's data. */
+/* READ CAPACITY's answer, in the first IN transfer of its data stage:
+ * the unit's size (the last LBA + 1) and block length [SBC-4 5.20, 5.21]. */
+static void capacity_of(struct cap_scsi_cmd *k, const struct cap_xfer *t, const uint8_t *d,
+                        uint32_t moved_before)
+{
+    bool rc10 = k->opcode == SCSI_OP_READ_CAPACITY_10;
+    bool rc16 = k->opcode == SCSI_OP_SERVICE_ACTION_IN_16 &&
+                k->service_action == SCSI_SAI_READ_CAPACITY_16;
+    if ((!rc10 && !rc16) || !(t->ep & CAP_EP_IN) || moved_before != 0)
+        return;
+    uint32_t need = rc10 ? SCSI_RC10_DATA_BYTES : SCSI_RC16_BLOCK_LENGTH + SCSI_RC16_BLOCK_LENGTH_BYTES;
+    if (t->data_len < need)
+        return;
+    uint64_t last = rc10 ? be(d + SCSI_RC10_LAST_LBA, SCSI_RC10_LAST_LBA_BYTES)
+                         : be(d + SCSI_RC16_LAST_LBA, SCSI_RC16_LAST_LBA_BYTES);
+    uint32_t len = (uint32_t)(rc10 ? be(d + SCSI_RC10_BLOCK_LENGTH, SCSI_RC10_BLOCK_LENGTH_BYTES)
+                                   : be(d + SCSI_RC16_BLOCK_LENGTH, SCSI_RC16_BLOCK_LENGTH_BYTES));
+    if ((rc10 && last == SCSI_RC10_LBA_USE_16) || last == UINT64_MAX)
+        return; /* "ask READ CAPACITY(16)", or no size at all */
+    k->capacity_blocks = last + 1;
+    k->capacity_block_bytes = len;
+}
+
+/* A data-stage transfer of b's open command: a stall, READ CAPACITY's or
+ * REQUEST SENSE's data. */
 static void data_stage(struct cap_scsi *out, struct bot_dev *b, const struct cap_xfer *t,
                        const uint8_t *d)
 {
@@ -261,6 +286,7 @@ static void data_stage(struct cap_scsi *out, struct bot_dev *b, const struct cap
      * the command's status is then its CSW's, as usbscsid records it */
     if (t->status == -32 && !b->data_over)
         b->stalled = true;
+    capacity_of(k, t, d, b->moved);
     b->moved += t->actual;
     if (t->actual < t->requested || b->moved >= k->len)
         b->data_over = true;

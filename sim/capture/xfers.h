@@ -80,6 +80,11 @@ struct cap_scsi_cmd {
     const char *status;          /* as the scsi_cmd table's status column */
     uint8_t sense_key, asc, ascq;
     uint64_t start_ns, end_ns;
+    uint8_t service_action;      /* SERVICE ACTION IN(16)'s: READ CAPACITY(16) is 0x10 */
+    /* READ CAPACITY (10) or (16) that brought back its data: the unit's
+     * blocks (last LBA + 1) and block size; 0 otherwise */
+    uint64_t capacity_blocks;
+    uint32_t capacity_block_bytes;
 };
 
 struct cap_scsi {

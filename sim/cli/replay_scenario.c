@@ -68,7 +68,11 @@ uint64_t cli_replay_scenario_ios(const struct cap_replay *r)
 uint64_t cli_replay_scenario_blocks(const struct cap_replay *r)
 {
     uint32_t bs = r->block_bytes == 4096 ? 4096 : 512;
-    uint64_t blocks = r->end_lba * r->block_bytes / bs;
+    if (r->capacity_blocks != 0) { /* the size the host was told, if it covers every request */
+        uint64_t end = r->capacity_blocks > r->end_lba ? r->capacity_blocks : r->end_lba;
+        return end * r->block_bytes / bs;
+    }
+    uint64_t blocks = r->end_lba * r->block_bytes / bs; /* else what it touched, 32 MiB at least */
     return blocks < 65536 ? 65536 : blocks;
 }
 

@@ -1,8 +1,8 @@
 /*
  * replay_scenario.h - the scenario that replays a capture's disk requests
  * (sim/capture/replay.h): one xHCI controller, the device as a
- * `usb_storage` of the capture's block size, big enough for every LBA
- * touched, pcid bringing up xhcid and usbscsid (which may send commands
+ * `usb_storage` of the capture's block size and size (READ CAPACITY's
+ * answer, else big enough for every LBA touched), pcid bringing up xhcid and usbscsid (which may send commands
  * as large as the host's, up to 1 MiB), and an fio process whose `iolog`
  * is the request list, expected to do every request and exit 0. Written
  * by `iosim replay-capture` to a file and by `iosim calibrate` to memory
@@ -36,7 +36,9 @@ void cli_replay_scenario_put(FILE *f, const struct cli_replay_scenario *o,
 /* The fio I/Os the scenario asks for (requests past 1 MiB are split). */
 uint64_t cli_replay_scenario_ios(const struct cap_replay *r);
 
-/* The blocks the scenario's device has, of its block size. */
+/* The blocks the scenario's device has, of its block size: READ
+ * CAPACITY's answer when the host asked (and it covers every request),
+ * else what the requests touched, 65536 at least. */
 uint64_t cli_replay_scenario_blocks(const struct cap_replay *r);
 
 /* The scenario's name for a file written at path: its base name less

@@ -139,3 +139,26 @@ Test(replay, commands_past_any_simulated_device_are_not_replayed)
     cr_expect(r.nother == 1 && r.other[0].count == 2);
     cap_replay_free(&r);
 }
+
+/* The unit's size is READ CAPACITY's answer (a good one, the last), in
+ * the replay's blocks, when it covers every request. */
+Test(replay, the_units_size_from_read_capacity)
+{
+    struct cap_scsi_cmd c[] = {
+        cmd(4, SCSI_OP_READ_CAPACITY_10, 0, 0, 0, 0, 10),
+        cmd(4, SCSI_OP_READ_10, 100, 8, 512, 20, 30),
+        cmd(4, SCSI_OP_READ_CAPACITY_10, 0, 0, 0, 40, 50),
+    };
+    c[0].capacity_blocks = 1000, c[0].capacity_block_bytes = 512;
+    c[2].capacity_blocks = 3000, c[2].capacity_block_bytes = 512, c[2].status = "check_condition";
+    struct cap_scsi sc = {.c = c, .n = 3};
+    struct cap_replay r;
+    cr_assert_eq(cap_replay_build(&sc, CAP_REPLAY_ANY, 0, &r), IOSIM_OK);
+    cr_expect_eq(r.capacity_blocks, 1000, "the good answer, not the failed one's");
+    cr_expect_eq(r.end_lba, 108);
+    cap_replay_free(&r);
+    c[0].capacity_block_bytes = 4096; /* a 4 KiB-block unit read in 512-byte commands */
+    cr_assert_eq(cap_replay_build(&sc, CAP_REPLAY_ANY, 0, &r), IOSIM_OK);
+    cr_expect_eq(r.capacity_blocks, 8000, "in the replay's 512-byte blocks");
+    cap_replay_free(&r);
+}

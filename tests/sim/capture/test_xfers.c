@@ -254,3 +254,34 @@ Test(xfers, random_command_scripts_decode_to_the_same_commands, .fini = fini)
         fini();
     }
 }
+
+/* READ CAPACITY's answer gives the unit's size and block length: (10)
+ * and (16) [SBC-4 5.20, 5.21]; a (10) answering "ask (16)" gives none. */
+Test(xfers, read_capacity_answers_give_the_units_size, .fini = fini)
+{
+    load("10 100 S Bo:1:002:2 -115 31 = 55534243 01000000 08000000 80000a25 00000000 00000000 00000000 000000\n"
+         "10 110 C Bo:1:002:2 0 31 >\n"
+         "101 120 S Bi:1:002:1 -115 8 <\n"
+         "101 130 C Bi:1:002:1 0 8 = 0003ffff 00000200\n"
+         "102 140 S Bi:1:002:1 -115 13 <\n"
+         "102 150 C Bi:1:002:1 0 13 = 55534253 01000000 00000000 00\n"
+         "20 160 S Bo:1:002:2 -115 31 = 55534243 02000000 20000000 8000109e 10000000 00000000 00000000 200000\n"
+         "20 170 C Bo:1:002:2 0 31 >\n"
+         "201 180 S Bi:1:002:1 -115 32 <\n"
+         "201 190 C Bi:1:002:1 0 32 = 00000001 d1c0beaf 00001000 00000000 00000000 00000000 00000000 00000000\n"
+         "202 200 S Bi:1:002:1 -115 13 <\n"
+         "202 210 C Bi:1:002:1 0 13 = 55534253 02000000 00000000 00\n"
+         "30 220 S Bo:1:002:2 -115 31 = 55534243 03000000 08000000 80000a25 00000000 00000000 00000000 000000\n"
+         "30 230 C Bo:1:002:2 0 31 >\n"
+         "301 240 S Bi:1:002:1 -115 8 <\n"
+         "301 250 C Bi:1:002:1 0 8 = ffffffff 00000200\n"
+         "302 260 S Bi:1:002:1 -115 13 <\n"
+         "302 270 C Bi:1:002:1 0 13 = 55534253 03000000 00000000 00\n");
+    cr_assert_eq(sc.n, 3);
+    cr_expect_eq(sc.c[0].capacity_blocks, 0x40000);
+    cr_expect_eq(sc.c[0].capacity_block_bytes, 512);
+    cr_expect_eq(sc.c[1].service_action, 0x10);
+    cr_expect_eq(sc.c[1].capacity_blocks, 7814037168ull);
+    cr_expect_eq(sc.c[1].capacity_block_bytes, 4096);
+    cr_expect_eq(sc.c[2].capacity_blocks, 0, "0xffffffff: ask READ CAPACITY(16)");
+}

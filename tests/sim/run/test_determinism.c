@@ -27,7 +27,10 @@
  * (tests/drivers) and their hashes recorded across builds. */
 #define REPEATS_HEAVY (REPEATS / 10)
 
-static size_t list_dir(const char *sub, char paths[][512], size_t max)
+/* A scenario's path: the folder (under 400 bytes) and a file name (at most 255). */
+#define SCENARIO_PATH_CAP 700
+
+static size_t list_dir(const char *sub, char paths[][SCENARIO_PATH_CAP], size_t max)
 {
     char dir[400];
     snprintf(dir, sizeof dir, "%s/scenarios/suite/%s", IOSIM_SOURCE_DIR, sub);
@@ -38,7 +41,7 @@ static size_t list_dir(const char *sub, char paths[][512], size_t max)
     while ((e = readdir(h)) != NULL && n < max) {
         size_t len = strlen(e->d_name);
         if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0)
-            snprintf(paths[n++], 512, "%s/%s", dir, e->d_name);
+            snprintf(paths[n++], SCENARIO_PATH_CAP, "%s/%s", dir, e->d_name);
     }
     closedir(h);
     return n;
@@ -65,7 +68,7 @@ static void repeat_same(struct sim_scenario *s, const char *policy, uint64_t see
  * slow machine meets each timeout separately. */
 static void repeat_dir(const char *sub, int repeats)
 {
-    static char paths[32][512];
+    static char paths[32][SCENARIO_PATH_CAP];
     size_t n = list_dir(sub, paths, 32);
     cr_assert_gt(n, 0, "no scenarios in %s", sub);
     for (size_t i = 0; i < n; i++) {
