@@ -45,6 +45,9 @@ int cli_compare(int argc, char **argv);
  * --seed sets *seed and *seed_set; --policy points *policy at its text. */
 struct cli_opt cli_seed_opt(const char *help, uint64_t *seed, bool *seed_set);
 struct cli_opt cli_policy_opt(const char *help, const char **policy);
+/* --run ID of the commands that take one run of a trace database: sets
+ * *run and *run_set. */
+struct cli_opt cli_run_id_opt(const char *help, uint64_t *run, bool *run_set);
 
 /* Prints a run's verdict block (result, failures, end, trace-hash, repro). */
 void cli_print_result(FILE *f, const struct sim_scenario *s, const struct sim_run_result *r);

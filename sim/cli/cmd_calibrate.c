@@ -47,9 +47,7 @@ struct cal_args {
 static int parse_cal_args(int argc, char **argv, struct cal_args *a)
 {
     const struct cli_opt opts[] = {
-        {.name = "run", .metavar = "ID", .help = "the imported capture's run (the run table's id)",
-         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
-         .wants = "a run id", .seen = &a->run_set},
+        cli_run_id_opt("the imported capture's run (the run table's id)", &a->run, &a->run_set),
         {.letter = 'o', .metavar = "PROFILE.yaml", .parse = cli_opt_text, .dest = &a->out,
          .help = "the profile file to write"},
         {.name = "base", .metavar = "PROFILE", .parse = cli_opt_text, .dest = &a->base,
@@ -84,8 +82,7 @@ static int parse_cal_args(int argc, char **argv, struct cal_args *a)
         return cli_opts_mistake(&cmd, "give the profile to write: -o PROFILE.yaml");
     if (a->base != NULL && scsi_profile_find(a->base) == NULL)
         return cli_opts_mistake(&cmd, "--base wants a built-in profile, got '%s'", a->base);
-    if (a->speed != NULL && strcmp(a->speed, "full") != 0 && strcmp(a->speed, "high") != 0 &&
-        strcmp(a->speed, "super") != 0)
+    if (a->speed != NULL && !cli_replay_speed_ok(a->speed))
         return cli_opts_mistake(&cmd, "--speed wants full, high or super");
     return st;
 }
@@ -318,10 +315,9 @@ static int cmp_ps(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentile (pct of 100) of v[0..n), sorted in place. */
-static sim_time_ps pctl(sim_time_ps *v, size_t n, unsigned pct)
+/* Nearest-rank percentile (pct of 100) of v[0..n), sorted. */
+static sim_time_ps pctl(const sim_time_ps *v, size_t n, unsigned pct)
 {
-    qsort(v, n, sizeof *v, cmp_ps);
     size_t rank = (n * pct + 99) / 100;
     return v[rank == 0 ? 0 : rank - 1];
 }
@@ -348,6 +344,8 @@ static void kind_row(const struct cal *c, const sim_time_ps *sim, const bool *mi
             a[m] = c->real_ps[i];
             b[m++] = sim[i];
         }
+    qsort(a, m, sizeof *a, cmp_ps);
+    qsort(b, m, sizeof *b, cmp_ps);
     sim_time_ps ra = pctl(a, m, 50), rb = pctl(b, m, 50), qa = pctl(a, m, 90), qb = pctl(b, m, 90);
     bool p90 = m >= SCSI_FIT_P90_MIN, in50 = within(rb, ra), in90 = within(qb, qa);
     sc->kinds++;

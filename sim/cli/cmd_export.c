@@ -51,9 +51,7 @@ struct export_args {
 static int parse_export_args(int argc, char **argv, struct export_args *a)
 {
     const struct cli_opt opts[] = {
-        {.name = "run", .metavar = "ID", .help = "the run to export (the run table's id)",
-         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
-         .wants = "a run id", .seen = &a->run_set},
+        cli_run_id_opt("the run to export (the run table's id)", &a->run, &a->run_set),
         {.name = "format", .metavar = "FORMAT", .parse = cli_opt_text, .dest = &a->format,
          .help = "pcap (the USB transfers, for Wireshark) or perfetto (trace-event JSON)"},
         {.letter = 'o', .metavar = "FILE", .parse = cli_opt_text, .dest = &a->out,

@@ -35,9 +35,7 @@ struct replay_args {
 static int parse_replay_args(int argc, char **argv, struct replay_args *a)
 {
     const struct cli_opt opts[] = {
-        {.name = "run", .metavar = "ID", .help = "the run to replay (the run table's id)",
-         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
-         .wants = "a run id", .seen = &a->run_set},
+        cli_run_id_opt("the run to replay (the run table's id)", &a->run, &a->run_set),
         {.name = "trace", .metavar = "FILE.db", .parse = cli_opt_text, .dest = &a->trace,
          .help = "record the replay in a trace database (another file)"},
         {0},

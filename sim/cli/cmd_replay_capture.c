@@ -61,8 +61,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
         return st;
     if (a->out == NULL)
         return cli_opts_mistake(&cmd, "give the scenario to write: --scenario OUT.yaml");
-    if (a->speed != NULL && strcmp(a->speed, "full") != 0 && strcmp(a->speed, "high") != 0 &&
-        strcmp(a->speed, "super") != 0)
+    if (a->speed != NULL && !cli_replay_speed_ok(a->speed))
         return cli_opts_mistake(&cmd, "--speed wants full, high or super");
     unsigned bus, dev;
     char end;

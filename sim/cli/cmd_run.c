@@ -116,6 +116,13 @@ struct cli_opt cli_policy_opt(const char *help, const char **policy)
                             .wants = "fifo, random or pct:D (D 1..16)"};
 }
 
+struct cli_opt cli_run_id_opt(const char *help, uint64_t *run, bool *run_set)
+{
+    return (struct cli_opt){.name = "run", .metavar = "ID", .help = help, .parse = cli_opt_u64,
+                            .dest = run, .min = 1, .max = INT64_MAX, .wants = "a run id",
+                            .seen = run_set};
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
     const struct cli_opt opts[] = {

@@ -216,9 +216,7 @@ static int parse_shrink_args(int argc, char **argv, struct shrink_args *a)
 {
     a->max_runs = SHRINK_RUNS_DEFAULT;
     const struct cli_opt opts[] = {
-        {.name = "run", .metavar = "ID", .help = "the failing run (the run table's id)",
-         .parse = cli_opt_u64, .dest = &a->run, .min = 1, .max = INT64_MAX,
-         .wants = "a run id", .seen = &a->run_set},
+        cli_run_id_opt("the failing run (the run table's id)", &a->run, &a->run_set),
         {.name = "max-runs", .metavar = "N", .parse = cli_opt_u64, .dest = &a->max_runs,
          .min = 1, .max = 1000000, .wants = "a number of runs from 1 to 1000000",
          .help = "try at most N candidates (default 1000): the bound on time"},

@@ -55,6 +55,11 @@ static void put_iolog(FILE *f, const struct cap_replay *r)
     }
 }
 
+bool cli_replay_speed_ok(const char *speed)
+{
+    return strcmp(speed, "full") == 0 || strcmp(speed, "high") == 0 || strcmp(speed, "super") == 0;
+}
+
 uint64_t cli_replay_scenario_ios(const struct cap_replay *r)
 {
     uint64_t n = 0;

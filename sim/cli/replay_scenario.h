@@ -17,6 +17,7 @@
 #ifndef IOSIM_SIM_CLI_REPLAY_SCENARIO_H
 #define IOSIM_SIM_CLI_REPLAY_SCENARIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,6 +30,9 @@ struct cli_replay_scenario {
     const char *profile;          /* a built-in's name or a profile file; NULL: the default */
     const char *profile_map;      /* or a YAML flow mapping of timing keys; NULL: none */
 };
+
+/* A speed the scenario's device may have: full, high or super. */
+bool cli_replay_speed_ok(const char *speed);
 
 void cli_replay_scenario_put(FILE *f, const struct cli_replay_scenario *o,
                              const struct cap_replay *r);
